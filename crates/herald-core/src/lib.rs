@@ -1,0 +1,13 @@
+//! Herald's domain model, free of I/O: everything here is deterministic and unit-tested.
+
+pub mod envelope;
+pub mod error;
+pub mod names;
+pub mod retry;
+pub mod signing;
+
+pub use envelope::{Event, EventError, Header};
+pub use error::{Classify, ErrorClass};
+pub use names::{NameError, TeamName, TopicName, TopicRef};
+pub use retry::{RetrySchedule, RetryStep, ScheduleError, Tier};
+pub use signing::{Secret, SignatureError, Signer, Verifier};

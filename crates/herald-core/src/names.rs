@@ -1,0 +1,276 @@
+//! Team and topic names, and the Kafka topic name `<team>.<topic>` built from them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest team name; keeps `<team>.<topic>` well under Kafka's 249-character limit.
+pub const MAX_TEAM_LEN: usize = 64;
+/// Longest topic name within a team.
+pub const MAX_TOPIC_LEN: usize = 128;
+/// Team name reserved for Herald's internal topics (`herald.retry.*`, `herald.dlq`, ...).
+pub const RESERVED_TEAM: &str = "herald";
+/// Per-team topic that carries Herald's operational events for the team.
+pub const OPERATIONAL_TOPIC: &str = "herald";
+
+/// Why a name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// The name is empty.
+    #[error("{kind} name must not be empty")]
+    Empty {
+        /// "team" or "topic".
+        kind: &'static str,
+    },
+    /// The name is longer than allowed.
+    #[error("{kind} name is {len} characters, the limit is {max}")]
+    TooLong {
+        /// "team" or "topic".
+        kind: &'static str,
+        /// Actual length.
+        len: usize,
+        /// Allowed length.
+        max: usize,
+    },
+    /// The name contains a character outside `[a-z0-9-]`.
+    #[error(
+        "{kind} name {name:?} has {ch:?} at position {pos}; use lowercase letters, digits and '-'"
+    )]
+    BadChar {
+        /// "team" or "topic".
+        kind: &'static str,
+        /// The offending name.
+        name: String,
+        /// The offending character.
+        ch: char,
+        /// Its character position.
+        pos: usize,
+    },
+    /// The name starts or ends with '-'.
+    #[error("{kind} name {name:?} must not start or end with '-'")]
+    EdgeDash {
+        /// "team" or "topic".
+        kind: &'static str,
+        /// The offending name.
+        name: String,
+    },
+    /// The name is reserved for Herald itself.
+    #[error("{kind} name {name:?} is reserved")]
+    Reserved {
+        /// "team" or "topic".
+        kind: &'static str,
+        /// The offending name.
+        name: String,
+    },
+    /// A Kafka topic name that is not `<team>.<topic>`.
+    #[error("kafka topic {0:?} is not of the form <team>.<topic>")]
+    NotQualified(String),
+}
+
+fn validate(kind: &'static str, name: &str, max: usize) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty { kind });
+    }
+    let len = name.chars().count();
+    if len > max {
+        return Err(NameError::TooLong { kind, len, max });
+    }
+    if let Some((pos, ch)) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(NameError::BadChar {
+            kind,
+            name: name.to_owned(),
+            ch,
+            pos,
+        });
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err(NameError::EdgeDash {
+            kind,
+            name: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// A validated team name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TeamName(String);
+
+impl TeamName {
+    /// Validates a team name that users may create.
+    pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
+        let name = name.into();
+        validate("team", &name, MAX_TEAM_LEN)?;
+        if name == RESERVED_TEAM {
+            return Err(NameError::Reserved { kind: "team", name });
+        }
+        Ok(Self(name))
+    }
+
+    /// The name as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A validated topic name within a team.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TopicName(String);
+
+impl TopicName {
+    /// Validates a topic name that users may create (the operational topic is reserved).
+    pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
+        let topic = Self::parse(name)?;
+        if topic.0 == OPERATIONAL_TOPIC {
+            return Err(NameError::Reserved {
+                kind: "topic",
+                name: topic.0,
+            });
+        }
+        Ok(topic)
+    }
+
+    /// Validates a topic name for reading, which may name the operational topic.
+    pub fn parse(name: impl Into<String>) -> Result<Self, NameError> {
+        let name = name.into();
+        validate("topic", &name, MAX_TOPIC_LEN)?;
+        Ok(Self(name))
+    }
+
+    /// The per-team operational topic.
+    pub fn operational() -> Self {
+        Self(OPERATIONAL_TOPIC.to_owned())
+    }
+
+    /// The name as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_newtype_impls {
+    ($t:ty, $ctor:path) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl TryFrom<String> for $t {
+            type Error = NameError;
+            fn try_from(s: String) -> Result<Self, NameError> {
+                $ctor(s)
+            }
+        }
+        impl From<$t> for String {
+            fn from(n: $t) -> String {
+                n.0
+            }
+        }
+    };
+}
+string_newtype_impls!(TeamName, TeamName::new);
+string_newtype_impls!(TopicName, TopicName::parse);
+
+/// A team's topic, which is the Kafka topic `<team>.<topic>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicRef {
+    /// Owning team.
+    pub team: TeamName,
+    /// Topic within the team.
+    pub topic: TopicName,
+}
+
+impl TopicRef {
+    /// Validates both parts (the topic may be the operational one).
+    pub fn parse(team: &str, topic: &str) -> Result<Self, NameError> {
+        Ok(Self {
+            team: TeamName::new(team)?,
+            topic: TopicName::parse(topic)?,
+        })
+    }
+
+    /// Parses a Kafka topic name of the form `<team>.<topic>`.
+    pub fn from_kafka(name: &str) -> Result<Self, NameError> {
+        let (team, topic) = name
+            .split_once('.')
+            .ok_or_else(|| NameError::NotQualified(name.to_owned()))?;
+        Self::parse(team, topic)
+    }
+
+    /// The Kafka topic name.
+    pub fn kafka_topic(&self) -> String {
+        format!("{}.{}", self.team, self.topic)
+    }
+}
+
+impl fmt::Display for TopicRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.team, self.topic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_valid_names() {
+        assert_eq!(TeamName::new("acme-1").unwrap().as_str(), "acme-1");
+        let t = TopicRef::parse("acme", "orders").unwrap();
+        assert_eq!(t.kafka_topic(), "acme.orders");
+        assert_eq!(TopicRef::from_kafka("acme.orders").unwrap(), t);
+    }
+
+    #[test]
+    fn refuses_bad_names_with_typed_errors() {
+        assert_eq!(TeamName::new(""), Err(NameError::Empty { kind: "team" }));
+        assert!(matches!(
+            TeamName::new("Acme"),
+            Err(NameError::BadChar {
+                ch: 'A',
+                pos: 0,
+                ..
+            })
+        ));
+        assert!(matches!(
+            TopicName::new("a.b"),
+            Err(NameError::BadChar {
+                ch: '.',
+                pos: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            TeamName::new("-x"),
+            Err(NameError::EdgeDash { .. })
+        ));
+        assert!(matches!(
+            TeamName::new("herald"),
+            Err(NameError::Reserved { .. })
+        ));
+        assert!(matches!(
+            TopicName::new("herald"),
+            Err(NameError::Reserved { .. })
+        ));
+        assert!(TopicName::parse("herald").is_ok());
+        assert!(matches!(
+            TeamName::new("a".repeat(65)),
+            Err(NameError::TooLong {
+                len: 65,
+                max: 64,
+                ..
+            })
+        ));
+        assert!(matches!(TeamName::new("é"), Err(NameError::BadChar { .. })));
+        assert!(matches!(
+            TopicRef::from_kafka("nodot"),
+            Err(NameError::NotQualified(_))
+        ));
+    }
+}

@@ -1,0 +1,28 @@
+//! Kafka for Herald: clients built with safe settings (librdkafka's defaults are not), topic
+//! administration, and the CloudEvents header codec. Calls that block inside librdkafka run on
+//! tokio's blocking pool so they never stall the async runtime.
+
+mod admin;
+mod config;
+mod consumer;
+mod error;
+mod headers;
+mod producer;
+
+pub use admin::{KafkaAdmin, PartitionOffsets, TopicAdmin, TopicSpec};
+pub use config::KafkaConfig;
+pub use consumer::{commit_offsets, consumer, fetch_watermarks, offsets_for_times};
+pub use error::KafkaError;
+pub use headers::{event_from_message, header_map, owned_headers};
+pub use producer::{Delivered, Producer};
+pub use rdkafka;
+
+/// Checks that the cluster answers a metadata request within `timeout` (used by `/readyz`).
+pub async fn ping(config: &KafkaConfig, timeout: std::time::Duration) -> Result<(), KafkaError> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let client: BaseConsumer = config.client_config().create()?;
+    tokio::task::spawn_blocking(move || client.fetch_metadata(None, timeout).map(|_| ()))
+        .await
+        .map_err(|e| KafkaError::Task(e.to_string()))?
+        .map_err(KafkaError::from)
+}

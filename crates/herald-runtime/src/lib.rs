@@ -1,0 +1,13 @@
+//! What every Herald service shares: layered config, tracing and OpenTelemetry, shutdown on
+//! signals with a grace period, and the admin HTTP server (`/livez`, `/readyz`, `/metrics`).
+
+mod admin;
+mod config;
+mod shutdown;
+mod telemetry;
+
+pub use admin::{Health, serve_admin};
+pub use config::{ConfigError, load_config};
+pub use prometheus_client;
+pub use shutdown::{Shutdown, spawn_signal_handler};
+pub use telemetry::{Telemetry, TelemetryConfig, TelemetryError, init_telemetry};

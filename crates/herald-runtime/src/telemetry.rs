@@ -1,0 +1,110 @@
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Logging and tracing settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TelemetryConfig {
+    /// `tracing` filter directives, e.g. `info,herald_delivery=debug`.
+    pub log_filter: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); none = no export.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            log_filter: "info".to_owned(),
+            log_format: "text".to_owned(),
+            otlp_endpoint: None,
+        }
+    }
+}
+
+/// Telemetry could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    /// Bad filter directives.
+    #[error("invalid log_filter: {0}")]
+    Filter(#[from] tracing_subscriber::filter::ParseError),
+    /// Unknown log format.
+    #[error("log_format must be \"text\" or \"json\", not {0:?}")]
+    Format(String),
+    /// The OTLP exporter could not be built.
+    #[error("otlp exporter: {0}")]
+    Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
+}
+
+/// Keeps the trace pipeline alive; dropping it flushes pending spans.
+#[derive(Debug)]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(p) = self.provider.take()
+            && let Err(error) = p.shutdown()
+        {
+            eprintln!("trace export shutdown failed: {error}");
+        }
+    }
+}
+
+/// Installs the global subscriber (logs to stderr, spans to OTLP when configured) and the W3C
+/// trace-context propagator. A second call in one process (tests, `herald dev`) keeps the first
+/// subscriber.
+pub fn init_telemetry(
+    service: &str,
+    config: &TelemetryConfig,
+) -> Result<Telemetry, TelemetryError> {
+    let filter = EnvFilter::try_new(&config.log_filter)?;
+    let json = match config.log_format.as_str() {
+        "json" => true,
+        "text" => false,
+        other => return Err(TelemetryError::Format(other.to_owned())),
+    };
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let provider = match &config.otlp_endpoint {
+        Some(endpoint) => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_endpoint(endpoint)
+                .build()?;
+            let provider = SdkTracerProvider::builder()
+                .with_batch_exporter(exporter)
+                .with_resource(
+                    Resource::builder()
+                        .with_service_name(service.to_owned())
+                        .build(),
+                )
+                .build();
+            opentelemetry::global::set_tracer_provider(provider.clone());
+            Some(provider)
+        }
+        None => None,
+    };
+    let otel = provider
+        .as_ref()
+        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service.to_owned())));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(json.then(|| {
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(std::io::stderr)
+        }))
+        .with((!json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr)))
+        .with(otel)
+        .try_init();
+    Ok(Telemetry { provider })
+}

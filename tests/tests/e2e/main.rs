@@ -1,0 +1,3 @@
+//! End-to-end tests against a real Kafka broker: one test binary for the whole suite.
+
+mod kafka_smoke;
