@@ -5,6 +5,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         root.join("herald/v1/publish.proto"),
         root.join("herald/v1/control.proto"),
+        root.join("herald/v1/records.proto"),
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());

@@ -6,6 +6,11 @@ use std::sync::OnceLock;
 
 use herald_kafka::KafkaConfig;
 
+pub mod control;
+pub mod delivery;
+pub mod edge;
+pub mod ingest;
+
 /// Bootstrap address of the broker under test: `KAFKA_BOOTSTRAP_SERVERS` when set, otherwise
 /// the repo's own Apache Kafka started by `deploy/local/kafka start` (reused if already up).
 pub fn bootstrap() -> String {

@@ -3,11 +3,13 @@
 
 mod admin;
 mod config;
+mod service;
 mod shutdown;
 mod telemetry;
 
 pub use admin::{Health, serve_admin};
 pub use config::{ConfigError, load_config};
 pub use prometheus_client;
+pub use service::{ServiceArgs, ServiceConfig, service_main};
 pub use shutdown::{Shutdown, spawn_signal_handler};
 pub use telemetry::{Telemetry, TelemetryConfig, TelemetryError, init_telemetry};

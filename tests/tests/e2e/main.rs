@@ -1,3 +1,7 @@
 //! End-to-end tests against a real Kafka broker: one test binary for the whole suite.
 
+mod control;
+mod delivery;
+mod edge;
+mod ingest;
 mod kafka_smoke;

@@ -1,0 +1,1 @@
+//! herald-control (being built).

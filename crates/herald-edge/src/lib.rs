@@ -1,0 +1,1 @@
+//! herald-edge (being built).

@@ -1,0 +1,14 @@
+//! The data plane's copy of the control plane's state.
+//!
+//! `herald-control` streams a snapshot and then every change (`Control.Watch`); [`follow`] keeps
+//! a [`View`] of it current in memory (reconnecting with backoff), so ingest, delivery and edge
+//! answer from memory and keep serving with the last known state while the control plane is away.
+//! [`Authenticator`] turns a bearer token into a [`Principal`] against that view.
+
+mod auth;
+mod follow;
+mod view;
+
+pub use auth::{AuthError, Authenticator, Denied, Principal, hash_key};
+pub use follow::{ConfigHandle, ConfigPublisher, follow};
+pub use view::{View, entity_id, event_type_matches};

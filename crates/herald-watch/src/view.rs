@@ -1,0 +1,239 @@
+use std::collections::{BTreeMap, HashMap};
+
+use herald_proto::v1::{
+    ApiKey, Entity, Grant, Snapshot, Subscription, SubscriptionState, Team, Topic, WatchEvent, entity, watch_event,
+};
+
+/// The key of an entity in `herald.control` and in `WatchEvent.deleted`.
+pub fn entity_id(entity: &Entity) -> Option<String> {
+    Some(match entity.kind.as_ref()? {
+        entity::Kind::Team(t) => format!("team/{}", t.name),
+        entity::Kind::Topic(t) => format!("topic/{}/{}", t.team, t.name),
+        entity::Kind::ApiKey(k) => format!("key/{}", k.id),
+        entity::Kind::Grant(g) => format!("grant/{}", g.id),
+        entity::Kind::Subscription(s) => format!("subscription/{}", s.id),
+    })
+}
+
+/// Whether an event type passes a subscription's filter: empty = all, `order.*` = prefix
+/// (`order.` and anything below), otherwise exact.
+pub fn event_type_matches(filters: &[String], event_type: &str) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| match f.strip_suffix('*') {
+            Some(prefix) => event_type.starts_with(prefix),
+            None => f == event_type,
+        })
+}
+
+/// Every entity of the control plane at one revision.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// Revision of the last change applied.
+    pub revision: i64,
+    /// Teams by name.
+    pub teams: BTreeMap<String, Team>,
+    /// Topics by Kafka topic name (`<team>.<topic>`).
+    pub topics: BTreeMap<String, Topic>,
+    /// API keys by id.
+    pub keys: BTreeMap<String, ApiKey>,
+    /// Grants by id.
+    pub grants: BTreeMap<String, Grant>,
+    /// Subscriptions by id.
+    pub subscriptions: BTreeMap<String, Subscription>,
+    key_by_hash: HashMap<String, String>,
+}
+
+impl View {
+    /// A view holding exactly `entities`.
+    pub fn from_entities(revision: i64, entities: impl IntoIterator<Item = Entity>) -> Self {
+        let mut view = Self {
+            revision,
+            ..Self::default()
+        };
+        for e in entities {
+            view.upsert(e);
+        }
+        view
+    }
+
+    /// Applies one Watch message: a snapshot replaces everything, an upsert or a deletion
+    /// changes one entity.
+    pub fn apply(&mut self, event: WatchEvent) {
+        match event.event {
+            Some(watch_event::Event::Snapshot(Snapshot { entities })) => {
+                *self = Self::from_entities(event.revision, entities);
+            }
+            Some(watch_event::Event::Upsert(e)) => self.upsert(e),
+            Some(watch_event::Event::Deleted(id)) => self.delete(&id),
+            None => {}
+        }
+        self.revision = self.revision.max(event.revision);
+    }
+
+    /// Inserts or replaces one entity.
+    pub fn upsert(&mut self, entity: Entity) {
+        let Some(kind) = entity.kind else { return };
+        match kind {
+            entity::Kind::Team(t) => {
+                self.teams.insert(t.name.clone(), t);
+            }
+            entity::Kind::Topic(t) => {
+                self.topics.insert(format!("{}.{}", t.team, t.name), t);
+            }
+            entity::Kind::ApiKey(k) => {
+                if let Some(old) = self.keys.get(&k.id) {
+                    self.key_by_hash.remove(&old.key_hash);
+                }
+                if !k.key_hash.is_empty() {
+                    self.key_by_hash.insert(k.key_hash.clone(), k.id.clone());
+                }
+                self.keys.insert(k.id.clone(), k);
+            }
+            entity::Kind::Grant(g) => {
+                self.grants.insert(g.id.clone(), g);
+            }
+            entity::Kind::Subscription(s) => {
+                self.subscriptions.insert(s.id.clone(), s);
+            }
+        }
+    }
+
+    /// Removes the entity with this id (see [`entity_id`]).
+    pub fn delete(&mut self, id: &str) {
+        let Some((kind, rest)) = id.split_once('/') else { return };
+        match kind {
+            "team" => {
+                self.teams.remove(rest);
+            }
+            "topic" => {
+                if let Some((team, name)) = rest.split_once('/') {
+                    self.topics.remove(&format!("{team}.{name}"));
+                }
+            }
+            "key" => {
+                if let Some(k) = self.keys.remove(rest) {
+                    self.key_by_hash.remove(&k.key_hash);
+                }
+            }
+            "grant" => {
+                self.grants.remove(rest);
+            }
+            "subscription" => {
+                self.subscriptions.remove(rest);
+            }
+            _ => {}
+        }
+    }
+
+    /// Every entity, e.g. for a snapshot.
+    pub fn entities(&self) -> Vec<Entity> {
+        let wrap = |kind| Entity { kind: Some(kind) };
+        let mut out = Vec::new();
+        out.extend(self.teams.values().cloned().map(entity::Kind::Team).map(wrap));
+        out.extend(self.topics.values().cloned().map(entity::Kind::Topic).map(wrap));
+        out.extend(self.keys.values().cloned().map(entity::Kind::ApiKey).map(wrap));
+        out.extend(self.grants.values().cloned().map(entity::Kind::Grant).map(wrap));
+        out.extend(self.subscriptions.values().cloned().map(entity::Kind::Subscription).map(wrap));
+        out
+    }
+
+    /// The topic `<team>.<name>`, if it exists.
+    pub fn topic(&self, team: &str, name: &str) -> Option<&Topic> {
+        self.topics.get(&format!("{team}.{name}"))
+    }
+
+    /// The API key with this hash (hex SHA-256 of the key).
+    pub fn key_by_hash(&self, hash: &str) -> Option<&ApiKey> {
+        self.key_by_hash.get(hash).and_then(|id| self.keys.get(id))
+    }
+
+    /// Whether `reader` may read `<team>.<topic>`: it owns it, or holds a grant for it.
+    pub fn may_read(&self, reader: &str, team: &str, topic: &str) -> bool {
+        reader == team
+            || self
+                .grants
+                .values()
+                .any(|g| g.team == team && g.topic == topic && g.grantee == reader)
+    }
+
+    /// Active subscriptions that receive `event_type` from Kafka topic `kafka_topic`.
+    pub fn subscriptions_for<'a>(
+        &'a self,
+        kafka_topic: &'a str,
+        event_type: &'a str,
+    ) -> impl Iterator<Item = &'a Subscription> + 'a {
+        self.subscriptions.values().filter(move |s| {
+            s.state == SubscriptionState::Active as i32
+                && s.topics.iter().any(|t| t == kafka_topic)
+                && event_type_matches(&s.event_types, event_type)
+        })
+    }
+
+    /// Kafka topics that at least one subscription (in any state) names.
+    pub fn subscribed_topics(&self) -> Vec<String> {
+        let mut topics: Vec<String> = self.subscriptions.values().flat_map(|s| s.topics.iter().cloned()).collect();
+        topics.sort();
+        topics.dedup();
+        topics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(id: &str, topics: &[&str], types: &[&str], state: SubscriptionState) -> Entity {
+        Entity {
+            kind: Some(entity::Kind::Subscription(Subscription {
+                id: id.into(),
+                team: "acme".into(),
+                topics: topics.iter().map(|t| t.to_string()).collect(),
+                event_types: types.iter().map(|t| t.to_string()).collect(),
+                state: state as i32,
+                ..Default::default()
+            })),
+        }
+    }
+
+    #[test]
+    fn filters_match_exact_and_prefix() {
+        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(event_type_matches(&[], "x"));
+        assert!(event_type_matches(&f(&["order.*"]), "order.created"));
+        assert!(!event_type_matches(&f(&["order.*"]), "orders.created"));
+        assert!(event_type_matches(&f(&["a", "order.created"]), "order.created"));
+        assert!(!event_type_matches(&f(&["order.created"]), "order.created.v2"));
+    }
+
+    #[test]
+    fn snapshot_upsert_delete() {
+        let mut v = View::default();
+        v.apply(WatchEvent {
+            revision: 5,
+            event: Some(watch_event::Event::Snapshot(Snapshot {
+                entities: vec![
+                    sub("s1", &["acme.orders"], &["order.*"], SubscriptionState::Active),
+                    sub("s2", &["acme.orders"], &[], SubscriptionState::Paused),
+                ],
+            })),
+        });
+        assert_eq!(v.revision, 5);
+        let ids: Vec<&str> = v.subscriptions_for("acme.orders", "order.paid").map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["s1"]);
+        assert_eq!(v.subscriptions_for("acme.orders", "user.created").count(), 0);
+        v.apply(WatchEvent {
+            revision: 6,
+            event: Some(watch_event::Event::Deleted("subscription/s1".into())),
+        });
+        assert_eq!(v.subscriptions_for("acme.orders", "order.paid").count(), 0);
+        assert_eq!(v.subscribed_topics(), ["acme.orders"]);
+        let e = sub("s3", &["acme.users"], &[], SubscriptionState::Active);
+        assert_eq!(entity_id(&e).as_deref(), Some("subscription/s3"));
+        v.apply(WatchEvent {
+            revision: 7,
+            event: Some(watch_event::Event::Upsert(e)),
+        });
+        assert_eq!(v.revision, 7);
+        assert_eq!(v.entities().len(), 2);
+    }
+}

@@ -1,0 +1,1 @@
+//! Harness pieces for herald-control tests (being built).

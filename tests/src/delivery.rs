@@ -1,0 +1,1 @@
+//! Harness pieces for herald-delivery tests (being built).

@@ -1,0 +1,1 @@
+//! Harness pieces for herald-edge tests (being built).

@@ -1,0 +1,1 @@
+//! Harness pieces for herald-ingest tests (being built).
