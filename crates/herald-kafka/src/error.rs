@@ -16,6 +16,9 @@ pub enum KafkaError {
     /// The topic exists already.
     #[error("kafka topic {0:?} already exists")]
     TopicExists(String),
+    /// The cluster cannot do this (e.g. the embedded broker deleting topics).
+    #[error("not supported: {0}")]
+    Unsupported(String),
 }
 
 impl KafkaError {
@@ -32,7 +35,7 @@ impl Classify for KafkaError {
     fn class(&self) -> ErrorClass {
         use RDKafkaErrorCode as C;
         match self {
-            Self::UnknownTopic(_) | Self::TopicExists(_) => ErrorClass::Permanent,
+            Self::UnknownTopic(_) | Self::TopicExists(_) | Self::Unsupported(_) => ErrorClass::Permanent,
             Self::Task(_) => ErrorClass::Retryable,
             Self::Client(e) => match e.rdkafka_error_code() {
                 Some(

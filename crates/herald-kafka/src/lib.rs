@@ -5,6 +5,7 @@
 mod admin;
 mod config;
 mod consumer;
+mod embedded;
 mod error;
 mod headers;
 mod producer;
@@ -12,6 +13,7 @@ mod producer;
 pub use admin::{KafkaAdmin, PartitionOffsets, TopicAdmin, TopicSpec};
 pub use config::KafkaConfig;
 pub use consumer::{commit_offsets, consumer, fetch_watermarks, offsets_for_times};
+pub use embedded::{EmbeddedAdmin, EmbeddedKafka};
 pub use error::KafkaError;
 pub use headers::{event_from_message, header_map, owned_headers};
 pub use producer::{Delivered, Producer};

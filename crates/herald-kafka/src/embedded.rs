@@ -1,0 +1,187 @@
+//! An in-process Kafka for `herald dev`: librdkafka's mock cluster, which speaks the Kafka
+//! protocol on a real loopback port but keeps everything in memory. It does not serve
+//! CreateTopics, so topic creation goes through the mock API behind [`TopicAdmin`].
+
+use std::collections::HashSet;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use rdkafka::mocking::MockCluster;
+
+use crate::{KafkaAdmin, KafkaConfig, KafkaError, PartitionOffsets, TopicAdmin, TopicSpec};
+
+enum Command {
+    Create {
+        name: String,
+        partitions: i32,
+        reply: tokio::sync::oneshot::Sender<Result<(), KafkaError>>,
+    },
+    Stop,
+}
+
+/// A running in-memory Kafka cluster; stops when dropped.
+pub struct EmbeddedKafka {
+    bootstrap: String,
+    commands: mpsc::Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for EmbeddedKafka {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedKafka").field("bootstrap", &self.bootstrap).finish()
+    }
+}
+
+impl EmbeddedKafka {
+    /// Starts a mock cluster with `brokers` brokers. The mock cluster handle is not `Send`, so
+    /// one thread owns it and serves topic creation requests.
+    pub fn start(brokers: i32) -> Result<Self, KafkaError> {
+        let (commands, inbox) = mpsc::channel::<Command>();
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<String, KafkaError>>();
+        let thread = std::thread::Builder::new()
+            .name("herald-embedded-kafka".into())
+            .spawn(move || {
+                let cluster = match MockCluster::new(brokers) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.into()));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(cluster.bootstrap_servers()));
+                let mut topics = HashSet::new();
+                while let Ok(cmd) = inbox.recv() {
+                    match cmd {
+                        Command::Create { name, partitions, reply } => {
+                            let result = if topics.contains(&name) {
+                                Err(KafkaError::TopicExists(name))
+                            } else {
+                                cluster
+                                    .create_topic(&name, partitions, 1)
+                                    .map(|()| {
+                                        topics.insert(name);
+                                    })
+                                    .map_err(KafkaError::from)
+                            };
+                            let _ = reply.send(result);
+                        }
+                        Command::Stop => break,
+                    }
+                }
+            })
+            .map_err(|e| KafkaError::Task(e.to_string()))?;
+        let bootstrap = ready_rx
+            .recv()
+            .map_err(|_| KafkaError::Task("embedded kafka thread exited during start".into()))??;
+        Ok(Self {
+            bootstrap,
+            commands,
+            thread: Some(thread),
+        })
+    }
+
+    /// The cluster's bootstrap address (`127.0.0.1:<port>`).
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap
+    }
+
+    /// Client settings for this cluster.
+    pub fn config(&self) -> KafkaConfig {
+        KafkaConfig::new(self.bootstrap.clone())
+    }
+
+    /// Topic administration for this cluster.
+    pub fn admin(&self) -> Result<EmbeddedAdmin, KafkaError> {
+        Ok(EmbeddedAdmin {
+            commands: self.commands.clone(),
+            metadata: KafkaAdmin::new(&self.config(), 1)?,
+        })
+    }
+}
+
+impl Drop for EmbeddedKafka {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// [`TopicAdmin`] for the embedded cluster: creation through the mock API, descriptions through
+/// ordinary metadata requests. Deletion is not supported by the mock cluster.
+pub struct EmbeddedAdmin {
+    commands: mpsc::Sender<Command>,
+    metadata: KafkaAdmin,
+}
+
+#[async_trait]
+impl TopicAdmin for EmbeddedAdmin {
+    async fn create_topic(&self, spec: &TopicSpec) -> Result<(), KafkaError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.commands
+            .send(Command::Create {
+                name: spec.name.clone(),
+                partitions: spec.partitions,
+                reply,
+            })
+            .map_err(|_| KafkaError::Task("embedded kafka has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| KafkaError::Task("embedded kafka has stopped".into()))?
+    }
+
+    async fn delete_topic(&self, name: &str) -> Result<(), KafkaError> {
+        Err(KafkaError::Unsupported(format!(
+            "deleting topic {name:?}: the embedded broker cannot delete topics"
+        )))
+    }
+
+    async fn describe_topic(&self, name: &str) -> Result<Vec<PartitionOffsets>, KafkaError> {
+        self.metadata.describe_topic(name).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use herald_core::Event;
+    use rdkafka::consumer::{Consumer, DefaultConsumerContext};
+    use rdkafka::{Message, Offset, TopicPartitionList};
+
+    use super::*;
+    use crate::{Producer, commit_offsets, consumer, event_from_message};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serves_produce_consume_and_commits() {
+        let kafka = EmbeddedKafka::start(1).unwrap();
+        let admin = kafka.admin().unwrap();
+        admin.create_topic(&TopicSpec::new("demo.orders", 2)).await.unwrap();
+        assert!(matches!(
+            admin.create_topic(&TopicSpec::new("demo.orders", 2)).await,
+            Err(KafkaError::TopicExists(_))
+        ));
+        assert!(matches!(
+            admin.delete_topic("demo.orders").await,
+            Err(KafkaError::Unsupported(_))
+        ));
+        let producer = Producer::new(&kafka.config(), Duration::from_secs(10)).unwrap();
+        let e = Event::new("e1", "/dev", "order.created", b"{}".to_vec());
+        let d = producer.send("demo.orders", Some(b"k"), &e.to_headers(), &e.data).await.unwrap();
+        let offsets = admin.describe_topic("demo.orders").await.unwrap();
+        assert_eq!(offsets.len(), 2);
+        assert_eq!(offsets[d.partition as usize].high, d.offset + 1);
+
+        let c = Arc::new(consumer(&kafka.config(), "g1", "earliest", DefaultConsumerContext).unwrap());
+        c.subscribe(&["demo.orders"]).unwrap();
+        let msg = tokio::time::timeout(Duration::from_secs(20), c.recv()).await.unwrap().unwrap();
+        assert_eq!(event_from_message(&msg).unwrap(), e);
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset("demo.orders", msg.partition(), Offset::Offset(msg.offset() + 1))
+            .unwrap();
+        commit_offsets(c.clone(), tpl).await.unwrap();
+    }
+}
