@@ -29,7 +29,9 @@ pub struct EmbeddedKafka {
 
 impl std::fmt::Debug for EmbeddedKafka {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedKafka").field("bootstrap", &self.bootstrap).finish()
+        f.debug_struct("EmbeddedKafka")
+            .field("bootstrap", &self.bootstrap)
+            .finish()
     }
 }
 
@@ -53,7 +55,11 @@ impl EmbeddedKafka {
                 let mut topics = HashSet::new();
                 while let Ok(cmd) = inbox.recv() {
                     match cmd {
-                        Command::Create { name, partitions, reply } => {
+                        Command::Create {
+                            name,
+                            partitions,
+                            reply,
+                        } => {
                             let result = if topics.contains(&name) {
                                 Err(KafkaError::TopicExists(name))
                             } else {
@@ -159,7 +165,10 @@ mod tests {
     async fn serves_produce_consume_and_commits() {
         let kafka = EmbeddedKafka::start(1).unwrap();
         let admin = kafka.admin().unwrap();
-        admin.create_topic(&TopicSpec::new("demo.orders", 2)).await.unwrap();
+        admin
+            .create_topic(&TopicSpec::new("demo.orders", 2))
+            .await
+            .unwrap();
         assert!(matches!(
             admin.create_topic(&TopicSpec::new("demo.orders", 2)).await,
             Err(KafkaError::TopicExists(_))
@@ -170,18 +179,29 @@ mod tests {
         ));
         let producer = Producer::new(&kafka.config(), Duration::from_secs(10)).unwrap();
         let e = Event::new("e1", "/dev", "order.created", b"{}".to_vec());
-        let d = producer.send("demo.orders", Some(b"k"), &e.to_headers(), &e.data).await.unwrap();
+        let d = producer
+            .send("demo.orders", Some(b"k"), &e.to_headers(), &e.data)
+            .await
+            .unwrap();
         let offsets = admin.describe_topic("demo.orders").await.unwrap();
         assert_eq!(offsets.len(), 2);
         assert_eq!(offsets[d.partition as usize].high, d.offset + 1);
 
-        let c = Arc::new(consumer(&kafka.config(), "g1", "earliest", DefaultConsumerContext).unwrap());
+        let c =
+            Arc::new(consumer(&kafka.config(), "g1", "earliest", DefaultConsumerContext).unwrap());
         c.subscribe(&["demo.orders"]).unwrap();
-        let msg = tokio::time::timeout(Duration::from_secs(20), c.recv()).await.unwrap().unwrap();
+        let msg = tokio::time::timeout(Duration::from_secs(20), c.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(event_from_message(&msg).unwrap(), e);
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset("demo.orders", msg.partition(), Offset::Offset(msg.offset() + 1))
-            .unwrap();
+        tpl.add_partition_offset(
+            "demo.orders",
+            msg.partition(),
+            Offset::Offset(msg.offset() + 1),
+        )
+        .unwrap();
         commit_offsets(c.clone(), tpl).await.unwrap();
     }
 }

@@ -6,6 +6,7 @@ mod config;
 mod service;
 mod shutdown;
 mod telemetry;
+pub mod trace;
 
 pub use admin::{Health, serve_admin};
 pub use config::{ConfigError, load_config};
