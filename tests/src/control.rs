@@ -1,1 +1,201 @@
-//! Harness pieces for herald-control tests (being built).
+//! Harness for herald-control tests: a control plane on 127.0.0.1 port 0 with its own state
+//! and delivery topics, authenticated gRPC clients, and raw reads of Kafka topics.
+
+use std::time::Duration;
+
+use herald_control::{ControlConfig, MasterKey};
+use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use herald_kafka::rdkafka::error::KafkaError as RdError;
+use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
+use herald_proto::v1::control_client::ControlClient;
+use herald_runtime::Shutdown;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use crate::{kafka_config, unique};
+
+/// Adds `authorization: Bearer <key>` to every request (or nothing, to test missing credentials).
+#[derive(Debug, Clone)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            request.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A Control client that sends one key.
+pub type Client = ControlClient<InterceptedService<Channel, Bearer>>;
+
+/// A configuration with unique state and delivery topics, fresh keys and port-0 listeners.
+pub fn test_config() -> ControlConfig {
+    let (_, master) = MasterKey::generate();
+    ControlConfig {
+        kafka: kafka_config(),
+        grpc_listen: "127.0.0.1:0".into(),
+        admin_listen: "127.0.0.1:0".into(),
+        root_key: Some(unique("root")),
+        internal_token: Some(unique("internal")),
+        master_key: Some(master),
+        state_topic: unique("herald.control"),
+        attempts_topic: unique("herald.attempts"),
+        dlq_topic: unique("herald.dlq"),
+        replay_topic: unique("herald.replay"),
+        default_partitions: 2,
+        ..ControlConfig::default()
+    }
+}
+
+/// A running control plane.
+pub struct TestControl {
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// The admin HTTP base URL.
+    pub admin_url: String,
+    /// The configuration it runs with (restart with the same one to reload the same state).
+    pub config: ControlConfig,
+    shutdown: Shutdown,
+    task: JoinHandle<Result<(), herald_control::ControlError>>,
+}
+
+impl TestControl {
+    /// Starts a control plane with `config` and waits until it has loaded its state.
+    pub async fn start(config: ControlConfig) -> Self {
+        Self::start_on(config, "127.0.0.1:0").await
+    }
+
+    /// Like [`TestControl::start`], with gRPC on `grpc_addr` (e.g. the address of a stopped
+    /// instance, to test reconnecting clients).
+    pub async fn start_on(config: ControlConfig, grpc_addr: &str) -> Self {
+        let grpc = TcpListener::bind(grpc_addr).await.expect("bind grpc");
+        let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind admin");
+        let endpoint = format!("http://{}", grpc.local_addr().unwrap());
+        let admin_url = format!("http://{}", admin.local_addr().unwrap());
+        let shutdown = Shutdown::new(Duration::from_secs(5));
+        let task = tokio::spawn(herald_control::run(
+            config.clone(),
+            grpc,
+            admin,
+            shutdown.clone(),
+        ));
+        let control = Self {
+            endpoint,
+            admin_url,
+            config,
+            shutdown,
+            task,
+        };
+        control.wait_ready().await;
+        control
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let ready = reqwest::get(format!("{}/readyz", self.admin_url))
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                return;
+            }
+            assert!(
+                !self.task.is_finished(),
+                "herald-control exited during startup"
+            );
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "herald-control not ready within 60s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The root key.
+    pub fn root_key(&self) -> &str {
+        self.config.root_key.as_deref().unwrap()
+    }
+
+    /// The internal service token.
+    pub fn internal_token(&self) -> &str {
+        self.config.internal_token.as_deref().unwrap()
+    }
+
+    /// A client sending `key` (None = no credentials).
+    pub async fn client(&self, key: Option<&str>) -> Client {
+        let channel = Channel::from_shared(self.endpoint.clone())
+            .unwrap()
+            .connect()
+            .await
+            .expect("connect to control");
+        let bearer = key.map(|k| format!("Bearer {k}").parse().expect("ascii key"));
+        ControlClient::with_interceptor(channel, Bearer(bearer))
+    }
+
+    /// A client with the root key.
+    pub async fn root(&self) -> Client {
+        self.client(Some(self.root_key())).await
+    }
+
+    /// Stops it and waits for it to finish.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        let result = tokio::time::timeout(Duration::from_secs(20), self.task)
+            .await
+            .expect("control stops within 20s")
+            .expect("control task");
+        result.expect("control ran cleanly");
+    }
+}
+
+/// Every record of `topic` (all partitions) as (key, value), read to the current end.
+pub async fn read_topic(topic: &str) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut c = kafka_config().client_config();
+        c.set("group.id", unique("test-reader"))
+            .set("enable.auto.commit", "false")
+            .set("enable.partition.eof", "true")
+            .set("auto.offset.reset", "earliest");
+        let consumer: BaseConsumer = c.create().expect("consumer");
+        let md = consumer
+            .fetch_metadata(Some(&topic), Duration::from_secs(10))
+            .expect("metadata");
+        let partitions: Vec<i32> = md.topics()[0].partitions().iter().map(|p| p.id()).collect();
+        let mut tpl = TopicPartitionList::new();
+        for p in &partitions {
+            tpl.add_partition_offset(&topic, *p, Offset::Beginning)
+                .unwrap();
+        }
+        consumer.assign(&tpl).expect("assign");
+        let mut open = partitions.len();
+        let mut out = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while open > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "reading {topic} took over 30s"
+            );
+            match consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) => {
+                    out.push((m.key().map(<[u8]>::to_vec), m.payload().map(<[u8]>::to_vec)))
+                }
+                Some(Err(RdError::PartitionEOF(_))) => open -= 1,
+                Some(Err(e)) => panic!("reading {topic}: {e}"),
+                None => {}
+            }
+        }
+        out
+    })
+    .await
+    .expect("reader task")
+}

@@ -1,5 +1,7 @@
 //! `herald`: the command line.
 
+mod admin;
+mod health;
 mod webhook;
 
 use clap::{Parser, Subcommand};
@@ -8,6 +10,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "herald", version, about)]
 struct Cli {
+    #[command(flatten)]
+    conn: admin::Connection,
     #[command(subcommand)]
     command: Command,
 }
@@ -16,9 +20,44 @@ struct Cli {
 enum Command {
     /// Run every Herald service in one process on an embedded broker.
     Dev,
-    /// Sign or verify Standard Webhooks signatures.
+    /// Check a service's health endpoint: exit 0 only on a 2xx answer (container healthchecks).
+    Health {
+        /// The URL, e.g. http://127.0.0.1:9601/readyz.
+        url: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 5)]
+        timeout_secs: u64,
+    },
+    /// Sign or verify Standard Webhooks signatures, or receive webhooks.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Manage teams.
+    #[command(subcommand)]
+    Team(admin::TeamCommand),
+    /// Manage a team's topics.
+    #[command(subcommand)]
+    Topic(admin::TopicCommand),
+    /// Manage a team's API keys.
+    #[command(subcommand)]
+    Key(admin::KeyCommand),
+    /// Share a team's topic with another team.
+    #[command(subcommand)]
+    Grant(admin::GrantCommand),
+    /// Manage webhook subscriptions.
+    #[command(subcommand)]
+    Subscription(admin::SubscriptionCommand),
+    /// Show a subscription's delivery attempts, newest first.
+    Attempts(admin::AttemptsArgs),
+    /// Show a subscription's dead letters, newest first.
+    Dlq(admin::DlqArgs),
+    /// Re-deliver dead letters or a topic to a subscription.
+    #[command(subcommand)]
+    Replay(admin::ReplayCommand),
+}
+
+fn control(conn: admin::Connection, command: admin::AdminCommand) -> anyhow::Result<()> {
+    admin::require_key(&conn)?;
+    admin::run(conn, command)
 }
 
 fn main() -> std::process::ExitCode {
@@ -27,7 +66,18 @@ fn main() -> std::process::ExitCode {
         Command::Dev => Err(anyhow::anyhow!(
             "herald dev is not available yet: the services land with the control, ingest, delivery and edge issues"
         )),
+        Command::Health { url, timeout_secs } => {
+            health::run(&url, std::time::Duration::from_secs(timeout_secs))
+        }
         Command::Webhook(cmd) => webhook::run(cmd),
+        Command::Team(c) => control(cli.conn, admin::AdminCommand::Team(c)),
+        Command::Topic(c) => control(cli.conn, admin::AdminCommand::Topic(c)),
+        Command::Key(c) => control(cli.conn, admin::AdminCommand::Key(c)),
+        Command::Grant(c) => control(cli.conn, admin::AdminCommand::Grant(c)),
+        Command::Subscription(c) => control(cli.conn, admin::AdminCommand::Subscription(c)),
+        Command::Attempts(a) => control(cli.conn, admin::AdminCommand::Attempts(a)),
+        Command::Dlq(a) => control(cli.conn, admin::AdminCommand::Dlq(a)),
+        Command::Replay(c) => control(cli.conn, admin::AdminCommand::Replay(c)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -15,6 +15,19 @@ pub enum WebhookCommand {
     Sign(SignArgs),
     /// Verify a body read from stdin against its headers; exits non-zero on failure.
     Verify(VerifyArgs),
+    /// Receive webhooks on a local port, verify them, and print one JSON line per delivery.
+    Listen(ListenArgs),
+}
+
+/// Arguments of `herald webhook listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9999")]
+    listen: String,
+    /// The subscription's signing secret; deliveries that do not verify are answered 401.
+    #[arg(long, env = "HERALD_WEBHOOK_SECRET")]
+    secret: String,
 }
 
 /// Arguments of `herald webhook sign`.
@@ -69,6 +82,7 @@ fn read_body() -> anyhow::Result<Vec<u8>> {
 /// Runs a webhook subcommand.
 pub fn run(cmd: WebhookCommand) -> anyhow::Result<()> {
     match cmd {
+        WebhookCommand::Listen(args) => listen(args),
         WebhookCommand::Sign(args) => {
             let secrets = args
                 .secrets
@@ -94,4 +108,54 @@ pub fn run(cmd: WebhookCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn listen(args: ListenArgs) -> anyhow::Result<()> {
+    use axum::http::{HeaderMap, StatusCode};
+
+    let verifier = Verifier::new(Secret::parse(&args.secret)?);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
+        eprintln!(
+            "listening for webhooks on http://{}/",
+            listener.local_addr()?
+        );
+        let receive = move |headers: HeaderMap, body: axum::body::Bytes| {
+            let verifier = verifier.clone();
+            async move {
+                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                let verdict = verifier.verify(
+                    header("webhook-id"),
+                    header("webhook-timestamp"),
+                    header("webhook-signature"),
+                    &body,
+                    now(),
+                );
+                let line = serde_json::json!({
+                    "webhook_id": header("webhook-id"),
+                    "verified": verdict.is_ok(),
+                    "error": verdict.as_ref().err().map(ToString::to_string),
+                    "body": String::from_utf8_lossy(&body),
+                });
+                println!("{line}");
+                match verdict {
+                    Ok(()) => StatusCode::NO_CONTENT,
+                    Err(_) => StatusCode::UNAUTHORIZED,
+                }
+            }
+        };
+        let app = axum::Router::new().fallback(axum::routing::post(receive));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving")
+    })
 }

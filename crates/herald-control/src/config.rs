@@ -1,0 +1,127 @@
+//! Configuration of the control plane.
+
+use std::time::Duration;
+
+use herald_kafka::KafkaConfig;
+use herald_runtime::{ServiceConfig, TelemetryConfig};
+use serde::{Deserialize, Serialize};
+
+/// Everything `herald-control` needs; loaded from defaults, a TOML file and `HERALD_*` variables
+/// (e.g. `HERALD_ROOT_KEY`, `HERALD_MASTER_KEY`, `HERALD_KAFKA__BOOTSTRAP_SERVERS`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ControlConfig {
+    /// How to reach the Kafka cluster that holds the state and the delivery topics.
+    pub kafka: KafkaConfig,
+    /// Logging and tracing.
+    pub telemetry: TelemetryConfig,
+    /// gRPC listen address (`herald.v1.Control`, health, reflection).
+    pub grpc_listen: String,
+    /// Admin HTTP listen address (`/livez`, `/readyz`, `/metrics`).
+    pub admin_listen: String,
+    /// The root key (`HERALD_ROOT_KEY`): manages teams and may do everything except receive
+    /// secrets. Unset = no root access (teams cannot be created).
+    pub root_key: Option<String>,
+    /// The data plane's credential (`HERALD_INTERNAL_TOKEN`): may Watch with secrets and key
+    /// hashes, and disable subscriptions.
+    pub internal_token: Option<String>,
+    /// Base64 (standard alphabet) of 32 random bytes (`HERALD_MASTER_KEY`): the AES-256-GCM key
+    /// that encrypts signing secrets in the state topic. Required; generate one with
+    /// `head -c 32 /dev/urandom | base64`.
+    pub master_key: Option<String>,
+    /// The compacted topic that holds the state (one partition, so offsets order every write).
+    pub state_topic: String,
+    /// Delivery attempts (read by ListAttempts).
+    pub attempts_topic: String,
+    /// Dead letters (read by ListDeadLetters and ReplayDeadLetters).
+    pub dlq_topic: String,
+    /// Replayed delivery tasks (written by the replay RPCs, consumed by delivery as an
+    /// immediately-due tier).
+    pub replay_topic: String,
+    /// Partitions of a new team topic when the request does not say.
+    pub default_partitions: i32,
+    /// Largest partition count a team topic may ask for.
+    pub max_partitions: i32,
+    /// Retention of a new team topic when the request does not say (ms; -1 = forever).
+    pub default_retention_ms: i64,
+    /// Replication factor of every topic the control plane creates.
+    pub replication_factor: i32,
+    /// Partitions of herald.attempts, herald.dlq and herald.replay when the control plane
+    /// creates them.
+    pub internal_partitions: i32,
+    /// How long a rotated-out signing secret keeps signing when the request does not say (ms).
+    pub secret_overlap_ms: i64,
+    /// How long a write may take to be acknowledged and applied before the RPC fails (ms).
+    pub write_timeout_ms: u64,
+    /// Records examined per partition by the history RPCs (ListAttempts, ListDeadLetters).
+    pub history_scan_records: i64,
+    /// Records a replay may examine in total.
+    pub replay_scan_records: u64,
+    /// Tasks a replay writes at most.
+    pub replay_max_tasks: u32,
+    /// Time bound of one history read or replay (ms).
+    pub scan_timeout_ms: u64,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        Self {
+            kafka: KafkaConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            grpc_listen: "0.0.0.0:50051".to_owned(),
+            admin_listen: "0.0.0.0:9601".to_owned(),
+            root_key: None,
+            internal_token: None,
+            master_key: None,
+            state_topic: "herald.control".to_owned(),
+            attempts_topic: "herald.attempts".to_owned(),
+            dlq_topic: "herald.dlq".to_owned(),
+            replay_topic: "herald.replay".to_owned(),
+            default_partitions: 3,
+            max_partitions: 256,
+            default_retention_ms: 7 * 24 * 3600 * 1000,
+            replication_factor: 1,
+            internal_partitions: 3,
+            secret_overlap_ms: 24 * 3600 * 1000,
+            write_timeout_ms: 10_000,
+            history_scan_records: 20_000,
+            replay_scan_records: 1_000_000,
+            replay_max_tasks: 100_000,
+            scan_timeout_ms: 20_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for ControlConfig {
+    // Keys stay out of logs and panics: only whether they are set is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlConfig")
+            .field("kafka", &self.kafka)
+            .field("grpc_listen", &self.grpc_listen)
+            .field("admin_listen", &self.admin_listen)
+            .field("root_key", &self.root_key.as_ref().map(|_| "<set>"))
+            .field(
+                "internal_token",
+                &self.internal_token.as_ref().map(|_| "<set>"),
+            )
+            .field("master_key", &self.master_key.as_ref().map(|_| "<set>"))
+            .field("state_topic", &self.state_topic)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ControlConfig {
+    pub(crate) fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms.max(100))
+    }
+
+    pub(crate) fn scan_timeout(&self) -> Duration {
+        Duration::from_millis(self.scan_timeout_ms.max(100))
+    }
+}
+
+impl ServiceConfig for ControlConfig {
+    fn telemetry(&self) -> &TelemetryConfig {
+        &self.telemetry
+    }
+}

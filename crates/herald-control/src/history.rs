@@ -1,0 +1,548 @@
+//! History and recovery: bounded reads of `herald.attempts` and `herald.dlq`, and replays that
+//! write `DeliveryTask`s to `herald.replay`. Kafka reads run on the blocking pool and stop at a
+//! record budget and a deadline, so an RPC never hangs on a large topic.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use herald_kafka::rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
+use herald_kafka::rdkafka::message::{BorrowedMessage, Headers};
+use herald_kafka::rdkafka::producer::FutureRecord;
+use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
+use herald_kafka::{KafkaConfig, KafkaError, Producer};
+use herald_proto::v1::{
+    AttemptRecord, DeliveryTask, RecordHeader, ReplayResponse, Subscription, replay_topic_request,
+};
+use herald_watch::event_type_matches;
+use prost::Message as _;
+use tokio::sync::mpsc;
+use tonic::Status;
+
+use crate::ControlConfig;
+use crate::store::now_ms;
+
+/// Default and largest page of the list RPCs.
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 1000;
+/// Delivery futures awaited together while a replay produces.
+const PRODUCE_BATCH: usize = 1000;
+
+/// Reads the delivery topics and writes replays.
+pub(crate) struct History {
+    kafka: KafkaConfig,
+    attempts_topic: String,
+    dlq_topic: String,
+    replay_topic: String,
+    producer: Producer,
+    window: i64,
+    replay_scan: u64,
+    replay_max: u32,
+    timeout: Duration,
+}
+
+/// One partition to read: `[start, end)`.
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    partition: i32,
+    low: i64,
+    start: i64,
+    end: i64,
+}
+
+/// How a scan ended.
+#[derive(Debug, Default)]
+struct Scanned {
+    records: u64,
+    /// Every range was read to its end.
+    complete: bool,
+}
+
+/// Where to start reading a partition.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// The last `n` records.
+    Tail(i64),
+    /// The first offset (clamped to the retained range).
+    Offset(i64),
+    /// The first record at or after this time.
+    Time(i64),
+}
+
+fn unavailable(e: KafkaError) -> Status {
+    Status::unavailable(format!("kafka: {e}"))
+}
+
+fn scan_consumer(kafka: &KafkaConfig) -> Result<BaseConsumer, KafkaError> {
+    let mut c = kafka.client_config();
+    // Assigned partitions only: never joins the group, never commits.
+    c.set("group.id", "herald-control-history")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "true")
+        .set("isolation.level", "read_committed");
+    Ok(c.create()?)
+}
+
+/// Ranges to read in `topic`, from `start` to the current end of every partition. A missing
+/// topic has no ranges.
+fn ranges(
+    consumer: &BaseConsumer,
+    topic: &str,
+    start: Start,
+    timeout: Duration,
+) -> Result<Vec<Range>, KafkaError> {
+    let md = consumer.fetch_metadata(Some(topic), timeout)?;
+    let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
+        return Ok(Vec::new());
+    };
+    if t.error().is_some() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for p in t.partitions() {
+        let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
+        out.push(Range {
+            partition: p.id(),
+            low,
+            start: low,
+            end: high,
+        });
+    }
+    match start {
+        Start::Tail(n) => out
+            .iter_mut()
+            .for_each(|r| r.start = (r.end - n).max(r.low)),
+        Start::Offset(o) => out.iter_mut().for_each(|r| r.start = o.clamp(r.low, r.end)),
+        Start::Time(ms) => {
+            let mut tpl = TopicPartitionList::new();
+            for r in &out {
+                tpl.add_partition_offset(topic, r.partition, Offset::Offset(ms))?;
+            }
+            let found = consumer.offsets_for_times(tpl, timeout)?;
+            let by_partition: HashMap<i32, Offset> = found
+                .elements()
+                .iter()
+                .map(|e| (e.partition(), e.offset()))
+                .collect();
+            for r in &mut out {
+                r.start = match by_partition.get(&r.partition) {
+                    Some(Offset::Offset(o)) => (*o).clamp(r.low, r.end),
+                    _ => r.end,
+                };
+            }
+        }
+    }
+    out.sort_by_key(|r| r.partition);
+    Ok(out)
+}
+
+/// Reads `ranges` of `topic`, calling `visit` per record until it returns false, every range is
+/// done, `max_records` were read or `deadline` passed.
+fn scan(
+    consumer: &BaseConsumer,
+    topic: &str,
+    ranges: &[Range],
+    max_records: u64,
+    deadline: Instant,
+    mut visit: impl FnMut(&BorrowedMessage<'_>) -> bool,
+) -> Result<Scanned, KafkaError> {
+    let mut todo: HashMap<i32, i64> = ranges
+        .iter()
+        .filter(|r| r.start < r.end)
+        .map(|r| (r.partition, r.end))
+        .collect();
+    let mut out = Scanned::default();
+    if todo.is_empty() {
+        out.complete = true;
+        return Ok(out);
+    }
+    let mut tpl = TopicPartitionList::new();
+    for r in ranges.iter().filter(|r| r.start < r.end) {
+        tpl.add_partition_offset(topic, r.partition, Offset::Offset(r.start))?;
+    }
+    consumer.assign(&tpl)?;
+    while !todo.is_empty() {
+        let now = Instant::now();
+        if now >= deadline || out.records >= max_records {
+            return Ok(out);
+        }
+        let Some(result) = consumer.poll((deadline - now).min(Duration::from_millis(200))) else {
+            continue;
+        };
+        match result {
+            Ok(m) => {
+                let Some(end) = todo.get(&m.partition()).copied() else {
+                    continue;
+                };
+                if m.offset() >= end {
+                    todo.remove(&m.partition());
+                    continue;
+                }
+                out.records += 1;
+                if m.offset() + 1 >= end {
+                    todo.remove(&m.partition());
+                }
+                if !visit(&m) {
+                    return Ok(out);
+                }
+            }
+            Err(RdError::PartitionEOF(p)) => {
+                todo.remove(&p);
+            }
+            Err(e) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+                return Err(KafkaError::UnknownTopic(topic.to_owned()));
+            }
+            Err(error) => tracing::debug!(%error, topic, "history scan consumer error"),
+        }
+    }
+    out.complete = true;
+    Ok(out)
+}
+
+fn limit_of(limit: u32) -> usize {
+    match limit {
+        0 => DEFAULT_LIMIT as usize,
+        l => l.min(MAX_LIMIT) as usize,
+    }
+}
+
+fn key_is(m: &BorrowedMessage<'_>, id: &str) -> bool {
+    m.key().is_none_or(|k| k == id.as_bytes())
+}
+
+fn in_range(at: i64, since: i64, until: i64) -> bool {
+    at >= since && (until == 0 || at < until)
+}
+
+fn record_time(m: &BorrowedMessage<'_>) -> i64 {
+    m.timestamp().to_millis().unwrap_or_default()
+}
+
+impl History {
+    pub fn new(config: &ControlConfig, producer: Producer) -> Self {
+        Self {
+            kafka: config.kafka.clone(),
+            attempts_topic: config.attempts_topic.clone(),
+            dlq_topic: config.dlq_topic.clone(),
+            replay_topic: config.replay_topic.clone(),
+            producer,
+            window: config.history_scan_records.max(1),
+            replay_scan: config.replay_scan_records.max(1),
+            replay_max: config.replay_max_tasks.max(1),
+            timeout: config.scan_timeout(),
+        }
+    }
+
+    /// The subscription's most recent attempts, newest first; `true` when older history was
+    /// not examined.
+    pub async fn attempts(
+        &self,
+        subscription: &str,
+        limit: u32,
+    ) -> Result<(Vec<AttemptRecord>, bool), Status> {
+        let kafka = self.kafka.clone();
+        let topic = self.attempts_topic.clone();
+        let id = subscription.to_owned();
+        let (window, timeout) = (self.window, self.timeout);
+        let limit = limit_of(limit);
+        blocking(move || {
+            let deadline = Instant::now() + timeout;
+            let consumer = scan_consumer(&kafka)?;
+            let ranges = ranges(&consumer, &topic, Start::Tail(window), timeout)?;
+            let mut found: Vec<(i64, i32, i64, AttemptRecord)> = Vec::new();
+            let scanned = scan(&consumer, &topic, &ranges, u64::MAX, deadline, |m| {
+                if key_is(m, &id)
+                    && let Some(a) = m.payload().and_then(|p| AttemptRecord::decode(p).ok())
+                    && a.subscription_id == id
+                {
+                    found.push((a.at_ms, m.partition(), m.offset(), a));
+                }
+                true
+            })?;
+            found.sort_by_key(|f| std::cmp::Reverse((f.0, f.1, f.2)));
+            let truncated =
+                !scanned.complete || ranges.iter().any(|r| r.start > r.low) || found.len() > limit;
+            Ok((
+                found.into_iter().take(limit).map(|f| f.3).collect(),
+                truncated,
+            ))
+        })
+        .await
+    }
+
+    /// The subscription's dead letters in `[since, until)`, newest first.
+    pub async fn dead_letters(
+        &self,
+        subscription: &str,
+        limit: u32,
+        since: i64,
+        until: i64,
+    ) -> Result<(Vec<DeliveryTask>, bool), Status> {
+        let kafka = self.kafka.clone();
+        let topic = self.dlq_topic.clone();
+        let id = subscription.to_owned();
+        let (window, timeout) = (self.window, self.timeout);
+        let limit = limit_of(limit);
+        blocking(move || {
+            let deadline = Instant::now() + timeout;
+            let consumer = scan_consumer(&kafka)?;
+            let start = if since > 0 {
+                Start::Time(since)
+            } else {
+                Start::Tail(window)
+            };
+            let ranges = ranges(&consumer, &topic, start, timeout)?;
+            let mut found: Vec<(i64, DeliveryTask)> = Vec::new();
+            let scanned = scan(
+                &consumer,
+                &topic,
+                &ranges,
+                window as u64 * 4,
+                deadline,
+                |m| {
+                    if key_is(m, &id)
+                        && let Some(t) = m.payload().and_then(|p| DeliveryTask::decode(p).ok())
+                        && t.subscription_id == id
+                    {
+                        let at = if t.dead_lettered_at_ms > 0 {
+                            t.dead_lettered_at_ms
+                        } else {
+                            record_time(m)
+                        };
+                        if in_range(at, since, until) {
+                            found.push((at, t));
+                        }
+                    }
+                    true
+                },
+            )?;
+            found.sort_by_key(|f| std::cmp::Reverse(f.0));
+            let truncated = !scanned.complete
+                || (since == 0 && ranges.iter().any(|r| r.start > r.low))
+                || found.len() > limit;
+            Ok((
+                found.into_iter().take(limit).map(|f| f.1).collect(),
+                truncated,
+            ))
+        })
+        .await
+    }
+
+    /// Writes the subscription's dead letters in `[since, until)` to the replay topic.
+    pub async fn replay_dead_letters(
+        &self,
+        sub: &Subscription,
+        since: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<ReplayResponse, Status> {
+        let id = sub.id.clone();
+        let team = sub.team.clone();
+        let start = if since > 0 {
+            Start::Time(since)
+        } else {
+            Start::Offset(0)
+        };
+        self.replay(self.dlq_topic.clone(), start, limit, move |m| {
+            if !key_is(m, &id) {
+                return None;
+            }
+            let mut t = DeliveryTask::decode(m.payload()?).ok()?;
+            let at = if t.dead_lettered_at_ms > 0 {
+                t.dead_lettered_at_ms
+            } else {
+                record_time(m)
+            };
+            if t.subscription_id != id || !in_range(at, since, until) {
+                return None;
+            }
+            t.team = team.clone();
+            t.attempt = 0;
+            t.due_at_ms = now_ms();
+            t.tier.clear();
+            t.replay = true;
+            t.dead_lettered_at_ms = 0;
+            t.dead_letter_reason.clear();
+            t.last_status = 0;
+            t.last_error.clear();
+            t.first_attempt_at_ms = 0;
+            Some(t)
+        })
+        .await
+    }
+
+    /// Writes the events of `topic` from `from` (up to the current end) that the subscription's
+    /// filter accepts to the replay topic.
+    pub async fn replay_topic(
+        &self,
+        sub: &Subscription,
+        topic: &str,
+        from: replay_topic_request::From,
+        limit: u32,
+    ) -> Result<ReplayResponse, Status> {
+        let start = match from {
+            replay_topic_request::From::FromOffset(o) if o < 0 => {
+                return Err(Status::invalid_argument(format!(
+                    "from_offset must be 0 or more, got {o}"
+                )));
+            }
+            replay_topic_request::From::FromOffset(o) => Start::Offset(o),
+            replay_topic_request::From::FromTimeMs(ms) if ms < 0 => {
+                return Err(Status::invalid_argument(format!(
+                    "from_time_ms must be 0 or more, got {ms}"
+                )));
+            }
+            replay_topic_request::From::FromTimeMs(ms) => Start::Time(ms),
+        };
+        let id = sub.id.clone();
+        let team = sub.team.clone();
+        let filters = sub.event_types.clone();
+        let source = topic.to_owned();
+        self.replay(topic.to_owned(), start, limit, move |m| {
+            let event = herald_kafka::event_from_message(m).ok()?;
+            if !event_type_matches(&filters, &event.ty) {
+                return None;
+            }
+            let headers = m
+                .headers()
+                .map(|hs| {
+                    hs.iter()
+                        .map(|h| RecordHeader {
+                            key: h.key.to_owned(),
+                            value: h.value.map(<[u8]>::to_vec).unwrap_or_default(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(DeliveryTask {
+                subscription_id: id.clone(),
+                team: team.clone(),
+                source_topic: source.clone(),
+                source_partition: m.partition(),
+                source_offset: m.offset(),
+                event_id: event.id.clone(),
+                event_type: event.ty.clone(),
+                headers,
+                data: m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+                attempt: 0,
+                due_at_ms: now_ms(),
+                replay: true,
+                ..Default::default()
+            })
+        })
+        .await
+    }
+
+    /// Scans `topic` on the blocking pool and produces every task `pick` returns to the replay
+    /// topic (key = subscription id), in order, awaiting the acknowledgements in batches.
+    async fn replay(
+        &self,
+        topic: String,
+        start: Start,
+        limit: u32,
+        mut pick: impl FnMut(&BorrowedMessage<'_>) -> Option<DeliveryTask> + Send + 'static,
+    ) -> Result<ReplayResponse, Status> {
+        let max_tasks = match limit {
+            0 => self.replay_max,
+            l => l.min(self.replay_max),
+        } as u64;
+        let kafka = self.kafka.clone();
+        let (max_scan, timeout) = (self.replay_scan, self.timeout);
+        let (tx, mut rx) = mpsc::channel::<DeliveryTask>(512);
+        let scanner =
+            tokio::task::spawn_blocking(move || -> Result<(Scanned, bool), KafkaError> {
+                let deadline = Instant::now() + timeout;
+                let consumer = scan_consumer(&kafka)?;
+                let ranges = ranges(&consumer, &topic, start, timeout)?;
+                let mut picked = 0u64;
+                let mut limit_hit = false;
+                let scanned = scan(&consumer, &topic, &ranges, max_scan, deadline, |m| {
+                    let Some(task) = pick(m) else { return true };
+                    if tx.blocking_send(task).is_err() {
+                        return false;
+                    }
+                    picked += 1;
+                    if picked >= max_tasks {
+                        limit_hit = true;
+                        return false;
+                    }
+                    true
+                })?;
+                Ok((scanned, limit_hit))
+            });
+        let mut pending = Vec::new();
+        let mut replayed = 0u64;
+        while let Some(task) = rx.recv().await {
+            let payload = task.encode_to_vec();
+            let key = task.subscription_id.as_str();
+            loop {
+                let record = FutureRecord::<str, [u8]>::to(&self.replay_topic)
+                    .key(key)
+                    .payload(&payload);
+                match self.producer.raw().send_result(record) {
+                    Ok(f) => {
+                        pending.push(f);
+                        break;
+                    }
+                    Err((e, _)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err((e, _)) => {
+                        return Err(Status::unavailable(format!(
+                            "cannot write {}: {e}",
+                            self.replay_topic
+                        )));
+                    }
+                }
+            }
+            if pending.len() >= PRODUCE_BATCH {
+                replayed += self.acknowledge(&mut pending).await?;
+            }
+        }
+        replayed += self.acknowledge(&mut pending).await?;
+        let (scanned, limit_hit) = scanner
+            .await
+            .map_err(|e| Status::internal(format!("replay scan task failed: {e}")))?
+            .map_err(unavailable)?;
+        Ok(ReplayResponse {
+            replayed,
+            scanned: scanned.records,
+            truncated: limit_hit || !scanned.complete,
+        })
+    }
+
+    async fn acknowledge(
+        &self,
+        pending: &mut Vec<herald_kafka::rdkafka::producer::DeliveryFuture>,
+    ) -> Result<u64, Status> {
+        let mut n = 0;
+        for f in pending.drain(..) {
+            match f.await {
+                Ok(Ok(_)) => n += 1,
+                Ok(Err((e, _))) => {
+                    return Err(Status::unavailable(format!(
+                        "writing {} failed after {n} tasks of this batch: {e}",
+                        self.replay_topic
+                    )));
+                }
+                Err(_) => {
+                    return Err(Status::unavailable(
+                        "the producer went away during a replay",
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,
+) -> Result<T, Status> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Status::internal(format!("history task failed: {e}")))?
+        .map_err(unavailable)
+}

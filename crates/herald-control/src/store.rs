@@ -1,0 +1,538 @@
+//! The state: an in-memory [`View`] rebuilt from the compacted topic `herald.control` and kept
+//! current by following it. Writes go to the topic and count as done once this replica has
+//! applied them, so a caller reads its own writes and replicas converge by offset order.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
+use herald_kafka::rdkafka::error::KafkaError as RdError;
+use herald_kafka::rdkafka::producer::FutureRecord;
+use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
+use herald_kafka::{KafkaConfig, KafkaError, Producer, TopicAdmin, TopicSpec};
+use herald_proto::v1::{
+    ControlRecord, Entity, SigningSecret, Snapshot, StoredSubscription, Subscription, WatchEvent,
+    control_record, entity, watch_event,
+};
+use herald_watch::{ConfigPublisher, View, entity_id};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use prost::Message as _;
+use tokio::sync::{Mutex, MutexGuard, broadcast, watch};
+use tokio_util::sync::CancellationToken;
+use tonic::Status;
+
+use crate::crypto::MasterKey;
+use crate::{ControlConfig, ControlError};
+
+/// One applied change, as broadcast to watchers (entity in full: clear secrets, key hashes).
+#[derive(Debug)]
+pub(crate) struct Change {
+    pub revision: i64,
+    pub id: String,
+    pub entity: Option<Entity>,
+}
+
+/// A write to the state topic: an entity's new state, or its deletion.
+pub(crate) enum Write {
+    Upsert(Box<Entity>),
+    Delete(String),
+}
+
+#[derive(Clone, Default)]
+struct Metrics {
+    revision: Gauge,
+    writes: Counter,
+    watchers: Gauge,
+}
+
+/// The replica's state and its link to the state topic.
+pub(crate) struct Store {
+    view: RwLock<Arc<View>>,
+    changes: broadcast::Sender<Arc<Change>>,
+    applied: watch::Sender<i64>,
+    ready: watch::Sender<bool>,
+    publisher: ConfigPublisher,
+    producer: Producer,
+    topic: String,
+    master: MasterKey,
+    write_lock: Mutex<()>,
+    write_timeout: Duration,
+    metrics: Metrics,
+}
+
+impl Store {
+    pub fn new(
+        config: &ControlConfig,
+        master: MasterKey,
+        registry: &mut Registry,
+    ) -> Result<Arc<Self>, ControlError> {
+        let producer = Producer::new(&config.kafka, config.write_timeout())?;
+        let metrics = Metrics::default();
+        registry.register(
+            "herald_control_revision",
+            "Revision (next offset of the state topic) applied by this replica",
+            metrics.revision.clone(),
+        );
+        registry.register(
+            "herald_control_writes",
+            "Records written to the state topic",
+            metrics.writes.clone(),
+        );
+        registry.register(
+            "herald_control_watchers",
+            "Open Watch streams",
+            metrics.watchers.clone(),
+        );
+        let (publisher, _) = ConfigPublisher::new();
+        Ok(Arc::new(Self {
+            view: RwLock::new(Arc::new(View::default())),
+            changes: broadcast::channel(4096).0,
+            applied: watch::channel(0).0,
+            ready: watch::channel(false).0,
+            publisher,
+            producer,
+            topic: config.state_topic.clone(),
+            master,
+            write_lock: Mutex::new(()),
+            write_timeout: config.write_timeout(),
+            metrics,
+        }))
+    }
+
+    /// The current view (cheap: shares the immutable snapshot).
+    pub fn view(&self) -> Arc<View> {
+        self.view.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The current view and a receiver of every later change, taken atomically.
+    pub fn watch(&self) -> (Arc<View>, broadcast::Receiver<Arc<Change>>) {
+        let guard = self.view.read().unwrap_or_else(|e| e.into_inner());
+        (guard.clone(), self.changes.subscribe())
+    }
+
+    /// Counts an open Watch stream until the returned guard drops.
+    pub fn watcher(&self) -> WatcherGuard {
+        self.metrics.watchers.inc();
+        WatcherGuard(self.metrics.watchers.clone())
+    }
+
+    /// Whether the initial load has reached the end of the state topic.
+    pub fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+
+    /// Waits up to `timeout` for the initial load.
+    pub async fn wait_ready(&self, timeout: Duration) -> bool {
+        let mut rx = self.ready.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|r| *r))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// A handle on the in-process configuration (secrets included), updated after every change.
+    pub fn config_handle(&self) -> herald_watch::ConfigHandle {
+        self.publisher.subscribe()
+    }
+
+    /// Serialises this replica's writes, so validation against the view and the write it
+    /// allows are not interleaved with another local write.
+    pub async fn lock(&self) -> MutexGuard<'_, ()> {
+        self.write_lock.lock().await
+    }
+
+    /// Writes the changes in order and waits until this replica has applied them; returns the
+    /// revision that includes them. The caller holds [`Store::lock`].
+    pub async fn write(
+        &self,
+        _guard: &MutexGuard<'_, ()>,
+        writes: Vec<Write>,
+    ) -> Result<i64, Status> {
+        let mut last = None;
+        for w in writes {
+            let (id, value) = match w {
+                Write::Upsert(e) => {
+                    let id =
+                        entity_id(&e).ok_or_else(|| Status::internal("entity without a kind"))?;
+                    let record = self.to_record(*e);
+                    (id, Some(record.encode_to_vec()))
+                }
+                Write::Delete(id) => (id, None),
+            };
+            let mut record = FutureRecord::<str, [u8]>::to(&self.topic).key(&id);
+            if let Some(v) = value.as_deref() {
+                record = record.payload(v);
+            }
+            let delivered = self
+                .producer
+                .raw()
+                .send(record, Duration::ZERO)
+                .await
+                .map_err(|(e, _)| {
+                    Status::unavailable(format!("cannot write the state topic: {e}"))
+                })?;
+            self.metrics.writes.inc();
+            last = Some(delivered.offset);
+        }
+        let Some(offset) = last else {
+            return Ok(*self.applied.borrow());
+        };
+        let mut rx = self.applied.subscribe();
+        match tokio::time::timeout(self.write_timeout, rx.wait_for(|next| *next > offset)).await {
+            Ok(Ok(_)) => Ok(offset + 1),
+            _ => Err(Status::unavailable(
+                "the write was stored but this replica has not applied it yet; retry the read shortly",
+            )),
+        }
+    }
+
+    /// The stored form: subscription secrets encrypted, bound to the subscription id.
+    fn to_record(&self, entity: Entity) -> ControlRecord {
+        let kind = match entity.kind {
+            Some(entity::Kind::Team(t)) => control_record::Kind::Team(t),
+            Some(entity::Kind::Topic(t)) => control_record::Kind::Topic(t),
+            Some(entity::Kind::ApiKey(k)) => control_record::Kind::ApiKey(k),
+            Some(entity::Kind::Grant(g)) => control_record::Kind::Grant(g),
+            Some(entity::Kind::Subscription(mut s)) => {
+                let secrets = std::mem::take(&mut s.secrets)
+                    .into_iter()
+                    .map(|sec| self.master.encrypt(&s.id, &sec.secret, sec.expires_at_ms))
+                    .collect();
+                control_record::Kind::Subscription(StoredSubscription {
+                    subscription: Some(s),
+                    secrets,
+                })
+            }
+            None => return ControlRecord { kind: None },
+        };
+        ControlRecord { kind: Some(kind) }
+    }
+
+    /// The in-memory form: secrets decrypted. A secret that does not decrypt (wrong master key)
+    /// is dropped with an error log, so the subscription stays visible but cannot be signed.
+    fn decode_record(&self, record: ControlRecord) -> Option<Entity> {
+        let kind = match record.kind? {
+            control_record::Kind::Team(t) => entity::Kind::Team(t),
+            control_record::Kind::Topic(t) => entity::Kind::Topic(t),
+            control_record::Kind::ApiKey(k) => entity::Kind::ApiKey(k),
+            control_record::Kind::Grant(g) => entity::Kind::Grant(g),
+            control_record::Kind::Subscription(stored) => {
+                let mut s: Subscription = stored.subscription?;
+                s.secrets = stored
+                    .secrets
+                    .iter()
+                    .filter_map(|enc| match self.master.decrypt(&s.id, enc) {
+                        Some(secret) => Some(SigningSecret {
+                            secret,
+                            expires_at_ms: enc.expires_at_ms,
+                        }),
+                        None => {
+                            tracing::error!(subscription = %s.id, "cannot decrypt a signing secret: is HERALD_MASTER_KEY the key it was written with?");
+                            None
+                        }
+                    })
+                    .collect();
+                entity::Kind::Subscription(s)
+            }
+        };
+        Some(Entity { kind: Some(kind) })
+    }
+
+    /// Applies one record of the state topic.
+    fn apply(&self, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) {
+        let revision = offset + 1;
+        let id = key
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .map(str::to_owned);
+        let entity = match value {
+            None => None,
+            Some(v) => match ControlRecord::decode(v) {
+                Ok(r) => self.decode_record(r),
+                Err(error) => {
+                    tracing::error!(offset, %error, "skipping an undecodable state record");
+                    None
+                }
+            },
+        };
+        let change = match (id, entity) {
+            (Some(id), Some(e)) if entity_id(&e).as_deref() == Some(id.as_str()) => Some(Change {
+                revision,
+                id,
+                entity: Some(e),
+            }),
+            (Some(id), None) if value.is_none() => Some(Change {
+                revision,
+                id,
+                entity: None,
+            }),
+            _ => {
+                if value.is_some() {
+                    tracing::warn!(
+                        offset,
+                        "skipping a state record whose key does not match its value"
+                    );
+                }
+                None
+            }
+        };
+        {
+            let mut guard = self.view.write().unwrap_or_else(|e| e.into_inner());
+            let view = Arc::make_mut(&mut guard);
+            if let Some(c) = &change {
+                match &c.entity {
+                    Some(e) => view.upsert(e.clone()),
+                    None => view.delete(&c.id),
+                }
+            }
+            view.revision = revision;
+            if let Some(c) = change {
+                // No receivers is fine: nobody is watching.
+                let _ = self.changes.send(Arc::new(c));
+            }
+        }
+        self.applied.send_replace(revision);
+        self.metrics.revision.set(revision);
+        if self.is_ready() {
+            self.publish_config();
+        }
+    }
+
+    fn mark_ready(&self) {
+        if !self.ready.send_replace(true) {
+            let view = self.view();
+            tracing::info!(
+                revision = view.revision,
+                teams = view.teams.len(),
+                subscriptions = view.subscriptions.len(),
+                "control state loaded"
+            );
+            self.publish_config();
+        }
+    }
+
+    fn publish_config(&self) {
+        let view = self.view();
+        let now = now_ms();
+        let entities = view.entities().into_iter().map(|e| internal_entity(e, now));
+        self.publisher
+            .publish(View::from_entities(view.revision, entities));
+    }
+}
+
+/// Decrements the watcher gauge on drop.
+pub(crate) struct WatcherGuard(Gauge);
+
+impl Drop for WatcherGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// An entity as the data plane's credential sees it: secrets that still sign, key hashes.
+pub(crate) fn internal_entity(mut e: Entity, now: i64) -> Entity {
+    if let Some(entity::Kind::Subscription(s)) = &mut e.kind {
+        s.secrets
+            .retain(|sec| sec.expires_at_ms == 0 || sec.expires_at_ms > now);
+    }
+    e
+}
+
+/// An entity as anyone else sees it: no secrets, no key hashes.
+pub(crate) fn public_entity(mut e: Entity) -> Entity {
+    match &mut e.kind {
+        Some(entity::Kind::Subscription(s)) => s.secrets.clear(),
+        Some(entity::Kind::ApiKey(k)) => k.key_hash.clear(),
+        _ => {}
+    }
+    e
+}
+
+/// A Watch message for a change, as `internal` or public callers see it.
+pub(crate) fn change_event(change: &Change, internal: bool) -> WatchEvent {
+    let event = match &change.entity {
+        Some(e) if internal => watch_event::Event::Upsert(internal_entity(e.clone(), now_ms())),
+        Some(e) => watch_event::Event::Upsert(public_entity(e.clone())),
+        None => watch_event::Event::Deleted(change.id.clone()),
+    };
+    WatchEvent {
+        revision: change.revision,
+        event: Some(event),
+    }
+}
+
+/// A snapshot message of `view`.
+pub(crate) fn snapshot_event(view: &View, internal: bool) -> WatchEvent {
+    let now = now_ms();
+    let entities = view
+        .entities()
+        .into_iter()
+        .map(|e| {
+            if internal {
+                internal_entity(e, now)
+            } else {
+                public_entity(e)
+            }
+        })
+        .collect();
+    WatchEvent {
+        revision: view.revision,
+        event: Some(watch_event::Event::Snapshot(Snapshot { entities })),
+    }
+}
+
+/// Creates the state topic if needed (compacted, one partition) and refuses one with more
+/// partitions, whose offsets would not order writes.
+pub(crate) async fn ensure_state_topic(
+    admin: &dyn TopicAdmin,
+    config: &ControlConfig,
+) -> Result<(), ControlError> {
+    let spec = TopicSpec::new(&config.state_topic, 1)
+        .config("cleanup.policy", "compact")
+        .config("min.compaction.lag.ms", "0");
+    match admin.create_topic(&spec).await {
+        Ok(()) => tracing::info!(topic = %config.state_topic, "created the state topic"),
+        Err(KafkaError::TopicExists(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    // A topic just created may take a moment to appear in the brokers' metadata.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let partitions = loop {
+        match admin.describe_topic(&config.state_topic).await {
+            Err(KafkaError::UnknownTopic(_)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => break other?,
+        }
+    };
+    if partitions.len() != 1 {
+        return Err(ControlError::StateTopic(format!(
+            "{} has {} partitions; the state topic must have exactly one",
+            config.state_topic,
+            partitions.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Creates the delivery topics the history and replay RPCs read and write, if missing.
+pub(crate) async fn ensure_delivery_topics(
+    admin: &dyn TopicAdmin,
+    config: &ControlConfig,
+) -> Result<(), ControlError> {
+    for name in [
+        &config.attempts_topic,
+        &config.dlq_topic,
+        &config.replay_topic,
+    ] {
+        let spec = TopicSpec::new(name, config.internal_partitions.max(1));
+        match admin.create_topic(&spec).await {
+            Ok(()) => tracing::info!(topic = %name, "created a delivery topic"),
+            Err(KafkaError::TopicExists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Loads the state topic from the beginning, then follows it until `shutdown`; retries with
+/// backoff on failure, resuming after the last applied record.
+pub(crate) async fn follow_state(
+    store: Arc<Store>,
+    config: ControlConfig,
+    admin: Arc<dyn TopicAdmin>,
+    shutdown: CancellationToken,
+) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        let result = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            r = follow_once(&store, &config, admin.as_ref(), &shutdown) => r,
+        };
+        match result {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "following the state topic failed");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+fn state_consumer(kafka: &KafkaConfig) -> Result<StreamConsumer, KafkaError> {
+    let mut c = kafka.client_config();
+    // Partitions are assigned, not subscribed: no group membership and no commits. librdkafka
+    // still wants a group id to create a consumer.
+    c.set("group.id", "herald-control-state-reader")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "true")
+        .set("fetch.wait.max.ms", "50")
+        .set("isolation.level", "read_committed");
+    Ok(c.create()?)
+}
+
+async fn follow_once(
+    store: &Arc<Store>,
+    config: &ControlConfig,
+    admin: &dyn TopicAdmin,
+    shutdown: &CancellationToken,
+) -> Result<(), ControlError> {
+    ensure_state_topic(admin, config).await?;
+    if let Err(error) = ensure_delivery_topics(admin, config).await {
+        // History and replay need them, the state does not: serve the state anyway.
+        tracing::warn!(%error, "cannot create the delivery topics");
+    }
+    let consumer = Arc::new(state_consumer(&config.kafka)?);
+    let start = *store.applied.borrow();
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(&config.state_topic, 0, Offset::Offset(start))
+        .map_err(KafkaError::from)?;
+    consumer.assign(&tpl).map_err(KafkaError::from)?;
+    let (_, high) = herald_kafka::fetch_watermarks(
+        consumer.clone(),
+        config.state_topic.clone(),
+        0,
+        Duration::from_secs(10),
+    )
+    .await?;
+    if high <= start {
+        store.mark_ready();
+    }
+    loop {
+        let message = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            m = consumer.recv() => m,
+        };
+        match message {
+            Ok(m) => {
+                store.apply(m.offset(), m.key(), m.payload());
+                if m.offset() + 1 >= high {
+                    store.mark_ready();
+                }
+            }
+            Err(RdError::PartitionEOF(_)) => store.mark_ready(),
+            Err(error) => {
+                tracing::warn!(%error, "state topic consumer error");
+                if error.rdkafka_error_code().is_some_and(|c| {
+                    c == herald_kafka::rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition
+                }) {
+                    return Err(KafkaError::UnknownTopic(config.state_topic.clone()).into());
+                }
+            }
+        }
+    }
+}

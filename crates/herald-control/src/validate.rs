@@ -1,0 +1,211 @@
+//! Validation of subscription settings. Everything here answers with a message a user can act on.
+
+use std::collections::HashMap;
+
+/// Longest accepted endpoint URL.
+const MAX_URL_LEN: usize = 2048;
+/// Most custom headers on one subscription.
+const MAX_HEADERS: usize = 32;
+/// Most event-type filters on one subscription.
+const MAX_EVENT_TYPES: usize = 64;
+/// Highest accepted rate limit (deliveries per second).
+pub const MAX_RATE_LIMIT: u32 = 100_000;
+/// Highest accepted in-flight limit.
+pub const MAX_IN_FLIGHT: u32 = 10_000;
+
+/// Headers a subscription may not set: connection management belongs to the HTTP client, and
+/// the signature headers to Herald.
+const RESERVED_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "content-type",
+];
+
+/// An endpoint URL: absolute http(s) with a host, no credentials or fragment. Whether the
+/// address may be connected to (SSRF) is checked by delivery on the resolved address.
+pub fn url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("url is required".into());
+    }
+    if text.len() > MAX_URL_LEN {
+        return Err(format!(
+            "url is {} characters, the limit is {MAX_URL_LEN}",
+            text.len()
+        ));
+    }
+    let parsed = url::Url::parse(text)
+        .map_err(|e| format!("url {text:?} is not a valid absolute URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "url scheme must be http or https, not {:?}",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("url {text:?} has no host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("url must not carry credentials; use custom headers instead".into());
+    }
+    if parsed.fragment().is_some() {
+        return Err("url must not have a #fragment".into());
+    }
+    Ok(parsed.to_string())
+}
+
+/// Event-type filters: exact types or prefixes written `prefix.*` (a lone `*` means all).
+pub fn event_types(types: &[String]) -> Result<Vec<String>, String> {
+    if types.len() > MAX_EVENT_TYPES {
+        return Err(format!(
+            "at most {MAX_EVENT_TYPES} event types, got {}",
+            types.len()
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(types.len());
+    for t in types {
+        let t = t.trim();
+        if t == "*" {
+            // Matches everything: same as no filter.
+            return Ok(Vec::new());
+        }
+        let body = t.strip_suffix(".*").unwrap_or(t);
+        if body.is_empty() || body.len() > 256 {
+            return Err(format!("event type {t:?} must be 1 to 256 characters"));
+        }
+        if let Some(c) = body
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/')))
+        {
+            return Err(format!(
+                "event type {t:?} contains {c:?}; use letters, digits and . _ - : /, with an optional trailing .* for a prefix"
+            ));
+        }
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Custom headers: valid tokens and values, not hop-by-hop, not `webhook-*`.
+pub fn headers(headers: &HashMap<String, String>) -> Result<HashMap<String, String>, String> {
+    if headers.len() > MAX_HEADERS {
+        return Err(format!(
+            "at most {MAX_HEADERS} custom headers, got {}",
+            headers.len()
+        ));
+    }
+    let mut out = HashMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let lower = name.trim().to_ascii_lowercase();
+        if lower.is_empty() || http_name_invalid(&lower) {
+            return Err(format!(
+                "header name {name:?} is not a valid HTTP header name"
+            ));
+        }
+        if RESERVED_HEADERS.contains(&lower.as_str()) {
+            return Err(format!(
+                "header {name:?} is managed by Herald's HTTP client and cannot be set"
+            ));
+        }
+        if lower.starts_with("webhook-") {
+            return Err(format!(
+                "header {name:?} is reserved for the Standard Webhooks signature"
+            ));
+        }
+        if value.len() > 4096 || value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+            return Err(format!(
+                "header {name:?} has an invalid value (control characters or over 4096 bytes)"
+            ));
+        }
+        if out.insert(lower, value.clone()).is_some() {
+            return Err(format!("header {name:?} is given twice"));
+        }
+    }
+    Ok(out)
+}
+
+fn http_name_invalid(name: &str) -> bool {
+    name.len() > 256
+        || name
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)))
+}
+
+/// Rate and in-flight limits.
+pub fn limits(rate_limit: u32, max_in_flight: u32) -> Result<(), String> {
+    if rate_limit > MAX_RATE_LIMIT {
+        return Err(format!(
+            "rate_limit {rate_limit} is above the maximum {MAX_RATE_LIMIT} per second"
+        ));
+    }
+    if max_in_flight > MAX_IN_FLIGHT {
+        return Err(format!(
+            "max_in_flight {max_in_flight} is above the maximum {MAX_IN_FLIGHT}"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            url("https://example.com/hook").unwrap(),
+            "https://example.com/hook"
+        );
+        assert!(url("ftp://example.com").unwrap_err().contains("scheme"));
+        assert!(url("example.com/hook").unwrap_err().contains("not a valid"));
+        assert!(
+            url("https://u:p@example.com")
+                .unwrap_err()
+                .contains("credentials")
+        );
+        assert!(url("").unwrap_err().contains("required"));
+        assert!(
+            url("http://127.0.0.1:8080/x").is_ok(),
+            "ssrf is delivery's job"
+        );
+    }
+
+    #[test]
+    fn filters_and_headers() {
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            event_types(&v(&["order.*", "user.created", "order.*"])).unwrap(),
+            v(&["order.*", "user.created"])
+        );
+        assert!(event_types(&v(&["*"])).unwrap().is_empty());
+        assert!(event_types(&v(&["or*der"])).unwrap_err().contains("'*'"));
+        assert!(event_types(&v(&[".*"])).is_err());
+        let h = |k: &str, val: &str| HashMap::from([(k.to_owned(), val.to_owned())]);
+        assert_eq!(headers(&h("X-Team", "a")).unwrap(), h("x-team", "a"));
+        assert!(
+            headers(&h("Connection", "close"))
+                .unwrap_err()
+                .contains("managed")
+        );
+        assert!(
+            headers(&h("webhook-id", "x"))
+                .unwrap_err()
+                .contains("reserved")
+        );
+        assert!(headers(&h("bad name", "x")).is_err());
+        assert!(headers(&h("x-a", "a\r\nb")).is_err());
+        assert!(limits(MAX_RATE_LIMIT + 1, 0).is_err());
+    }
+}
