@@ -1,1 +1,393 @@
-//! Harness pieces for herald-edge tests (being built).
+//! Harness pieces for herald-edge tests: a team with a topic and keys published through a
+//! hand-driven config view, an edge that can be stopped and restarted, a publisher, and a small
+//! SSE client that follows the WHATWG parsing rules (including id-only blocks).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use herald_core::Event;
+use herald_edge::EdgeConfig;
+use herald_kafka::{Delivered, KafkaAdmin, Producer, TopicSpec};
+use herald_proto::v1::{ApiKey, Entity, Grant, Scope, Team, Topic, entity};
+use herald_runtime::Shutdown;
+use herald_watch::{ConfigHandle, ConfigPublisher, View, hash_key};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::{kafka_config, unique};
+
+/// Root key of test edges.
+pub const ROOT_KEY: &str = "edge-test-root";
+/// Token signing secret of test edges.
+pub const TOKEN_SECRET: &str = "edge-test-token-secret";
+
+fn entity(kind: entity::Kind) -> Entity {
+    Entity { kind: Some(kind) }
+}
+
+fn key(id: &str, team: &str, scopes: &[Scope], secret: &str) -> Entity {
+    entity(entity::Kind::ApiKey(ApiKey {
+        id: id.into(),
+        team: team.into(),
+        name: id.into(),
+        scopes: scopes.iter().map(|s| *s as i32).collect(),
+        key_hash: hash_key(secret),
+        ..Default::default()
+    }))
+}
+
+/// A team `team` with topic `topic` (Kafka topic `kafka_topic`) and keys:
+/// `sub_key` (subscribe), `pub_key` (publish only), `other_key` (subscribe, another team
+/// without a grant), `granted_key` (subscribe, another team with a grant).
+pub struct Fixture {
+    /// Owning team.
+    pub team: String,
+    /// Topic name within the team.
+    pub topic: String,
+    /// Kafka topic.
+    pub kafka_topic: String,
+    /// A subscribe key of the team.
+    pub sub_key: String,
+    /// A publish-only key of the team.
+    pub pub_key: String,
+    /// A subscribe key of a team without a grant.
+    pub other_key: String,
+    /// A subscribe key of a team holding a grant.
+    pub granted_key: String,
+    /// Keeps the view alive.
+    pub publisher: ConfigPublisher,
+    /// The view edges read.
+    pub handle: ConfigHandle,
+    /// Writes test events.
+    pub producer: Producer,
+}
+
+impl Fixture {
+    /// Creates the Kafka topic with `partitions` (and extra topic configs) and the view.
+    pub async fn new(partitions: i32, configs: &[(&str, &str)]) -> Self {
+        let id = unique("e").replace('-', "");
+        let team = format!("t{}", &id[1..13]);
+        let topic = "orders".to_owned();
+        let kafka_topic = format!("{team}.{topic}");
+        let admin = KafkaAdmin::new(&kafka_config(), 1).expect("kafka admin");
+        let mut spec = TopicSpec::new(&kafka_topic, partitions);
+        for (k, v) in configs {
+            spec = spec.config(k, *v);
+        }
+        admin.ensure_topic(&spec).await.expect("create topic");
+        let other = format!("{team}x");
+        let granted = format!("{team}g");
+        let sub_key = format!("sub-{id}");
+        let pub_key = format!("pub-{id}");
+        let other_key = format!("other-{id}");
+        let granted_key = format!("granted-{id}");
+        let view = View::from_entities(
+            1,
+            [
+                entity(entity::Kind::Team(Team {
+                    name: team.clone(),
+                    ..Default::default()
+                })),
+                entity(entity::Kind::Team(Team {
+                    name: other.clone(),
+                    ..Default::default()
+                })),
+                entity(entity::Kind::Team(Team {
+                    name: granted.clone(),
+                    ..Default::default()
+                })),
+                entity(entity::Kind::Topic(Topic {
+                    team: team.clone(),
+                    name: topic.clone(),
+                    partitions,
+                    retention_ms: -1,
+                    kafka_topic: kafka_topic.clone(),
+                    ..Default::default()
+                })),
+                key("k-sub", &team, &[Scope::Subscribe], &sub_key),
+                key("k-pub", &team, &[Scope::Publish], &pub_key),
+                key("k-other", &other, &[Scope::Subscribe], &other_key),
+                key("k-granted", &granted, &[Scope::Subscribe], &granted_key),
+                entity(entity::Kind::Grant(Grant {
+                    id: "g1".into(),
+                    team: team.clone(),
+                    topic: topic.clone(),
+                    grantee: granted.clone(),
+                    created_at_ms: 0,
+                })),
+            ],
+        );
+        let (publisher, handle) = ConfigPublisher::new();
+        publisher.publish(view);
+        let producer = Producer::new(&kafka_config(), Duration::from_secs(30)).expect("producer");
+        Self {
+            team,
+            topic,
+            kafka_topic,
+            sub_key,
+            pub_key,
+            other_key,
+            granted_key,
+            publisher,
+            handle,
+            producer,
+        }
+    }
+
+    /// An edge config for tests (fast heartbeats, token secret, root key).
+    pub fn config(&self) -> EdgeConfig {
+        EdgeConfig {
+            kafka: kafka_config(),
+            root_key: ROOT_KEY.into(),
+            token_secret: TOKEN_SECRET.into(),
+            heartbeat_ms: 300,
+            retry_ms: 500,
+            reader_linger_ms: 1_000,
+            drain_grace_ms: 2_000,
+            ..EdgeConfig::default()
+        }
+    }
+
+    /// The stream path of the fixture's topic.
+    pub fn path(&self) -> String {
+        format!("/v1/streams/{}/{}", self.team, self.topic)
+    }
+
+    /// Publishes one event (binary-mode CloudEvents) keyed by its id; returns where it went.
+    pub async fn publish(&self, ty: &str, id: &str, data: &str) -> Delivered {
+        let event = Event::new(id, "/tests/edge", ty, data.as_bytes().to_vec());
+        self.producer
+            .send(
+                &self.kafka_topic,
+                Some(id.as_bytes()),
+                &event.to_headers(),
+                data.as_bytes(),
+            )
+            .await
+            .expect("publish")
+    }
+}
+
+/// An edge started with `herald_edge::run_with_view` on loopback.
+pub struct RunningEdge {
+    /// The SSE listener.
+    pub addr: SocketAddr,
+    /// The admin listener.
+    pub admin: SocketAddr,
+    shutdown: Shutdown,
+    task: JoinHandle<Result<(), herald_edge::EdgeError>>,
+}
+
+impl RunningEdge {
+    /// Starts an edge; `addr` reuses a port (for restarts a browser reconnects to).
+    pub async fn start(config: EdgeConfig, handle: ConfigHandle, addr: Option<SocketAddr>) -> Self {
+        let http =
+            bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!())))
+                .await;
+        let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind admin");
+        let addr = http.local_addr().expect("addr");
+        let admin_addr = admin.local_addr().expect("admin addr");
+        let shutdown = Shutdown::new(Duration::from_secs(5));
+        let task = tokio::spawn(herald_edge::run_with_view(
+            config,
+            handle,
+            http,
+            admin,
+            shutdown.clone(),
+        ));
+        Self {
+            addr,
+            admin: admin_addr,
+            shutdown,
+            task,
+        }
+    }
+
+    /// `http://addr{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Shuts the edge down and waits for `run` to return.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("edge stops within 30 s")
+            .expect("edge task")
+            .expect("edge run");
+    }
+
+    /// The admin `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.admin))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+}
+
+async fn bind(addr: SocketAddr) -> TcpListener {
+    // A restarted edge rebinds its old port; give the old listener a moment to go away.
+    for _ in 0..50 {
+        if let Ok(l) = TcpListener::bind(addr).await {
+            return l;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("cannot bind {addr}");
+}
+
+/// One parsed SSE item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SseItem {
+    /// A dispatched event.
+    Event {
+        /// The last event id after this event.
+        id: Option<String>,
+        /// `event:` (empty for unnamed).
+        ty: String,
+        /// `data:` lines joined with LF.
+        data: String,
+    },
+    /// A comment line (without the colon).
+    Comment(String),
+}
+
+/// A streaming SSE client over reqwest.
+pub struct SseClient {
+    response: reqwest::Response,
+    buf: Vec<u8>,
+    items: VecDeque<SseItem>,
+    /// The Last-Event-ID a browser would send now.
+    pub last_id: Option<String>,
+    id_field: Option<String>,
+    ty: String,
+    data: Option<String>,
+    /// Whether the server ended the response.
+    pub ended: bool,
+}
+
+/// Opens `url` with optional `authorization` bearer key and `Last-Event-ID`; a non-200 answer
+/// is `Err((status, body))`.
+pub async fn open(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    last_id: Option<&str>,
+) -> Result<SseClient, (u16, String)> {
+    let mut request = client.get(url);
+    if let Some(b) = bearer {
+        request = request.bearer_auth(b);
+    }
+    if let Some(id) = last_id {
+        request = request.header("last-event-id", id);
+    }
+    let response = request.send().await.map_err(|e| (0, e.to_string()))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        let body = response.text().await.unwrap_or_default();
+        return Err((status, body));
+    }
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "content-type {content_type}"
+    );
+    Ok(SseClient {
+        response,
+        buf: Vec::new(),
+        items: VecDeque::new(),
+        last_id: last_id.map(str::to_owned),
+        id_field: last_id.map(str::to_owned),
+        ty: String::new(),
+        data: None,
+        ended: false,
+    })
+}
+
+impl SseClient {
+    /// The next item, or `None` when the response ended (or the connection failed).
+    pub async fn next(&mut self) -> Option<SseItem> {
+        loop {
+            if let Some(item) = self.items.pop_front() {
+                return Some(item);
+            }
+            if self.ended {
+                return None;
+            }
+            match self.response.chunk().await {
+                Ok(Some(chunk)) => {
+                    self.buf.extend_from_slice(&chunk);
+                    self.parse();
+                }
+                Ok(None) | Err(_) => self.ended = true,
+            }
+        }
+    }
+
+    /// The next event (skipping comments), waiting at most `timeout`.
+    pub async fn next_event(&mut self, timeout: Duration) -> Option<SseItem> {
+        tokio::time::timeout(timeout, async {
+            loop {
+                match self.next().await? {
+                    e @ SseItem::Event { .. } => return Some(e),
+                    SseItem::Comment(_) => {}
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    fn parse(&mut self) {
+        while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line[..line.len() - 1])
+                .trim_end_matches('\r')
+                .to_owned();
+            if line.is_empty() {
+                self.last_id = self.id_field.clone();
+                if let Some(data) = self.data.take() {
+                    self.items.push_back(SseItem::Event {
+                        id: self.last_id.clone(),
+                        ty: std::mem::take(&mut self.ty),
+                        data,
+                    });
+                }
+                self.ty.clear();
+                continue;
+            }
+            if let Some(comment) = line.strip_prefix(':') {
+                self.items
+                    .push_back(SseItem::Comment(comment.trim().to_owned()));
+                continue;
+            }
+            let (field, value) = match line.split_once(':') {
+                Some((f, v)) => (f.to_owned(), v.strip_prefix(' ').unwrap_or(v).to_owned()),
+                None => (line.clone(), String::new()),
+            };
+            match field.as_str() {
+                "id" => self.id_field = Some(value),
+                "event" => self.ty = value,
+                "data" => match &mut self.data {
+                    Some(d) => {
+                        d.push('\n');
+                        d.push_str(&value);
+                    }
+                    None => self.data = Some(value),
+                },
+                _ => {}
+            }
+        }
+    }
+}

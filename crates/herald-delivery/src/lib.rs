@@ -1,1 +1,281 @@
-//! herald-delivery (being built).
+//! herald-delivery: the webhook worker group.
+//!
+//! One consumer group reads the event topics that subscriptions name, the retry tiers
+//! (`herald.retry.<delay>`) and `herald.replay`. Each event is matched against the
+//! subscriptions of the current view and POSTed, signed (Standard Webhooks), to every match as an
+//! independent task; failures become `DeliveryTask`s in the next retry tier, whose partitions stay
+//! paused until their head task is due; exhausted or permanent failures go to `herald.dlq`. Every
+//! attempt is logged to `herald.attempts`. Offsets are committed only up to the lowest record not
+//! yet delivered or durably handed off, so a crash loses nothing and one slow endpoint never holds
+//! up the others (which have their own in-flight bound, rate limit and circuit breaker).
+
+mod attempts;
+mod config;
+mod control;
+mod endpoint;
+mod http;
+mod metrics;
+pub mod ssrf;
+mod tracker;
+mod worker;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use herald_core::{Classify, ErrorClass};
+use herald_kafka::{KafkaAdmin, KafkaError, Producer, TopicAdmin, TopicSpec};
+use herald_proto::v1::{Entity, SigningSecret, Subscription, SubscriptionState, entity};
+use herald_runtime::prometheus_client::registry::Registry;
+use herald_runtime::{Health, Shutdown};
+use herald_watch::{ConfigHandle, ConfigPublisher, View};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{CircuitConfig, DeliveryConfig, RetryConfig, StaticSubscription};
+pub use control::{GrpcControl, LocalControl, SubscriptionControl};
+pub use http::{EXCERPT_LIMIT, parse_retry_after};
+
+/// Dead-lettered tasks.
+pub const DLQ_TOPIC: &str = "herald.dlq";
+/// One record per HTTP attempt.
+pub const ATTEMPTS_TOPIC: &str = "herald.attempts";
+/// Tasks written by the control plane's replay RPCs, due at once.
+pub const REPLAY_TOPIC: &str = "herald.replay";
+
+/// What can stop the worker.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Invalid configuration.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// Kafka failed.
+    #[error(transparent)]
+    Kafka(#[from] KafkaError),
+    /// The control plane refused or could not be reached.
+    #[error("control plane: {0}")]
+    Control(String),
+    /// The admin listener failed.
+    #[error("admin server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<herald_kafka::rdkafka::error::KafkaError> for DeliveryError {
+    fn from(e: herald_kafka::rdkafka::error::KafkaError) -> Self {
+        Self::Kafka(KafkaError::Client(e))
+    }
+}
+
+impl Classify for DeliveryError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Config(_) => ErrorClass::Permanent,
+            Self::Kafka(e) => e.class(),
+            Self::Control(_) | Self::Io(_) => ErrorClass::Retryable,
+        }
+    }
+}
+
+/// What the worker needs besides its configuration; `herald dev` and tests pass in-process
+/// implementations, [`run`] builds the production ones.
+#[derive(Clone)]
+pub struct DeliveryDeps {
+    /// The subscriptions (from `herald_watch::follow`, or a `ConfigPublisher`).
+    pub view: ConfigHandle,
+    /// Creates the internal topics and `<team>.herald`.
+    pub admin: Arc<dyn TopicAdmin>,
+    /// Disables subscriptions (410 Gone, auto-disable).
+    pub control: Arc<dyn SubscriptionControl>,
+}
+
+impl std::fmt::Debug for DeliveryDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryDeps").finish_non_exhaustive()
+    }
+}
+
+/// A started worker.
+#[derive(Debug)]
+pub struct DeliveryWorker {
+    task: JoinHandle<Result<(), DeliveryError>>,
+}
+
+impl DeliveryWorker {
+    /// Waits until the worker stopped (after `shutdown` it drains, commits and leaves the group).
+    pub async fn wait(self) -> Result<(), DeliveryError> {
+        self.task
+            .await
+            .map_err(|e| DeliveryError::Config(format!("worker task failed: {e}")))?
+    }
+}
+
+/// The internal topics: every retry tier, the DLQ, the attempt log and the replay topic.
+pub fn internal_topics(config: &DeliveryConfig) -> Result<Vec<TopicSpec>, DeliveryError> {
+    let settings = config::Settings::from_config(config)?;
+    let p = settings.internal_partitions;
+    let day_ms: i64 = 86_400_000;
+    let mut specs: Vec<TopicSpec> = settings
+        .schedule
+        .tiers()
+        .iter()
+        .map(|t| {
+            // Keep a tier's tasks well past their delay, so a stopped fleet loses none.
+            let retention = (t.delay.as_millis() as i64 * 4).max(7 * day_ms);
+            TopicSpec::new(t.topic(), p).config("retention.ms", retention.to_string())
+        })
+        .collect();
+    specs.push(TopicSpec::new(DLQ_TOPIC, p).config("retention.ms", (30 * day_ms).to_string()));
+    specs.push(TopicSpec::new(ATTEMPTS_TOPIC, p).config("retention.ms", (7 * day_ms).to_string()));
+    specs.push(TopicSpec::new(REPLAY_TOPIC, p).config("retention.ms", (7 * day_ms).to_string()));
+    Ok(specs)
+}
+
+/// Starts the worker with the given dependencies: creates the internal topics, registers
+/// metrics into `registry`, and runs until `shutdown`. `health` turns ready once the worker has
+/// its configuration and has joined the group.
+pub async fn start(
+    config: &DeliveryConfig,
+    deps: DeliveryDeps,
+    registry: &mut Registry,
+    health: Health,
+    shutdown: CancellationToken,
+) -> Result<DeliveryWorker, DeliveryError> {
+    let settings = config::Settings::from_config(config)?;
+    for spec in internal_topics(config)? {
+        match deps.admin.create_topic(&spec).await {
+            Ok(()) | Err(KafkaError::TopicExists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let producer = Producer::new(&config.kafka, Duration::from_secs(30))?;
+    let client = http::WebhookClient::new(
+        settings.request_timeout,
+        settings.connect_timeout,
+        settings.allow_private_targets,
+        settings.four_xx_permanent,
+    )?;
+    let metrics = metrics::Metrics::register(registry);
+    let attempts = attempts::AttemptLog::new(&config.kafka, metrics.attempt_log_failed.clone())?;
+    let shared = Arc::new(worker::Shared {
+        settings,
+        producer,
+        attempts,
+        client,
+        routes: RwLock::new(Arc::default()),
+        endpoints: Mutex::default(),
+        disabled: Mutex::default(),
+        tracker: Arc::default(),
+        metrics,
+        control: deps.control,
+        admin: deps.admin,
+        ops_topics: tokio::sync::Mutex::new(HashSet::new()),
+        abort: CancellationToken::new(),
+    });
+    let w = worker::Worker {
+        shared,
+        kafka: config.kafka.clone(),
+        group_id: config.group_id.clone(),
+        auto_offset_reset: config.auto_offset_reset.clone(),
+        view: deps.view,
+        shutdown,
+        ready: health,
+    };
+    Ok(DeliveryWorker {
+        task: tokio::spawn(w.run()),
+    })
+}
+
+/// A view holding the configured static subscriptions (all active).
+pub fn static_view(subs: &[StaticSubscription]) -> View {
+    View::from_entities(
+        1,
+        subs.iter().map(|s| Entity {
+            kind: Some(entity::Kind::Subscription(Subscription {
+                id: s.id.clone(),
+                team: s.team.clone(),
+                topics: s.topics.clone(),
+                url: s.url.clone(),
+                event_types: s.event_types.clone(),
+                headers: s.headers.clone().into_iter().collect(),
+                rate_limit: s.rate_limit,
+                max_in_flight: s.max_in_flight,
+                state: SubscriptionState::Active as i32,
+                secrets: s
+                    .secrets
+                    .iter()
+                    .map(|secret| SigningSecret {
+                        secret: secret.clone(),
+                        expires_at_ms: 0,
+                    })
+                    .collect(),
+                ..Default::default()
+            })),
+        }),
+    )
+}
+
+/// Serves standalone: the worker plus `/livez`, `/readyz`, `/metrics` on `admin_listener`.
+/// Subscriptions come from the control plane's Watch, or from `static_subscriptions` when set.
+pub async fn run(
+    config: DeliveryConfig,
+    admin_listener: TcpListener,
+    shutdown: Shutdown,
+) -> Result<(), DeliveryError> {
+    let token = shutdown.token();
+    let (view, control): (ConfigHandle, Arc<dyn SubscriptionControl>) =
+        if config.static_subscriptions.is_empty() {
+            let view = herald_watch::follow(
+                config.control_endpoint.clone(),
+                config.internal_token.clone(),
+                token.clone(),
+            );
+            let control = GrpcControl::new(&config.control_endpoint, &config.internal_token)?;
+            (view, Arc::new(control))
+        } else {
+            tracing::info!(
+                subscriptions = config.static_subscriptions.len(),
+                "using static subscriptions, not the control plane"
+            );
+            let (publisher, view) = ConfigPublisher::new();
+            publisher.publish(static_view(&config.static_subscriptions));
+            // The publisher must outlive the worker, or the view would read as closed.
+            let keep = publisher.clone();
+            let t = token.clone();
+            tokio::spawn(async move {
+                t.cancelled().await;
+                drop(keep);
+            });
+            (view, Arc::new(LocalControl))
+        };
+    let admin: Arc<dyn TopicAdmin> =
+        Arc::new(KafkaAdmin::new(&config.kafka, config.internal_replication)?);
+    let mut registry = Registry::default();
+    let health = Health::default();
+    let worker = start(
+        &config,
+        DeliveryDeps {
+            view,
+            admin,
+            control,
+        },
+        &mut registry,
+        health.clone(),
+        token.clone(),
+    )
+    .await?;
+    let admin_server = tokio::spawn(herald_runtime::serve_admin(
+        admin_listener,
+        health,
+        Arc::new(registry),
+        token.clone(),
+    ));
+    let result = worker.wait().await;
+    token.cancel();
+    let admin_result = admin_server.await;
+    result?;
+    match admin_result {
+        Ok(Err(e)) => Err(DeliveryError::Io(e)),
+        _ => Ok(()),
+    }
+}

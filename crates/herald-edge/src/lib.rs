@@ -1,1 +1,187 @@
-//! herald-edge (being built).
+//! herald-edge: live Server-Sent Events streams of Herald topics for browsers.
+//!
+//! `GET /v1/streams/{team}/{topic}` streams a topic as `text/event-stream`; every event's `id:`
+//! is a [`Cursor`] of the next offset of every partition, so `Last-Event-ID` resumes exactly (no
+//! gap, no duplicate) after a client or node restart without server-side session state. One
+//! Kafka reader per topic per node fans out to all of that topic's streams (module `hub`
+//! describes the handoff of resuming streams). `POST /v1/streams/{team}/{topic}/token` mints a
+//! short-lived `?access_token=` for `EventSource`, which cannot send headers.
+
+mod config;
+mod cursor;
+mod error;
+mod http;
+mod hub;
+mod limits;
+mod metrics;
+mod server;
+mod sse;
+mod stream;
+mod token;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_runtime::{Health, Shutdown, serve_admin};
+use herald_watch::ConfigHandle;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::EdgeConfig;
+pub use cursor::{Cursor, CursorError};
+pub use error::EdgeError;
+pub use hub::ConnKill;
+pub use metrics::Metrics;
+pub use server::serve;
+pub use token::{Claims, TokenError};
+
+/// The edge's composable parts: the HTTP routes and the topic readers behind them.
+pub struct Edge {
+    router: axum::Router,
+    tasks: TaskTracker,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge").finish_non_exhaustive()
+    }
+}
+
+impl Edge {
+    /// Builds the edge. Streams end (telling clients to reconnect) and readers stop when
+    /// `shutdown` is cancelled. Metrics are registered into `registry`.
+    pub fn new(
+        config: &EdgeConfig,
+        view: ConfigHandle,
+        registry: &mut Registry,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let metrics = Metrics::register(registry);
+        let tasks = TaskTracker::new();
+        let hub = Arc::new(hub::Hub::new(
+            config.kafka.clone(),
+            hub::HubSettings {
+                client_buffer: config.client_buffer,
+                replay_events: config.replay_events,
+                replay_bytes: config.replay_bytes,
+                linger: Duration::from_millis(config.reader_linger_ms),
+                slow_grace: Duration::from_millis(config.slow_client_grace_ms),
+                max_catchup_readers: config.max_catchup_readers,
+                heartbeat: config.heartbeat(),
+            },
+            metrics.clone(),
+            shutdown.clone(),
+            tasks.clone(),
+        ));
+        let limits = limits::Limits::new(
+            config.max_streams,
+            config.max_streams_per_key,
+            metrics.clone(),
+        );
+        let state = Arc::new(http::state(config, hub, view, limits));
+        Self {
+            router: http::router(state, &config.cors_origins),
+            tasks,
+            metrics,
+        }
+    }
+
+    /// The routes (`/v1/streams/...`), to serve alone or next to other services' routes. Cut
+    /// slow clients' connections are closed by [`serve`]; other servers just end the response.
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    /// The edge's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Waits until every topic reader stopped (after shutdown).
+    pub async fn stopped(&self) {
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+}
+
+/// Runs a standalone edge: config from the control plane (`control_endpoint`, authenticated by
+/// `internal_token`), streams on `http`, `/livez` `/readyz` `/metrics` on `admin`, until shutdown.
+pub async fn run(
+    config: EdgeConfig,
+    http: TcpListener,
+    admin: TcpListener,
+    shutdown: Shutdown,
+) -> Result<(), EdgeError> {
+    let view = herald_watch::follow(
+        config.control_endpoint.clone(),
+        config.internal_token.clone(),
+        shutdown.token(),
+    );
+    run_with_view(config, view, http, admin, shutdown).await
+}
+
+/// Like [`run`] with config from `view` (tests and `herald dev` pass their own handle).
+pub async fn run_with_view(
+    config: EdgeConfig,
+    view: ConfigHandle,
+    http: TcpListener,
+    admin: TcpListener,
+    shutdown: Shutdown,
+) -> Result<(), EdgeError> {
+    let token = shutdown.token();
+    let mut registry = Registry::default();
+    let edge = Edge::new(&config, view.clone(), &mut registry, token.clone());
+    let health = Health::default();
+    let admin_task = tokio::spawn(serve_admin(
+        admin,
+        health.clone(),
+        Arc::new(registry),
+        token.clone(),
+    ));
+    let ready_task = tokio::spawn(watch_readiness(
+        config.kafka.clone(),
+        view,
+        health,
+        token.clone(),
+    ));
+    tracing::info!(addr = ?http.local_addr().ok(), "edge listening");
+    let served = serve(
+        http,
+        edge.router(),
+        token.clone(),
+        Duration::from_millis(config.drain_grace_ms),
+    )
+    .await;
+    token.cancel();
+    edge.stopped().await;
+    ready_task.abort();
+    match admin_task.await {
+        Ok(Err(error)) => tracing::warn!(%error, "admin server failed"),
+        Err(error) => tracing::warn!(%error, "admin server task failed"),
+        Ok(Ok(())) => {}
+    }
+    served.map_err(EdgeError::from)
+}
+
+/// Ready once the broker answers and the config view has its first snapshot.
+async fn watch_readiness(
+    kafka: herald_kafka::KafkaConfig,
+    mut view: ConfigHandle,
+    health: Health,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let broker = herald_kafka::ping(&kafka, Duration::from_secs(5))
+            .await
+            .is_ok();
+        let synced = view.wait_synced(Duration::from_millis(100)).await;
+        health.set_ready(broker && synced);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(if broker && synced { 10 } else { 1 })) => {}
+        }
+    }
+}

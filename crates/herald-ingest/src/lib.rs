@@ -1,1 +1,282 @@
-//! herald-ingest (being built).
+//! Herald's ingest: publishers send events over gRPC (`herald.v1.Publisher`) or HTTP
+//! (`POST /v1/topics/{team}/{topic}/events`); each event becomes one record in the Kafka topic
+//! `<team>.<topic>` in CloudEvents binary content mode, and the call answers only after Kafka
+//! acknowledged it (idempotent producer, `acks=all`).
+//!
+//! # Records
+//!
+//! Attributes go to `ce_*` headers ([`herald_core::Event::to_headers`]), the payload is the
+//! record value. Defaults: id = a UUIDv7, key = the producer's key (HTTP `key`, gRPC `key`,
+//! CloudEvents `partitionkey`) or else the id, source = `/herald/<team>/<topic>`, time = now
+//! (RFC 3339), `content-type` = `application/json`. The `traceparent` header is the event's own
+//! (CloudEvents tracing extension), else the publish call's: its own span when traces are
+//! exported (a child of the caller's `traceparent` HTTP header or gRPC metadata), else the
+//! caller's when valid, else a new trace (`herald_runtime::trace`).
+//!
+//! # Batches: validation all-or-nothing, outcomes per event
+//!
+//! A request is authorized and *every* event validated before anything is produced: one invalid
+//! or oversized event refuses the whole request and nothing is written. Then all events are
+//! produced concurrently and each has its own outcome, because Kafka acknowledges records one
+//! by one and without transactions nothing can undo an acknowledged record. gRPC
+//! `PublishBatch` returns a result per event (a receipt, or a status code and message); when
+//! *no* event was accepted the call itself fails with the first event's status. HTTP answers
+//! `202` with `{"results": [...]}` when all were accepted; otherwise the status of the worst
+//! failure (`503` + `Retry-After` if any event was unavailable) with the same per-event
+//! `results`, so a client can resend exactly the failed events.
+//!
+//! # Errors
+//!
+//! | condition | HTTP | gRPC |
+//! |---|---|---|
+//! | missing/unknown key | 401 | `UNAUTHENTICATED` |
+//! | key of another team, without publish scope, or restricted to other topics | 403 | `PERMISSION_DENIED` |
+//! | topic not in the control plane's view (checked after permission) | 404 | `NOT_FOUND` |
+//! | invalid JSON / CloudEvents attribute (the message names it) | 400 | `INVALID_ARGUMENT` |
+//! | unsupported `content-type` | 415 | `INVALID_ARGUMENT` |
+//! | event > `limits.max_event_bytes`, batch > `limits.max_batch_events`, body > `limits.max_request_bytes` | 413 | `RESOURCE_EXHAUSTED` (tonic answers `OUT_OF_RANGE` for messages above `max_request_bytes`) |
+//! | broker not acknowledging within `delivery_timeout_ms`, producer queue full, config not loaded | 503 + `Retry-After` | `UNAVAILABLE` |
+//!
+//! Nothing is accepted and then dropped: a 2xx/OK is only sent for events Kafka acknowledged,
+//! and an event that is not acknowledged within the delivery timeout fails the call.
+//!
+//! # Idempotency window
+//!
+//! When the producer supplies an event id, the same (topic, id) published again within
+//! `idempotency.window_secs` (default 10 minutes, at most `idempotency.max_entries` ids, oldest
+//! forgotten first) is answered with the first receipt and `duplicate = true` without writing a
+//! second record; a concurrent repeat waits for the first attempt's outcome. The window lives
+//! in one process's memory: it does not span replicas or restarts, and an attempt whose caller
+//! disconnected before the acknowledgement is forgotten, so consumers must still deduplicate on
+//! the id (the `webhook-id` header). Generated ids never collide and are not remembered.
+//!
+//! # Shape
+//!
+//! [`Ingest::new`] builds the parts from a [`herald_watch::ConfigHandle`]:
+//! [`Ingest::grpc_service`] and [`Ingest::router`] can be mounted on shared ports (`herald
+//! dev`); [`run`] and [`run_with`] serve them standalone with gRPC health and reflection and an
+//! admin port (`/livez`, `/readyz`, `/metrics`).
+
+mod config;
+mod dedup;
+mod error;
+mod grpc;
+mod http;
+mod metrics;
+mod publish;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_proto::v1::publisher_server::PublisherServer;
+use herald_runtime::prometheus_client::registry::Registry;
+use herald_runtime::{Health, Shutdown, serve_admin};
+use herald_watch::{ConfigHandle, ConfigPublisher};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+pub use config::{IdempotencyConfig, IngestConfig, Limits, StaticConfig, StaticKey};
+pub use error::IngestError;
+pub use grpc::PublisherService;
+pub use http::EVENTS_PATH;
+pub use publish::{Draft, Receipt};
+
+/// The ingest service's parts, sharing one producer, one config view and one set of metrics.
+#[derive(Clone)]
+pub struct Ingest {
+    core: Arc<publish::Core>,
+}
+
+impl std::fmt::Debug for Ingest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingest").finish_non_exhaustive()
+    }
+}
+
+impl Ingest {
+    /// Creates the producer and registers metrics (prefix `herald_ingest_`) into `registry`.
+    pub fn new(
+        config: &IngestConfig,
+        view: ConfigHandle,
+        registry: &mut Registry,
+    ) -> Result<Self, IngestError> {
+        let metrics = metrics::Metrics::new(registry);
+        Ok(Self {
+            core: Arc::new(publish::Core::new(config, view, metrics)?),
+        })
+    }
+
+    /// The tonic service for `herald.v1.Publisher`, with message limits from the config.
+    pub fn grpc_service(&self) -> PublisherServer<PublisherService> {
+        let max = self.core.limits().max_request_bytes;
+        PublisherServer::new(PublisherService::new(self.core.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max)
+    }
+
+    /// The HTTP routes (`POST /v1/topics/{team}/{topic}/events`).
+    pub fn router(&self) -> axum::Router {
+        http::router(self.core.clone())
+    }
+
+    /// Waits up to `timeout` for every queued record to be acknowledged (call after the
+    /// servers stopped accepting).
+    pub async fn flush(&self, timeout: Duration) -> Result<(), IngestError> {
+        Ok(self.core.flush(timeout).await?)
+    }
+}
+
+/// Where the service's view of teams, topics and keys comes from: `static_config` when set,
+/// otherwise the control plane's Watch stream.
+pub fn config_source(
+    config: &IngestConfig,
+    shutdown: &Shutdown,
+) -> Result<ConfigHandle, IngestError> {
+    if let Some(fixed) = &config.static_config {
+        let (publisher, handle) = ConfigPublisher::new();
+        publisher.publish(fixed.view()?);
+        tracing::info!(
+            topics = fixed.topics.len(),
+            keys = fixed.keys.len(),
+            "using the static configuration, not the control plane"
+        );
+        return Ok(handle);
+    }
+    if config.control_endpoint.is_empty() {
+        return Err(IngestError::Config(
+            "set control_endpoint or static_config".to_owned(),
+        ));
+    }
+    Ok(herald_watch::follow(
+        config.control_endpoint.clone(),
+        config.internal_token.clone().unwrap_or_default(),
+        shutdown.token(),
+    ))
+}
+
+/// Serves ingest standalone with its config from [`config_source`]: gRPC (Publisher, health,
+/// reflection) on `grpc`, HTTP on `http`, admin on `admin`, until `shutdown`.
+pub async fn run(
+    config: IngestConfig,
+    grpc: TcpListener,
+    http: TcpListener,
+    admin: TcpListener,
+    shutdown: Shutdown,
+) -> Result<(), IngestError> {
+    let view = config_source(&config, &shutdown)?;
+    if let Some(fixed) = config.static_config.as_ref().filter(|s| s.create_topics) {
+        let admin = herald_kafka::KafkaAdmin::new(&config.kafka, 1)?;
+        for topic in &fixed.topics {
+            let spec = herald_kafka::TopicSpec::new(topic, fixed.partitions.max(1));
+            admin.ensure_topic(&spec).await?;
+        }
+    }
+    run_with(config, view, grpc, http, admin, shutdown).await
+}
+
+/// Like [`run`], with the config view passed in (tests, embedding). On shutdown the listeners
+/// stop accepting, in-flight publishes finish, then the producer is flushed.
+pub async fn run_with(
+    config: IngestConfig,
+    view: ConfigHandle,
+    grpc: TcpListener,
+    http: TcpListener,
+    admin: TcpListener,
+    shutdown: Shutdown,
+) -> Result<(), IngestError> {
+    let mut registry = Registry::default();
+    let ingest = Ingest::new(&config, view.clone(), &mut registry)?;
+    let health = Health::default();
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(herald_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // List only what this port serves (the shared descriptor set also holds Control).
+        .with_service_name("herald.v1.Publisher")
+        .with_service_name("grpc.health.v1.Health")
+        .build_v1()
+        .map_err(|e| IngestError::Serve(format!("reflection: {e}")))?;
+    let token = shutdown.token();
+    tracing::info!(
+        grpc = %grpc.local_addr().map_err(|e| IngestError::Serve(e.to_string()))?,
+        http = %http.local_addr().map_err(|e| IngestError::Serve(e.to_string()))?,
+        admin = %admin.local_addr().map_err(|e| IngestError::Serve(e.to_string()))?,
+        "herald-ingest listening"
+    );
+
+    let readiness = tokio::spawn(become_ready(
+        config.kafka.clone(),
+        view,
+        health.clone(),
+        reporter,
+        token.clone(),
+    ));
+    let grpc_server = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(ingest.grpc_service())
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(grpc),
+            token.clone().cancelled_owned(),
+        );
+    let http_server = axum::serve(http, ingest.router())
+        .with_graceful_shutdown(token.clone().cancelled_owned())
+        .into_future();
+    let admin_server = serve_admin(admin, health.clone(), Arc::new(registry), token.clone());
+
+    let (g, h, a) = tokio::join!(
+        async {
+            let r = grpc_server.await;
+            token.cancel();
+            r
+        },
+        async {
+            let r = http_server.await;
+            token.cancel();
+            r
+        },
+        async {
+            let r = admin_server.await;
+            token.cancel();
+            r
+        }
+    );
+    readiness.abort();
+    health.set_ready(false);
+    let flushed = ingest.flush(shutdown.grace()).await;
+    g.map_err(|e| IngestError::Serve(format!("grpc: {e}")))?;
+    h.map_err(|e| IngestError::Serve(format!("http: {e}")))?;
+    a.map_err(|e| IngestError::Serve(format!("admin: {e}")))?;
+    flushed?;
+    tracing::info!("herald-ingest drained");
+    Ok(())
+}
+
+/// Marks the service ready (admin `/readyz` and gRPC health) once the config view is loaded and
+/// the broker answers.
+async fn become_ready(
+    kafka: herald_kafka::KafkaConfig,
+    mut view: ConfigHandle,
+    health: Health,
+    reporter: tonic_health::server::HealthReporter,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    while !view.wait_synced(Duration::from_secs(5)).await {
+        tracing::info!("waiting for configuration from the control plane");
+    }
+    loop {
+        match herald_kafka::ping(&kafka, Duration::from_secs(5)).await {
+            Ok(()) => break,
+            Err(error) => tracing::warn!(%error, "kafka not reachable yet"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    health.set_ready(true);
+    reporter
+        .set_serving::<PublisherServer<PublisherService>>()
+        .await;
+    tracing::info!("herald-ingest ready");
+}

@@ -35,7 +35,9 @@ impl Classify for KafkaError {
     fn class(&self) -> ErrorClass {
         use RDKafkaErrorCode as C;
         match self {
-            Self::UnknownTopic(_) | Self::TopicExists(_) | Self::Unsupported(_) => ErrorClass::Permanent,
+            Self::UnknownTopic(_) | Self::TopicExists(_) | Self::Unsupported(_) => {
+                ErrorClass::Permanent
+            }
             Self::Task(_) => ErrorClass::Retryable,
             Self::Client(e) => match e.rdkafka_error_code() {
                 Some(

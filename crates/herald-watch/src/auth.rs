@@ -71,7 +71,11 @@ impl Authenticator {
     }
 
     /// Authenticates an `authorization` header value (`Bearer <token>`).
-    pub fn authenticate(&self, view: &View, authorization: Option<&str>) -> Result<Principal, AuthError> {
+    pub fn authenticate(
+        &self,
+        view: &View,
+        authorization: Option<&str>,
+    ) -> Result<Principal, AuthError> {
         let header = authorization.ok_or(AuthError::Missing)?.trim();
         let token = header
             .strip_prefix("Bearer ")
@@ -159,7 +163,9 @@ impl Principal {
 
     fn require_scope(&self, team: &str, scope: Scope) -> Result<&ApiKey, Denied> {
         match self {
-            Self::Key(k) if k.team != team => Err(self.key_denied(&format!("the key belongs to another team than {team}"))),
+            Self::Key(k) if k.team != team => {
+                Err(self.key_denied(&format!("the key belongs to another team than {team}")))
+            }
             Self::Key(k) if !Self::has_scope(k, scope) && !Self::has_scope(k, Scope::Admin) => {
                 Err(self.key_denied(&format!("the key lacks the {} scope", scope_name(scope))))
             }
@@ -194,7 +200,9 @@ impl Principal {
         if Self::topic_allowed(key, team, topic) {
             Ok(())
         } else {
-            Err(self.key_denied(&format!("the key is restricted to other topics than {topic}")))
+            Err(self.key_denied(&format!(
+                "the key is restricted to other topics than {topic}"
+            )))
         }
     }
 
@@ -206,13 +214,18 @@ impl Principal {
             Self::Key(k) => k,
         };
         if !view.may_read(&key.team, team, topic) {
-            return Err(self.key_denied(&format!("team {} has no grant for {team}.{topic}", key.team)));
+            return Err(self.key_denied(&format!(
+                "team {} has no grant for {team}.{topic}",
+                key.team
+            )));
         }
         if !Self::has_scope(key, Scope::Subscribe) && !Self::has_scope(key, Scope::Admin) {
             return Err(self.key_denied("the key lacks the subscribe scope"));
         }
         if !Self::topic_allowed(key, team, topic) {
-            return Err(self.key_denied(&format!("the key is restricted to other topics than {team}.{topic}")));
+            return Err(self.key_denied(&format!(
+                "the key is restricted to other topics than {team}.{topic}"
+            )));
         }
         Ok(())
     }
@@ -262,14 +275,31 @@ mod tests {
         let a = Authenticator::new(Some("root"), Some("internal"));
         let v = view();
         assert_eq!(a.authenticate(&v, Some("Bearer root")), Ok(Principal::Root));
-        assert_eq!(a.authenticate(&v, Some("Bearer internal")), Ok(Principal::Internal));
-        assert!(matches!(a.authenticate(&v, Some("Bearer pub-key")), Ok(Principal::Key(k)) if k.id == "k1"));
+        assert_eq!(
+            a.authenticate(&v, Some("Bearer internal")),
+            Ok(Principal::Internal)
+        );
+        assert!(
+            matches!(a.authenticate(&v, Some("Bearer pub-key")), Ok(Principal::Key(k)) if k.id == "k1")
+        );
         assert_eq!(a.authenticate(&v, None), Err(AuthError::Missing));
-        assert_eq!(a.authenticate(&v, Some("Basic xyz")), Err(AuthError::Malformed));
-        assert_eq!(a.authenticate(&v, Some("Bearer ")), Err(AuthError::Malformed));
-        assert_eq!(a.authenticate(&v, Some("Bearer nope")), Err(AuthError::Unknown));
+        assert_eq!(
+            a.authenticate(&v, Some("Basic xyz")),
+            Err(AuthError::Malformed)
+        );
+        assert_eq!(
+            a.authenticate(&v, Some("Bearer ")),
+            Err(AuthError::Malformed)
+        );
+        assert_eq!(
+            a.authenticate(&v, Some("Bearer nope")),
+            Err(AuthError::Unknown)
+        );
         let none = Authenticator::new(Some(""), None);
-        assert_eq!(none.authenticate(&v, Some("Bearer ")), Err(AuthError::Malformed));
+        assert_eq!(
+            none.authenticate(&v, Some("Bearer ")),
+            Err(AuthError::Malformed)
+        );
     }
 
     #[test]

@@ -40,8 +40,12 @@ impl ConfigHandle {
 
     /// Waits until the view has reached `revision`, up to `timeout`; returns whether it did.
     pub async fn wait_revision(&mut self, revision: i64, timeout: Duration) -> bool {
-        let reached = self.rx.wait_for(|v| v.as_ref().is_some_and(|v| v.revision >= revision));
-        tokio::time::timeout(timeout, reached).await.is_ok_and(|r| r.is_ok())
+        let reached = self
+            .rx
+            .wait_for(|v| v.as_ref().is_some_and(|v| v.revision >= revision));
+        tokio::time::timeout(timeout, reached)
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 }
 
@@ -66,7 +70,9 @@ impl ConfigPublisher {
 
     /// Another handle on the same view.
     pub fn subscribe(&self) -> ConfigHandle {
-        ConfigHandle { rx: self.tx.subscribe() }
+        ConfigHandle {
+            rx: self.tx.subscribe(),
+        }
     }
 }
 
@@ -101,7 +107,11 @@ pub fn follow(endpoint: String, token: String, shutdown: CancellationToken) -> C
     handle
 }
 
-async fn watch_once(endpoint: &str, token: &str, publisher: &ConfigPublisher) -> Result<(), tonic::Status> {
+async fn watch_once(
+    endpoint: &str,
+    token: &str,
+    publisher: &ConfigPublisher,
+) -> Result<(), tonic::Status> {
     let channel = tonic::transport::Endpoint::from_shared(endpoint.to_owned())
         .map_err(|e| tonic::Status::invalid_argument(format!("bad control endpoint: {e}")))?
         .connect_timeout(Duration::from_secs(5))

@@ -1,7 +1,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use herald_proto::v1::{
-    ApiKey, Entity, Grant, Snapshot, Subscription, SubscriptionState, Team, Topic, WatchEvent, entity, watch_event,
+    ApiKey, Entity, Grant, Snapshot, Subscription, SubscriptionState, Team, Topic, WatchEvent,
+    entity, watch_event,
 };
 
 /// The key of an entity in `herald.control` and in `WatchEvent.deleted`.
@@ -100,7 +101,9 @@ impl View {
 
     /// Removes the entity with this id (see [`entity_id`]).
     pub fn delete(&mut self, id: &str) {
-        let Some((kind, rest)) = id.split_once('/') else { return };
+        let Some((kind, rest)) = id.split_once('/') else {
+            return;
+        };
         match kind {
             "team" => {
                 self.teams.remove(rest);
@@ -129,11 +132,41 @@ impl View {
     pub fn entities(&self) -> Vec<Entity> {
         let wrap = |kind| Entity { kind: Some(kind) };
         let mut out = Vec::new();
-        out.extend(self.teams.values().cloned().map(entity::Kind::Team).map(wrap));
-        out.extend(self.topics.values().cloned().map(entity::Kind::Topic).map(wrap));
-        out.extend(self.keys.values().cloned().map(entity::Kind::ApiKey).map(wrap));
-        out.extend(self.grants.values().cloned().map(entity::Kind::Grant).map(wrap));
-        out.extend(self.subscriptions.values().cloned().map(entity::Kind::Subscription).map(wrap));
+        out.extend(
+            self.teams
+                .values()
+                .cloned()
+                .map(entity::Kind::Team)
+                .map(wrap),
+        );
+        out.extend(
+            self.topics
+                .values()
+                .cloned()
+                .map(entity::Kind::Topic)
+                .map(wrap),
+        );
+        out.extend(
+            self.keys
+                .values()
+                .cloned()
+                .map(entity::Kind::ApiKey)
+                .map(wrap),
+        );
+        out.extend(
+            self.grants
+                .values()
+                .cloned()
+                .map(entity::Kind::Grant)
+                .map(wrap),
+        );
+        out.extend(
+            self.subscriptions
+                .values()
+                .cloned()
+                .map(entity::Kind::Subscription)
+                .map(wrap),
+        );
         out
     }
 
@@ -171,7 +204,11 @@ impl View {
 
     /// Kafka topics that at least one subscription (in any state) names.
     pub fn subscribed_topics(&self) -> Vec<String> {
-        let mut topics: Vec<String> = self.subscriptions.values().flat_map(|s| s.topics.iter().cloned()).collect();
+        let mut topics: Vec<String> = self
+            .subscriptions
+            .values()
+            .flat_map(|s| s.topics.iter().cloned())
+            .collect();
         topics.sort();
         topics.dedup();
         topics
@@ -201,8 +238,14 @@ mod tests {
         assert!(event_type_matches(&[], "x"));
         assert!(event_type_matches(&f(&["order.*"]), "order.created"));
         assert!(!event_type_matches(&f(&["order.*"]), "orders.created"));
-        assert!(event_type_matches(&f(&["a", "order.created"]), "order.created"));
-        assert!(!event_type_matches(&f(&["order.created"]), "order.created.v2"));
+        assert!(event_type_matches(
+            &f(&["a", "order.created"]),
+            "order.created"
+        ));
+        assert!(!event_type_matches(
+            &f(&["order.created"]),
+            "order.created.v2"
+        ));
     }
 
     #[test]
@@ -212,15 +255,26 @@ mod tests {
             revision: 5,
             event: Some(watch_event::Event::Snapshot(Snapshot {
                 entities: vec![
-                    sub("s1", &["acme.orders"], &["order.*"], SubscriptionState::Active),
+                    sub(
+                        "s1",
+                        &["acme.orders"],
+                        &["order.*"],
+                        SubscriptionState::Active,
+                    ),
                     sub("s2", &["acme.orders"], &[], SubscriptionState::Paused),
                 ],
             })),
         });
         assert_eq!(v.revision, 5);
-        let ids: Vec<&str> = v.subscriptions_for("acme.orders", "order.paid").map(|s| s.id.as_str()).collect();
+        let ids: Vec<&str> = v
+            .subscriptions_for("acme.orders", "order.paid")
+            .map(|s| s.id.as_str())
+            .collect();
         assert_eq!(ids, ["s1"]);
-        assert_eq!(v.subscriptions_for("acme.orders", "user.created").count(), 0);
+        assert_eq!(
+            v.subscriptions_for("acme.orders", "user.created").count(),
+            0
+        );
         v.apply(WatchEvent {
             revision: 6,
             event: Some(watch_event::Event::Deleted("subscription/s1".into())),

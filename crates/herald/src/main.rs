@@ -1,6 +1,7 @@
 //! `herald`: the command line.
 
 mod admin;
+mod dev;
 mod health;
 mod webhook;
 
@@ -19,7 +20,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run every Herald service in one process on an embedded broker.
-    Dev,
+    Dev(dev::DevArgs),
     /// Check a service's health endpoint: exit 0 only on a 2xx answer (container healthchecks).
     Health {
         /// The URL, e.g. http://127.0.0.1:9601/readyz.
@@ -63,9 +64,7 @@ fn control(conn: admin::Connection, command: admin::AdminCommand) -> anyhow::Res
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Dev => Err(anyhow::anyhow!(
-            "herald dev is not available yet: the services land with the control, ingest, delivery and edge issues"
-        )),
+        Command::Dev(args) => dev::run(args),
         Command::Health { url, timeout_secs } => {
             health::run(&url, std::time::Duration::from_secs(timeout_secs))
         }

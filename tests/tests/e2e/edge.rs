@@ -1,1 +1,766 @@
-//! End-to-end tests of herald-edge (being built).
+//! End-to-end tests of herald-edge against the real broker: filters, auth, exact resume after a
+//! client drop and after an edge restart (checked against a ledger), slow-client cut, the gap
+//! event, limits, HTTP/2, and a real browser (headless Chromium) reconnecting by itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use herald_edge::Cursor;
+use herald_kafka::rdkafka::admin::{AdminClient, AdminOptions};
+use herald_kafka::rdkafka::client::DefaultClientContext;
+use herald_kafka::rdkafka::{Offset, TopicPartitionList};
+use herald_tests::edge::{Fixture, ROOT_KEY, RunningEdge, SseClient, SseItem, open};
+use herald_tests::kafka_config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Mutex;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().build().expect("client")
+}
+
+/// Reads events until `want` events of the given ids arrived (or the stream ended).
+async fn collect(sse: &mut SseClient, count: usize) -> Vec<(String, String, String)> {
+    let mut got = Vec::new();
+    while got.len() < count {
+        match sse.next_event(WAIT).await {
+            Some(SseItem::Event { id, ty, data }) => got.push((id.unwrap_or_default(), ty, data)),
+            _ => break,
+        }
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn type_filters_exact_and_prefix() {
+    let fx = Fixture::new(3, &[]).await;
+    let edge = RunningEdge::start(fx.config(), fx.handle.clone(), None).await;
+    let c = client();
+    let all = [
+        "user.created",
+        "order.created",
+        "order.paid",
+        "orders",
+        "order.refund.done",
+        "user.deleted",
+    ];
+    for round in 0..5 {
+        for ty in all {
+            fx.publish(
+                ty,
+                &format!("{ty}-{round}"),
+                &format!("{{\"n\":{round}}}\nline2"),
+            )
+            .await;
+        }
+    }
+    let url = format!(
+        "{}?start=earliest&types=order.*,user.deleted",
+        edge.url(&fx.path())
+    );
+    let mut sse = open(&c, &url, Some(&fx.sub_key), None).await.expect("open");
+    let got = collect(&mut sse, 20).await;
+    let types: BTreeSet<&str> = got.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        BTreeSet::from([
+            "order.created",
+            "order.paid",
+            "order.refund.done",
+            "user.deleted"
+        ])
+    );
+    assert_eq!(got.len(), 20, "{got:?}");
+    assert!(
+        got.iter().all(|(_, _, d)| d.ends_with("\nline2")),
+        "multi-line data: {got:?}"
+    );
+    // Nothing beyond: the filtered-out types never arrive.
+    assert!(sse.next_event(Duration::from_secs(2)).await.is_none());
+    // The cursor moved past filtered events: resuming from the last id sends nothing old.
+    let last = sse.last_id.clone().expect("cursor");
+    drop(sse);
+    fx.publish("order.created", "after", "{}").await;
+    let mut again = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&last))
+        .await
+        .expect("resume");
+    let next = again.next_event(WAIT).await.expect("event after resume");
+    assert!(
+        matches!(&next, SseItem::Event { ty, .. } if ty == "order.created"),
+        "{next:?}"
+    );
+
+    // Exact filter.
+    let url = format!("{}?start=earliest&types=orders", edge.url(&fx.path()));
+    let mut exact = open(&c, &url, Some(&fx.sub_key), None).await.expect("open");
+    let got = collect(&mut exact, 5).await;
+    assert_eq!(got.len(), 5);
+    assert!(got.iter().all(|(_, t, _)| t == "orders"));
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn auth_failures_and_tokens() {
+    let fx = Fixture::new(1, &[]).await;
+    let mut config = fx.config();
+    config.token_ttl_secs = 2;
+    let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
+    let c = client();
+    let url = edge.url(&fx.path());
+    let expect = |r: Result<SseClient, (u16, String)>, status: u16, needle: &str| match r {
+        Ok(_) => panic!("expected {status}, got a stream"),
+        Err((s, body)) => {
+            assert_eq!(s, status, "{body}");
+            let json: serde_json::Value = serde_json::from_str(&body).expect("json error body");
+            let msg = json["error"].as_str().expect("error message");
+            assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
+        }
+    };
+    expect(open(&c, &url, None, None).await, 401, "missing credentials");
+    expect(open(&c, &url, Some("nope"), None).await, 401, "unknown");
+    expect(
+        open(&c, &url, Some(&fx.pub_key), None).await,
+        403,
+        "subscribe scope",
+    );
+    expect(
+        open(&c, &url, Some(&fx.other_key), None).await,
+        403,
+        "no grant",
+    );
+    expect(
+        open(&c, &format!("{url}?access_token=v1.abc.def"), None, None).await,
+        401,
+        "invalid access token",
+    );
+    expect(
+        open(&c, &url, Some(&fx.sub_key), Some("garbage")).await,
+        400,
+        "invalid cursor",
+    );
+    expect(
+        open(
+            &c,
+            &format!("{url}?last_event_id=1____"),
+            Some(&fx.sub_key),
+            None,
+        )
+        .await,
+        400,
+        "invalid cursor",
+    );
+    expect(
+        open(
+            &c,
+            &format!("{url}?since=yesterday"),
+            Some(&fx.sub_key),
+            None,
+        )
+        .await,
+        400,
+        "since",
+    );
+    let missing = edge.url(&format!("/v1/streams/{}/nothere", fx.team));
+    expect(
+        open(&c, &missing, Some(ROOT_KEY), None).await,
+        404,
+        "does not exist",
+    );
+
+    // Granted team and root are allowed.
+    open(&c, &url, Some(&fx.granted_key), None)
+        .await
+        .expect("granted team");
+    open(&c, &url, Some(ROOT_KEY), None).await.expect("root");
+
+    // Tokens: minting needs a subscribe-capable key; a token is bound to its stream and expires.
+    let mint = |key: &str| {
+        c.post(format!("{url}/token"))
+            .bearer_auth(key.to_owned())
+            .send()
+    };
+    assert_eq!(mint(&fx.pub_key).await.expect("mint").status(), 403);
+    assert_eq!(
+        c.post(format!("{url}/token"))
+            .send()
+            .await
+            .expect("mint")
+            .status(),
+        401
+    );
+    let minted: serde_json::Value = serde_json::from_str(
+        &mint(&fx.sub_key)
+            .await
+            .expect("mint")
+            .text()
+            .await
+            .expect("body"),
+    )
+    .expect("json");
+    let token = minted["token"].as_str().expect("token").to_owned();
+    let mut sse = open(&c, &format!("{url}?access_token={token}"), None, None)
+        .await
+        .expect("token stream");
+    assert!(sse.next().await.is_some(), "the token stream is open");
+    let other_topic = edge.url(&format!("/v1/streams/{}/other", fx.team));
+    expect(
+        open(
+            &c,
+            &format!("{other_topic}?access_token={token}"),
+            None,
+            None,
+        )
+        .await,
+        403,
+        "access token is for",
+    );
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    expect(
+        open(&c, &format!("{url}?access_token={token}"), None, None).await,
+        401,
+        "expired",
+    );
+    edge.stop().await;
+}
+
+/// Publishes `total` events (ids `e<n>`) at about `per_sec`, recording them in the ledger.
+fn spawn_publisher(
+    fx: Arc<Fixture>,
+    total: usize,
+    per_sec: u64,
+    done: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<String>> {
+    tokio::spawn(async move {
+        let mut ledger = Vec::with_capacity(total);
+        let pause = Duration::from_millis(1000 / per_sec.max(1));
+        for n in 0..total {
+            let id = format!("e{n}");
+            fx.publish("ledger.event", &id, &id).await;
+            ledger.push(id);
+            tokio::time::sleep(pause).await;
+        }
+        done.store(true, Ordering::Release);
+        ledger
+    })
+}
+
+/// Reads events into `seen` until `until` returns true or the stream ends; returns the ids.
+async fn read_into(sse: &mut SseClient, seen: &mut Vec<String>, max: usize) -> bool {
+    let mut n = 0;
+    while n < max {
+        match sse.next().await {
+            Some(SseItem::Event { ty, data, .. }) => {
+                assert_eq!(ty, "ledger.event");
+                seen.push(data);
+                n += 1;
+            }
+            Some(SseItem::Comment(_)) => {}
+            None => return false,
+        }
+    }
+    true
+}
+
+async fn resume_scenario(replay_events: usize) {
+    let fx = Arc::new(Fixture::new(4, &[]).await);
+    let mut config = fx.config();
+    config.replay_events = replay_events;
+    let c = client();
+    let mut edge = RunningEdge::start(config.clone(), fx.handle.clone(), None).await;
+    let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
+        .await
+        .expect("open");
+    // The fresh stream announces its start cursor before any event.
+    while sse.last_id.is_none() {
+        sse.next().await.expect("preamble");
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let total = 900;
+    let publisher = spawn_publisher(fx.clone(), total, 300, done.clone());
+    let mut seen = Vec::new();
+
+    // 1. Client drop, events published meanwhile, resume on the same edge.
+    read_into(&mut sse, &mut seen, 100).await;
+    let cursor = sse.last_id.clone().expect("cursor");
+    drop(sse);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&cursor))
+        .await
+        .expect("resume");
+    read_into(&mut sse, &mut seen, 200).await;
+
+    // 2. Edge restart while publishing goes on: the client is told to reconnect.
+    let stopping = tokio::spawn(edge.stop());
+    let mut drained = false;
+    loop {
+        match sse.next().await {
+            Some(SseItem::Event { data, .. }) => seen.push(data),
+            Some(SseItem::Comment(c)) => drained |= c.contains("reconnect"),
+            None => break,
+        }
+    }
+    assert!(drained, "the drain comment tells the client to reconnect");
+    stopping.await.expect("stop");
+    let cursor = sse.last_id.clone().expect("cursor");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    edge = RunningEdge::start(config.clone(), fx.handle.clone(), None).await;
+    let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&cursor))
+        .await
+        .expect("resume after restart");
+    read_into(&mut sse, &mut seen, 150).await;
+
+    // 3. One more drop, then read to the end of the ledger.
+    let cursor = sse.last_id.clone().expect("cursor");
+    drop(sse);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&cursor))
+        .await
+        .expect("resume");
+    let ledger = publisher.await.expect("publisher");
+    assert!(done.load(Ordering::Acquire));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while seen.len() < ledger.len() && tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(10), sse.next()).await {
+            Ok(Some(SseItem::Event { data, .. })) => seen.push(data),
+            Ok(Some(SseItem::Comment(_))) => {}
+            _ => break,
+        }
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in &seen {
+        *counts.entry(id).or_default() += 1;
+    }
+    let duplicates: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    let missing: Vec<_> = ledger
+        .iter()
+        .filter(|id| !counts.contains_key(id.as_str()))
+        .collect();
+    assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
+    assert!(
+        missing.is_empty(),
+        "missing {} of {}: {:?}",
+        missing.len(),
+        ledger.len(),
+        &missing[..missing.len().min(20)]
+    );
+    assert_eq!(seen.len(), ledger.len());
+    // Nothing extra afterwards.
+    assert!(sse.next_event(Duration::from_secs(1)).await.is_none());
+    // With a normal window the restarted edge's reader starts at the resuming cursor and the
+    // last resume joins from the replay window; with a tiny window both resumes on the
+    // restarted edge read Kafka with a temporary consumer and then hand over to the fan-out.
+    let metrics = edge.metrics().await;
+    if replay_events > 100 {
+        assert!(
+            metric(&metrics, "herald_edge_replay_joins_total") >= 1.0,
+            "{metrics}"
+        );
+    } else {
+        assert!(
+            metric(&metrics, "herald_edge_catchup_streams_total") >= 2.0,
+            "{metrics}"
+        );
+        assert!(
+            metric(&metrics, "herald_edge_catchup_reads_total") >= 1.0,
+            "{metrics}"
+        );
+    }
+    edge.stop().await;
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(-1.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resume_exactly_after_drop_and_restart_from_replay_window() {
+    resume_scenario(4096).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resume_exactly_after_drop_and_restart_with_catch_up_reads() {
+    // A replay window of 8 events forces every resume through a temporary Kafka reader and the
+    // handoff to the live fan-out.
+    resume_scenario(8).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_client_is_cut_without_affecting_a_fast_one() {
+    let fx = Fixture::new(1, &[]).await;
+    let mut config = fx.config();
+    config.client_buffer = 64;
+    config.slow_client_grace_ms = 60_000;
+    let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
+    let c = client();
+    let mut fast = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
+        .await
+        .expect("fast");
+    // The slow client: a raw socket with a small receive buffer that reads nothing for now.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let mut slow = socket.connect(edge.addr).await.expect("connect");
+    let request = format!(
+        "GET {} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n\r\n",
+        fx.path(),
+        edge.addr,
+        fx.sub_key
+    );
+    slow.write_all(request.as_bytes()).await.expect("request");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let payload = "x".repeat(32 * 1024);
+    let total = 600;
+    let fast_reader = tokio::spawn(async move {
+        let mut n = 0;
+        while n < total {
+            match fast.next_event(WAIT).await {
+                Some(SseItem::Event { .. }) => n += 1,
+                _ => break,
+            }
+        }
+        n
+    });
+    for n in 0..total {
+        fx.publish("big.event", &format!("b{n}"), &payload).await;
+    }
+    assert_eq!(
+        fast_reader.await.expect("fast reader"),
+        total,
+        "the fast client got everything"
+    );
+    // Now drain the slow socket: it ends with the reason it was cut.
+    let mut text = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !String::from_utf8_lossy(&text[text.len().saturating_sub(200)..])
+        .contains("slow consumer")
+    {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, slow.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => text.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    let tail = String::from_utf8_lossy(&text[text.len().saturating_sub(300)..]).to_string();
+    assert!(
+        tail.contains(": herald: slow consumer, resume with Last-Event-ID"),
+        "tail: {tail:?}"
+    );
+    let metrics = edge.metrics().await;
+    assert!(
+        metrics.contains("herald_edge_slow_disconnects_total 1"),
+        "{metrics}"
+    );
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn gap_event_when_the_cursor_predates_retention() {
+    let fx = Fixture::new(2, &[]).await;
+    let edge = RunningEdge::start(fx.config(), fx.handle.clone(), None).await;
+    let mut per_partition: BTreeMap<i32, Vec<(i64, String)>> = BTreeMap::new();
+    for n in 0..20 {
+        let id = format!("g{n}");
+        let d = fx.publish("gap.test", &id, &id).await;
+        per_partition
+            .entry(d.partition)
+            .or_default()
+            .push((d.offset, id));
+    }
+    // Delete the first 3 records of partition 0 (as retention would).
+    let admin: AdminClient<DefaultClientContext> =
+        kafka_config().client_config().create().expect("admin");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(&fx.kafka_topic, 0, Offset::Offset(3))
+        .expect("tpl");
+    admin
+        .delete_records(&tpl, &AdminOptions::new())
+        .await
+        .expect("delete records");
+
+    let c = client();
+    let cursor = Cursor::from_positions(&[0, 0]).encode();
+    let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&cursor))
+        .await
+        .expect("open");
+    let first = sse.next_event(WAIT).await.expect("gap event");
+    let SseItem::Event { ty, data, .. } = first else {
+        unreachable!()
+    };
+    assert_eq!(ty, "herald.gap");
+    let gap: serde_json::Value = serde_json::from_str(&data).expect("gap json");
+    assert_eq!(
+        gap["ranges"],
+        serde_json::json!([{"partition": 0, "from": 0, "to": 3, "count": 3}]),
+        "{gap}"
+    );
+    let expected: BTreeSet<String> = per_partition
+        .iter()
+        .flat_map(|(p, v)| {
+            v.iter()
+                .filter(move |(o, _)| *p != 0 || *o >= 3)
+                .map(|(_, id)| id.clone())
+        })
+        .collect();
+    let got: BTreeSet<String> = collect(&mut sse, expected.len())
+        .await
+        .into_iter()
+        .map(|(_, _, d)| d)
+        .collect();
+    assert_eq!(got, expected);
+
+    // Garbage cursors are a 400 with a message; a cursor beyond the end too.
+    let beyond = Cursor::from_positions(&[1_000_000, 0]).encode();
+    let err = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&beyond))
+        .await
+        .err()
+        .expect("400");
+    assert_eq!(err.0, 400, "{}", err.1);
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn limits_http2_and_cors() {
+    let fx = Fixture::new(1, &[]).await;
+    let mut config = fx.config();
+    config.max_streams = 3;
+    config.max_streams_per_key = 2;
+    config.cors_origins = vec!["https://app.example".into()];
+    let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
+    let c = client();
+    let url = edge.url(&fx.path());
+    let _a = open(&c, &url, Some(&fx.sub_key), None).await.expect("1st");
+    let _b = open(&c, &url, Some(&fx.sub_key), None).await.expect("2nd");
+    let third = open(&c, &url, Some(&fx.sub_key), None)
+        .await
+        .err()
+        .expect("429");
+    assert_eq!(third.0, 429, "{}", third.1);
+    assert!(third.1.contains("maximum"), "{}", third.1);
+    // HTTP/2 without TLS (prior knowledge).
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("h2 client");
+    let mut over_h2 = open(&h2, &url, Some(ROOT_KEY), None)
+        .await
+        .expect("h2 stream");
+    fx.publish("h2.event", "h2-1", "hello").await;
+    let got = over_h2.next_event(WAIT).await.expect("event over h2");
+    assert!(
+        matches!(got, SseItem::Event { ref data, .. } if data == "hello"),
+        "{got:?}"
+    );
+    let node = open(&c, &url, Some(&fx.granted_key), None)
+        .await
+        .err()
+        .expect("503");
+    assert_eq!(node.0, 503, "{}", node.1);
+    // CORS preflight for a configured origin.
+    let preflight = c
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "last-event-id")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://app.example")
+    );
+    edge.stop().await;
+}
+
+const PAGE: &str = r#"<!doctype html><html><body><script>
+const params = new URLSearchParams(location.search);
+const es = new EventSource(params.get('stream'));
+let n = 0;
+function report(o) { fetch('/report', {method: 'POST', body: JSON.stringify(o)}); }
+es.addEventListener('browser.event', (e) => report({kind: 'event', data: e.data, last: e.lastEventId}));
+es.onopen = () => report({kind: 'open', n: ++n});
+es.onerror = () => report({kind: 'error', state: es.readyState});
+</script></body></html>"#;
+
+/// Stops the browser however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[derive(Default)]
+struct Reports {
+    events: Vec<String>,
+    opens: usize,
+}
+
+/// Headless Chromium (Debian's `chromium`) opens an EventSource page, the edge restarts on the
+/// same port, and the browser's own reconnect with Last-Event-ID gets everything exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn browser_eventsource_reconnects_exactly_once() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("headless Chromium is required: apt-get install chromium");
+    let fx = Arc::new(Fixture::new(3, &[]).await);
+    let mut config = fx.config();
+    config.cors_origins = vec!["*".into()];
+    let edge = RunningEdge::start(config.clone(), fx.handle.clone(), None).await;
+    let edge_addr = edge.addr;
+
+    // The page server collects what the page reports.
+    let reports = Arc::new(Mutex::new(Reports::default()));
+    let r = reports.clone();
+    let app = axum::Router::new()
+        .route(
+            "/page",
+            axum::routing::get(|| async { axum::response::Html(PAGE) }),
+        )
+        .route(
+            "/report",
+            axum::routing::post(move |body: String| {
+                let r = r.clone();
+                async move {
+                    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                    let mut r = r.lock().await;
+                    match v["kind"].as_str() {
+                        Some("event") => r
+                            .events
+                            .push(v["data"].as_str().unwrap_or_default().to_owned()),
+                        Some("open") => r.opens += 1,
+                        _ => {}
+                    }
+                }
+            }),
+        );
+    let page_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind page");
+    let page_addr = page_listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(page_listener, app).await });
+
+    let c = client();
+    let minted = c
+        .post(format!("{}/token", edge.url(&fx.path())))
+        .bearer_auth(&fx.sub_key)
+        .send()
+        .await
+        .expect("mint")
+        .text()
+        .await
+        .expect("token");
+    let minted: serde_json::Value = serde_json::from_str(&minted).expect("token json");
+    let stream_url = format!(
+        "{}?access_token={}",
+        edge.url(&fx.path()),
+        minted["token"].as_str().expect("token")
+    );
+    let page_url = format!(
+        "http://{page_addr}/page?stream={}",
+        stream_url
+            .replace('%', "%25")
+            .replace('&', "%26")
+            .replace('?', "%3F")
+            .replace('=', "%3D")
+    );
+    let profile = std::env::temp_dir().join(herald_tests::unique("chromium-profile"));
+    let browser = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(&page_url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let browser = KillOnDrop(browser);
+
+    let wait_for = |pred: Box<dyn Fn(&Reports) -> bool + Send>| {
+        let reports = reports.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while tokio::time::Instant::now() < deadline {
+                if pred(&*reports.lock().await) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    assert!(
+        wait_for(Box::new(|r| r.opens >= 1)).await,
+        "the page's EventSource opened"
+    );
+    let mut ledger = Vec::new();
+    for n in 0..30 {
+        let id = format!("b{n}");
+        fx.publish("browser.event", &id, &id).await;
+        ledger.push(id);
+    }
+    assert!(
+        wait_for(Box::new(|r| r.events.len() >= 30)).await,
+        "the browser received the first events"
+    );
+
+    // Restart the edge on the same port while events keep being published.
+    edge.stop().await;
+    for n in 30..60 {
+        let id = format!("b{n}");
+        fx.publish("browser.event", &id, &id).await;
+        ledger.push(id);
+    }
+    let edge = RunningEdge::start(config, fx.handle.clone(), Some(edge_addr)).await;
+    for n in 60..80 {
+        let id = format!("b{n}");
+        fx.publish("browser.event", &id, &id).await;
+        ledger.push(id);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let complete = wait_for(Box::new(|r| r.events.len() >= 80 && r.opens >= 2)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let r = reports.lock().await;
+    let mut seen = r.events.clone();
+    seen.sort();
+    let mut want = ledger.clone();
+    want.sort();
+    assert!(
+        complete,
+        "browser got {} of {} events, opens {}",
+        r.events.len(),
+        ledger.len(),
+        r.opens
+    );
+    assert_eq!(seen, want, "every event exactly once");
+    assert!(r.opens >= 2, "the browser reconnected by itself");
+    println!(
+        "browser: {} events exactly once over {} connections",
+        r.events.len(),
+        r.opens
+    );
+    drop(r);
+    drop(browser);
+    let _ = std::fs::remove_dir_all(&profile);
+    edge.stop().await;
+}

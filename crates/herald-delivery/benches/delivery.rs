@@ -1,0 +1,457 @@
+//! Delivery benchmark (not a test): throughput against a bare rdkafka + hyper baseline measured
+//! in the same run, publish-to-webhook latency at a fixed rate, retry lateness, peak RSS with a
+//! backlog and CPU time per event. The worker and the baseline run as child processes so their
+//! CPU time and RSS are measured alone (from /proc), apart from the sink and the load generator.
+//!
+//! `KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 cargo bench -p herald-delivery --bench delivery`
+//! (`BENCH_EVENTS` sets the backlog, default 200000).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use herald_core::{Event, Secret};
+use herald_kafka::rdkafka::Message;
+use herald_kafka::rdkafka::consumer::{Consumer, DefaultConsumerContext};
+use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicAdmin, TopicSpec};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
+}
+
+fn bootstrap() -> String {
+    std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:19092".into())
+}
+
+fn unique(p: &str) -> String {
+    format!("{p}-{}", uuid::Uuid::new_v4().simple())
+}
+
+#[derive(Default)]
+struct Sink {
+    count: AtomicU64,
+    latencies_us: Mutex<Vec<u64>>,
+    record_latency: std::sync::atomic::AtomicBool,
+    /// fail-once path: first failure time per event id, and retry lateness samples.
+    failed_at: Mutex<HashMap<String, Instant>>,
+    lateness_ms: Mutex<Vec<i64>>,
+    retry_delay_ms: AtomicU64,
+}
+
+async fn sink_handler(
+    sink: Arc<Sink>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_owned();
+    let id = req
+        .headers()
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let ok = || Ok(Response::new(Full::new(Bytes::new())));
+    if path == "/fail-once" {
+        let now = Instant::now();
+        let mut failed = sink.failed_at.lock().unwrap();
+        if let Some(at) = failed.get(&id) {
+            let late = now.duration_since(*at).as_millis() as i64
+                - sink.retry_delay_ms.load(Ordering::Relaxed) as i64;
+            sink.lateness_ms.lock().unwrap().push(late);
+            sink.count.fetch_add(1, Ordering::Relaxed);
+            return ok();
+        }
+        failed.insert(id, now);
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+        return Ok(r);
+    }
+    if sink.record_latency.load(Ordering::Relaxed)
+        && let Some(t) = body
+            .get(5..21)
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .and_then(|s| s.parse::<u64>().ok())
+    {
+        sink.latencies_us
+            .lock()
+            .unwrap()
+            .push(now_us().saturating_sub(t));
+    }
+    sink.count.fetch_add(1, Ordering::Relaxed);
+    ok()
+}
+
+async fn start_sink() -> (SocketAddr, Arc<Sink>) {
+    let sink = Arc::new(Sink::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let s = sink.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let s = s.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| sink_handler(s.clone(), req));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (addr, sink)
+}
+
+/// A 1 KB event whose body starts with `{"t":<16-digit publish time in µs>,`.
+fn bench_event(n: usize) -> Event {
+    let head = format!("{{\"t\":{:016},\"n\":{n},\"pad\":\"", now_us());
+    let mut body = head.into_bytes();
+    body.resize(1024 - 2, b'x');
+    body.extend_from_slice(b"\"}");
+    let mut e = Event::new(
+        uuid::Uuid::now_v7().to_string(),
+        "/bench",
+        "bench.event",
+        body,
+    );
+    e.content_type = Some("application/json".into());
+    e
+}
+
+async fn publish_backlog(producer: &Producer, topic: &str, n: usize) {
+    let mut sent = 0;
+    while sent < n {
+        let chunk = (n - sent).min(5000);
+        let events: Vec<Event> = (sent..sent + chunk).map(bench_event).collect();
+        let headers: Vec<_> = events.iter().map(Event::to_headers).collect();
+        let sends = events
+            .iter()
+            .zip(&headers)
+            .map(|(e, h)| producer.send(topic, Some(e.id.as_bytes()), h, &e.data));
+        for r in futures::future::join_all(sends).await {
+            r.expect("publish");
+        }
+        sent += chunk;
+    }
+}
+
+/// (cpu seconds, peak rss MiB) of a child process, from /proc.
+fn proc_usage(pid: u32) -> (f64, f64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = 100.0; // CLK_TCK on Linux
+    let cpu = fields
+        .get(11)
+        .and_then(|u| u.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    (cpu / ticks, hwm_kb / 1024.0)
+}
+
+async fn wait_count(sink: &Sink, n: u64, timeout: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while sink.count.load(Ordering::Relaxed) < n {
+        if start.elapsed() > timeout {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Some(start.elapsed())
+}
+
+/// The baseline, run in a child process: a bare consumer and a keep-alive hyper client POSTing
+/// every record with 64 in flight; no signing, no tracking, no commits.
+async fn baseline_child(topic: String, url: String) {
+    let kafka = KafkaConfig::new(bootstrap());
+    let consumer = herald_kafka::consumer(
+        &kafka,
+        &unique("baseline"),
+        "earliest",
+        DefaultConsumerContext,
+    )
+    .unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
+    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(256)
+        .build_http::<Full<Bytes>>();
+    let limit = Arc::new(tokio::sync::Semaphore::new(64));
+    let uri: hyper::Uri = url.parse().unwrap();
+    loop {
+        let m = consumer.recv().await.unwrap();
+        let body = Bytes::copy_from_slice(m.payload().unwrap_or_default());
+        let permit = limit.clone().acquire_owned().await.unwrap();
+        let client = client.clone();
+        let uri = uri.clone();
+        tokio::spawn(async move {
+            let req = Request::post(uri)
+                .header("content-type", "application/json")
+                .body(Full::new(body))
+                .unwrap();
+            if let Ok(r) = client.request(req).await {
+                let _ = r.into_body().collect().await;
+            }
+            drop(permit);
+        });
+    }
+}
+
+fn herald_child(
+    dir: &std::path::Path,
+    name: &str,
+    subs: &[(String, String, String)],
+    delays: &str,
+) -> std::process::Child {
+    let mut toml = format!(
+        "group_id = \"{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
+         [kafka]\nbootstrap_servers = \"{}\"\n[telemetry]\n[retry]\ndelays = [{delays}]\njitter = 0.0\n[circuit]\nfailure_threshold = 0\n",
+        unique("bench-delivery"),
+        bootstrap()
+    );
+    // Extra top-level settings for experiments, e.g. BENCH_WORKER_TOML='commit_interval = "5s"'.
+    if let Ok(extra) = std::env::var("BENCH_WORKER_TOML") {
+        toml = format!("{extra}\n{toml}");
+    }
+    let secret = Secret::from_bytes(vec![7u8; 32]).unwrap().expose();
+    for (id, topic, url) in subs {
+        toml.push_str(&format!(
+            "[[static_subscriptions]]\nid = \"{id}\"\nteam = \"bench\"\ntopics = [\"{topic}\"]\nurl = \"{url}\"\nsecrets = [\"{secret}\"]\n"
+        ));
+    }
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, toml).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_herald-delivery"))
+        .env("HERALD_CONFIG", &path)
+        .env("HERALD_TELEMETRY__LOG_FILTER", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start herald-delivery")
+}
+
+fn percentile(v: &mut [i64], p: f64) -> i64 {
+    if v.is_empty() {
+        return -1;
+    }
+    v.sort_unstable();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--baseline-child") {
+        baseline_child(args[2].clone(), args[3].clone()).await;
+        return;
+    }
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let skip_throughput = std::env::var("BENCH_SKIP_THROUGHPUT").is_ok();
+    let events: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let kafka = KafkaConfig::new(bootstrap());
+    let admin = KafkaAdmin::new(&kafka, 1).unwrap();
+    let producer = Producer::new(&kafka, Duration::from_secs(60)).unwrap();
+    let dir = std::env::temp_dir().join(unique("bench-delivery"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (addr, sink) = start_sink().await;
+    let ok_url = format!("http://{addr}/ok");
+
+    if !skip_throughput {
+        // 1. Backlog, then the baseline and Herald each drain it (separate groups).
+        let topic = unique("bench.backlog");
+        admin
+            .create_topic(&TopicSpec::new(&topic, 6))
+            .await
+            .unwrap();
+        let t = Instant::now();
+        publish_backlog(&producer, &topic, events).await;
+        println!(
+            "published {events} x 1 KB events in {:.1}s",
+            t.elapsed().as_secs_f64()
+        );
+
+        sink.count.store(0, Ordering::Relaxed);
+        let mut base = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--baseline-child", &topic, &ok_url])
+            .spawn()
+            .unwrap();
+        let base_time = wait_count(&sink, events as u64, Duration::from_secs(600))
+            .await
+            .expect("baseline drained");
+        let (base_cpu, base_rss) = proc_usage(base.id());
+        let _ = base.kill();
+        let _ = base.wait();
+        let base_rate = events as f64 / base_time.as_secs_f64();
+        println!(
+            "baseline: {base_rate:.0}/s, cpu {:.1} µs/event, peak rss {base_rss:.0} MiB",
+            base_cpu / events as f64 * 1e6
+        );
+
+        sink.count.store(0, Ordering::Relaxed);
+        let mut herald = herald_child(
+            &dir,
+            "throughput",
+            &[(unique("sub"), topic.clone(), ok_url.clone())],
+            "\"5s\"",
+        );
+        let herald_time = wait_count(&sink, events as u64, Duration::from_secs(900))
+            .await
+            .expect("herald drained");
+        let (h_cpu, h_rss) = proc_usage(herald.id());
+        let _ = herald.kill();
+        let _ = herald.wait();
+        let h_rate = events as f64 / herald_time.as_secs_f64();
+        println!(
+            "herald:   {h_rate:.0}/s ({:.2}x baseline), cpu {:.1} µs/event, peak rss {h_rss:.0} MiB (backlog {events})",
+            h_rate / base_rate,
+            h_cpu / events as f64 * 1e6
+        );
+    }
+
+    // 2. Publish-to-webhook latency at 1,000 events/s, and 3. retry lateness, in one worker.
+    let lat_topic = unique("bench.latency");
+    let retry_topic = unique("bench.retry");
+    admin
+        .create_topic(&TopicSpec::new(&lat_topic, 3))
+        .await
+        .unwrap();
+    admin
+        .create_topic(&TopicSpec::new(&retry_topic, 3))
+        .await
+        .unwrap();
+    sink.retry_delay_ms.store(1000, Ordering::Relaxed);
+    let mut worker = herald_child(
+        &dir,
+        "latency",
+        &[
+            (unique("lat"), lat_topic.clone(), ok_url.clone()),
+            (
+                unique("retry"),
+                retry_topic.clone(),
+                format!("http://{addr}/fail-once"),
+            ),
+        ],
+        "\"1s\"",
+    );
+    // Warm up: wait until the worker delivers.
+    sink.count.store(0, Ordering::Relaxed);
+    for i in 0..5 {
+        let e = bench_event(i);
+        producer
+            .send(&lat_topic, Some(e.id.as_bytes()), &e.to_headers(), &e.data)
+            .await
+            .unwrap();
+    }
+    wait_count(&sink, 5, Duration::from_secs(60))
+        .await
+        .expect("worker up");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    sink.record_latency.store(true, Ordering::Relaxed);
+    let rate_secs = 20;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let mut pending = Vec::new();
+    for i in 0..(rate_secs * 100) {
+        tick.tick().await;
+        for j in 0..10 {
+            let e = bench_event(i * 10 + j);
+            let p = producer.clone();
+            let topic = lat_topic.clone();
+            pending.push(tokio::spawn(async move {
+                p.send(&topic, Some(e.id.as_bytes()), &e.to_headers(), &e.data)
+                    .await
+            }));
+        }
+    }
+    for p in pending {
+        let _ = p.await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sink.record_latency.store(false, Ordering::Relaxed);
+    let mut lat: Vec<i64> = sink
+        .latencies_us
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|v| *v as i64)
+        .collect();
+    let n_lat = lat.len();
+    let over_50ms = lat.iter().filter(|l| **l > 50_000).count();
+    let (p50, p90, p99, max) = (
+        percentile(&mut lat, 0.5),
+        percentile(&mut lat, 0.9),
+        percentile(&mut lat, 0.99),
+        percentile(&mut lat, 1.0),
+    );
+    println!(
+        "latency at 1000/s: {n_lat} events, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {over_50ms} over 50 ms",
+        p50 as f64 / 1000.0,
+        p90 as f64 / 1000.0,
+        p99 as f64 / 1000.0,
+        max as f64 / 1000.0
+    );
+
+    let retries = 1000;
+    for i in 0..retries {
+        let e = bench_event(i);
+        producer
+            .send(
+                &retry_topic,
+                Some(e.id.as_bytes()),
+                &e.to_headers(),
+                &e.data,
+            )
+            .await
+            .unwrap();
+        if i % 10 == 9 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sink.lateness_ms.lock().unwrap().len() < retries && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut late = sink.lateness_ms.lock().unwrap().clone();
+    let n_late = late.len();
+    let (l50, l99, lmax) = (
+        percentile(&mut late, 0.5),
+        percentile(&mut late, 0.99),
+        percentile(&mut late, 1.0),
+    );
+    println!(
+        "retry lateness (1s tier): {n_late}/{retries} retried, p50 {l50} ms, p99 {l99} ms, max {lmax} ms"
+    );
+    let _ = worker.kill();
+    let _ = worker.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,228 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use herald_core::{RetrySchedule, Tier, retry};
+use herald_kafka::KafkaConfig;
+use herald_runtime::{ServiceConfig, TelemetryConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::DeliveryError;
+
+/// Configuration of the delivery worker (defaults + TOML file + `HERALD_*` environment).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeliveryConfig {
+    /// How to reach Kafka.
+    pub kafka: KafkaConfig,
+    /// Logs and traces.
+    pub telemetry: TelemetryConfig,
+    /// `/livez`, `/readyz`, `/metrics`.
+    pub admin_listen: String,
+    /// The control plane (Watch for config, DisableSubscription for 410 and auto-disable).
+    pub control_endpoint: String,
+    /// The data plane's credential for internal control-plane RPCs (HERALD_INTERNAL_TOKEN).
+    pub internal_token: String,
+    /// Consumer group of the worker fleet; every worker of one deployment shares it.
+    pub group_id: String,
+    /// Retry ladder and jitter; one topic `herald.retry.<delay>` per distinct delay.
+    pub retry: RetryConfig,
+    /// Whole-request timeout (connect + send + response headers + excerpt), e.g. `15s`.
+    pub request_timeout: String,
+    /// TCP connect timeout, e.g. `5s`.
+    pub connect_timeout: String,
+    /// Concurrent requests per subscription when the subscription sets none.
+    pub max_in_flight: u32,
+    /// Deliveries one subscription may have waiting in memory while its endpoint is slow
+    /// (see `slow_latency`); beyond it new deliveries are handed to the retry path at once, so a
+    /// slow endpoint cannot take the whole record budget from the others.
+    pub max_queued_per_subscription: u32,
+    /// Average attempt latency from which an endpoint counts as slow, e.g. `1s`.
+    pub slow_latency: String,
+    /// Records (across all partitions) being worked on at once; bounds memory with a backlog.
+    pub max_pending_records: u32,
+    /// Allow private, loopback and other internal targets (tests, on-prem). Off by default:
+    /// webhooks to internal addresses are an SSRF hole.
+    pub allow_private_targets: bool,
+    /// Treat 4xx answers other than 408/410/429 as permanent (straight to the DLQ).
+    pub four_xx_permanent: bool,
+    /// Disable a subscription that has failed continuously for this long, e.g. `5d`.
+    pub auto_disable_after: String,
+    /// Circuit breaker per subscription.
+    pub circuit: CircuitConfig,
+    /// How often completed offsets are committed, e.g. `500ms`.
+    pub commit_interval: String,
+    /// How long a revoked partition's in-flight deliveries may take before it is released.
+    pub revoke_timeout: String,
+    /// How long in-flight work may take to drain on shutdown.
+    pub shutdown_grace: String,
+    /// Partitions of the internal topics created at start (retry tiers, DLQ, attempts, replay).
+    pub internal_partitions: i32,
+    /// Replication factor of the internal topics (-1 = the broker's default).
+    pub internal_replication: i32,
+    /// `auto.offset.reset` for partitions the group has never committed: `earliest` so tasks
+    /// and events written before the first assignment are not skipped.
+    pub auto_offset_reset: String,
+    /// Subscriptions from the configuration file instead of the control plane (standalone
+    /// runs, tests, development). When non-empty the control plane is not contacted.
+    pub static_subscriptions: Vec<StaticSubscription>,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            kafka: KafkaConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            admin_listen: "0.0.0.0:9603".to_owned(),
+            control_endpoint: "http://127.0.0.1:50051".to_owned(),
+            internal_token: String::new(),
+            group_id: "herald-delivery".to_owned(),
+            retry: RetryConfig::default(),
+            request_timeout: "15s".to_owned(),
+            connect_timeout: "5s".to_owned(),
+            max_in_flight: 64,
+            max_queued_per_subscription: 1_000,
+            slow_latency: "1s".to_owned(),
+            max_pending_records: 20_000,
+            allow_private_targets: false,
+            four_xx_permanent: false,
+            auto_disable_after: "5d".to_owned(),
+            circuit: CircuitConfig::default(),
+            commit_interval: "500ms".to_owned(),
+            revoke_timeout: "20s".to_owned(),
+            shutdown_grace: "30s".to_owned(),
+            internal_partitions: 6,
+            internal_replication: -1,
+            auto_offset_reset: "earliest".to_owned(),
+            static_subscriptions: Vec::new(),
+        }
+    }
+}
+
+impl ServiceConfig for DeliveryConfig {
+    fn telemetry(&self) -> &TelemetryConfig {
+        &self.telemetry
+    }
+
+    fn shutdown_grace(&self) -> Duration {
+        parse_duration("shutdown_grace", &self.shutdown_grace).unwrap_or(Duration::from_secs(30))
+    }
+}
+
+/// The retry ladder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetryConfig {
+    /// Delays, non-decreasing, e.g. `["5s", "30s", "2m"]`; after the last the task is dead-lettered.
+    pub delays: Vec<String>,
+    /// Each delay is stretched by up to this fraction at random.
+    pub jitter: f64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            delays: retry::DEFAULT_TIERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            jitter: retry::DEFAULT_JITTER,
+        }
+    }
+}
+
+/// Circuit breaker settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CircuitConfig {
+    /// Consecutive failed attempts that open the circuit (0 = never).
+    pub failure_threshold: u32,
+    /// How long the circuit stays open before one probe request is let through, e.g. `30s`.
+    pub open_for: String,
+}
+
+impl Default for CircuitConfig {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 20,
+            open_for: "30s".to_owned(),
+        }
+    }
+}
+
+/// A subscription given in the configuration file (see [`DeliveryConfig::static_subscriptions`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StaticSubscription {
+    /// Subscription id (the key of its retry tasks and attempts).
+    pub id: String,
+    /// Owning team (operational events go to `<team>.herald`).
+    pub team: String,
+    /// Kafka topics `<team>.<topic>`.
+    pub topics: Vec<String>,
+    /// Endpoint URL.
+    pub url: String,
+    /// Event type filters (exact or `prefix.*`); empty = all.
+    pub event_types: Vec<String>,
+    /// Signing secrets `whsec_...`, newest first.
+    pub secrets: Vec<String>,
+    /// Extra request headers.
+    pub headers: BTreeMap<String, String>,
+    /// Deliveries per second; 0 = unlimited.
+    pub rate_limit: u32,
+    /// Concurrent deliveries; 0 = the worker default.
+    pub max_in_flight: u32,
+}
+
+/// Parses `500ms`, `15s`, `2m`, `1h`, `5d`.
+pub(crate) fn parse_duration(field: &str, text: &str) -> Result<Duration, DeliveryError> {
+    Tier::parse(text)
+        .map(|t| t.delay)
+        .map_err(|e| DeliveryError::Config(format!("{field}: {e}")))
+}
+
+/// The configuration with durations parsed and checked once at start.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub schedule: RetrySchedule,
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_in_flight: u32,
+    pub max_queued: usize,
+    pub slow_latency: Duration,
+    pub max_pending: usize,
+    pub allow_private_targets: bool,
+    pub four_xx_permanent: bool,
+    pub auto_disable_after: Duration,
+    pub circuit_threshold: u32,
+    pub circuit_open_for: Duration,
+    pub commit_interval: Duration,
+    pub revoke_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub internal_partitions: i32,
+}
+
+impl Settings {
+    pub fn from_config(c: &DeliveryConfig) -> Result<Self, DeliveryError> {
+        let schedule =
+            RetrySchedule::parse(c.retry.delays.iter().map(String::as_str), c.retry.jitter)
+                .map_err(|e| DeliveryError::Config(format!("retry: {e}")))?;
+        Ok(Self {
+            schedule,
+            request_timeout: parse_duration("request_timeout", &c.request_timeout)?,
+            connect_timeout: parse_duration("connect_timeout", &c.connect_timeout)?,
+            max_in_flight: c.max_in_flight.max(1),
+            max_queued: c.max_queued_per_subscription.max(1) as usize,
+            slow_latency: parse_duration("slow_latency", &c.slow_latency)?,
+            max_pending: c.max_pending_records.max(1) as usize,
+            allow_private_targets: c.allow_private_targets,
+            four_xx_permanent: c.four_xx_permanent,
+            auto_disable_after: parse_duration("auto_disable_after", &c.auto_disable_after)?,
+            circuit_threshold: c.circuit.failure_threshold,
+            circuit_open_for: parse_duration("circuit.open_for", &c.circuit.open_for)?,
+            commit_interval: parse_duration("commit_interval", &c.commit_interval)?,
+            revoke_timeout: parse_duration("revoke_timeout", &c.revoke_timeout)?,
+            shutdown_grace: parse_duration("shutdown_grace", &c.shutdown_grace)?,
+            internal_partitions: c.internal_partitions.max(1),
+        })
+    }
+}

@@ -1,0 +1,463 @@
+//! Routes (subscriptions as the worker uses them) and per-subscription isolation: a bound on
+//! concurrent requests, a token-bucket rate limit and a circuit breaker.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use herald_core::{Secret, Signer};
+use herald_proto::v1::{Subscription, SubscriptionState};
+use herald_watch::View;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use tokio::sync::Semaphore;
+use url::Url;
+
+/// A subscription prepared for delivery: parsed URL, signer and headers.
+#[derive(Debug)]
+pub struct Route {
+    /// The subscription as the view has it.
+    pub sub: Subscription,
+    /// Parsed target (None when the URL is invalid: deliveries dead-letter).
+    pub url: Option<Url>,
+    /// Signs with every unexpired secret, newest first.
+    pub signer: Signer,
+    /// Custom headers that are valid and do not shadow the webhook headers.
+    pub headers: HeaderMap,
+}
+
+/// Headers a subscription may not set (we own them).
+const RESERVED: &[&str] = &[
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "content-type",
+    "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
+    "traceparent",
+];
+
+impl Route {
+    /// Prepares a subscription at `now_ms` (secrets past their expiry are left out).
+    pub fn new(sub: Subscription, now_ms: i64) -> Self {
+        let mut secrets: Vec<_> = sub
+            .secrets
+            .iter()
+            .filter(|s| s.expires_at_ms == 0 || s.expires_at_ms > now_ms)
+            .collect();
+        // Newest first: the current secret never expires, older ones expire later the newer they are.
+        secrets.sort_by_key(|s| {
+            std::cmp::Reverse(if s.expires_at_ms == 0 {
+                i64::MAX
+            } else {
+                s.expires_at_ms
+            })
+        });
+        let secrets = secrets
+            .into_iter()
+            .filter_map(|s| match Secret::parse(&s.secret) {
+                Ok(secret) => Some(secret),
+                Err(error) => {
+                    tracing::warn!(subscription = %sub.id, %error, "ignoring an invalid signing secret");
+                    None
+                }
+            })
+            .collect();
+        let mut headers = HeaderMap::new();
+        for (k, v) in &sub.headers {
+            let lower = k.to_ascii_lowercase();
+            if RESERVED.contains(&lower.as_str()) {
+                continue;
+            }
+            match (
+                HeaderName::from_bytes(lower.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                (Ok(name), Ok(value)) => {
+                    headers.insert(name, value);
+                }
+                _ => {
+                    tracing::warn!(subscription = %sub.id, header = %k, "ignoring an invalid custom header")
+                }
+            }
+        }
+        let url = Url::parse(&sub.url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        Self {
+            signer: Signer::new(secrets),
+            url,
+            headers,
+            sub,
+        }
+    }
+
+    /// Whether the subscription is paused.
+    pub fn paused(&self) -> bool {
+        self.sub.state == SubscriptionState::Paused as i32
+    }
+
+    /// Whether the subscription is disabled.
+    pub fn disabled(&self) -> bool {
+        self.sub.state == SubscriptionState::Disabled as i32
+    }
+}
+
+/// Every subscription of one view, indexed for matching.
+#[derive(Debug, Default)]
+pub struct Routes {
+    /// Active and paused subscriptions by Kafka topic (paused ones park their deliveries).
+    pub by_topic: HashMap<String, Vec<Arc<Route>>>,
+    /// Every subscription by id (retry tasks look theirs up here).
+    pub by_id: HashMap<String, Arc<Route>>,
+}
+
+impl Routes {
+    /// Indexes `view`, reusing prepared routes whose subscription did not change.
+    pub fn build(view: &View, previous: &Routes, now_ms: i64) -> Self {
+        let mut out = Routes::default();
+        for sub in view.subscriptions.values() {
+            let route = match previous.by_id.get(&sub.id) {
+                Some(r) if r.sub == *sub => r.clone(),
+                _ => Arc::new(Route::new(sub.clone(), now_ms)),
+            };
+            if !route.disabled() && sub.state != SubscriptionState::Unspecified as i32 {
+                for t in &sub.topics {
+                    out.by_topic
+                        .entry(t.clone())
+                        .or_default()
+                        .push(route.clone());
+                }
+            }
+            out.by_id.insert(sub.id.clone(), route);
+        }
+        out
+    }
+
+    /// Event topics to consume.
+    pub fn topics(&self) -> Vec<String> {
+        let mut t: Vec<String> = self.by_topic.keys().cloned().collect();
+        t.sort();
+        t
+    }
+}
+
+/// What the circuit allows for the next delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Closed: send.
+    Pass,
+    /// Half-open: send this one as the probe.
+    Probe,
+    /// Open: do not send.
+    Reject,
+}
+
+#[derive(Debug)]
+enum CircuitState {
+    Closed { failures: u32 },
+    Open { until: Instant },
+    HalfOpen,
+}
+
+/// Consecutive failures open the circuit; after `open_for` one probe is let through; its
+/// success closes the circuit, its failure opens it again.
+#[derive(Debug)]
+pub struct Circuit {
+    state: CircuitState,
+    threshold: u32,
+    open_for: Duration,
+}
+
+impl Circuit {
+    /// A closed circuit (`threshold` 0 never opens).
+    pub fn new(threshold: u32, open_for: Duration) -> Self {
+        Self {
+            state: CircuitState::Closed { failures: 0 },
+            threshold,
+            open_for,
+        }
+    }
+
+    /// Whether a delivery may be sent now.
+    pub fn gate(&mut self, now: Instant) -> Gate {
+        match self.state {
+            CircuitState::Closed { .. } => Gate::Pass,
+            CircuitState::Open { until } if now >= until => {
+                self.state = CircuitState::HalfOpen;
+                Gate::Probe
+            }
+            CircuitState::Open { .. } | CircuitState::HalfOpen => Gate::Reject,
+        }
+    }
+
+    /// Records a success; true when it closed an open circuit (the endpoint recovered).
+    pub fn success(&mut self) -> bool {
+        let was_open = !matches!(self.state, CircuitState::Closed { .. });
+        self.state = CircuitState::Closed { failures: 0 };
+        was_open
+    }
+
+    /// Records a failure; true when it opened the circuit.
+    pub fn failure(&mut self, now: Instant) -> bool {
+        match &mut self.state {
+            CircuitState::Closed { failures } => {
+                *failures += 1;
+                if self.threshold > 0 && *failures >= self.threshold {
+                    self.state = CircuitState::Open {
+                        until: now + self.open_for,
+                    };
+                    return true;
+                }
+                false
+            }
+            CircuitState::HalfOpen | CircuitState::Open { .. } => {
+                self.state = CircuitState::Open {
+                    until: now + self.open_for,
+                };
+                false
+            }
+        }
+    }
+
+    /// Whether the circuit is not closed.
+    #[cfg(test)]
+    pub fn is_open(&self) -> bool {
+        !matches!(self.state, CircuitState::Closed { .. })
+    }
+}
+
+/// A token bucket in its GCRA form: one slot every `1/rate`, bursts up to `rate`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    burst: Duration,
+    next: Instant,
+}
+
+impl RateLimiter {
+    /// `rate` requests per second.
+    pub fn new(rate: u32, now: Instant) -> Self {
+        let interval = Duration::from_secs(1) / rate.max(1);
+        Self {
+            interval,
+            burst: interval * (rate.max(1) - 1),
+            next: now,
+        }
+    }
+
+    /// Reserves a slot; returns when it may be used.
+    pub fn reserve(&mut self, now: Instant) -> Instant {
+        let earliest = now.checked_sub(self.burst).unwrap_or(now);
+        let at = self.next.max(earliest);
+        self.next = at + self.interval;
+        at.max(now)
+    }
+}
+
+/// Live state of one subscription's endpoint, kept across view changes.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// Concurrent requests.
+    pub in_flight: Arc<Semaphore>,
+    in_flight_limit: AtomicUsize,
+    /// Deliveries accepted but not finished (waiting or in flight).
+    pub queued: AtomicUsize,
+    /// Rate limit (rate, limiter) when the subscription sets one.
+    pub rate: Mutex<Option<(u32, RateLimiter)>>,
+    /// Circuit breaker.
+    pub circuit: Mutex<Circuit>,
+    /// Start of the current run of failures (unix ms), for auto-disable.
+    pub failing_since_ms: Mutex<Option<i64>>,
+    /// Moving average of attempt latency in microseconds: tells a slow endpoint from a busy one.
+    latency_us: AtomicU64,
+}
+
+impl Endpoint {
+    /// Fresh state.
+    pub fn new(limit: usize, threshold: u32, open_for: Duration) -> Self {
+        Self {
+            in_flight: Arc::new(Semaphore::new(limit)),
+            in_flight_limit: AtomicUsize::new(limit),
+            queued: AtomicUsize::new(0),
+            rate: Mutex::new(None),
+            circuit: Mutex::new(Circuit::new(threshold, open_for)),
+            failing_since_ms: Mutex::new(None),
+            latency_us: AtomicU64::new(0),
+        }
+    }
+
+    /// Folds one attempt's latency into the moving average.
+    pub fn observe_latency(&self, latency: Duration) {
+        let sample = latency.as_micros().min(u128::from(u64::MAX)) as u64;
+        let old = self.latency_us.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            (old * 4 + sample) / 5
+        };
+        self.latency_us.store(new, Ordering::Relaxed);
+    }
+
+    /// Whether the endpoint answers slowly on average.
+    pub fn is_slow(&self, threshold: Duration) -> bool {
+        self.latency_us.load(Ordering::Relaxed) >= threshold.as_micros() as u64
+    }
+
+    /// Follows a changed concurrency limit without losing state.
+    pub fn set_limit(&self, limit: usize) {
+        let old = self.in_flight_limit.swap(limit, Ordering::Relaxed);
+        if limit > old {
+            self.in_flight.add_permits(limit - old);
+        } else if limit < old {
+            // Permits in use are forgotten as they come back only if idle now; close enough
+            // for a limit change, and never below one.
+            self.in_flight.forget_permits(old - limit);
+        }
+    }
+
+    /// Waits for the rate limit, if any.
+    pub async fn pace(&self, rate: u32) {
+        if rate == 0 {
+            return;
+        }
+        let at = {
+            let mut guard = self.rate.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            match guard.as_mut() {
+                Some((r, limiter)) if *r == rate => limiter.reserve(now),
+                _ => {
+                    let mut limiter = RateLimiter::new(rate, now);
+                    let at = limiter.reserve(now);
+                    *guard = Some((rate, limiter));
+                    at
+                }
+            }
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn circuit_opens_probes_and_recovers() {
+        let t0 = Instant::now();
+        let mut c = Circuit::new(3, Duration::from_secs(10));
+        assert_eq!(c.gate(t0), Gate::Pass);
+        assert!(!c.failure(t0));
+        assert!(!c.failure(t0));
+        assert!(c.failure(t0), "third failure opens");
+        assert_eq!(c.gate(t0 + Duration::from_secs(1)), Gate::Reject);
+        assert_eq!(c.gate(t0 + Duration::from_secs(11)), Gate::Probe);
+        assert_eq!(
+            c.gate(t0 + Duration::from_secs(11)),
+            Gate::Reject,
+            "one probe at a time"
+        );
+        c.failure(t0 + Duration::from_secs(11));
+        assert_eq!(c.gate(t0 + Duration::from_secs(12)), Gate::Reject);
+        assert_eq!(c.gate(t0 + Duration::from_secs(22)), Gate::Probe);
+        assert!(c.success(), "probe success closes and reports recovery");
+        assert_eq!(c.gate(t0 + Duration::from_secs(22)), Gate::Pass);
+        assert!(!c.success());
+    }
+
+    #[test]
+    fn success_resets_the_failure_count() {
+        let t0 = Instant::now();
+        let mut c = Circuit::new(2, Duration::from_secs(1));
+        c.failure(t0);
+        c.success();
+        assert!(!c.failure(t0));
+        assert!(!c.is_open());
+    }
+
+    #[test]
+    fn rate_limiter_spaces_requests_after_a_burst() {
+        let t0 = Instant::now();
+        let mut r = RateLimiter::new(10, t0);
+        // A full burst of 10 is immediate after an idle second.
+        let later = t0 + Duration::from_secs(1);
+        for _ in 0..10 {
+            assert_eq!(r.reserve(later), later);
+        }
+        let next = r.reserve(later);
+        assert!(
+            next > later && next <= later + Duration::from_millis(100),
+            "{:?}",
+            next - later
+        );
+    }
+
+    #[test]
+    fn routes_index_active_and_paused_but_not_disabled() {
+        use herald_proto::v1::{Entity, SigningSecret, entity};
+        let sub = |id: &str, state: SubscriptionState| Entity {
+            kind: Some(entity::Kind::Subscription(Subscription {
+                id: id.into(),
+                team: "acme".into(),
+                topics: vec!["acme.orders".into()],
+                url: "http://example.com/hook".into(),
+                state: state as i32,
+                secrets: vec![
+                    SigningSecret {
+                        secret: Secret::from_bytes(vec![1u8; 32]).unwrap().expose(),
+                        expires_at_ms: 5_000,
+                    },
+                    SigningSecret {
+                        secret: Secret::from_bytes(vec![2u8; 32]).unwrap().expose(),
+                        expires_at_ms: 0,
+                    },
+                    SigningSecret {
+                        secret: Secret::from_bytes(vec![3u8; 32]).unwrap().expose(),
+                        expires_at_ms: 10,
+                    },
+                ],
+                headers: [
+                    ("X-Team".to_owned(), "a".to_owned()),
+                    ("webhook-id".to_owned(), "x".to_owned()),
+                ]
+                .into(),
+                ..Default::default()
+            })),
+        };
+        let view = View::from_entities(
+            1,
+            [
+                sub("a", SubscriptionState::Active),
+                sub("p", SubscriptionState::Paused),
+                sub("d", SubscriptionState::Disabled),
+            ],
+        );
+        let routes = Routes::build(&view, &Routes::default(), 1_000);
+        let ids: Vec<&str> = routes.by_topic["acme.orders"]
+            .iter()
+            .map(|r| r.sub.id.as_str())
+            .collect();
+        assert_eq!(ids, ["a", "p"]);
+        assert_eq!(routes.by_id.len(), 3);
+        let a = &routes.by_id["a"];
+        assert_eq!(a.headers.len(), 1, "reserved header dropped");
+        // Two live secrets, newest (no expiry) first; the expired one is gone.
+        let sig = a.signer.sign("id", 1, b"x");
+        assert_eq!(sig.split(' ').count(), 2);
+        let newest = herald_core::Verifier::new(Secret::from_bytes(vec![2u8; 32]).unwrap());
+        let first = sig.split(' ').next().unwrap();
+        assert!(
+            newest
+                .verify(Some("id"), Some("1"), Some(first), b"x", 1)
+                .is_ok()
+        );
+        let again = Routes::build(&view, &routes, 1_000);
+        assert!(
+            Arc::ptr_eq(&again.by_id["a"], a),
+            "unchanged routes are reused"
+        );
+    }
+}

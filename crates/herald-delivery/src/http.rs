@@ -1,0 +1,330 @@
+//! One webhook request: build, sign, send, and classify what came back.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use herald_core::signing::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use url::{Host, Url};
+
+use crate::DeliveryError;
+use crate::ssrf::{self, GuardedResolver, RefusedTarget};
+
+/// Most bytes of a response body kept for the attempt log.
+pub const EXCERPT_LIMIT: usize = 1024;
+
+/// What one attempt ended with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// 2xx.
+    Success,
+    /// 410 Gone: the subscriber asked us to stop.
+    Gone,
+    /// May succeed later; `retry_after` is the endpoint's own request (429/503).
+    Retry {
+        /// Requested delay.
+        retry_after: Option<Duration>,
+    },
+    /// Will never succeed (refused target, or 4xx configured as permanent).
+    Permanent,
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// HTTP status, 0 when no response was received.
+    pub status: u16,
+    /// Time from sending to the end of the excerpt.
+    pub latency: Duration,
+    /// Error text ("" on success).
+    pub error: String,
+    /// At most [`EXCERPT_LIMIT`] bytes of the response body, lossily decoded.
+    pub excerpt: String,
+    /// Classification.
+    pub verdict: Verdict,
+}
+
+/// Everything the request needs from the delivery.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    /// Target.
+    pub url: &'a Url,
+    /// `webhook-id` (the event id).
+    pub id: &'a str,
+    /// Signs `{id}.{timestamp}.{body}`.
+    pub signer: &'a herald_core::Signer,
+    /// Payload.
+    pub body: Bytes,
+    /// Payload media type.
+    pub content_type: &'a str,
+    /// W3C trace context of the publish call.
+    pub traceparent: Option<&'a str>,
+    /// Subscription's custom headers (already validated).
+    pub headers: &'a HeaderMap,
+}
+
+/// A pooled, keep-alive HTTP client with the SSRF guard in its resolver and no redirects.
+#[derive(Debug, Clone)]
+pub struct WebhookClient {
+    client: reqwest::Client,
+    allow_private: bool,
+    four_xx_permanent: bool,
+}
+
+impl WebhookClient {
+    /// Builds the client.
+    pub fn new(
+        request_timeout: Duration,
+        connect_timeout: Duration,
+        allow_private: bool,
+        four_xx_permanent: bool,
+    ) -> Result<Self, DeliveryError> {
+        let client = reqwest::Client::builder()
+            .timeout(request_timeout)
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            // No environment proxies: a proxy would resolve and connect on our behalf, around
+            // the SSRF guard in our resolver.
+            .no_proxy()
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .tcp_keepalive(Duration::from_secs(60))
+            .user_agent(concat!("Herald-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(std::sync::Arc::new(GuardedResolver { allow_private }))
+            .build()
+            .map_err(|e| DeliveryError::Config(format!("http client: {e}")))?;
+        Ok(Self {
+            client,
+            allow_private,
+            four_xx_permanent,
+        })
+    }
+
+    /// Sends one signed webhook and classifies the answer. Never fails: every problem is an
+    /// [`Attempt`] with a verdict.
+    pub async fn send(&self, out: Outgoing<'_>) -> Attempt {
+        let started = Instant::now();
+        let failed = |error: String, verdict: Verdict| Attempt {
+            status: 0,
+            latency: started.elapsed(),
+            error,
+            excerpt: String::new(),
+            verdict,
+        };
+        if let Err(e) = self.check_literal(out.url) {
+            return failed(e.to_string(), Verdict::Permanent);
+        }
+        let timestamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64;
+        let signature = out.signer.sign(out.id, timestamp, &out.body);
+        let mut headers = out.headers.clone();
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.insert(HeaderName::from_static(name), v);
+            }
+        };
+        put("content-type", out.content_type);
+        put(HEADER_ID, out.id);
+        put(HEADER_TIMESTAMP, &timestamp.to_string());
+        put(HEADER_SIGNATURE, &signature);
+        if let Some(tp) = out.traceparent {
+            put("traceparent", tp);
+        }
+        let result = self
+            .client
+            .post(out.url.clone())
+            .headers(headers)
+            .body(out.body)
+            .send()
+            .await;
+        let mut response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let (error, verdict) = describe_error(&e);
+                return failed(error, verdict);
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let mut excerpt = Vec::new();
+        // Read at most EXCERPT_LIMIT bytes; the rest is never read (a huge or endless body
+        // costs us nothing but the connection).
+        while excerpt.len() < EXCERPT_LIMIT {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = EXCERPT_LIMIT - excerpt.len();
+                    excerpt.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let verdict = self.classify(status, retry_after);
+        let error = match verdict {
+            Verdict::Success => String::new(),
+            _ => format!("http status {}", status.as_u16()),
+        };
+        Attempt {
+            status: status.as_u16(),
+            latency: started.elapsed(),
+            error,
+            excerpt: String::from_utf8_lossy(&excerpt).into_owned(),
+            verdict,
+        }
+    }
+
+    fn check_literal(&self, url: &Url) -> Result<(), RefusedTarget> {
+        let ip = match url.host() {
+            Some(Host::Ipv4(v4)) => v4.into(),
+            Some(Host::Ipv6(v6)) => v6.into(),
+            _ => return Ok(()),
+        };
+        ssrf::check(url.host_str().unwrap_or_default(), ip, self.allow_private)
+    }
+
+    fn classify(&self, status: StatusCode, retry_after: Option<Duration>) -> Verdict {
+        match status.as_u16() {
+            200..=299 => Verdict::Success,
+            410 => Verdict::Gone,
+            429 | 503 => Verdict::Retry { retry_after },
+            408 => Verdict::Retry { retry_after: None },
+            400..=499 if self.four_xx_permanent => Verdict::Permanent,
+            _ => Verdict::Retry { retry_after: None },
+        }
+    }
+}
+
+fn describe_error(e: &reqwest::Error) -> (String, Verdict) {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<RefusedTarget>() {
+            return (refused.to_string(), Verdict::Permanent);
+        }
+        source = s.source();
+    }
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect error"
+    } else {
+        "request error"
+    };
+    let mut text = format!("{kind}: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    (text, Verdict::Retry { retry_after: None })
+}
+
+/// `Retry-After` as delay-seconds or an HTTP date, relative to `now`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(90))
+        );
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+    }
+
+    #[test]
+    fn status_classes() {
+        let c = WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, false)
+            .unwrap();
+        assert_eq!(c.classify(StatusCode::NO_CONTENT, None), Verdict::Success);
+        assert_eq!(c.classify(StatusCode::GONE, None), Verdict::Gone);
+        let ra = Some(Duration::from_secs(3));
+        assert_eq!(
+            c.classify(StatusCode::TOO_MANY_REQUESTS, ra),
+            Verdict::Retry { retry_after: ra }
+        );
+        assert_eq!(
+            c.classify(StatusCode::SERVICE_UNAVAILABLE, ra),
+            Verdict::Retry { retry_after: ra }
+        );
+        assert_eq!(
+            c.classify(StatusCode::BAD_GATEWAY, ra),
+            Verdict::Retry { retry_after: None }
+        );
+        assert_eq!(
+            c.classify(StatusCode::BAD_REQUEST, None),
+            Verdict::Retry { retry_after: None }
+        );
+        assert_eq!(
+            c.classify(StatusCode::FOUND, None),
+            Verdict::Retry { retry_after: None }
+        );
+        let strict =
+            WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, true)
+                .unwrap();
+        assert_eq!(
+            strict.classify(StatusCode::BAD_REQUEST, None),
+            Verdict::Permanent
+        );
+        assert_eq!(
+            strict.classify(StatusCode::REQUEST_TIMEOUT, None),
+            Verdict::Retry { retry_after: None }
+        );
+        assert_eq!(
+            strict.classify(StatusCode::TOO_MANY_REQUESTS, None),
+            Verdict::Retry { retry_after: None }
+        );
+    }
+
+    #[tokio::test]
+    async fn literal_internal_targets_are_refused_without_a_request() {
+        let c = WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, false)
+            .unwrap();
+        let signer = herald_core::Signer::new(vec![]);
+        let headers = HeaderMap::new();
+        for url in [
+            "http://127.0.0.1:1/x",
+            "http://[::ffff:127.0.0.1]:1/",
+            "http://169.254.169.254/latest",
+            "http://localhost:1/",
+        ] {
+            let url: Url = url.parse().unwrap();
+            let a = c
+                .send(Outgoing {
+                    url: &url,
+                    id: "e1",
+                    signer: &signer,
+                    body: Bytes::from_static(b"{}"),
+                    content_type: "application/json",
+                    traceparent: None,
+                    headers: &headers,
+                })
+                .await;
+            assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);
+            assert!(a.error.contains("refused"), "{}", a.error);
+        }
+    }
+}

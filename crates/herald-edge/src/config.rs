@@ -1,0 +1,97 @@
+//! The edge's configuration.
+
+use std::time::Duration;
+
+use herald_kafka::KafkaConfig;
+use herald_runtime::{ServiceConfig, TelemetryConfig};
+use serde::{Deserialize, Serialize};
+
+/// Settings of herald-edge (TOML file + `HERALD_*` environment, see `herald_runtime::load_config`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EdgeConfig {
+    /// Kafka cluster.
+    pub kafka: KafkaConfig,
+    /// Logging and tracing.
+    pub telemetry: TelemetryConfig,
+    /// Address of the SSE HTTP listener.
+    pub http_listen: String,
+    /// Address of `/livez`, `/readyz` and `/metrics`.
+    pub admin_listen: String,
+    /// The control plane's gRPC endpoint (followed with Control.Watch for keys, topics, grants).
+    pub control_endpoint: String,
+    /// Herald's internal service credential (`HERALD_INTERNAL_TOKEN`), used for Control.Watch.
+    pub internal_token: String,
+    /// The root key (`HERALD_ROOT_KEY`); may read every stream.
+    pub root_key: String,
+    /// HMAC key for the short-lived `?access_token=` stream tokens; shared by all edge nodes so a
+    /// token minted by one is accepted by all. Empty disables minting and accepting tokens.
+    pub token_secret: String,
+    /// Lifetime of a minted stream token, in seconds. It is checked when a stream (re)connects.
+    pub token_ttl_secs: u64,
+    /// Interval of heartbeat comments, in milliseconds.
+    pub heartbeat_ms: u64,
+    /// The `retry:` hint sent to clients (reconnect delay), in milliseconds.
+    pub retry_ms: u64,
+    /// Events that may wait for one client; a client further behind is cut as a slow consumer.
+    pub client_buffer: usize,
+    /// Recent events each topic reader keeps so resuming clients join without reading Kafka.
+    pub replay_events: usize,
+    /// Upper bound of the replay window's payload bytes per topic.
+    pub replay_bytes: usize,
+    /// Most concurrent streams on this node (beyond: 503).
+    pub max_streams: usize,
+    /// Most concurrent streams per API key (beyond: 429).
+    pub max_streams_per_key: usize,
+    /// Most concurrent catch-up readers (temporary Kafka consumers for resumes far behind);
+    /// further resumes wait their turn.
+    pub max_catchup_readers: usize,
+    /// How long a topic reader stays up after its last stream left, in milliseconds.
+    pub reader_linger_ms: u64,
+    /// How long a cut slow client's connection may take to read its final comment, in ms.
+    pub slow_client_grace_ms: u64,
+    /// On shutdown, how long connections may take to close after being told to reconnect, in ms.
+    pub drain_grace_ms: u64,
+    /// Browser origins allowed by CORS; `*` allows any; empty disables CORS headers.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for EdgeConfig {
+    fn default() -> Self {
+        Self {
+            kafka: KafkaConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            http_listen: "0.0.0.0:8081".into(),
+            admin_listen: "0.0.0.0:9604".into(),
+            control_endpoint: "http://127.0.0.1:50051".into(),
+            internal_token: String::new(),
+            root_key: String::new(),
+            token_secret: String::new(),
+            token_ttl_secs: 600,
+            heartbeat_ms: 15_000,
+            retry_ms: 2_000,
+            client_buffer: 1024,
+            replay_events: 4096,
+            replay_bytes: 8 << 20,
+            max_streams: 20_000,
+            max_streams_per_key: 1_000,
+            max_catchup_readers: 16,
+            reader_linger_ms: 5_000,
+            slow_client_grace_ms: 5_000,
+            drain_grace_ms: 5_000,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl EdgeConfig {
+    pub(crate) fn heartbeat(&self) -> Duration {
+        Duration::from_millis(self.heartbeat_ms.max(10))
+    }
+}
+
+impl ServiceConfig for EdgeConfig {
+    fn telemetry(&self) -> &TelemetryConfig {
+        &self.telemetry
+    }
+}

@@ -1,0 +1,409 @@
+//! HTTP routes: `GET /v1/streams/{team}/{topic}` and `POST /v1/streams/{team}/{topic}/token`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use bytes::{BufMut, BytesMut};
+use herald_watch::{AuthError, Authenticator, ConfigHandle, Principal, View};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::cursor::{Cursor, encode_positions};
+use crate::hub::{ConnKill, Filter, Hub, TopicReader};
+use crate::limits::Limits;
+use crate::stream::SseStream;
+use crate::token::{self, Claims};
+use crate::{EdgeConfig, EdgeError, sse};
+
+/// Most `?types=` filters per stream.
+const MAX_FILTERS: usize = 64;
+
+pub(crate) struct AppState {
+    pub hub: Arc<Hub>,
+    pub view: ConfigHandle,
+    pub auth: Authenticator,
+    pub limits: Limits,
+    pub token_secret: Vec<u8>,
+    pub token_ttl: Duration,
+    pub retry_ms: u64,
+}
+
+/// The routes, with CORS as configured.
+pub(crate) fn router(state: Arc<AppState>, cors_origins: &[String]) -> Router {
+    let router = Router::new()
+        .route("/v1/streams/{team}/{topic}", get(stream))
+        .route("/v1/streams/{team}/{topic}/token", post(mint))
+        .with_state(state);
+    if cors_origins.is_empty() {
+        return router;
+    }
+    let origins = if cors_origins.iter().any(|o| o == "*") {
+        AllowOrigin::from(Any)
+    } else {
+        AllowOrigin::list(
+            cors_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok()),
+        )
+    };
+    router.layer(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static("last-event-id"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StreamQuery {
+    types: Option<String>,
+    since: Option<String>,
+    start: Option<String>,
+    last_event_id: Option<String>,
+    access_token: Option<String>,
+}
+
+fn auth_error(e: AuthError) -> EdgeError {
+    EdgeError::Unauthorized(e.to_string())
+}
+
+fn now_secs() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Authenticates the caller of a stream by bearer header or `?access_token=`, returning the
+/// principal and the label its limits are counted under.
+fn authenticate(
+    state: &AppState,
+    view: &View,
+    headers: &HeaderMap,
+    access_token: Option<&str>,
+    team: &str,
+    topic: &str,
+) -> Result<(Principal, String), EdgeError> {
+    if let Some(token) = access_token.filter(|t| !t.is_empty()) {
+        if state.token_secret.is_empty() {
+            return Err(EdgeError::Unauthorized(
+                "access tokens are disabled on this edge (no token_secret configured)".into(),
+            ));
+        }
+        let claims = token::verify(&state.token_secret, token, now_secs())
+            .map_err(|e| EdgeError::Unauthorized(e.to_string()))?;
+        if claims.team != team || claims.topic != topic {
+            return Err(EdgeError::Forbidden(format!(
+                "permission denied: the access token is for {}/{}, not {team}/{topic}",
+                claims.team, claims.topic
+            )));
+        }
+        let principal = match claims.kid.as_str() {
+            "root" => Principal::Root,
+            "internal" => Principal::Internal,
+            kid => Principal::Key(view.keys.get(kid).cloned().ok_or_else(|| {
+                EdgeError::Unauthorized("the key behind this access token was revoked".into())
+            })?),
+        };
+        return Ok((principal, claims.kid));
+    }
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let principal = state.auth.authenticate(view, header).map_err(auth_error)?;
+    let label = key_label(&principal);
+    Ok((principal, label))
+}
+
+fn key_label(principal: &Principal) -> String {
+    match principal {
+        Principal::Root => "root".into(),
+        Principal::Internal => "internal".into(),
+        Principal::Key(k) => k.id.clone(),
+    }
+}
+
+fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<String, EdgeError> {
+    let t = view
+        .topic(team, topic)
+        .ok_or_else(|| EdgeError::NotFound(format!("topic {team}/{topic} does not exist")))?;
+    Ok(if t.kafka_topic.is_empty() {
+        format!("{team}.{topic}")
+    } else {
+        t.kafka_topic.clone()
+    })
+}
+
+fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
+    let filters: Vec<String> = types
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if filters.len() > MAX_FILTERS {
+        return Err(EdgeError::BadRequest(format!(
+            "at most {MAX_FILTERS} types per stream"
+        )));
+    }
+    if let Some(bad) = filters
+        .iter()
+        .find(|f| f.len() > 256 || f.trim_end_matches('*').contains('*'))
+    {
+        return Err(EdgeError::BadRequest(format!(
+            "invalid type filter {bad:?}: use exact types or a trailing '*' (order.*)"
+        )));
+    }
+    Ok(Filter(filters))
+}
+
+/// `since`: RFC 3339 or unix milliseconds.
+fn parse_since(since: &str) -> Result<i64, EdgeError> {
+    if let Ok(ms) = since.parse::<i64>() {
+        return Ok(ms);
+    }
+    OffsetDateTime::parse(since, &Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| {
+            EdgeError::BadRequest(format!(
+                "invalid since {since:?}: use RFC 3339 or unix milliseconds"
+            ))
+        })
+}
+
+enum Start {
+    Cursor(Cursor),
+    Since(i64),
+    Earliest,
+    Now,
+}
+
+fn parse_start(headers: &HeaderMap, q: &StreamQuery) -> Result<Start, EdgeError> {
+    // The header wins: a browser reconnecting keeps the page's original URL (and its query).
+    let last_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| q.last_event_id.clone())
+        .filter(|s| !s.trim().is_empty());
+    if let Some(text) = last_id {
+        return Cursor::decode(&text)
+            .map(Start::Cursor)
+            .map_err(|e| EdgeError::BadRequest(e.to_string()));
+    }
+    if let Some(since) = q.since.as_deref().filter(|s| !s.is_empty()) {
+        return parse_since(since).map(Start::Since);
+    }
+    match q.start.as_deref().unwrap_or("now") {
+        "now" | "" => Ok(Start::Now),
+        "earliest" => Ok(Start::Earliest),
+        other => Err(EdgeError::BadRequest(format!(
+            "invalid start {other:?}: use now or earliest"
+        ))),
+    }
+}
+
+/// Start positions of a stream and the ranges a cursor asked for that Kafka no longer has.
+async fn resolve(
+    reader: &TopicReader,
+    start: Start,
+) -> Result<(Vec<i64>, Vec<(usize, i64, i64)>), EdgeError> {
+    let mut gaps = Vec::new();
+    let pos = match start {
+        Start::Now => reader.now_positions(),
+        Start::Earliest => reader
+            .watermarks()
+            .await?
+            .into_iter()
+            .map(|(low, _)| low)
+            .collect(),
+        Start::Since(ms) => reader.offsets_for_time(ms).await?,
+        Start::Cursor(cursor) => {
+            if let Some((&p, _)) = cursor
+                .offsets
+                .iter()
+                .find(|(p, _)| **p as usize >= reader.partitions)
+            {
+                return Err(EdgeError::BadRequest(format!(
+                    "invalid cursor (Last-Event-ID): partition {p} does not exist in this topic ({} partitions)",
+                    reader.partitions
+                )));
+            }
+            let marks = reader.watermarks().await?;
+            let mut pos = Vec::with_capacity(marks.len());
+            for (p, (low, high)) in marks.into_iter().enumerate() {
+                let want = cursor.offsets.get(&(p as i32)).copied();
+                pos.push(match want {
+                    // A partition the cursor never saw (added later): all of it is new.
+                    None => low,
+                    Some(o) if o < low => {
+                        gaps.push((p, o, low));
+                        low
+                    }
+                    Some(o) if o > high => {
+                        return Err(EdgeError::BadRequest(format!(
+                            "invalid cursor (Last-Event-ID): partition {p} offset {o} is beyond the end of the topic ({high}); was the topic recreated?"
+                        )));
+                    }
+                    Some(o) => o,
+                });
+            }
+            pos
+        }
+    };
+    Ok((pos, gaps))
+}
+
+async fn stream(
+    State(state): State<Arc<AppState>>,
+    Path((team, topic)): Path<(String, String)>,
+    query: Result<Query<StreamQuery>, QueryRejection>,
+    headers: HeaderMap,
+    kill: Option<Extension<ConnKill>>,
+) -> Result<Response, EdgeError> {
+    let Query(q) = query.map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))?;
+    if !state.view.is_synced() {
+        return Err(EdgeError::Unavailable(
+            "the edge has not received its configuration from the control plane yet".into(),
+        ));
+    }
+    let view = state.view.current();
+    let (principal, label) = authenticate(
+        &state,
+        &view,
+        &headers,
+        q.access_token.as_deref(),
+        &team,
+        &topic,
+    )?;
+    principal
+        .require_subscribe(&view, &team, &topic)
+        .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
+    let kafka_topic = kafka_topic(&view, &team, &topic)?;
+    drop(view);
+    let filter = Arc::new(parse_filter(q.types.as_deref())?);
+    let start = parse_start(&headers, &q)?;
+    let fresh = !matches!(start, Start::Cursor(_));
+    let slot = state.limits.acquire(&label)?;
+    let hint = match &start {
+        Start::Cursor(c) => Some(c.clone()),
+        _ => None,
+    };
+    let reader = state.hub.reader(&kafka_topic, hint.as_ref()).await?;
+    let (pos, gaps) = resolve(&reader, start).await?;
+
+    let mut preamble = BytesMut::with_capacity(256);
+    preamble.put_slice(format!("retry: {}\n\n", state.retry_ms).as_bytes());
+    if !gaps.is_empty() {
+        let ranges: Vec<_> = gaps
+            .iter()
+            .map(|(p, from, to)| serde_json::json!({ "partition": p, "from": from, "to": to, "count": to - from }))
+            .collect();
+        let data = serde_json::json!({
+            "message": "the cursor points before what Kafka still retains; these offsets were skipped",
+            "ranges": ranges,
+        });
+        let body = sse::event_body("herald.gap", data.to_string().as_bytes());
+        sse::put_event(&mut preamble, &encode_positions(&pos), &body);
+    } else if fresh {
+        // Give a fresh client a cursor at once so even a drop before its first event resumes
+        // exactly where it started.
+        sse::put_cursor(&mut preamble, &encode_positions(&pos));
+    }
+    let sse = SseStream::new(
+        state.hub.clone(),
+        reader,
+        filter,
+        pos,
+        preamble,
+        kill.map(|Extension(k)| k),
+        slot,
+    );
+    let body = futures::stream::unfold(sse, |mut s| async move {
+        s.next_chunk()
+            .await
+            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), s))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}
+
+async fn mint(
+    State(state): State<Arc<AppState>>,
+    Path((team, topic)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, EdgeError> {
+    if state.token_secret.is_empty() {
+        return Err(EdgeError::Unavailable(
+            "access tokens are disabled on this edge (no token_secret configured)".into(),
+        ));
+    }
+    if !state.view.is_synced() {
+        return Err(EdgeError::Unavailable(
+            "the edge has not received its configuration from the control plane yet".into(),
+        ));
+    }
+    let view = state.view.current();
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let principal = state.auth.authenticate(&view, header).map_err(auth_error)?;
+    principal
+        .require_subscribe(&view, &team, &topic)
+        .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
+    kafka_topic(&view, &team, &topic)?;
+    let exp = now_secs() + state.token_ttl.as_secs() as i64;
+    let claims = Claims {
+        kid: key_label(&principal),
+        team,
+        topic,
+        exp,
+    };
+    let token = token::mint(&state.token_secret, &claims);
+    Ok(Json(serde_json::json!({
+        "token": token,
+        "expires_at": exp,
+        "expires_in": state.token_ttl.as_secs(),
+    }))
+    .into_response())
+}
+
+/// Builds the shared state from the config.
+pub(crate) fn state(
+    config: &EdgeConfig,
+    hub: Arc<Hub>,
+    view: ConfigHandle,
+    limits: Limits,
+) -> AppState {
+    let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    AppState {
+        hub,
+        view,
+        auth: Authenticator::new(
+            non_empty(&config.root_key).as_deref(),
+            non_empty(&config.internal_token).as_deref(),
+        ),
+        limits,
+        token_secret: config.token_secret.as_bytes().to_vec(),
+        token_ttl: Duration::from_secs(config.token_ttl_secs.max(1)),
+        retry_ms: config.retry_ms,
+    }
+}

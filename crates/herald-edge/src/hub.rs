@@ -1,0 +1,851 @@
+//! One Kafka reader per topic per node, fanned out in memory to every live stream of the topic.
+//!
+//! The reader is assigned every partition (no consumer group) and keeps, under one lock:
+//! its positions `L` (next offset per partition), a replay window of recent events (all events
+//! at offsets `>= ring_start[p]` and `< L[p]`), and the subscribers. Every record is appended
+//! to the window and offered to each matching subscriber's bounded queue in the same critical
+//! section, so the reader's consumption order is one total order that every subscriber sees.
+//!
+//! Joining (the handoff from a resuming stream's own catch-up to the live fan-out) happens under
+//! that lock too: a stream whose positions `P` satisfy `P[p] >= ring_start[p]` for every
+//! partition takes the window's events at offsets `>= P[p]` as its backlog and is registered
+//! before the reader can process another record. So it receives every later record exactly
+//! once, in order; records it already had (`offset < P[p]`) are dropped by offset. A stream
+//! further behind reads Kafka with its own temporary consumer until it reaches the window.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
+use herald_kafka::rdkafka::message::{Headers, Message};
+use herald_kafka::rdkafka::{Offset, TopicPartitionList};
+use herald_kafka::{KafkaConfig, KafkaError};
+use tokio::sync::{OnceCell, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::EdgeError;
+use crate::cursor::{Cursor, encode_positions};
+use crate::metrics::Metrics;
+use crate::sse;
+
+const KAFKA_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a subscription ended (read by the stream once its queue closes).
+pub(crate) const OPEN: u8 = 0;
+/// The client fell `client_buffer` events behind.
+pub(crate) const SLOW: u8 = 1;
+/// The reader stopped (shutdown or linger).
+pub(crate) const GONE: u8 = 2;
+
+/// One record as every stream of the topic sends it.
+#[derive(Debug)]
+pub(crate) struct LiveEvent {
+    pub partition: i32,
+    pub offset: i64,
+    /// CloudEvents type; empty for records that are not CloudEvents (never delivered).
+    pub ty: Box<str>,
+    /// `event:` and `data:` lines.
+    pub body: Bytes,
+    /// The reader's positions just after this record.
+    pub positions: Box<[i64]>,
+    /// `positions` encoded.
+    pub cursor: Box<str>,
+}
+
+impl LiveEvent {
+    /// Builds the shared form of a record.
+    pub fn from_message<M: Message>(message: &M, positions: Box<[i64]>) -> Self {
+        let ty = message
+            .headers()
+            .and_then(|hs| hs.iter().find(|h| h.key == "ce_type").and_then(|h| h.value))
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .unwrap_or_default();
+        let body = if ty.is_empty() {
+            Bytes::new()
+        } else {
+            sse::event_body(ty, message.payload().unwrap_or_default())
+        };
+        Self {
+            partition: message.partition(),
+            offset: message.offset(),
+            ty: ty.into(),
+            body,
+            cursor: encode_positions(&positions).into(),
+            positions,
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.body.len() + self.cursor.len() + self.positions.len() * 8 + 64
+    }
+}
+
+/// Applies `event` (in the reader's order) to a stream at `pos`. Returns whether the stream
+/// must send it (it did not have it yet) and whether the stream is now ahead of the reader on
+/// some partition (so the event's shared cursor does not describe the stream). Everything the
+/// reader processed before `event` was offered to the stream, so `pos` may take the reader's
+/// positions.
+pub(crate) fn advance(pos: &mut [i64], event: &LiveEvent) -> (bool, bool) {
+    let fresh = pos
+        .get(event.partition as usize)
+        .is_some_and(|p| event.offset >= *p);
+    let mut ahead = false;
+    for (mine, theirs) in pos.iter_mut().zip(event.positions.iter()) {
+        if *theirs > *mine {
+            *mine = *theirs;
+        } else if *mine > *theirs {
+            ahead = true;
+        }
+    }
+    (fresh, ahead)
+}
+
+/// `?types=` of one stream: exact types and `prefix.*` patterns; empty passes everything.
+#[derive(Debug, Default)]
+pub(crate) struct Filter(pub Vec<String>);
+
+impl Filter {
+    /// Whether the stream sends `event`.
+    pub fn passes(&self, event: &LiveEvent) -> bool {
+        !event.ty.is_empty() && herald_watch::event_type_matches(&self.0, &event.ty)
+    }
+}
+
+/// Tells the connection of a cut client to close once it had time to read why.
+#[derive(Debug, Clone)]
+pub struct ConnKill(pub CancellationToken);
+
+impl ConnKill {
+    fn cut_after(&self, grace: Duration) {
+        let token = self.0.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            token.cancel();
+        });
+    }
+}
+
+struct Sub {
+    id: u64,
+    filter: Arc<Filter>,
+    tx: mpsc::Sender<Arc<LiveEvent>>,
+    ended: Arc<AtomicU8>,
+    kill: Option<ConnKill>,
+}
+
+struct State {
+    positions: Vec<i64>,
+    ring: VecDeque<Arc<LiveEvent>>,
+    ring_bytes: usize,
+    ring_start: Vec<i64>,
+    subs: Vec<Sub>,
+    closed: bool,
+    idle_since: Option<Instant>,
+}
+
+/// Settings shared by all readers.
+#[derive(Debug, Clone)]
+pub(crate) struct HubSettings {
+    pub client_buffer: usize,
+    pub replay_events: usize,
+    pub replay_bytes: usize,
+    pub linger: Duration,
+    pub slow_grace: Duration,
+    pub max_catchup_readers: usize,
+    pub heartbeat: Duration,
+}
+
+/// The live reader of one topic.
+pub(crate) struct TopicReader {
+    pub topic: String,
+    pub partitions: usize,
+    /// High watermarks when the reader started: a `now` stream never starts below them, even
+    /// while the reader still replays from an earlier start.
+    start_high: Vec<i64>,
+    state: Mutex<State>,
+    consumer: Arc<StreamConsumer>,
+    next_id: AtomicU64,
+    settings: HubSettings,
+    metrics: Metrics,
+}
+
+/// Outcome of [`TopicReader::join`].
+pub(crate) enum Join {
+    /// Registered; send `backlog` first, then the queue.
+    Joined(LiveSub, Vec<Arc<LiveEvent>>),
+    /// The stream is behind the replay window: catch up from Kafka first.
+    Behind,
+    /// The reader stopped; get a new one.
+    Closed,
+}
+
+/// A stream's registration with a reader; dropping it unsubscribes.
+pub(crate) struct LiveSub {
+    reader: Arc<TopicReader>,
+    id: u64,
+    pub rx: mpsc::Receiver<Arc<LiveEvent>>,
+    pub ended: Arc<AtomicU8>,
+}
+
+impl Drop for LiveSub {
+    fn drop(&mut self) {
+        let mut state = self.reader.lock();
+        state.subs.retain(|s| s.id != self.id);
+        if state.subs.is_empty() && state.idle_since.is_none() {
+            state.idle_since = Some(Instant::now());
+        }
+    }
+}
+
+impl TopicReader {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-updated in a way that
+        // matters more than losing the reader, so keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The reader's positions now.
+    pub fn positions(&self) -> Vec<i64> {
+        self.lock().positions.clone()
+    }
+
+    /// Where a `now` stream starts: the live position, but never before the end of the topic
+    /// as it was when the reader started.
+    pub fn now_positions(&self) -> Vec<i64> {
+        let mut pos = self.positions();
+        for (p, high) in pos.iter_mut().zip(&self.start_high) {
+            *p = (*p).max(*high);
+        }
+        pos
+    }
+
+    /// Registers a stream at `pos` if the replay window covers it (see the module doc).
+    pub fn join(
+        self: &Arc<Self>,
+        pos: &[i64],
+        filter: &Arc<Filter>,
+        kill: Option<ConnKill>,
+    ) -> Join {
+        let mut state = self.lock();
+        if state.closed {
+            return Join::Closed;
+        }
+        if pos
+            .iter()
+            .zip(&state.ring_start)
+            .any(|(p, start)| p < start)
+        {
+            return Join::Behind;
+        }
+        let backlog: Vec<Arc<LiveEvent>> = state
+            .ring
+            .iter()
+            .filter(|e| e.offset >= pos[e.partition as usize] && filter.passes(e))
+            .cloned()
+            .collect();
+        if !backlog.is_empty() {
+            self.metrics.replay_joins.inc();
+        }
+        let (tx, rx) = mpsc::channel(self.settings.client_buffer.max(1));
+        let ended = Arc::new(AtomicU8::new(OPEN));
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        state.subs.push(Sub {
+            id,
+            filter: filter.clone(),
+            tx,
+            ended: ended.clone(),
+            kill,
+        });
+        state.idle_since = None;
+        drop(state);
+        Join::Joined(
+            LiveSub {
+                reader: self.clone(),
+                id,
+                rx,
+                ended,
+            },
+            backlog,
+        )
+    }
+
+    /// Low and high watermark of every partition.
+    pub async fn watermarks(&self) -> Result<Vec<(i64, i64)>, EdgeError> {
+        let consumer = self.consumer.clone();
+        let topic = self.topic.clone();
+        let n = self.partitions as i32;
+        let result = tokio::task::spawn_blocking(move || {
+            (0..n)
+                .map(|p| consumer.fetch_watermarks(&topic, p, KAFKA_TIMEOUT))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| KafkaError::Task(e.to_string()))?;
+        Ok(result.map_err(KafkaError::from)?)
+    }
+
+    /// For each partition, the first offset at or after `timestamp_ms` (the high watermark where
+    /// there is none).
+    pub async fn offsets_for_time(&self, timestamp_ms: i64) -> Result<Vec<i64>, EdgeError> {
+        let found = herald_kafka::offsets_for_times(
+            self.consumer.clone(),
+            self.topic.clone(),
+            (0..self.partitions as i32).collect(),
+            timestamp_ms,
+            KAFKA_TIMEOUT,
+        )
+        .await?;
+        let marks = self.watermarks().await?;
+        let mut out: Vec<i64> = marks.iter().map(|(_, high)| *high).collect();
+        for (p, offset) in found {
+            if let (Offset::Offset(o), Some(slot)) = (offset, out.get_mut(p as usize)) {
+                *slot = o;
+            }
+        }
+        Ok(out)
+    }
+
+    fn process(&self, event: LiveEvent) {
+        let event = Arc::new(event);
+        let mut state = self.lock();
+        let p = event.partition as usize;
+        if p >= state.positions.len() || event.offset < state.positions[p] {
+            return;
+        }
+        state.positions[p] = event.offset + 1;
+        let size = event.size();
+        state.ring.push_back(event.clone());
+        state.ring_bytes += size;
+        while state.ring.len() > self.settings.replay_events.max(1)
+            || (state.ring_bytes > self.settings.replay_bytes && state.ring.len() > 1)
+        {
+            let Some(old) = state.ring.pop_front() else {
+                break;
+            };
+            state.ring_bytes -= old.size();
+            let slot = &mut state.ring_start[old.partition as usize];
+            *slot = (*slot).max(old.offset + 1);
+        }
+        if event.body.is_empty() {
+            return;
+        }
+        let mut slow = 0;
+        let grace = self.settings.slow_grace;
+        state.subs.retain(|s| {
+            if !s.filter.passes(&event) {
+                return true;
+            }
+            match s.tx.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    s.ended.store(SLOW, Ordering::Release);
+                    if let Some(kill) = &s.kill {
+                        kill.cut_after(grace);
+                    }
+                    slow += 1;
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
+        });
+        if slow > 0 {
+            self.metrics.slow_disconnects.inc_by(slow);
+            tracing::info!(topic = %self.topic, clients = slow, "cut slow consumers");
+        }
+        if state.subs.is_empty() && state.idle_since.is_none() {
+            state.idle_since = Some(Instant::now());
+        }
+    }
+
+    /// Stops serving: subscribers see their queue close with reason [`GONE`].
+    fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        for s in state.subs.drain(..) {
+            s.ended.store(GONE, Ordering::Release);
+        }
+    }
+
+    fn idle_for(&self, linger: Duration) -> bool {
+        let state = self.lock();
+        state.subs.is_empty() && state.idle_since.is_some_and(|t| t.elapsed() >= linger)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+}
+
+type Slots = Arc<Mutex<HashMap<String, Arc<OnceCell<Arc<TopicReader>>>>>>;
+
+/// All readers of this node.
+pub(crate) struct Hub {
+    kafka: KafkaConfig,
+    pub settings: HubSettings,
+    slots: Slots,
+    pub catchup: Arc<Semaphore>,
+    pub metrics: Metrics,
+    pub shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+fn lock_slots(slots: &Slots) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<TopicReader>>>>> {
+    slots.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A consumer without a group (partitions are assigned explicitly); never commits.
+pub(crate) fn assign_consumer(
+    kafka: &KafkaConfig,
+    prefetch_kbytes: u32,
+) -> Result<StreamConsumer, KafkaError> {
+    let mut c = kafka.client_config();
+    c.set("group.id", "herald-edge-unused")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("isolation.level", "read_committed")
+        .set("fetch.wait.max.ms", "100")
+        .set("queued.max.messages.kbytes", prefetch_kbytes.to_string());
+    Ok(c.create()?)
+}
+
+impl Hub {
+    pub fn new(
+        kafka: KafkaConfig,
+        settings: HubSettings,
+        metrics: Metrics,
+        shutdown: CancellationToken,
+        tracker: TaskTracker,
+    ) -> Self {
+        Self {
+            kafka,
+            catchup: Arc::new(Semaphore::new(settings.max_catchup_readers.max(1))),
+            settings,
+            slots: Arc::default(),
+            metrics,
+            shutdown,
+            tracker,
+        }
+    }
+
+    pub fn kafka(&self) -> &KafkaConfig {
+        &self.kafka
+    }
+
+    /// The live reader of `topic`, started if needed (concurrent callers share one start).
+    ///
+    /// `hint` is the cursor of the request that may start it: when it is at most
+    /// `replay_events` records behind the end, the reader starts there instead of at the end.
+    /// After a node restart, a reconnect storm carries cursors close to each other, so all of
+    /// them join the reader at once instead of each reading Kafka with its own consumer.
+    pub async fn reader(
+        &self,
+        topic: &str,
+        hint: Option<&Cursor>,
+    ) -> Result<Arc<TopicReader>, EdgeError> {
+        loop {
+            if self.shutdown.is_cancelled() {
+                return Err(EdgeError::Unavailable("the edge is shutting down".into()));
+            }
+            let slot = lock_slots(&self.slots)
+                .entry(topic.to_owned())
+                .or_default()
+                .clone();
+            match slot.get_or_try_init(|| self.start(topic, hint)).await {
+                Ok(reader) if !reader.is_closed() => return Ok(reader.clone()),
+                result => {
+                    let mut slots = lock_slots(&self.slots);
+                    if slots.get(topic).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                        slots.remove(topic);
+                    }
+                    result?;
+                }
+            }
+        }
+    }
+
+    async fn start(
+        &self,
+        topic: &str,
+        hint: Option<&Cursor>,
+    ) -> Result<Arc<TopicReader>, EdgeError> {
+        let consumer = Arc::new(assign_consumer(&self.kafka, 16 * 1024)?);
+        let c = consumer.clone();
+        let name = topic.to_owned();
+        let hint: Option<std::collections::BTreeMap<i32, i64>> = hint.map(|c| c.offsets.clone());
+        let budget = self.settings.replay_events as i64;
+        let (starts, highs) =
+            tokio::task::spawn_blocking(move || -> Result<(Vec<i64>, Vec<i64>), KafkaError> {
+                let md = c.fetch_metadata(Some(&name), KAFKA_TIMEOUT)?;
+                let partitions = md
+                    .topics()
+                    .iter()
+                    .find(|t| t.name() == name && t.error().is_none())
+                    .map(|t| t.partitions().len())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| KafkaError::UnknownTopic(name.clone()))?;
+                let mut highs = Vec::with_capacity(partitions);
+                let mut starts = Vec::with_capacity(partitions);
+                for p in 0..partitions as i32 {
+                    let (low, high) = c.fetch_watermarks(&name, p, KAFKA_TIMEOUT)?;
+                    let wanted = hint
+                        .as_ref()
+                        .and_then(|h| h.get(&p))
+                        .copied()
+                        .unwrap_or(high);
+                    starts.push(wanted.clamp(low, high));
+                    highs.push(high);
+                }
+                let behind: i64 = highs.iter().zip(&starts).map(|(h, s)| h - s).sum();
+                if behind > budget {
+                    starts.clone_from(&highs);
+                }
+                let mut tpl = TopicPartitionList::new();
+                for (p, start) in starts.iter().enumerate() {
+                    tpl.add_partition_offset(&name, p as i32, Offset::Offset(*start))?;
+                }
+                c.assign(&tpl)?;
+                Ok((starts, highs))
+            })
+            .await
+            .map_err(|e| KafkaError::Task(e.to_string()))?
+            .map_err(|e| match e {
+                KafkaError::UnknownTopic(t) => {
+                    EdgeError::NotFound(format!("kafka topic {t} does not exist"))
+                }
+                e => EdgeError::Kafka(e),
+            })?;
+        let reader = Arc::new(TopicReader {
+            topic: topic.to_owned(),
+            partitions: highs.len(),
+            start_high: highs,
+            state: Mutex::new(State {
+                ring_start: starts.clone(),
+                positions: starts,
+                ring: VecDeque::new(),
+                ring_bytes: 0,
+                subs: Vec::new(),
+                closed: false,
+                idle_since: Some(Instant::now()),
+            }),
+            consumer,
+            next_id: AtomicU64::new(0),
+            settings: self.settings.clone(),
+            metrics: self.metrics.clone(),
+        });
+        self.metrics.live_readers.inc();
+        tracing::info!(
+            topic,
+            partitions = reader.partitions,
+            "topic reader started"
+        );
+        self.tracker.spawn(read_loop(
+            reader.clone(),
+            self.slots.clone(),
+            self.shutdown.clone(),
+            self.metrics.clone(),
+        ));
+        Ok(reader)
+    }
+}
+
+async fn read_loop(
+    reader: Arc<TopicReader>,
+    slots: Slots,
+    shutdown: CancellationToken,
+    metrics: Metrics,
+) {
+    let mut positions = reader.positions();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let linger = reader.settings.linger;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tick.tick() => {
+                if reader.idle_for(linger) {
+                    break;
+                }
+            }
+            message = reader.consumer.recv() => match message {
+                Ok(m) => {
+                    let p = m.partition() as usize;
+                    if p < positions.len() && m.offset() >= positions[p] {
+                        positions[p] = m.offset() + 1;
+                        let event = LiveEvent::from_message(&m, positions.clone().into_boxed_slice());
+                        drop(m);
+                        reader.process(event);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(topic = %reader.topic, %error, "topic reader: kafka error");
+                    // Back off so a persistent error does not spin the reader.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+    reader.close();
+    {
+        let mut slots = lock_slots(&slots);
+        if slots
+            .get(&reader.topic)
+            .and_then(|s| s.get())
+            .is_some_and(|r| Arc::ptr_eq(r, &reader))
+        {
+            slots.remove(&reader.topic);
+        }
+    }
+    metrics.live_readers.dec();
+    tracing::info!(topic = %reader.topic, "topic reader stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(partitions: usize, replay_events: usize, client_buffer: usize) -> Arc<TopicReader> {
+        let kafka = KafkaConfig::new("127.0.0.1:1");
+        Arc::new(TopicReader {
+            topic: "t".into(),
+            partitions,
+            start_high: vec![0; partitions],
+            state: Mutex::new(State {
+                positions: vec![0; partitions],
+                ring: VecDeque::new(),
+                ring_bytes: 0,
+                ring_start: vec![0; partitions],
+                subs: Vec::new(),
+                closed: false,
+                idle_since: None,
+            }),
+            consumer: Arc::new(assign_consumer(&kafka, 1024).expect("consumer")),
+            next_id: AtomicU64::new(0),
+            settings: HubSettings {
+                client_buffer,
+                replay_events,
+                replay_bytes: usize::MAX,
+                linger: Duration::from_secs(1),
+                slow_grace: Duration::from_secs(1),
+                max_catchup_readers: 1,
+                heartbeat: Duration::from_secs(1),
+            },
+            metrics: Metrics::default(),
+        })
+    }
+
+    fn event(partition: i32, offset: i64, positions: &[i64], ty: &str) -> LiveEvent {
+        LiveEvent {
+            partition,
+            offset,
+            ty: ty.into(),
+            body: sse::event_body(ty, format!("{partition}:{offset}").as_bytes()),
+            positions: positions.into(),
+            cursor: encode_positions(positions).into(),
+        }
+    }
+
+    struct Client {
+        start: Vec<i64>,
+        pos: Vec<i64>,
+        sub: Option<LiveSub>,
+        got: Vec<(i32, i64)>,
+        filter: Arc<Filter>,
+    }
+
+    impl Client {
+        fn take(&mut self, e: &LiveEvent) {
+            let (fresh, _) = advance(&mut self.pos, e);
+            if fresh && self.filter.passes(e) {
+                self.got.push((e.partition, e.offset));
+            }
+        }
+    }
+
+    /// The handoff, as a model check: random record orders, random resume points (behind the
+    /// window, inside it, ahead of the reader), catch-up reads from the log interleaved with the
+    /// reader's progress, random filters. Every client must get exactly the records at or after
+    /// its start that pass its filter, each once, in partition order.
+    #[tokio::test]
+    async fn handoff_is_exact() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rand = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n.max(1)
+        };
+        for round in 0..200 {
+            let partitions = 1 + rand(4) as usize;
+            let r = reader(partitions, 1 + rand(12) as usize, 10_000);
+            // The log, and the reader's order over it.
+            let mut log: Vec<Vec<String>> = vec![Vec::new(); partitions];
+            let mut read = vec![0i64; partitions];
+            let types = ["a.x", "a.y", "b"];
+            let mut clients: Vec<Client> = Vec::new();
+            for _step in 0..300 {
+                match rand(10) {
+                    // Produce a record.
+                    0..=2 => {
+                        let p = rand(partitions as u64) as usize;
+                        log[p].push(types[rand(3) as usize].to_owned());
+                    }
+                    // The live reader consumes the next record of a partition.
+                    3..=5 => {
+                        let p = rand(partitions as u64) as usize;
+                        if (read[p] as usize) < log[p].len() {
+                            let o = read[p];
+                            read[p] += 1;
+                            r.process(event(p as i32, o, &read, &log[p][o as usize]));
+                        }
+                    }
+                    // A client arrives with a cursor somewhere in the log (or beyond the reader).
+                    6 => {
+                        let start: Vec<i64> = (0..partitions)
+                            .map(|p| rand(log[p].len() as u64 + 1) as i64)
+                            .collect();
+                        let filter = Arc::new(match rand(3) {
+                            0 => Filter::default(),
+                            1 => Filter(vec!["a.*".into()]),
+                            _ => Filter(vec!["b".into()]),
+                        });
+                        clients.push(Client {
+                            pos: start.clone(),
+                            start,
+                            sub: None,
+                            got: Vec::new(),
+                            filter,
+                        });
+                    }
+                    // Clients make progress: catch-up read, join attempt, or draining the queue.
+                    _ => {
+                        for c in clients.iter_mut() {
+                            if let Some(mut sub) = c.sub.take() {
+                                while let Ok(e) = sub.rx.try_recv() {
+                                    c.take(&e);
+                                }
+                                c.sub = Some(sub);
+                                continue;
+                            }
+                            match r.join(&c.pos, &c.filter, None) {
+                                Join::Joined(sub, backlog) => {
+                                    for e in &backlog {
+                                        c.take(e);
+                                    }
+                                    c.sub = Some(sub);
+                                }
+                                Join::Behind => {
+                                    // Catch-up consumer: the next record of some partition.
+                                    let p = rand(partitions as u64) as usize;
+                                    let o = c.pos[p];
+                                    if (o as usize) < log[p].len() {
+                                        let mut positions = c.pos.clone();
+                                        positions[p] = o + 1;
+                                        c.take(&event(
+                                            p as i32,
+                                            o,
+                                            &positions,
+                                            &log[p][o as usize],
+                                        ));
+                                    }
+                                }
+                                Join::Closed => unreachable!(),
+                            }
+                        }
+                    }
+                }
+            }
+            // Drain: the reader reads everything, clients finish catching up and draining.
+            for p in 0..partitions {
+                while (read[p] as usize) < log[p].len() {
+                    let o = read[p];
+                    read[p] += 1;
+                    r.process(event(p as i32, o, &read, &log[p][o as usize]));
+                }
+            }
+            for c in clients.iter_mut() {
+                for _ in 0..10_000 {
+                    if c.sub.is_some() {
+                        break;
+                    }
+                    match r.join(&c.pos, &c.filter, None) {
+                        Join::Joined(sub, backlog) => {
+                            for e in &backlog {
+                                c.take(e);
+                            }
+                            c.sub = Some(sub);
+                        }
+                        _ => {
+                            let p = (0..partitions)
+                                .find(|p| c.pos[*p] < r.lock().ring_start[*p])
+                                .expect("behind somewhere");
+                            let o = c.pos[p];
+                            let mut positions = c.pos.clone();
+                            positions[p] = o + 1;
+                            c.take(&event(p as i32, o, &positions, &log[p][o as usize]));
+                        }
+                    }
+                }
+                let mut sub = c.sub.take().expect("joined");
+                while let Ok(e) = sub.rx.try_recv() {
+                    c.take(&e);
+                }
+                let mut want = Vec::new();
+                for (p, records) in log.iter().enumerate() {
+                    for (o, ty) in records.iter().enumerate().skip(c.start[p] as usize) {
+                        if herald_watch::event_type_matches(&c.filter.0, ty) {
+                            want.push((p as i32, o as i64));
+                        }
+                    }
+                }
+                let mut got = c.got.clone();
+                for p in 0..partitions as i32 {
+                    let offsets: Vec<i64> = got
+                        .iter()
+                        .filter(|(q, _)| *q == p)
+                        .map(|(_, o)| *o)
+                        .collect();
+                    assert!(
+                        offsets.windows(2).all(|w| w[0] < w[1]),
+                        "round {round}: partition {p} out of order or duplicated: {offsets:?}"
+                    );
+                }
+                got.sort_unstable();
+                assert_eq!(got, want, "round {round}: start {:?}", c.start);
+                if c.filter.0.is_empty() {
+                    assert_eq!(
+                        c.pos, read,
+                        "round {round}: the cursor ends at the reader's position"
+                    );
+                }
+                assert!(
+                    c.pos.iter().zip(&read).all(|(a, b)| a <= b),
+                    "round {round}: cursor beyond the log"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_subscriber_is_cut_and_others_are_not() {
+        let r = reader(1, 16, 2);
+        let all = Arc::new(Filter::default());
+        let Join::Joined(mut fast, _) = r.join(&[0], &all, None) else {
+            panic!("join")
+        };
+        let Join::Joined(slow, _) = r.join(&[0], &all, None) else {
+            panic!("join")
+        };
+        for o in 0..5 {
+            r.process(event(0, o, &[o + 1], "a"));
+            while fast.rx.try_recv().is_ok() {}
+        }
+        assert_eq!(slow.ended.load(Ordering::Acquire), SLOW);
+        assert_eq!(fast.ended.load(Ordering::Acquire), OPEN);
+        assert_eq!(r.lock().subs.len(), 1);
+    }
+}

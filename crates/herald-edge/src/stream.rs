@@ -1,0 +1,267 @@
+//! One SSE stream: optional catch-up from Kafka with a temporary consumer, then the live
+//! fan-out (see `hub` for the handoff), heartbeats, and the final comments.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
+use herald_kafka::rdkafka::message::Message;
+use herald_kafka::rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{Interval, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use crate::cursor::encode_positions;
+use crate::hub::{
+    ConnKill, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, TopicReader, advance, assign_consumer,
+};
+use crate::limits::StreamSlot;
+use crate::sse;
+
+/// Most bytes gathered into one body chunk before it is handed to the connection.
+const CHUNK: usize = 32 * 1024;
+
+enum Phase {
+    /// Waiting for a catch-up permit.
+    NeedCatchUp,
+    /// Reading Kafka with a temporary consumer.
+    CatchUp {
+        consumer: StreamConsumer,
+        /// Held while reading: bounds concurrent catch-up consumers.
+        _permit: OwnedSemaphorePermit,
+    },
+    /// Receiving from the live reader.
+    Live(LiveSub),
+}
+
+/// The state of one open stream; [`SseStream::next_chunk`] yields the body.
+pub(crate) struct SseStream {
+    hub: Arc<Hub>,
+    reader: Arc<TopicReader>,
+    filter: Arc<Filter>,
+    /// Next offset per partition: everything below it was sent (or filtered out).
+    pos: Vec<i64>,
+    /// The positions of the last `id:` sent.
+    sent: Vec<i64>,
+    phase: Phase,
+    out: BytesMut,
+    heartbeat: Interval,
+    shutdown: CancellationToken,
+    kill: Option<ConnKill>,
+    ended: bool,
+    _slot: StreamSlot,
+}
+
+impl SseStream {
+    /// A stream at `pos` whose first frames are already in `preamble`.
+    pub fn new(
+        hub: Arc<Hub>,
+        reader: Arc<TopicReader>,
+        filter: Arc<Filter>,
+        pos: Vec<i64>,
+        preamble: BytesMut,
+        kill: Option<ConnKill>,
+        slot: StreamSlot,
+    ) -> Self {
+        let heartbeat = hub.settings.heartbeat;
+        let shutdown = hub.shutdown.clone();
+        let mut interval =
+            tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+        interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut stream = Self {
+            hub,
+            reader,
+            filter,
+            sent: pos.clone(),
+            pos,
+            phase: Phase::NeedCatchUp,
+            out: preamble,
+            heartbeat: interval,
+            shutdown,
+            kill,
+            ended: false,
+            _slot: slot,
+        };
+        stream.try_join();
+        stream
+    }
+
+    /// The next piece of the body; `None` ends the response.
+    pub async fn next_chunk(&mut self) -> Option<Bytes> {
+        loop {
+            if !self.out.is_empty() {
+                return Some(self.out.split().freeze());
+            }
+            if self.ended {
+                return None;
+            }
+            self.step().await;
+        }
+    }
+
+    fn end(&mut self, comment: &str) {
+        self.out.put_slice(comment.as_bytes());
+        self.ended = true;
+    }
+
+    /// Tries to hand over to the live fan-out; on success the backlog is queued.
+    fn try_join(&mut self) {
+        if matches!(self.phase, Phase::Live(_)) {
+            return;
+        }
+        match self.reader.join(&self.pos, &self.filter, self.kill.clone()) {
+            Join::Joined(sub, backlog) => {
+                for event in backlog {
+                    self.deliver(&event);
+                }
+                self.phase = Phase::Live(sub);
+            }
+            Join::Behind => {}
+            Join::Closed => self.end(sse::READER_GONE),
+        }
+    }
+
+    /// Sends one event of the reader's order unless the stream had it already.
+    fn deliver(&mut self, event: &LiveEvent) {
+        let (fresh, ahead) = advance(&mut self.pos, event);
+        if fresh {
+            if ahead {
+                sse::put_event(&mut self.out, &encode_positions(&self.pos), &event.body);
+            } else {
+                sse::put_event(&mut self.out, &event.cursor, &event.body);
+            }
+            self.sent.copy_from_slice(&self.pos);
+            self.hub.metrics.events_sent.inc();
+        }
+    }
+
+    /// Heartbeat; also moves the client's cursor past events its filter skipped.
+    fn beat(&mut self) {
+        if let Phase::Live(sub) = &self.phase {
+            // Read the reader's positions first: every record below them was already offered to
+            // this stream's queue, so if the queue is empty (and the stream was not cut) the
+            // stream has sent everything below them that passes its filter.
+            let live = self.reader.positions();
+            if sub.rx.is_empty() && sub.ended.load(Ordering::Acquire) == crate::hub::OPEN {
+                for (mine, theirs) in self.pos.iter_mut().zip(live) {
+                    *mine = (*mine).max(theirs);
+                }
+            }
+        }
+        if self.pos != self.sent {
+            sse::put_cursor(&mut self.out, &encode_positions(&self.pos));
+            self.sent.copy_from_slice(&self.pos);
+        }
+        self.out.put_slice(sse::HEARTBEAT.as_bytes());
+    }
+
+    async fn step(&mut self) {
+        let shutdown = self.shutdown.clone();
+        match &mut self.phase {
+            Phase::Live(sub) => {
+                tokio::select! {
+                    biased;
+                    _ = shutdown.cancelled() => self.end(sse::DRAINING),
+                    event = sub.rx.recv() => match event {
+                        Some(event) => {
+                            self.deliver(&event);
+                            while self.out.len() < CHUNK {
+                                let Phase::Live(sub) = &mut self.phase else { break };
+                                match sub.rx.try_recv() {
+                                    Ok(event) => self.deliver(&event),
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        None => {
+                            if sub.ended.load(Ordering::Acquire) == SLOW {
+                                self.end(sse::SLOW_CONSUMER);
+                            } else {
+                                self.end(sse::READER_GONE);
+                            }
+                        }
+                    },
+                    _ = self.heartbeat.tick() => self.beat(),
+                }
+            }
+            Phase::NeedCatchUp => {
+                let semaphore = self.hub.catchup.clone();
+                tokio::select! {
+                    biased;
+                    _ = shutdown.cancelled() => self.end(sse::DRAINING),
+                    permit = semaphore.acquire_owned() => match permit {
+                        Ok(permit) => match self.open_catchup() {
+                            Ok(consumer) => {
+                                self.hub.metrics.catchup_streams.inc();
+                                self.phase = Phase::CatchUp { consumer, _permit: permit };
+                            }
+                            Err(error) => {
+                                tracing::warn!(topic = %self.reader.topic, %error, "cannot start a catch-up reader");
+                                self.end(sse::READER_GONE);
+                            }
+                        },
+                        Err(_) => self.end(sse::DRAINING),
+                    },
+                    _ = self.heartbeat.tick() => self.beat(),
+                }
+            }
+            Phase::CatchUp { consumer, .. } => {
+                let mut read = None;
+                tokio::select! {
+                    biased;
+                    _ = shutdown.cancelled() => self.end(sse::DRAINING),
+                    message = tokio::time::timeout(Duration::from_millis(200), consumer.recv()) => match message {
+                        Ok(Ok(m)) => {
+                            let p = m.partition() as usize;
+                            if p < self.pos.len() && m.offset() >= self.pos[p] {
+                                let mut positions = self.pos.clone();
+                                positions[p] = m.offset() + 1;
+                                read = Some(LiveEvent::from_message(&m, positions.into_boxed_slice()));
+                            }
+                        }
+                        Ok(Err(error)) => {
+                            tracing::warn!(topic = %self.reader.topic, %error, "catch-up reader: kafka error");
+                            // Back off so a persistent error does not spin this stream.
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(_) => {
+                            // Nothing new: offsets may skip records that are never delivered
+                            // (transaction markers), so take the consumer's own position.
+                            if let Ok(tpl) = consumer.position() {
+                                for e in tpl.elements() {
+                                    if let (Offset::Offset(o), Some(mine)) = (e.offset(), self.pos.get_mut(e.partition() as usize)) {
+                                        *mine = (*mine).max(o);
+                                    }
+                                }
+                            }
+                        }
+                    },
+                    _ = self.heartbeat.tick() => self.beat(),
+                }
+                if let Some(event) = read {
+                    self.hub.metrics.catchup_reads.inc();
+                    if self.filter.passes(&event) {
+                        self.deliver(&event);
+                    } else {
+                        self.pos[event.partition as usize] = event.offset + 1;
+                    }
+                }
+                if !self.ended {
+                    self.try_join();
+                }
+            }
+        }
+    }
+
+    fn open_catchup(&self) -> Result<StreamConsumer, herald_kafka::KafkaError> {
+        let consumer = assign_consumer(self.hub.kafka(), 2048)?;
+        let mut tpl = TopicPartitionList::new();
+        for (p, o) in self.pos.iter().enumerate() {
+            tpl.add_partition_offset(&self.reader.topic, p as i32, Offset::Offset(*o))?;
+        }
+        consumer.assign(&tpl)?;
+        Ok(consumer)
+    }
+}

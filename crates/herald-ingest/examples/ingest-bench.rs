@@ -1,0 +1,490 @@
+//! Ingest benchmark against a real broker (not a test). Each of `--rounds` rounds runs, back to
+//! back so both sides of every ratio see the same machine load:
+//!
+//! 1. baseline: a bare rdkafka `FutureProducer` (Herald's producer settings) writes `--events`
+//!    CloudEvents records of `--size` bytes (same headers and key as ingest writes), with up to
+//!    `--window` sends in flight;
+//! 2. gRPC `PublishBatch` of `--batch` events through an in-process ingest, `--concurrency`
+//!    batches in flight, same record count and size;
+//! 3. open loop at `--rate`/s for `--secs` s: the bare producer sending single records, each
+//!    awaited (the baseline), then HTTP single-event publishes through ingest. Latency runs from
+//!    each call's *scheduled* start (no coordinated omission).
+//!
+//! CPU time comes from `/proc/self/task/*/stat` (utime + stime per thread, the accounting
+//! getrusage(RUSAGE_SELF) sums; `unsafe` is forbidden in this workspace, so no libc call), which
+//! separates the load generator's threads (`bench-client`, main) from the service side (ingest
+//! runtime `ingest-rt`, librdkafka `rdk:*` threads).
+//!
+//! ```text
+//! deploy/local/kafka start
+//! cargo run --release -p herald-ingest --example ingest-bench
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use herald_core::Event;
+use herald_ingest::{IngestConfig, StaticConfig};
+use herald_kafka::rdkafka::producer::{FutureProducer, FutureRecord};
+use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec, owned_headers};
+use herald_proto::v1::publisher_client::PublisherClient;
+use herald_proto::v1::{Event as ProtoEvent, PublishBatchRequest};
+use herald_runtime::Shutdown;
+use herald_watch::ConfigPublisher;
+use tonic::transport::Channel;
+
+const ROOT_KEY: &str = "bench-root-key";
+
+#[derive(Clone)]
+struct Args {
+    events: usize,
+    batch: usize,
+    size: usize,
+    concurrency: usize,
+    window: usize,
+    partitions: i32,
+    rate: u64,
+    secs: u64,
+    rounds: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        events: 150_000,
+        batch: 100,
+        size: 1024,
+        concurrency: 100,
+        window: 10_000,
+        partitions: 3,
+        rate: 1000,
+        secs: 5,
+        rounds: 3,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    for pair in argv.chunks(2) {
+        let value = pair.get(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or_else(|| {
+            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N]");
+            std::process::exit(2)
+        });
+        match pair[0].as_str() {
+            "--events" => a.events = value as usize,
+            "--batch" => a.batch = value as usize,
+            "--size" => a.size = value as usize,
+            "--concurrency" => a.concurrency = value as usize,
+            "--window" => a.window = value as usize,
+            "--partitions" => a.partitions = value as i32,
+            "--rate" => a.rate = value,
+            "--secs" => a.secs = value,
+            "--rounds" => a.rounds = value as usize,
+            other => {
+                eprintln!("unknown flag {other}");
+                std::process::exit(2)
+            }
+        }
+    }
+    a
+}
+
+/// CPU seconds per thread class: (load generator, everything else).
+fn cpu_split() -> (f64, f64) {
+    let ticks = 100.0; // USER_HZ on Linux
+    let (mut client, mut rest) = (0u64, 0u64);
+    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+        for entry in dir.flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let name = &stat[open + 1..close];
+            let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+            // Fields after the name start at "state" (field 3): utime is 14, stime 15.
+            let t = fields
+                .get(11)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+                + fields
+                    .get(12)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+            // The main thread drives the load loops (block_on), so it is load generator too.
+            if name.starts_with("bench-client") || name == "ingest-bench" {
+                client += t;
+            } else {
+                rest += t;
+            }
+        }
+    }
+    (client as f64 / ticks, rest as f64 / ticks)
+}
+
+fn payload(size: usize, i: usize) -> Vec<u8> {
+    let head = format!("{{\"i\":{i},\"pad\":\"");
+    let mut v = head.into_bytes();
+    while v.len() < size - 2 {
+        v.push(b'x');
+    }
+    v.extend_from_slice(b"\"}");
+    v
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[idx]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A record as the baseline writes it: the same attributes ingest would set.
+fn baseline_record_headers() -> (String, herald_kafka::rdkafka::message::OwnedHeaders) {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut e = Event::new(id, "/herald/bench/baseline", "bench.tick", Vec::new());
+    e.time = Some(herald_core::envelope::format_time(
+        time::OffsetDateTime::now_utc(),
+    ));
+    e.content_type = Some("application/json".into());
+    e.traceparent = Some(herald_runtime::trace::new_traceparent());
+    let headers = owned_headers(&e.to_headers());
+    (e.id, headers)
+}
+
+/// Throughput phase result: elapsed, events, load-generator CPU s, other CPU s.
+type Throughput = (Duration, usize, f64, f64);
+/// Open-loop phase result: sorted latencies, errors, load-generator CPU s, other CPU s.
+type OpenLoop = (Vec<Duration>, usize, f64, f64);
+
+fn cpu_delta(before: (f64, f64)) -> (f64, f64) {
+    let after = cpu_split();
+    (after.0 - before.0, after.1 - before.1)
+}
+
+async fn baseline_batch(raw: &FutureProducer, topic: &str, a: &Args) -> anyhow::Result<Throughput> {
+    let payloads: Vec<Vec<u8>> = (0..256).map(|i| payload(a.size, i)).collect();
+    let cpu0 = cpu_split();
+    let started = Instant::now();
+    let mut in_flight = FuturesUnordered::new();
+    for i in 0..a.events {
+        let (id, headers) = baseline_record_headers();
+        let record = FutureRecord::to(topic)
+            .key(id.as_bytes())
+            .payload(payloads[i % payloads.len()].as_slice())
+            .headers(headers);
+        match raw.send_result(record) {
+            Ok(f) => in_flight.push(f),
+            Err((e, _)) => anyhow::bail!("enqueue: {e}"),
+        }
+        while in_flight.len() >= a.window {
+            match in_flight.next().await {
+                Some(Ok(Ok(_))) => {}
+                other => anyhow::bail!("baseline delivery failed: {other:?}"),
+            }
+        }
+    }
+    while let Some(r) = in_flight.next().await {
+        if !matches!(r, Ok(Ok(_))) {
+            anyhow::bail!("baseline delivery failed: {r:?}");
+        }
+    }
+    let elapsed = started.elapsed();
+    let (c, o) = cpu_delta(cpu0);
+    Ok((elapsed, a.events, c, o))
+}
+
+async fn grpc_batch(
+    client: &PublisherClient<Channel>,
+    topic: &str,
+    a: &Args,
+) -> anyhow::Result<Throughput> {
+    let (team, name) = topic.split_once('.').unwrap_or_default();
+    let (team, name) = (team.to_owned(), name.to_owned());
+    let (batch, size) = (a.batch, a.size);
+    let make = move |n: usize| {
+        let events = (0..batch)
+            .map(|i| ProtoEvent {
+                r#type: "bench.tick".into(),
+                data: payload(size, n * batch + i),
+                ..Default::default()
+            })
+            .collect();
+        let mut req = tonic::Request::new(PublishBatchRequest {
+            team: team.clone(),
+            topic: name.clone(),
+            events,
+        });
+        req.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {ROOT_KEY}").parse().expect("header"),
+        );
+        req
+    };
+    let batches = a.events / a.batch;
+    let cpu0 = cpu_split();
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..a.concurrency {
+        let (mut client, next, make) = (client.clone(), next.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= batches {
+                    return anyhow::Ok(());
+                }
+                let results = client.publish_batch(make(n)).await?.into_inner().results;
+                if let Some(bad) = results.iter().find(|r| r.code != 0) {
+                    anyhow::bail!("event failed: {}", bad.error);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let elapsed = started.elapsed();
+    let (c, o) = cpu_delta(cpu0);
+    Ok((elapsed, batches * a.batch, c, o))
+}
+
+/// Calls `one` at `rate`/s for `secs` seconds, timing each from its scheduled start.
+async fn open_loop<F, Fut>(a: &Args, one: F) -> anyhow::Result<OpenLoop>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let total = (a.rate * a.secs) as usize;
+    let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
+    let cpu0 = cpu_split();
+    let start = tokio::time::Instant::now();
+    let mut handles = Vec::with_capacity(total);
+    for i in 0..total {
+        let scheduled = start + interval * i as u32;
+        tokio::time::sleep_until(scheduled).await;
+        let call = one();
+        handles.push(tokio::spawn(async move {
+            let ok = call.await;
+            (ok, scheduled.elapsed())
+        }));
+    }
+    let mut lat = Vec::with_capacity(total);
+    let mut errors = 0;
+    for h in handles {
+        let (ok, took) = h.await?;
+        if !ok {
+            errors += 1;
+        }
+        lat.push(took);
+    }
+    let (c, o) = cpu_delta(cpu0);
+    lat.sort();
+    Ok((lat, errors, c, o))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let a = args();
+    let bootstrap =
+        std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:19092".into());
+    let kafka = KafkaConfig::new(&bootstrap);
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("ingest-rt")
+        .enable_all()
+        .build()?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("bench-client")
+        .enable_all()
+        .build()?;
+
+    let team = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let (baseline_topic, ingest_topic, http_topic) = (
+        format!("{team}.baseline"),
+        format!("{team}.ingest"),
+        format!("{team}.http"),
+    );
+    let topics = [
+        baseline_topic.clone(),
+        ingest_topic.clone(),
+        http_topic.clone(),
+    ];
+    client_rt.block_on(async {
+        let admin = KafkaAdmin::new(&kafka, 1)?;
+        for t in &topics {
+            admin.ensure_topic(&TopicSpec::new(t, a.partitions)).await?;
+        }
+        anyhow::Ok(())
+    })?;
+    println!(
+        "broker {bootstrap}; {} events of {} bytes per round; batch {}; {} partitions; {} rounds; load average at start: {}",
+        a.events,
+        a.size,
+        a.batch,
+        a.partitions,
+        a.rounds,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+
+    // The service, in process, on its own runtime.
+    let config = IngestConfig {
+        kafka: kafka.clone(),
+        root_key: Some(ROOT_KEY.into()),
+        ..IngestConfig::default()
+    };
+    let view = StaticConfig {
+        topics: vec![ingest_topic.clone(), http_topic.clone()],
+        ..StaticConfig::default()
+    }
+    .view()?;
+    let (publisher, handle) = ConfigPublisher::new();
+    publisher.publish(view);
+    let shutdown = Shutdown::new(Duration::from_secs(10));
+    let (grpc_addr, http_addr, server) = server_rt.block_on(async {
+        let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
+        let (g, h, ad) = (bind().await?, bind().await?, bind().await?);
+        let addrs = (g.local_addr()?, h.local_addr()?);
+        let task = tokio::spawn(herald_ingest::run_with(
+            config,
+            handle,
+            g,
+            h,
+            ad,
+            shutdown.clone(),
+        ));
+        anyhow::Ok((addrs.0, addrs.1, task))
+    })?;
+
+    let (mut batch_ratios, mut batch_rates, mut base_rates) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut p99s, mut base_p99s) = (Vec::new(), Vec::new());
+    client_rt.block_on(async {
+        let producer = Producer::new(&kafka, Duration::from_secs(30))?;
+        let raw = producer.raw().clone();
+        let warm = Event::new("warm", "/bench", "bench", b"{}".to_vec());
+        producer
+            .send(&baseline_topic, None, &warm.to_headers(), &warm.data)
+            .await?;
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{grpc_addr}"))?
+            .connect()
+            .await?;
+        let client = PublisherClient::new(channel);
+        let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+        let (team, name) = http_topic.split_once('.').unwrap_or_default();
+        let url = format!("http://{http_addr}/v1/topics/{team}/{name}/events");
+        let data = String::from_utf8(payload(a.size.saturating_sub(40).max(16), 0))?;
+        let body = format!("{{\"type\":\"bench.tick\",\"data\":{data}}}");
+        let post = || {
+            let req = http
+                .post(&url)
+                .header("authorization", format!("Bearer {ROOT_KEY}"))
+                .header("content-type", "application/json")
+                .body(body.clone());
+            async move {
+                match req.send().await {
+                    Ok(r) => r.status() == 202 && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
+            }
+        };
+        let single = |topic: String| {
+            let raw = raw.clone();
+            let data = payload(a.size, 0);
+            move || {
+                let (raw, data, topic) = (raw.clone(), data.clone(), topic.clone());
+                async move {
+                    let (id, headers) = baseline_record_headers();
+                    let record = FutureRecord::to(&topic)
+                        .key(id.as_bytes())
+                        .payload(data.as_slice())
+                        .headers(headers);
+                    match raw.send_result(record) {
+                        Ok(f) => matches!(f.await, Ok(Ok(_))),
+                        Err(_) => false,
+                    }
+                }
+            }
+        };
+        // Warm-up: connections and metadata on every path.
+        grpc_batch(&client, &ingest_topic, &Args { events: a.batch, ..a.clone() }).await?;
+        for _ in 0..50 {
+            anyhow::ensure!(post().await, "http warm-up failed");
+        }
+
+        for round in 1..=a.rounds {
+            // Alternate baseline and ingest within a round so both see the same machine load.
+            let base = baseline_batch(&raw, &baseline_topic, &a).await?;
+            let ing = grpc_batch(&client, &ingest_topic, &a).await?;
+            let base_rate = base.1 as f64 / base.0.as_secs_f64();
+            let rate = ing.1 as f64 / ing.0.as_secs_f64();
+            println!(
+                "round {round}: baseline FutureProducer {base_rate:.0} events/s (CPU {:.1} µs/event, whole process) | ingest gRPC PublishBatch({}) {rate:.0} events/s = {:.2}x (CPU {:.1} µs/event service side + {:.1} load generator)",
+                (base.2 + base.3) * 1e6 / base.1 as f64,
+                a.batch,
+                rate / base_rate,
+                ing.3 * 1e6 / ing.1 as f64,
+                ing.2 * 1e6 / ing.1 as f64,
+            );
+            base_rates.push(base_rate);
+            batch_rates.push(rate);
+            batch_ratios.push(rate / base_rate);
+
+            let base = open_loop(&a, single(baseline_topic.clone())).await?;
+            let ing = open_loop(&a, post).await?;
+            let (bp, ip) = (ms(percentile(&base.0, 0.99)), ms(percentile(&ing.0, 0.99)));
+            println!(
+                "round {round}: open loop {} /s for {}s: bare producer single record p50 {:.2} ms p99 {bp:.2} ms ({} errors, CPU {:.0} µs/event whole process) | ingest HTTP p50 {:.2} ms p99 {ip:.2} ms p99.9 {:.2} ms max {:.2} ms ({} errors, CPU {:.0} µs/event service side + {:.0} load generator)",
+                a.rate,
+                a.secs,
+                ms(percentile(&base.0, 0.5)),
+                base.1,
+                (base.2 + base.3) * 1e6 / base.0.len().max(1) as f64,
+                ms(percentile(&ing.0, 0.5)),
+                ms(percentile(&ing.0, 0.999)),
+                ms(*ing.0.last().unwrap_or(&Duration::ZERO)),
+                ing.1,
+                ing.3 * 1e6 / ing.0.len().max(1) as f64,
+                ing.2 * 1e6 / ing.0.len().max(1) as f64,
+            );
+            base_p99s.push(bp);
+            p99s.push(ip);
+        }
+        anyhow::Ok(())
+    })?;
+    println!(
+        "median of {} rounds: PublishBatch {:.0} events/s vs baseline {:.0} events/s, ratio {:.2}x; HTTP p99 {:.2} ms vs bare producer p99 {:.2} ms; load average at end: {}",
+        a.rounds,
+        median(batch_rates),
+        median(base_rates),
+        median(batch_ratios),
+        median(p99s),
+        median(base_p99s),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+
+    shutdown.trigger();
+    server_rt.block_on(async {
+        let _ = server.await;
+    });
+    client_rt.block_on(async {
+        let admin = KafkaAdmin::new(&kafka, 1)?;
+        for t in &topics {
+            let _ = herald_kafka::TopicAdmin::delete_topic(&admin, t).await;
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Configuration of the ingest service.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use herald_kafka::KafkaConfig;
+use herald_proto::v1::{ApiKey, Entity, Scope, Team, Topic, entity};
+use herald_runtime::{ServiceConfig, TelemetryConfig};
+use herald_watch::View;
+use serde::{Deserialize, Serialize};
+
+use crate::IngestError;
+
+/// Everything `herald-ingest` needs; defaults, then the TOML file, then `HERALD_*` variables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IngestConfig {
+    /// The Kafka cluster events are written to.
+    pub kafka: KafkaConfig,
+    /// Logging and tracing.
+    pub telemetry: TelemetryConfig,
+    /// gRPC listen address (`herald.v1.Publisher`, health, reflection).
+    pub grpc_listen: SocketAddr,
+    /// HTTP listen address (`POST /v1/topics/{team}/{topic}/events`).
+    pub http_listen: SocketAddr,
+    /// Admin listen address (`/livez`, `/readyz`, `/metrics`).
+    pub admin_listen: SocketAddr,
+    /// The control plane that streams teams, topics and keys (`Control.Watch`).
+    pub control_endpoint: String,
+    /// Herald's internal service credential, used to watch the control plane (`HERALD_INTERNAL_TOKEN`).
+    pub internal_token: Option<String>,
+    /// The root key (`HERALD_ROOT_KEY`): may publish to every topic.
+    pub root_key: Option<String>,
+    /// Size limits of events and requests.
+    pub limits: Limits,
+    /// How long a publish may wait for the cluster's acknowledgement before it fails as
+    /// unavailable (librdkafka `message.timeout.ms`), in milliseconds.
+    pub delivery_timeout_ms: u64,
+    /// `Retry-After` seconds sent with 503 answers.
+    pub retry_after_secs: u64,
+    /// Producer-supplied idempotency (see the crate docs for its limits).
+    pub idempotency: IdempotencyConfig,
+    /// How long in-flight work may take to drain at shutdown, in seconds.
+    pub shutdown_grace_secs: u64,
+    /// Serve a fixed set of topics and keys instead of following the control plane (tests and
+    /// local development without `herald-control`). When set, `control_endpoint` is ignored.
+    pub static_config: Option<StaticConfig>,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            kafka: KafkaConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            grpc_listen: SocketAddr::from(([0, 0, 0, 0], 50052)),
+            http_listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            admin_listen: SocketAddr::from(([0, 0, 0, 0], 9602)),
+            control_endpoint: "http://127.0.0.1:50051".to_owned(),
+            internal_token: None,
+            root_key: None,
+            limits: Limits::default(),
+            delivery_timeout_ms: 10_000,
+            retry_after_secs: 2,
+            idempotency: IdempotencyConfig::default(),
+            shutdown_grace_secs: 30,
+            static_config: None,
+        }
+    }
+}
+
+impl IngestConfig {
+    /// The delivery timeout as a duration.
+    pub fn delivery_timeout(&self) -> Duration {
+        Duration::from_millis(self.delivery_timeout_ms.max(1))
+    }
+}
+
+impl ServiceConfig for IngestConfig {
+    fn telemetry(&self) -> &TelemetryConfig {
+        &self.telemetry
+    }
+
+    fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// Size limits. Requests beyond them are refused whole (`413` / `RESOURCE_EXHAUSTED`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest event: payload plus attribute bytes. Keep it below the broker's
+    /// `max.message.bytes` (1 MiB by default).
+    pub max_event_bytes: usize,
+    /// Most events in one batch.
+    pub max_batch_events: usize,
+    /// Largest request body (HTTP) or message (gRPC; tonic itself answers `OUT_OF_RANGE` above it).
+    pub max_request_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_event_bytes: 512 * 1024,
+            max_batch_events: 1000,
+            max_request_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Producer-supplied idempotency: a repeated (topic, event id) within the window is answered
+/// with the first receipt and `duplicate = true` instead of being written again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdempotencyConfig {
+    /// Window in seconds; 0 turns the feature off.
+    pub window_secs: u64,
+    /// Most remembered ids; the oldest are forgotten first when it is exceeded.
+    pub max_entries: usize,
+}
+
+impl Default for IdempotencyConfig {
+    fn default() -> Self {
+        Self {
+            window_secs: 600,
+            max_entries: 100_000,
+        }
+    }
+}
+
+/// A fixed configuration for running ingest without a control plane.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StaticConfig {
+    /// Topics as `<team>.<topic>`; their teams exist implicitly.
+    pub topics: Vec<String>,
+    /// API keys (stored as hashes, like the control plane does).
+    pub keys: Vec<StaticKey>,
+    /// Create the Kafka topics at startup when they do not exist (local development, tests).
+    pub create_topics: bool,
+    /// Partitions of topics created by `create_topics`.
+    pub partitions: i32,
+}
+
+impl Default for StaticConfig {
+    fn default() -> Self {
+        Self {
+            topics: Vec::new(),
+            keys: Vec::new(),
+            create_topics: false,
+            partitions: 1,
+        }
+    }
+}
+
+/// One API key of a [`StaticConfig`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StaticKey {
+    /// Key id (shown in errors and logs).
+    pub id: String,
+    /// Owning team.
+    pub team: String,
+    /// Hex SHA-256 of the key (`herald_watch::hash_key`, or `printf %s KEY | sha256sum`).
+    pub key_hash: String,
+    /// Scopes: `publish`, `subscribe`, `admin`.
+    pub scopes: Vec<String>,
+    /// Topic names the key is restricted to; empty = every topic of the team.
+    pub topics: Vec<String>,
+}
+
+impl StaticConfig {
+    /// The view this configuration describes.
+    pub fn view(&self) -> Result<View, IngestError> {
+        let mut entities = Vec::new();
+        let mut teams = std::collections::BTreeSet::new();
+        for qualified in &self.topics {
+            let r = herald_core::TopicRef::from_kafka(qualified)
+                .map_err(|e| IngestError::Config(format!("static_config.topics: {e}")))?;
+            let (team, name) = (r.team.as_str().to_owned(), r.topic.as_str().to_owned());
+            teams.insert(team.clone());
+            entities.push(Entity {
+                kind: Some(entity::Kind::Topic(Topic {
+                    kafka_topic: qualified.clone(),
+                    team,
+                    name,
+                    partitions: 0,
+                    retention_ms: -1,
+                    created_at_ms: 0,
+                })),
+            });
+        }
+        for team in teams {
+            entities.push(Entity {
+                kind: Some(entity::Kind::Team(Team {
+                    name: team,
+                    ..Default::default()
+                })),
+            });
+        }
+        for k in &self.keys {
+            let scopes = k
+                .scopes
+                .iter()
+                .map(|s| match s.as_str() {
+                    "publish" => Ok(Scope::Publish as i32),
+                    "subscribe" => Ok(Scope::Subscribe as i32),
+                    "admin" => Ok(Scope::Admin as i32),
+                    other => Err(IngestError::Config(format!(
+                        "static_config.keys: unknown scope {other:?}"
+                    ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            entities.push(Entity {
+                kind: Some(entity::Kind::ApiKey(ApiKey {
+                    id: k.id.clone(),
+                    team: k.team.clone(),
+                    name: k.id.clone(),
+                    scopes,
+                    topics: k.topics.clone(),
+                    created_at_ms: 0,
+                    key_hash: k.key_hash.to_ascii_lowercase(),
+                })),
+            });
+        }
+        Ok(View::from_entities(1, entities))
+    }
+}

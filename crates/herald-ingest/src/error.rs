@@ -1,0 +1,127 @@
+//! Ingest errors and their gRPC and HTTP forms.
+
+use herald_core::{Classify, ErrorClass};
+use herald_kafka::KafkaError;
+use herald_kafka::rdkafka::types::RDKafkaErrorCode;
+use herald_watch::{AuthError, Denied};
+
+/// Why a publish (or the service) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// No or unknown credentials (`401` / `UNAUTHENTICATED`).
+    #[error(transparent)]
+    Unauthenticated(#[from] AuthError),
+    /// Known caller, not allowed (`403` / `PERMISSION_DENIED`).
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// The topic does not exist (`404` / `NOT_FOUND`).
+    #[error("{0}")]
+    NotFound(String),
+    /// Malformed request or event; the message names the field (`400` / `INVALID_ARGUMENT`).
+    #[error("{0}")]
+    Invalid(String),
+    /// The request body has a media type ingest does not read (`415` / `INVALID_ARGUMENT`).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// An event or batch exceeds a configured limit (`413` / `RESOURCE_EXHAUSTED`).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The broker did not acknowledge in time, the local queue is full, or configuration is not
+    /// loaded yet; nothing was accepted, retry later (`503` + `Retry-After` / `UNAVAILABLE`).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The broker refused the record for a reason retrying cannot fix (`500` / `INTERNAL`).
+    #[error("{0}")]
+    Internal(String),
+    /// The service could not be configured.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A Kafka client could not be created.
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    /// A listener or server failed.
+    #[error("server: {0}")]
+    Serve(String),
+}
+
+impl IngestError {
+    /// Maps a failed produce to what the publisher is told.
+    pub(crate) fn from_produce(topic: &str, e: KafkaError) -> Self {
+        use RDKafkaErrorCode as C;
+        match e.code() {
+            Some(C::UnknownTopicOrPartition | C::UnknownTopic) => {
+                Self::NotFound(format!("kafka topic {topic} does not exist"))
+            }
+            Some(C::MessageSizeTooLarge | C::InvalidMessageSize) => {
+                Self::TooLarge(format!("the broker refused the record as too large: {e}"))
+            }
+            Some(C::QueueFull) => Self::Unavailable(
+                "the producer queue is full, nothing was accepted; retry later".to_owned(),
+            ),
+            _ if e.is_retryable() => Self::Unavailable(format!(
+                "the broker did not acknowledge the event, nothing was accepted; retry later ({e})"
+            )),
+            _ => Self::Internal(format!("the broker refused the event: {e}")),
+        }
+    }
+
+    /// The gRPC status code.
+    pub fn grpc_code(&self) -> tonic::Code {
+        use tonic::Code;
+        match self {
+            Self::Unauthenticated(_) => Code::Unauthenticated,
+            Self::Denied(_) => Code::PermissionDenied,
+            Self::NotFound(_) => Code::NotFound,
+            Self::Invalid(_) | Self::UnsupportedMediaType(_) => Code::InvalidArgument,
+            Self::TooLarge(_) => Code::ResourceExhausted,
+            Self::Unavailable(_) => Code::Unavailable,
+            Self::Internal(_) | Self::Config(_) | Self::Kafka(_) | Self::Serve(_) => Code::Internal,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode as S;
+        match self {
+            Self::Unauthenticated(_) => S::UNAUTHORIZED,
+            Self::Denied(_) => S::FORBIDDEN,
+            Self::NotFound(_) => S::NOT_FOUND,
+            Self::Invalid(_) => S::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => S::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => S::SERVICE_UNAVAILABLE,
+            Self::Internal(_) | Self::Config(_) | Self::Kafka(_) | Self::Serve(_) => {
+                S::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The metric label of a rejection.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Denied(_) => "permission_denied",
+            Self::NotFound(_) => "not_found",
+            Self::Invalid(_) | Self::UnsupportedMediaType(_) => "invalid",
+            Self::TooLarge(_) => "too_large",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) | Self::Config(_) | Self::Kafka(_) | Self::Serve(_) => "internal",
+        }
+    }
+}
+
+impl Classify for IngestError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Unavailable(_) | Self::Serve(_) => ErrorClass::Retryable,
+            Self::Kafka(e) => e.class(),
+            _ => ErrorClass::Permanent,
+        }
+    }
+}
+
+impl From<IngestError> for tonic::Status {
+    fn from(e: IngestError) -> Self {
+        tonic::Status::new(e.grpc_code(), e.to_string())
+    }
+}

@@ -1,0 +1,443 @@
+//! The transport-independent publish path: authorize, validate a whole request, then produce
+//! every event and wait for Kafka's acknowledgements.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use herald_core::envelope::format_time;
+use herald_core::{Event, Header};
+use herald_kafka::{KafkaConfig, KafkaError, Producer};
+use herald_watch::{Authenticator, ConfigHandle};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::dedup::{Claim, Dedup};
+use crate::metrics::{Metrics, Transport};
+use herald_runtime::trace;
+use tracing::Instrument;
+
+use crate::{IngestConfig, IngestError, Limits};
+
+/// Where an accepted event was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// The event id (the producer's, or the one ingest generated).
+    pub id: String,
+    /// Kafka partition.
+    pub partition: i32,
+    /// Offset within the partition.
+    pub offset: i64,
+    /// The id was already published within the idempotency window; partition and offset name
+    /// the first copy and nothing new was written.
+    pub duplicate: bool,
+}
+
+/// CloudEvents context attributes that extensions must not shadow.
+const RESERVED_ATTRIBUTES: &[&str] = &[
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "subject",
+    "time",
+    "datacontenttype",
+    "dataschema",
+    "data",
+    "data_base64",
+];
+
+/// An event as a publisher sent it, before defaults are applied.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// Producer's id; a UUIDv7 is generated when absent.
+    pub id: Option<String>,
+    /// Event type (required).
+    pub ty: Option<String>,
+    /// Source; defaults to `/herald/<team>/<topic>`.
+    pub source: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// RFC 3339 time; defaults to now.
+    pub time: Option<String>,
+    /// Media type of the payload; defaults to `application/json`.
+    pub content_type: Option<String>,
+    /// Schema URI.
+    pub data_schema: Option<String>,
+    /// Partition key; defaults to the id.
+    pub key: Option<String>,
+    /// Per-event trace context; defaults to the request's.
+    pub traceparent: Option<String>,
+    /// Extension attributes.
+    pub extensions: BTreeMap<String, String>,
+    /// The payload.
+    pub data: Vec<u8>,
+}
+
+/// A validated event ready to be produced.
+pub(crate) struct Prepared {
+    event: Event,
+    key: String,
+    headers: Vec<Header>,
+    /// Whether the producer chose the id (only those take part in idempotency).
+    producer_id: bool,
+}
+
+/// One librdkafka producer, replaced if it ever reports a fatal error (an idempotent producer
+/// that lost its state refuses every later record until it is recreated).
+struct ProducerSlot {
+    kafka: KafkaConfig,
+    delivery_timeout: Duration,
+    current: RwLock<Producer>,
+}
+
+impl ProducerSlot {
+    fn get(&self) -> Producer {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn recover_if_fatal(&self) {
+        use herald_kafka::rdkafka::producer::Producer as _;
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if let Some((code, reason)) = current.raw().client().fatal_error() {
+            tracing::error!(?code, %reason, "kafka producer hit a fatal error, recreating it");
+            match Producer::new(&self.kafka, self.delivery_timeout) {
+                Ok(p) => *current = p,
+                Err(error) => tracing::error!(%error, "cannot recreate the kafka producer"),
+            }
+        }
+    }
+}
+
+/// Shared state of both front doors.
+pub(crate) struct Core {
+    producer: ProducerSlot,
+    config: ConfigHandle,
+    auth: Authenticator,
+    limits: Limits,
+    dedup: Option<Dedup>,
+    pub(crate) metrics: Metrics,
+    pub(crate) retry_after_secs: u64,
+}
+
+impl Core {
+    pub(crate) fn new(
+        config: &IngestConfig,
+        view: ConfigHandle,
+        metrics: Metrics,
+    ) -> Result<Self, IngestError> {
+        let delivery_timeout = config.delivery_timeout();
+        let producer = Producer::new(&config.kafka, delivery_timeout)?;
+        let dedup = (config.idempotency.window_secs > 0).then(|| {
+            Dedup::new(
+                Duration::from_secs(config.idempotency.window_secs),
+                config.idempotency.max_entries,
+            )
+        });
+        Ok(Self {
+            producer: ProducerSlot {
+                kafka: config.kafka.clone(),
+                delivery_timeout,
+                current: RwLock::new(producer),
+            },
+            config: view,
+            auth: Authenticator::new(config.root_key.as_deref(), config.internal_token.as_deref()),
+            limits: config.limits.clone(),
+            dedup,
+            metrics,
+            retry_after_secs: config.retry_after_secs,
+        })
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Waits until queued records are delivered (shutdown).
+    pub(crate) async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
+        self.producer.get().flush(timeout).await
+    }
+
+    /// Counts a request refused before any event was produced.
+    pub(crate) fn reject(&self, transport: Transport, error: &IngestError, events: usize) {
+        self.metrics
+            .rejected(transport, error.reason(), events.max(1) as u64);
+    }
+
+    /// Authorizes the caller for `<team>.<topic>` and returns the Kafka topic. Permission is
+    /// checked before existence so a key cannot probe other teams' topics.
+    fn target(
+        &self,
+        authorization: Option<&str>,
+        team: &str,
+        topic: &str,
+    ) -> Result<Arc<str>, IngestError> {
+        if !self.config.is_synced() {
+            return Err(IngestError::Unavailable(
+                "configuration from the control plane is not loaded yet; retry later".to_owned(),
+            ));
+        }
+        let view = self.config.current();
+        let principal = self.auth.authenticate(&view, authorization)?;
+        principal.require_publish(team, topic)?;
+        match view.topic(team, topic) {
+            Some(t) if !t.kafka_topic.is_empty() => Ok(Arc::from(t.kafka_topic.as_str())),
+            Some(_) => Ok(Arc::from(format!("{team}.{topic}"))),
+            None => Err(IngestError::NotFound(format!(
+                "topic {team}.{topic} does not exist"
+            ))),
+        }
+    }
+
+    /// Applies defaults and validates every event; one bad event refuses the whole request.
+    fn prepare(
+        &self,
+        team: &str,
+        topic: &str,
+        drafts: Vec<Draft>,
+        request_trace: &str,
+        batch: bool,
+    ) -> Result<Vec<Prepared>, IngestError> {
+        if drafts.len() > self.limits.max_batch_events {
+            return Err(IngestError::TooLarge(format!(
+                "the batch has {} events, the limit is {}",
+                drafts.len(),
+                self.limits.max_batch_events
+            )));
+        }
+        if drafts.is_empty() {
+            return Err(IngestError::Invalid(
+                "events: the batch is empty".to_owned(),
+            ));
+        }
+        let now = format_time(OffsetDateTime::now_utc());
+        let default_source = format!("/herald/{team}/{topic}");
+        drafts
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let at = |msg: String| {
+                    if batch {
+                        format!("events[{i}]: {msg}")
+                    } else {
+                        msg
+                    }
+                };
+                self.prepare_one(d, request_trace, &now, &default_source)
+                    .map_err(|e| match e {
+                        IngestError::Invalid(m) => IngestError::Invalid(at(m)),
+                        IngestError::TooLarge(m) => IngestError::TooLarge(at(m)),
+                        other => other,
+                    })
+            })
+            .collect()
+    }
+
+    fn prepare_one(
+        &self,
+        d: Draft,
+        request_trace: &str,
+        now: &str,
+        default_source: &str,
+    ) -> Result<Prepared, IngestError> {
+        let ty = d
+            .ty
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| IngestError::Invalid("missing required attribute 'type'".to_owned()))?;
+        let producer_id = d.id.as_deref().is_some_and(|i| !i.is_empty());
+        let id = match d.id {
+            Some(id) if !id.is_empty() => id,
+            _ => uuid::Uuid::now_v7().to_string(),
+        };
+        let source = d
+            .source
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_source.to_owned());
+        let mut event = Event::new(id, source, ty, d.data);
+        event.time = Some(
+            d.time
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| now.to_owned()),
+        );
+        event.subject = d.subject.filter(|s| !s.is_empty());
+        event.content_type = Some(
+            d.content_type
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "application/json".to_owned()),
+        );
+        event.data_schema = d.data_schema.filter(|s| !s.is_empty());
+        event.traceparent = Some(match d.traceparent {
+            Some(tp) if trace::is_valid_traceparent(&tp) => tp,
+            Some(_) => {
+                return Err(IngestError::Invalid(
+                    "invalid attribute 'traceparent': not a W3C traceparent".to_owned(),
+                ));
+            }
+            None => request_trace.to_owned(),
+        });
+        for name in d.extensions.keys() {
+            if RESERVED_ATTRIBUTES.contains(&name.as_str()) || name == "traceparent" {
+                return Err(IngestError::Invalid(format!(
+                    "invalid attribute '{name}': reserved name, not an extension"
+                )));
+            }
+        }
+        event.extensions = d.extensions;
+        event
+            .validate()
+            .map_err(|e| IngestError::Invalid(e.to_string()))?;
+        let key = match d.key {
+            Some(k) if !k.is_empty() => k,
+            _ => event.id.clone(),
+        };
+        if key.len() > herald_core::envelope::MAX_SOURCE_LEN {
+            return Err(IngestError::Invalid(format!(
+                "invalid attribute 'key': {} bytes, the limit is {}",
+                key.len(),
+                herald_core::envelope::MAX_SOURCE_LEN
+            )));
+        }
+        let headers = event.to_headers();
+        let size = event.data.len()
+            + key.len()
+            + headers
+                .iter()
+                .map(|h| h.key.len() + h.value.len())
+                .sum::<usize>();
+        if size > self.limits.max_event_bytes {
+            return Err(IngestError::TooLarge(format!(
+                "event {} is {size} bytes, the limit is {}",
+                event.id, self.limits.max_event_bytes
+            )));
+        }
+        Ok(Prepared {
+            event,
+            key,
+            headers,
+            producer_id,
+        })
+    }
+
+    /// Authorizes the caller for `<team>.<topic>` (counting a refusal of `events` events).
+    pub(crate) fn authorize(
+        &self,
+        transport: Transport,
+        authorization: Option<&str>,
+        team: &str,
+        topic: &str,
+        events: usize,
+    ) -> Result<Arc<str>, IngestError> {
+        self.target(authorization, team, topic)
+            .inspect_err(|e| self.reject(transport, e, events))
+    }
+
+    /// Validates all events (all-or-nothing), then produces them concurrently to the
+    /// authorized `kafka_topic`; each event has its own outcome.
+    #[allow(clippy::too_many_arguments)] // one request's context, passed straight through
+    pub(crate) async fn publish_to(
+        &self,
+        transport: Transport,
+        kafka_topic: &Arc<str>,
+        traceparent: Option<&str>,
+        team: &str,
+        topic: &str,
+        drafts: Vec<Draft>,
+        batch: bool,
+    ) -> Result<Vec<Result<Receipt, IngestError>>, IngestError> {
+        let n = drafts.len();
+        // The call's span continues the caller's trace; records carry this span as parent when
+        // traces are exported, else the caller's traceparent, else a new trace.
+        let span = tracing::info_span!("publish", topic = %kafka_topic, events = n, ?transport);
+        trace::set_remote_parent(&span, traceparent);
+        let outgoing = trace::outgoing_traceparent(&span, traceparent);
+        async move {
+            let prepared = self
+                .prepare(team, topic, drafts, &outgoing, batch)
+                .inspect_err(|e| self.reject(transport, e, n))?;
+            if prepared.len() == 1 {
+                let mut results = Vec::with_capacity(1);
+                for p in prepared {
+                    results.push(self.produce(transport, kafka_topic, p).await);
+                }
+                return Ok(results);
+            }
+            Ok(futures::future::join_all(
+                prepared
+                    .into_iter()
+                    .map(|p| self.produce(transport, kafka_topic, p)),
+            )
+            .await)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn produce(
+        &self,
+        transport: Transport,
+        topic: &Arc<str>,
+        p: Prepared,
+    ) -> Result<Receipt, IngestError> {
+        let owner = match &self.dedup {
+            Some(dedup) if p.producer_id => match dedup.claim(topic, &p.event.id).await {
+                Claim::Duplicate(receipt) => {
+                    self.metrics.accepted(transport, true);
+                    return Ok(receipt);
+                }
+                Claim::Owner(guard) => Some(guard),
+            },
+            _ => None,
+        };
+        let started = Instant::now();
+        let result = {
+            let _in_flight = InFlight::enter(&self.metrics);
+            self.producer
+                .get()
+                .send(topic, Some(p.key.as_bytes()), &p.headers, &p.event.data)
+                .await
+        };
+        self.metrics
+            .observe_produce(started.elapsed().as_secs_f64());
+        match result {
+            Ok(d) => {
+                let receipt = Receipt {
+                    id: p.event.id,
+                    partition: d.partition,
+                    offset: d.offset,
+                    duplicate: false,
+                };
+                if let Some(owner) = owner {
+                    owner.complete(&receipt);
+                }
+                self.metrics.accepted(transport, false);
+                Ok(receipt)
+            }
+            Err(e) => {
+                self.producer.recover_if_fatal();
+                let error = IngestError::from_produce(topic, e);
+                tracing::warn!(%topic, id = %p.event.id, %error, "publish failed");
+                self.metrics.rejected(transport, error.reason(), 1);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Counts an event as in flight for as long as it lives (also when the caller goes away).
+struct InFlight<'a>(&'a Metrics);
+
+impl<'a> InFlight<'a> {
+    fn enter(metrics: &'a Metrics) -> Self {
+        metrics.in_flight().inc();
+        Self(metrics)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight().dec();
+    }
+}

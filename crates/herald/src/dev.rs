@@ -1,0 +1,331 @@
+//! `herald dev`: every Herald service in one process, on one gRPC port and one HTTP port, on an
+//! embedded in-memory Kafka unless `--kafka` names a cluster.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use herald_control::{ControlConfig, MasterKey};
+use herald_delivery::{DeliveryConfig, DeliveryDeps, GrpcControl};
+use herald_edge::{Edge, EdgeConfig};
+use herald_ingest::{Ingest, IngestConfig};
+use herald_kafka::{EmbeddedKafka, KafkaAdmin, KafkaConfig, TopicAdmin};
+use herald_proto::v1::control_client::ControlClient;
+use herald_proto::v1::{CreateApiKeyRequest, CreateTeamRequest, CreateTopicRequest, Scope};
+use herald_runtime::prometheus_client::registry::Registry;
+use herald_runtime::{
+    Health, Shutdown, TelemetryConfig, init_telemetry, serve_admin, spawn_signal_handler,
+};
+use rand::RngCore;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+/// Arguments of `herald dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Use this Kafka cluster (host:port) instead of the embedded in-memory broker.
+    #[arg(long, env = "HERALD_DEV_KAFKA")]
+    kafka: Option<String>,
+    /// gRPC address: herald.v1.Control, herald.v1.Publisher, health, reflection.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    grpc: SocketAddr,
+    /// HTTP address: publish (POST /v1/topics/…/events) and SSE streams (GET /v1/streams/…).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// Admin address: /livez, /readyz, /metrics.
+    #[arg(long, default_value = "127.0.0.1:9600")]
+    admin: SocketAddr,
+    /// Root key; a fresh one is generated and printed when unset.
+    #[arg(long, env = "HERALD_ROOT_KEY")]
+    root_key: Option<String>,
+    /// Log filter, e.g. `info` or `info,herald_delivery=debug`.
+    #[arg(long, default_value = "info")]
+    log: String,
+    /// OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces.
+    #[arg(long, env = "HERALD_TELEMETRY__OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
+}
+
+fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// Runs until Ctrl-C or SIGTERM.
+pub fn run(args: DevArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: DevArgs) -> anyhow::Result<()> {
+    let telemetry = TelemetryConfig {
+        log_filter: args.log.clone(),
+        otlp_endpoint: args.otlp_endpoint.clone(),
+        ..TelemetryConfig::default()
+    };
+    let _telemetry = init_telemetry("herald-dev", &telemetry)?;
+    let shutdown = Shutdown::new(Duration::from_secs(10));
+    spawn_signal_handler(shutdown.clone());
+    let token = shutdown.token();
+
+    // The embedded cluster must outlive every client, so it is dropped last.
+    let (embedded, kafka, admin): (Option<EmbeddedKafka>, KafkaConfig, Arc<dyn TopicAdmin>) =
+        match &args.kafka {
+            Some(servers) => {
+                let kafka = KafkaConfig::new(servers.clone());
+                herald_kafka::ping(&kafka, Duration::from_secs(10))
+                    .await
+                    .with_context(|| format!("kafka at {servers} does not answer"))?;
+                let admin = KafkaAdmin::new(&kafka, 1)?;
+                (None, kafka, Arc::new(admin))
+            }
+            None => {
+                let cluster = EmbeddedKafka::start(1).context("starting the embedded kafka")?;
+                let kafka = cluster.config();
+                let admin = cluster.admin()?;
+                (Some(cluster), kafka, Arc::new(admin))
+            }
+        };
+
+    let root_key = args
+        .root_key
+        .clone()
+        .unwrap_or_else(|| random_token("hrk_dev_"));
+    let internal_token = random_token("hit_dev_");
+    let (_, master_key) = MasterKey::generate();
+    let grpc = TcpListener::bind(args.grpc)
+        .await
+        .with_context(|| format!("binding {}", args.grpc))?;
+    let http = TcpListener::bind(args.http)
+        .await
+        .with_context(|| format!("binding {}", args.http))?;
+    let admin_listener = TcpListener::bind(args.admin)
+        .await
+        .with_context(|| format!("binding {}", args.admin))?;
+    let grpc_addr = grpc.local_addr()?;
+    let grpc_url = format!("http://{grpc_addr}");
+
+    let mut registry = Registry::default();
+    let control_config = ControlConfig {
+        kafka: kafka.clone(),
+        root_key: Some(root_key.clone()),
+        internal_token: Some(internal_token.clone()),
+        master_key: Some(master_key),
+        ..ControlConfig::default()
+    };
+    let control =
+        herald_control::build(&control_config, admin.clone(), &mut registry, token.clone())?;
+    if !control.wait_ready(Duration::from_secs(60)).await {
+        bail!("the control plane did not load its state from kafka within 60s");
+    }
+    let view = control.config_handle();
+
+    let ingest_config = IngestConfig {
+        kafka: kafka.clone(),
+        root_key: Some(root_key.clone()),
+        ..IngestConfig::default()
+    };
+    let ingest = Ingest::new(&ingest_config, view.clone(), &mut registry)?;
+    let edge_config = EdgeConfig {
+        kafka: kafka.clone(),
+        root_key: root_key.clone(),
+        internal_token: internal_token.clone(),
+        token_secret: random_token(""),
+        ..EdgeConfig::default()
+    };
+    let edge = Edge::new(&edge_config, view.clone(), &mut registry, token.clone());
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<herald_proto::v1::control_server::ControlServer<herald_control::ControlService>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(herald_proto::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building reflection")?;
+    let grpc_token = token.clone();
+    let grpc_task = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(control.service)
+            .add_service(ingest.grpc_service())
+            .add_service(health_service)
+            .add_service(reflection)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
+                grpc_token.cancelled().await
+            }),
+    );
+
+    // Delivery disables subscriptions (410 Gone) through the control plane's own gRPC API.
+    let delivery_config = DeliveryConfig {
+        kafka: kafka.clone(),
+        control_endpoint: grpc_url.clone(),
+        internal_token: internal_token.clone(),
+        allow_private_targets: true,
+        ..DeliveryConfig::default()
+    };
+    let health = Health::default();
+    let delivery = herald_delivery::start(
+        &delivery_config,
+        DeliveryDeps {
+            view: view.clone(),
+            admin: admin.clone(),
+            control: Arc::new(GrpcControl::new(&grpc_url, &internal_token)?),
+        },
+        &mut registry,
+        health.clone(),
+        token.clone(),
+    )
+    .await?;
+
+    let router = ingest.router().merge(edge.router());
+    let http_addr = http.local_addr()?;
+    let http_task = tokio::spawn(herald_edge::serve(
+        http,
+        router,
+        token.clone(),
+        Duration::from_secs(2),
+    ));
+    let admin_addr = admin_listener.local_addr()?;
+    let admin_task = tokio::spawn(serve_admin(
+        admin_listener,
+        health,
+        Arc::new(registry),
+        token.clone(),
+    ));
+
+    let demo_key = create_demo(&grpc_url, &root_key).await?;
+    print_banner(&Banner {
+        kafka: embedded
+            .as_ref()
+            .map(|e| {
+                format!(
+                    "{} (embedded, in memory: everything is lost on exit)",
+                    e.bootstrap_servers()
+                )
+            })
+            .unwrap_or_else(|| kafka.bootstrap_servers.clone()),
+        grpc: grpc_url,
+        http: format!("http://{http_addr}"),
+        admin: format!("http://{admin_addr}"),
+        root_key,
+        demo_key,
+    });
+
+    shutdown.cancelled().await;
+    eprintln!("herald dev: shutting down");
+    let grace = shutdown.grace();
+    let drained = tokio::time::timeout(grace, async {
+        if let Err(error) = delivery.wait().await {
+            tracing::warn!(%error, "delivery worker stopped with an error");
+        }
+        edge.stopped().await;
+        let _ = grpc_task.await;
+        let _ = http_task.await;
+        let _ = admin_task.await;
+        if let Err(error) = ingest.flush(Duration::from_secs(5)).await {
+            tracing::warn!(%error, "flushing the ingest producer failed");
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "shutdown grace period elapsed"
+        );
+    }
+    drop(embedded);
+    Ok(())
+}
+
+/// Creates team `demo`, topic `demo.events` and a publish+subscribe key (idempotent for an
+/// external cluster that already has them); returns the key.
+async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
+    let channel = tonic::transport::Endpoint::from_shared(grpc_url.to_owned())?
+        .connect()
+        .await
+        .context("connecting to the in-process control plane")?;
+    let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {root_key}").parse()?;
+    let mut client = ControlClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
+        req.metadata_mut().insert("authorization", bearer.clone());
+        Ok(req)
+    });
+    let exists = |s: &tonic::Status| s.code() == tonic::Code::AlreadyExists;
+    if let Err(s) = client
+        .create_team(CreateTeamRequest {
+            name: "demo".into(),
+            display_name: "Demo team".into(),
+        })
+        .await
+        && !exists(&s)
+    {
+        bail!("creating the demo team: {}", s.message());
+    }
+    if let Err(s) = client
+        .create_topic(CreateTopicRequest {
+            team: "demo".into(),
+            name: "events".into(),
+            partitions: 3,
+            retention_ms: 0,
+        })
+        .await
+        && !exists(&s)
+    {
+        bail!("creating the demo topic: {}", s.message());
+    }
+    let key = client
+        .create_api_key(CreateApiKeyRequest {
+            team: "demo".into(),
+            name: "herald-dev".into(),
+            scopes: vec![
+                Scope::Admin as i32,
+                Scope::Publish as i32,
+                Scope::Subscribe as i32,
+            ],
+            topics: vec![],
+        })
+        .await
+        .map_err(|s| anyhow::anyhow!("creating the demo key: {}", s.message()))?
+        .into_inner();
+    Ok(key.secret)
+}
+
+struct Banner {
+    kafka: String,
+    grpc: String,
+    http: String,
+    admin: String,
+    root_key: String,
+    demo_key: String,
+}
+
+fn print_banner(b: &Banner) {
+    println!(
+        "herald dev is running. Ctrl-C stops it.
+
+  kafka   {kafka}
+  grpc    {grpc}   herald.v1.Control, herald.v1.Publisher, grpc.health.v1, reflection
+  http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}
+  admin   {admin}   /livez /readyz /metrics
+  team    demo, topic events (Kafka topic demo.events)
+
+Copy these into another shell to follow the README walkthrough:
+
+export HERALD_SERVER={grpc}
+export HERALD_HTTP={http}
+export HERALD_ROOT_KEY={root}
+export HERALD_KEY={demo}
+",
+        kafka = b.kafka,
+        grpc = b.grpc,
+        http = b.http,
+        admin = b.admin,
+        root = b.root_key,
+        demo = b.demo_key,
+    );
+}
