@@ -121,7 +121,27 @@ impl ControlConfig {
 }
 
 impl ServiceConfig for ControlConfig {
+    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_STRUCT: &'static str = "ControlConfig";
+
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented_for_help() {
+        assert_eq!(
+            herald_runtime::undocumented_settings::<ControlConfig>(),
+            Vec::<String>::new()
+        );
+        assert!(
+            herald_runtime::settings_help::<ControlConfig>()
+                .contains("HERALD_KAFKA__BOOTSTRAP_SERVERS")
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use herald_control::ControlConfig;
-use herald_runtime::{ServiceArgs, service_main};
+use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 use tokio::net::TcpListener;
 
 /// Herald's control plane: teams, topics, keys, grants, subscriptions and the Watch stream.
@@ -17,7 +17,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = parse_service_args::<Args, ControlConfig>();
     service_main(
         "herald-control",
         args.service,

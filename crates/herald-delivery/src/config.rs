@@ -99,6 +99,9 @@ impl Default for DeliveryConfig {
 }
 
 impl ServiceConfig for DeliveryConfig {
+    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_STRUCT: &'static str = "DeliveryConfig";
+
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
     }
@@ -224,5 +227,22 @@ impl Settings {
             shutdown_grace: parse_duration("shutdown_grace", &c.shutdown_grace)?,
             internal_partitions: c.internal_partitions.max(1),
         })
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented_for_help() {
+        assert_eq!(
+            herald_runtime::undocumented_settings::<DeliveryConfig>(),
+            Vec::<String>::new()
+        );
+        assert!(
+            herald_runtime::settings_help::<DeliveryConfig>()
+                .contains("HERALD_KAFKA__BOOTSTRAP_SERVERS")
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use herald_delivery::DeliveryConfig;
-use herald_runtime::{ServiceArgs, service_main};
+use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 
 // The worker allocates small buffers at a high rate across threads; mimalloc is markedly
 // cheaper than glibc malloc for that (see docs/bench-delivery.md).
@@ -21,7 +21,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = parse_service_args::<Args, DeliveryConfig>();
     service_main(
         "herald-delivery",
         args.service,

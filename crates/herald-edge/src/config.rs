@@ -91,7 +91,27 @@ impl EdgeConfig {
 }
 
 impl ServiceConfig for EdgeConfig {
+    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_STRUCT: &'static str = "EdgeConfig";
+
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented_for_help() {
+        assert_eq!(
+            herald_runtime::undocumented_settings::<EdgeConfig>(),
+            Vec::<String>::new()
+        );
+        assert!(
+            herald_runtime::settings_help::<EdgeConfig>()
+                .contains("HERALD_KAFKA__BOOTSTRAP_SERVERS")
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use herald_edge::EdgeConfig;
-use herald_runtime::{ServiceArgs, service_main};
+use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -15,7 +15,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = parse_service_args::<Args, EdgeConfig>();
     service_main(
         "herald-edge",
         args.service,

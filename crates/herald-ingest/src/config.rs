@@ -76,6 +76,9 @@ impl IngestConfig {
 }
 
 impl ServiceConfig for IngestConfig {
+    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_STRUCT: &'static str = "IngestConfig";
+
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
     }
@@ -224,5 +227,22 @@ impl StaticConfig {
             });
         }
         Ok(View::from_entities(1, entities))
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented_for_help() {
+        assert_eq!(
+            herald_runtime::undocumented_settings::<IngestConfig>(),
+            Vec::<String>::new()
+        );
+        assert!(
+            herald_runtime::settings_help::<IngestConfig>()
+                .contains("HERALD_KAFKA__BOOTSTRAP_SERVERS")
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use herald_ingest::IngestConfig;
-use herald_runtime::{ServiceArgs, service_main};
+use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 use tokio::net::TcpListener;
 
 /// Herald ingest: gRPC `herald.v1.Publisher` and HTTP `POST /v1/topics/{team}/{topic}/events`.
@@ -14,7 +14,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = parse_service_args::<Args, IngestConfig>();
     service_main(
         "herald-ingest",
         args.service,

@@ -1,7 +1,8 @@
 use std::path::Path;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -29,10 +30,58 @@ where
         }
         figment = figment.merge(Toml::file(path));
     }
-    figment = figment.merge(Env::prefixed("HERALD_").split("__"));
+    figment = figment.merge(Serialized::defaults(env_settings(std::env::vars())));
     figment
-        .extract()
+        .extract_lossy()
         .map_err(|e| ConfigError::Invalid(Box::new(e)))
+}
+
+/// `HERALD_*` variables as nested settings (`HERALD_KAFKA__CLIENT_ID` → `kafka.client_id`),
+/// without `HERALD_CONFIG`, which names the file rather than a setting.
+///
+/// Lists and tables are written in TOML syntax; every other value stays the exact string it was
+/// (figment's own env parsing would turn a secret such as `0123` or `1e5` into a number), and
+/// `extract_lossy` converts strings where a field wants a number or a bool. Only `__` nests, so
+/// a librdkafka property keeps its dots: `HERALD_KAFKA__PROPERTIES__SECURITY.PROTOCOL`.
+fn env_settings(vars: impl Iterator<Item = (String, String)>) -> Dict {
+    let mut root = Dict::new();
+    for (name, raw) in vars {
+        let Some(key) = name.strip_prefix("HERALD_").map(str::to_lowercase) else {
+            continue;
+        };
+        if key == "config" || key.is_empty() {
+            continue;
+        }
+        let value = match raw.parse::<Value>() {
+            Ok(parsed @ (Value::Array(..) | Value::Dict(..))) => parsed,
+            _ => Value::from(raw),
+        };
+        let path: Vec<&str> = key.split("__").collect();
+        insert(&mut root, &path, value);
+    }
+    root
+}
+
+/// Puts `value` at `path` in `dict`, creating (or replacing non-table values with) tables on the way.
+fn insert(dict: &mut Dict, path: &[&str], value: Value) {
+    match path {
+        [] => {}
+        [leaf] => {
+            dict.insert((*leaf).to_owned(), value);
+        }
+        [head, rest @ ..] => {
+            let entry = dict
+                .entry((*head).to_owned())
+                .or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, inner) = entry {
+                insert(inner, rest, value);
+            } else {
+                let mut inner = Dict::new();
+                insert(&mut inner, rest, value);
+                *entry = Value::from(inner);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -46,6 +95,17 @@ mod tests {
     struct Sample {
         name: String,
         port: u16,
+        ratio: f64,
+        on: bool,
+        list: Vec<String>,
+        nested: Nested,
+        props: std::collections::BTreeMap<String, String>,
+    }
+
+    #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+    #[serde(default, deny_unknown_fields)]
+    struct Nested {
+        secret: Option<String>,
     }
 
     impl Default for Sample {
@@ -53,6 +113,11 @@ mod tests {
             Self {
                 name: "x".into(),
                 port: 1,
+                ratio: 0.5,
+                on: false,
+                list: Vec::new(),
+                nested: Nested::default(),
+                props: Default::default(),
             }
         }
     }
@@ -66,8 +131,8 @@ mod tests {
             assert_eq!(
                 c,
                 Sample {
-                    name: "x".into(),
-                    port: 7
+                    port: 7,
+                    ..Sample::default()
                 }
             );
             jail.set_env("HERALD_NAME", "y");
@@ -76,12 +141,36 @@ mod tests {
                 c,
                 Sample {
                     name: "y".into(),
-                    port: 7
+                    port: 7,
+                    ..Sample::default()
                 }
             );
             jail.set_env("HERALD_PORT", "not-a-port");
             let err = load_config::<Sample>(None).unwrap_err().to_string();
             assert!(err.contains("port"), "{err}");
+            jail.set_env("HERALD_PORT", "8");
+            jail.set_env("HERALD_NAME", "0123");
+            jail.set_env("HERALD_RATIO", "0.25");
+            jail.set_env("HERALD_ON", "true");
+            jail.set_env("HERALD_LIST", r#"["a", "007"]"#);
+            jail.set_env("HERALD_NESTED__SECRET", "1e5");
+            jail.set_env("HERALD_CONFIG", "c.toml");
+            jail.set_env("HERALD_PROPS__SECURITY.PROTOCOL", "SSL");
+            let c: Sample = load_config(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                c,
+                Sample {
+                    name: "0123".into(),
+                    port: 8,
+                    ratio: 0.25,
+                    on: true,
+                    list: vec!["a".into(), "007".into()],
+                    nested: Nested {
+                        secret: Some("1e5".into())
+                    },
+                    props: [("security.protocol".to_owned(), "SSL".to_owned())].into(),
+                }
+            );
             Ok(())
         });
         assert!(matches!(

@@ -4,6 +4,7 @@
 mod admin;
 mod config;
 mod service;
+mod settings;
 mod shutdown;
 mod telemetry;
 pub mod trace;
@@ -12,5 +13,6 @@ pub use admin::{Health, serve_admin};
 pub use config::{ConfigError, load_config};
 pub use prometheus_client;
 pub use service::{ServiceArgs, ServiceConfig, service_main};
+pub use settings::{parse_service_args, settings_help, undocumented_settings};
 pub use shutdown::{Shutdown, spawn_signal_handler};
 pub use telemetry::{Telemetry, TelemetryConfig, TelemetryError, init_telemetry};

@@ -11,6 +11,11 @@ use crate::{Shutdown, TelemetryConfig, init_telemetry, load_config, spawn_signal
 
 /// Implemented by each service's configuration so the shared `main` can find its settings.
 pub trait ServiceConfig: DeserializeOwned + Serialize + Default {
+    /// Source of the module(s) declaring the config structs (`include_str!("config.rs")`); their
+    /// doc comments are the settings reference of `--help`.
+    const CONFIG_SOURCES: &'static [&'static str];
+    /// Name of the top-level config struct in [`Self::CONFIG_SOURCES`].
+    const CONFIG_STRUCT: &'static str;
     /// Logging and tracing settings.
     fn telemetry(&self) -> &TelemetryConfig;
     /// How long in-flight work may take to drain after SIGTERM.
