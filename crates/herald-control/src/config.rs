@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use herald_core::names::internal;
 use herald_kafka::KafkaConfig;
 use herald_runtime::{ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
@@ -74,14 +75,14 @@ impl Default for ControlConfig {
             internal_token: None,
             master_key: None,
             state_topic: "herald.control".to_owned(),
-            attempts_topic: "herald.attempts".to_owned(),
-            dlq_topic: "herald.dlq".to_owned(),
-            replay_topic: "herald.replay".to_owned(),
+            attempts_topic: internal::ATTEMPTS_TOPIC.to_owned(),
+            dlq_topic: internal::DLQ_TOPIC.to_owned(),
+            replay_topic: internal::REPLAY_TOPIC.to_owned(),
             default_partitions: 3,
             max_partitions: 256,
             default_retention_ms: 7 * 24 * 3600 * 1000,
             replication_factor: 1,
-            internal_partitions: 3,
+            internal_partitions: internal::DEFAULT_PARTITIONS,
             secret_overlap_ms: 24 * 3600 * 1000,
             write_timeout_ms: 10_000,
             history_scan_records: 20_000,

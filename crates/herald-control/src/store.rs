@@ -5,6 +5,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use herald_core::names::internal;
 use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use herald_kafka::rdkafka::error::KafkaError as RdError;
 use herald_kafka::rdkafka::producer::FutureRecord;
@@ -428,12 +429,13 @@ pub(crate) async fn ensure_delivery_topics(
     admin: &dyn TopicAdmin,
     config: &ControlConfig,
 ) -> Result<(), ControlError> {
-    for name in [
-        &config.attempts_topic,
-        &config.dlq_topic,
-        &config.replay_topic,
+    for (name, retention) in [
+        (&config.attempts_topic, internal::ATTEMPTS_RETENTION_MS),
+        (&config.dlq_topic, internal::DLQ_RETENTION_MS),
+        (&config.replay_topic, internal::REPLAY_RETENTION_MS),
     ] {
-        let spec = TopicSpec::new(name, config.internal_partitions.max(1));
+        let spec = TopicSpec::new(name, config.internal_partitions.max(1))
+            .config("retention.ms", retention.to_string());
         match admin.create_topic(&spec).await {
             Ok(()) => tracing::info!(topic = %name, "created a delivery topic"),
             Err(KafkaError::TopicExists(_)) => {}

@@ -274,3 +274,30 @@ mod tests {
         ));
     }
 }
+
+/// The delivery topics shared by delivery (writer) and the control plane (reader, replay writer),
+/// with one retention policy whichever of the two creates them first.
+pub mod internal {
+    const DAY_MS: i64 = 86_400_000;
+
+    /// Dead-lettered tasks.
+    pub const DLQ_TOPIC: &str = "herald.dlq";
+    /// One record per HTTP attempt.
+    pub const ATTEMPTS_TOPIC: &str = "herald.attempts";
+    /// Tasks written by the control plane's replay RPCs, due at once.
+    pub const REPLAY_TOPIC: &str = "herald.replay";
+    /// Partitions of the internal topics unless configured otherwise.
+    pub const DEFAULT_PARTITIONS: i32 = 6;
+    /// Dead letters wait a month for a replay.
+    pub const DLQ_RETENTION_MS: i64 = 30 * DAY_MS;
+    /// The attempt history covers a week.
+    pub const ATTEMPTS_RETENTION_MS: i64 = 7 * DAY_MS;
+    /// Replayed tasks are consumed at once; a week covers a stopped fleet.
+    pub const REPLAY_RETENTION_MS: i64 = 7 * DAY_MS;
+
+    /// Retention of a retry tier with this delay: well past the delay, so a stopped fleet loses
+    /// no task, and at least a week.
+    pub fn retry_retention_ms(delay_ms: i64) -> i64 {
+        delay_ms.saturating_mul(4).max(7 * DAY_MS)
+    }
+}

@@ -90,7 +90,7 @@ impl Default for DeliveryConfig {
             commit_interval: "500ms".to_owned(),
             revoke_timeout: "20s".to_owned(),
             shutdown_grace: "30s".to_owned(),
-            internal_partitions: 6,
+            internal_partitions: herald_core::names::internal::DEFAULT_PARTITIONS,
             internal_replication: -1,
             auto_offset_reset: "earliest".to_owned(),
             static_subscriptions: Vec::new(),

@@ -8,6 +8,10 @@
 //! attempt is logged to `herald.attempts`. Offsets are committed only up to the lowest record not
 //! yet delivered or durably handed off, so a crash loses nothing and one slow endpoint never holds
 //! up the others (which have their own in-flight bound, rate limit and circuit breaker).
+//!
+//! When spans are exported, every HTTP attempt is a `webhook.attempt` span, a child of the
+//! record's `traceparent` (retries too: a task carries the record's headers), and the request's
+//! `traceparent` names that span; otherwise the record's `traceparent` is sent as is.
 
 mod attempts;
 mod config;
@@ -37,12 +41,8 @@ pub use config::{CircuitConfig, DeliveryConfig, RetryConfig, StaticSubscription}
 pub use control::{GrpcControl, LocalControl, SubscriptionControl};
 pub use http::{EXCERPT_LIMIT, parse_retry_after};
 
-/// Dead-lettered tasks.
-pub const DLQ_TOPIC: &str = "herald.dlq";
-/// One record per HTTP attempt.
-pub const ATTEMPTS_TOPIC: &str = "herald.attempts";
-/// Tasks written by the control plane's replay RPCs, due at once.
-pub const REPLAY_TOPIC: &str = "herald.replay";
+use herald_core::names::internal;
+pub use herald_core::names::internal::{ATTEMPTS_TOPIC, DLQ_TOPIC, REPLAY_TOPIC};
 
 /// What can stop the worker.
 #[derive(Debug, thiserror::Error)]
@@ -114,20 +114,25 @@ impl DeliveryWorker {
 pub fn internal_topics(config: &DeliveryConfig) -> Result<Vec<TopicSpec>, DeliveryError> {
     let settings = config::Settings::from_config(config)?;
     let p = settings.internal_partitions;
-    let day_ms: i64 = 86_400_000;
     let mut specs: Vec<TopicSpec> = settings
         .schedule
         .tiers()
         .iter()
         .map(|t| {
-            // Keep a tier's tasks well past their delay, so a stopped fleet loses none.
-            let retention = (t.delay.as_millis() as i64 * 4).max(7 * day_ms);
-            TopicSpec::new(t.topic(), p).config("retention.ms", retention.to_string())
+            let delay_ms = i64::try_from(t.delay.as_millis()).unwrap_or(i64::MAX);
+            TopicSpec::new(t.topic(), p).config(
+                "retention.ms",
+                internal::retry_retention_ms(delay_ms).to_string(),
+            )
         })
         .collect();
-    specs.push(TopicSpec::new(DLQ_TOPIC, p).config("retention.ms", (30 * day_ms).to_string()));
-    specs.push(TopicSpec::new(ATTEMPTS_TOPIC, p).config("retention.ms", (7 * day_ms).to_string()));
-    specs.push(TopicSpec::new(REPLAY_TOPIC, p).config("retention.ms", (7 * day_ms).to_string()));
+    for (topic, retention) in [
+        (DLQ_TOPIC, internal::DLQ_RETENTION_MS),
+        (ATTEMPTS_TOPIC, internal::ATTEMPTS_RETENTION_MS),
+        (REPLAY_TOPIC, internal::REPLAY_RETENTION_MS),
+    ] {
+        specs.push(TopicSpec::new(topic, p).config("retention.ms", retention.to_string()));
+    }
     Ok(specs)
 }
 
