@@ -209,6 +209,11 @@ impl RunningEdge {
         format!("http://{}{path}", self.addr)
     }
 
+    /// `https://addr{path}` (the certificate of [`TestCert`] names 127.0.0.1).
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.addr)
+    }
+
     /// Shuts the edge down and waits for `run` to return.
     pub async fn stop(self) {
         self.shutdown.trigger();
@@ -241,6 +246,68 @@ async fn bind(addr: SocketAddr) -> TcpListener {
     panic!("cannot bind {addr}");
 }
 
+/// A self-signed certificate for `127.0.0.1` and `localhost`, made at test time, written as
+/// PEM files for the edge's `tls_cert_file` / `tls_key_file`.
+pub struct TestCert {
+    /// The certificate, PEM (also the root a client trusts).
+    pub cert_pem: String,
+    /// Path of the certificate file.
+    pub cert_file: String,
+    /// Path of the private key file.
+    pub key_file: String,
+    dir: std::path::PathBuf,
+}
+
+impl TestCert {
+    /// Generates the certificate and writes both files to a fresh temporary directory.
+    pub fn new() -> Self {
+        let certified = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+        ])
+        .expect("self-signed certificate");
+        let dir = std::env::temp_dir().join(unique("edge-tls"));
+        std::fs::create_dir_all(&dir).expect("cert dir");
+        let cert_pem = certified.cert.pem();
+        let cert_file = dir.join("cert.pem");
+        let key_file = dir.join("key.pem");
+        std::fs::write(&cert_file, &cert_pem).expect("write cert");
+        std::fs::write(&key_file, certified.signing_key.serialize_pem()).expect("write key");
+        Self {
+            cert_pem,
+            cert_file: cert_file.display().to_string(),
+            key_file: key_file.display().to_string(),
+            dir,
+        }
+    }
+
+    /// A reqwest client trusting this certificate; `http1_only` keeps it from offering h2.
+    pub fn client(&self, http1_only: bool) -> reqwest::Client {
+        let root = reqwest::Certificate::from_pem(self.cert_pem.as_bytes()).expect("root");
+        let builder = reqwest::Client::builder()
+            .add_root_certificate(root)
+            .tls_built_in_root_certs(false);
+        let builder = if http1_only {
+            builder.http1_only()
+        } else {
+            builder
+        };
+        builder.build().expect("https client")
+    }
+}
+
+impl Default for TestCert {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestCert {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// One parsed SSE item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SseItem {
@@ -269,6 +336,10 @@ pub struct SseClient {
     data: Option<String>,
     /// Whether the server ended the response.
     pub ended: bool,
+    /// The HTTP version the response came over.
+    pub version: reqwest::Version,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
 }
 
 /// Opens `url` with optional `authorization` bearer key and `Last-Event-ID`; a non-200 answer
@@ -303,6 +374,8 @@ pub async fn open(
         "content-type {content_type}"
     );
     Ok(SseClient {
+        version: response.version(),
+        headers: response.headers().clone(),
         response,
         buf: Vec::new(),
         items: VecDeque::new(),

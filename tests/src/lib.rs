@@ -10,6 +10,8 @@ pub mod control;
 pub mod delivery;
 pub mod edge;
 pub mod ingest;
+pub mod otlp;
+pub mod stack;
 
 /// Bootstrap address of the broker under test: `KAFKA_BOOTSTRAP_SERVERS` when set, otherwise
 /// the repo's own Apache Kafka started by `deploy/local/kafka start` (reused if already up).

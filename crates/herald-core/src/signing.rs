@@ -93,17 +93,44 @@ impl Secret {
         &self.0
     }
 
-    fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> [u8; SIGNATURE_LEN] {
+    fn keyed(&self) -> Hmac<Sha256> {
         // Keys of any length are valid for HMAC, so this cannot fail.
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("hmac accepts any key length");
-        mac.update(id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        mac.finalize().into_bytes().into()
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("hmac accepts any key length")
     }
+
+    fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> [u8; SIGNATURE_LEN] {
+        mac_with(self.keyed(), id, timestamp, body)
+    }
+}
+
+/// HMAC of `{id}.{timestamp}.{body}` from an already keyed state, without building the content.
+fn mac_with(mut mac: Hmac<Sha256>, id: &str, timestamp: i64, body: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let mut digits = [0u8; 20];
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(decimal(timestamp, &mut digits));
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// `n` in decimal, written into `buf` (20 bytes hold any i64), without allocating.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut v = n.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
 }
 
 impl fmt::Debug for Secret {
@@ -113,26 +140,40 @@ impl fmt::Debug for Secret {
 }
 
 /// Signs messages with one or more secrets (more than one during a rotation overlap).
-#[derive(Debug, Clone)]
+///
+/// Holds each secret's HMAC state already keyed: keying hashes two padded key blocks, which a
+/// signer used for every delivery of a subscription would otherwise redo per message.
+#[derive(Clone)]
 pub struct Signer {
-    secrets: Vec<Secret>,
+    keyed: Vec<Hmac<Sha256>>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("secrets", &self.keyed.len())
+            .finish()
+    }
 }
 
 impl Signer {
     /// A signer for the given secrets, newest first.
     pub fn new(secrets: Vec<Secret>) -> Self {
-        Self { secrets }
+        Self {
+            keyed: secrets.iter().map(Secret::keyed).collect(),
+        }
     }
 
     /// The `webhook-signature` header value: one `v1,<sig>` per secret, space separated.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        let mut out = String::with_capacity(self.secrets.len() * 48);
-        for (i, secret) in self.secrets.iter().enumerate() {
+        // "v1," + 44 base64 characters + a separating space.
+        let mut out = String::with_capacity(self.keyed.len() * 48);
+        for (i, keyed) in self.keyed.iter().enumerate() {
             if i > 0 {
                 out.push(' ');
             }
             out.push_str("v1,");
-            out.push_str(&STANDARD.encode(secret.mac(id, timestamp, body)));
+            STANDARD.encode_string(mac_with(keyed.clone(), id, timestamp, body), &mut out);
         }
         out
     }
@@ -177,7 +218,8 @@ impl Verifier {
             .parse()
             .map_err(|_| SignatureError::InvalidTimestamp(ts_text.to_owned()))?;
         let skew = ts.saturating_sub(now);
-        if skew.abs() > self.tolerance_secs {
+        // `abs_diff`, not `skew.abs()`: `ts - now` overflows (saturates) for hostile timestamps.
+        if i128::from(ts.abs_diff(now)) > i128::from(self.tolerance_secs) {
             return Err(SignatureError::TimestampOutOfTolerance {
                 skew_secs: skew,
                 tolerance_secs: self.tolerance_secs,
@@ -228,6 +270,18 @@ mod tests {
     fn signs_the_spec_vector() {
         let signer = Signer::new(vec![Secret::parse(SECRET).unwrap()]);
         assert_eq!(signer.sign(ID, TS, BODY), EXPECTED);
+    }
+
+    #[test]
+    fn timestamps_are_signed_in_decimal() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, 10, TS, -1, -42, i64::MAX, i64::MIN] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+        // The keyed state is reused, not consumed: signing twice gives the same signature.
+        let signer = Signer::new(vec![Secret::parse(SECRET).unwrap()]);
+        assert_eq!(signer.sign(ID, TS, BODY), signer.sign(ID, TS, BODY));
+        assert_eq!(format!("{signer:?}"), "Signer { secrets: 1 }");
     }
 
     #[test]
@@ -299,6 +353,17 @@ mod tests {
         verifier()
             .verify(Some(ID), Some(&ts), Some(EXPECTED), BODY, TS + 300)
             .unwrap();
+        // Found by fuzz/webhook_verify: the skew saturates to i64::MIN (overflowed `abs`).
+        assert!(matches!(
+            verifier().verify(
+                Some(ID),
+                Some(&i64::MIN.to_string()),
+                Some(EXPECTED),
+                BODY,
+                1
+            ),
+            Err(SignatureError::TimestampOutOfTolerance { .. })
+        ));
         assert_eq!(
             verifier().verify(Some(ID), Some("soon"), Some(EXPECTED), BODY, TS),
             Err(SignatureError::InvalidTimestamp("soon".into()))

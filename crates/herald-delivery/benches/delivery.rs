@@ -4,7 +4,9 @@
 //! CPU time and RSS are measured alone (from /proc), apart from the sink and the load generator.
 //!
 //! `KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 cargo bench -p herald-delivery --bench delivery`
-//! (`BENCH_EVENTS` sets the backlog, default 200000).
+//! (`BENCH_EVENTS` sets the backlog, default 200000; `BENCH_SKIP_THROUGHPUT` /
+//! `BENCH_SKIP_LATENCY` skip phases; `BENCH_WORKER_BIN` runs another worker binary, for A/B
+//! comparisons).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -178,14 +180,26 @@ fn proc_usage(pid: u32) -> (f64, f64) {
 }
 
 async fn wait_count(sink: &Sink, n: u64, timeout: Duration) -> Option<Duration> {
+    wait_count_from(sink, n, timeout)
+        .await
+        .map(|(total, _)| total)
+}
+
+/// Time until the sink counted `n`, and until it counted the first (the process start, group
+/// join and first fetch, which the rate includes).
+async fn wait_count_from(sink: &Sink, n: u64, timeout: Duration) -> Option<(Duration, Duration)> {
     let start = Instant::now();
+    let mut first = None;
     while sink.count.load(Ordering::Relaxed) < n {
+        if first.is_none() && sink.count.load(Ordering::Relaxed) > 0 {
+            first = Some(start.elapsed());
+        }
         if start.elapsed() > timeout {
             return None;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    Some(start.elapsed())
+    Some((start.elapsed(), first.unwrap_or_default()))
 }
 
 /// The baseline, run in a child process: a bare consumer and a keep-alive hyper client POSTing
@@ -248,7 +262,10 @@ fn herald_child(
     }
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, toml).unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_herald-delivery"))
+    // BENCH_WORKER_BIN runs another build of the worker (A/B comparisons in one session).
+    let bin = std::env::var_os("BENCH_WORKER_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_herald-delivery").into());
+    std::process::Command::new(bin)
         .env("HERALD_CONFIG", &path)
         .env("HERALD_TELEMETRY__LOG_FILTER", "warn")
         .stdout(std::process::Stdio::null())
@@ -306,16 +323,19 @@ async fn main() {
             .args(["--baseline-child", &topic, &ok_url])
             .spawn()
             .unwrap();
-        let base_time = wait_count(&sink, events as u64, Duration::from_secs(600))
-            .await
-            .expect("baseline drained");
+        let (base_time, base_first) =
+            wait_count_from(&sink, events as u64, Duration::from_secs(600))
+                .await
+                .expect("baseline drained");
         let (base_cpu, base_rss) = proc_usage(base.id());
         let _ = base.kill();
         let _ = base.wait();
         let base_rate = events as f64 / base_time.as_secs_f64();
+        let base_steady = events as f64 / (base_time - base_first).as_secs_f64();
         println!(
-            "baseline: {base_rate:.0}/s, cpu {:.1} µs/event, peak rss {base_rss:.0} MiB",
-            base_cpu / events as f64 * 1e6
+            "baseline: {base_rate:.0}/s, cpu {:.1} µs/event, peak rss {base_rss:.0} MiB, first webhook after {:.1}s ({base_steady:.0}/s after it)",
+            base_cpu / events as f64 * 1e6,
+            base_first.as_secs_f64()
         );
 
         sink.count.store(0, Ordering::Relaxed);
@@ -325,20 +345,28 @@ async fn main() {
             &[(unique("sub"), topic.clone(), ok_url.clone())],
             "\"5s\"",
         );
-        let herald_time = wait_count(&sink, events as u64, Duration::from_secs(900))
-            .await
-            .expect("herald drained");
+        let (herald_time, herald_first) =
+            wait_count_from(&sink, events as u64, Duration::from_secs(900))
+                .await
+                .expect("herald drained");
         let (h_cpu, h_rss) = proc_usage(herald.id());
         let _ = herald.kill();
         let _ = herald.wait();
         let h_rate = events as f64 / herald_time.as_secs_f64();
+        let h_steady = events as f64 / (herald_time - herald_first).as_secs_f64();
         println!(
-            "herald:   {h_rate:.0}/s ({:.2}x baseline), cpu {:.1} µs/event, peak rss {h_rss:.0} MiB (backlog {events})",
+            "herald:   {h_rate:.0}/s ({:.2}x baseline), cpu {:.1} µs/event, peak rss {h_rss:.0} MiB (backlog {events}), first webhook after {:.1}s ({h_steady:.0}/s after it, {:.2}x)",
             h_rate / base_rate,
-            h_cpu / events as f64 * 1e6
+            h_cpu / events as f64 * 1e6,
+            herald_first.as_secs_f64(),
+            h_steady / base_steady
         );
     }
 
+    if std::env::var_os("BENCH_SKIP_LATENCY").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     // 2. Publish-to-webhook latency at 1,000 events/s, and 3. retry lateness, in one worker.
     let lat_topic = unique("bench.latency");
     let retry_topic = unique("bench.retry");

@@ -2,7 +2,7 @@
 //!
 //! The log is history, not a handoff, so records are enqueued without waiting for the broker's
 //! acknowledgement (a failed write is logged and counted). A dedicated idempotent producer with
-//! a longer linger batches them, which keeps the per-delivery cost to an enqueue.
+//! a long linger batches them, which keeps the per-delivery cost to an enqueue.
 
 use std::time::Duration;
 
@@ -43,10 +43,15 @@ impl AttemptLog {
         let mut c = config.client_config();
         c.set("enable.idempotence", "true")
             .set("acks", "all")
-            .set("linger.ms", "20")
+            // History, not a handoff: a longer linger makes fewer, larger batches (the broker
+            // thread's per-wakeup partition scan showed in profiles at 20 ms).
+            .set("linger.ms", "100")
             .set("compression.type", "lz4")
             .set("message.timeout.ms", "60000")
-            .set("queue.buffering.max.kbytes", "65536");
+            .set("queue.buffering.max.kbytes", "65536")
+            // Only failures are acted on (counted): a report per written record is work for
+            // nothing.
+            .set("delivery.report.only.error", "true");
         let producer = c
             .create_with_context(AttemptContext { failed })
             .map_err(|e| DeliveryError::Kafka(e.into()))?;

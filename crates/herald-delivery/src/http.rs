@@ -4,7 +4,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use herald_core::signing::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use url::{Host, Url};
 
 use crate::DeliveryError;
@@ -12,6 +12,13 @@ use crate::ssrf::{self, GuardedResolver, RefusedTarget};
 
 /// Most bytes of a response body kept for the attempt log.
 pub const EXCERPT_LIMIT: usize = 1024;
+
+// Parsed once, not per request.
+const WEBHOOK_ID: HeaderName = HeaderName::from_static(HEADER_ID);
+const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static(HEADER_TIMESTAMP);
+const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static(HEADER_SIGNATURE);
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const JSON: &str = "application/json";
 
 /// What one attempt ended with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +34,18 @@ pub enum Verdict {
     },
     /// Will never succeed (refused target, or 4xx configured as permanent).
     Permanent,
+}
+
+impl Verdict {
+    /// A short lowercase name for logs and span attributes.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Gone => "gone",
+            Self::Retry { .. } => "retry",
+            Self::Permanent => "permanent",
+        }
+    }
 }
 
 /// The outcome of one attempt.
@@ -57,7 +76,7 @@ pub struct Outgoing<'a> {
     pub body: Bytes,
     /// Payload media type.
     pub content_type: &'a str,
-    /// W3C trace context of the publish call.
+    /// W3C trace context: the attempt's span when traces are exported, else the record's.
     pub traceparent: Option<&'a str>,
     /// Subscription's custom headers (already validated).
     pub headers: &'a HeaderMap,
@@ -86,6 +105,10 @@ impl WebhookClient {
             // No environment proxies: a proxy would resolve and connect on our behalf, around
             // the SSRF guard in our resolver.
             .no_proxy()
+            // A webhook is retried through the retry tiers, never inside the client; reqwest's
+            // default policy would also clone every request (headers included) in case it
+            // retries a refused HTTP/2 stream.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
@@ -120,26 +143,36 @@ impl WebhookClient {
             .unwrap_or_default()
             .as_secs() as i64;
         let signature = out.signer.sign(out.id, timestamp, &out.body);
-        let mut headers = out.headers.clone();
-        let mut put = |name: &'static str, value: &str| {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                headers.insert(HeaderName::from_static(name), v);
-            }
-        };
-        put("content-type", out.content_type);
-        put(HEADER_ID, out.id);
-        put(HEADER_TIMESTAMP, &timestamp.to_string());
-        put(HEADER_SIGNATURE, &signature);
-        if let Some(tp) = out.traceparent {
-            put("traceparent", tp);
+        let mut headers = HeaderMap::with_capacity(out.headers.len() + 5);
+        for (name, value) in out.headers {
+            headers.insert(name, value.clone());
         }
-        let result = self
-            .client
-            .post(out.url.clone())
-            .headers(headers)
-            .body(out.body)
-            .send()
-            .await;
+        let content_type = if out.content_type == JSON {
+            Ok(HeaderValue::from_static(JSON))
+        } else {
+            HeaderValue::from_str(out.content_type)
+        };
+        if let Ok(v) = content_type {
+            headers.insert(http::header::CONTENT_TYPE, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(out.id) {
+            headers.insert(WEBHOOK_ID, v);
+        }
+        headers.insert(WEBHOOK_TIMESTAMP, HeaderValue::from(timestamp));
+        // The signature is base64 and spaces: always a valid value, moved in without a copy.
+        if let Ok(v) = HeaderValue::from_maybe_shared(Bytes::from(signature)) {
+            headers.insert(WEBHOOK_SIGNATURE, v);
+        }
+        if let Some(v) = out
+            .traceparent
+            .and_then(|tp| HeaderValue::from_str(tp).ok())
+        {
+            headers.insert(TRACEPARENT, v);
+        }
+        let mut request = reqwest::Request::new(Method::POST, out.url.clone());
+        *request.headers_mut() = headers;
+        *request.body_mut() = Some(out.body.into());
+        let result = self.client.execute(request).await;
         let mut response = match result {
             Ok(r) => r,
             Err(e) => {

@@ -52,11 +52,15 @@ impl Tracker {
     /// meanwhile) are ignored.
     pub fn finish(&self, tp: &Tp, offset: i64) {
         let mut parts = self.lock();
-        if let Some(part) = parts.get_mut(tp) {
-            part.pending.remove(&offset);
-        }
+        let drained = parts
+            .get_mut(tp)
+            .is_some_and(|part| part.pending.remove(&offset) && part.pending.is_empty());
         drop(parts);
-        self.changed.notify_all();
+        // `wait_idle` only waits for partitions to drain; waking it for every finished record
+        // would cost a futex syscall per delivery.
+        if drained {
+            self.changed.notify_all();
+        }
     }
 
     /// Offsets to commit: every partition whose watermark moved past its last commit.

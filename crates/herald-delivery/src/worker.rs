@@ -8,18 +8,21 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use futures::StreamExt;
 use herald_core::{Event, RetryStep};
 use herald_kafka::rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, MessageStream, Rebalance, StreamConsumer,
 };
 use herald_kafka::rdkafka::message::Headers;
 use herald_kafka::rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
 use herald_kafka::{KafkaConfig, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{AttemptOutcome, AttemptRecord, DeliveryTask, RecordHeader};
+use herald_runtime::trace;
 use herald_watch::{ConfigHandle, event_type_matches};
 use prost::Message as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::config::Settings;
 use crate::endpoint::{Endpoint, Gate, Route, Routes};
@@ -125,34 +128,98 @@ type Kafka = StreamConsumer<WorkerContext>;
 
 /// A consumed record, copied out of librdkafka's buffer once.
 pub(crate) struct Incoming {
-    topic: String,
-    partition: i32,
+    tp: Tp,
     offset: i64,
-    headers: Vec<RecordHeader>,
+    headers: RecordHeaders,
     data: Bytes,
 }
 
 impl Incoming {
-    fn from_message<M: Message>(m: &M) -> Self {
+    fn from_message<M: Message>(m: &M, topics: &mut HashMap<String, Arc<str>>) -> Self {
+        // Topic names are interned: a record costs no allocation for its partition's name.
+        let topic = match topics.get(m.topic()) {
+            Some(t) => t.clone(),
+            None => topics
+                .entry(m.topic().to_owned())
+                .or_insert_with(|| Arc::from(m.topic()))
+                .clone(),
+        };
+        let mut headers = RecordHeaders::default();
+        if let Some(hs) = m.headers() {
+            for h in hs.iter() {
+                if let Some(v) = h.value {
+                    headers.push(h.key, v);
+                }
+            }
+        }
         Self {
-            topic: m.topic().to_owned(),
-            partition: m.partition(),
+            tp: (topic, m.partition()),
             offset: m.offset(),
-            headers: m
-                .headers()
-                .map(|hs| {
-                    hs.iter()
-                        .filter_map(|h| {
-                            h.value.map(|v| RecordHeader {
-                                key: h.key.to_owned(),
-                                value: v.to_vec(),
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            headers,
             data: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
         }
+    }
+}
+
+/// A record's headers in one buffer: two allocations per record instead of two per header.
+#[derive(Debug, Default)]
+pub(crate) struct RecordHeaders {
+    bytes: Vec<u8>,
+    /// Per header, where its key and its value end in `bytes` (each starts where the previous
+    /// part ended).
+    ends: Vec<(usize, usize)>,
+}
+
+impl RecordHeaders {
+    fn push(&mut self, key: &str, value: &[u8]) {
+        if self.bytes.is_empty() {
+            // Room for a CloudEvent's headers, so the buffer is not regrown.
+            self.bytes.reserve(256);
+            self.ends.reserve(8);
+        }
+        self.bytes.extend_from_slice(key.as_bytes());
+        let key_end = self.bytes.len();
+        self.bytes.extend_from_slice(value);
+        self.ends.push((key_end, self.bytes.len()));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(key_end, end)| {
+            let pair = (&self.bytes[start..key_end], &self.bytes[key_end..end]);
+            start = end;
+            pair
+        })
+    }
+
+    /// The first value of `name` that is text.
+    fn text(&self, name: &str, any_case: bool) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| {
+                if any_case {
+                    k.eq_ignore_ascii_case(name.as_bytes())
+                } else {
+                    *k == name.as_bytes()
+                }
+            })
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    fn from_records(records: Vec<RecordHeader>) -> Self {
+        let mut headers = Self::default();
+        for h in &records {
+            headers.push(&h.key, &h.value);
+        }
+        headers
+    }
+
+    fn to_records(&self) -> Vec<RecordHeader> {
+        self.iter()
+            .map(|(k, v)| RecordHeader {
+                key: String::from_utf8_lossy(k).into_owned(),
+                value: v.to_vec(),
+            })
+            .collect()
     }
 }
 
@@ -160,7 +227,7 @@ impl Incoming {
 /// subscription); only a handoff to a retry tier or the DLQ writes them into a task.
 #[derive(Clone)]
 pub(crate) struct Payload {
-    headers: Arc<Vec<RecordHeader>>,
+    headers: Arc<RecordHeaders>,
     data: Bytes,
 }
 
@@ -168,22 +235,21 @@ impl Payload {
     /// Moves the payload out of a task read from a tier.
     fn take(task: &mut DeliveryTask) -> Self {
         Self {
-            headers: Arc::new(std::mem::take(&mut task.headers)),
+            headers: Arc::new(RecordHeaders::from_records(std::mem::take(
+                &mut task.headers,
+            ))),
             data: Bytes::from(std::mem::take(&mut task.data)),
         }
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|h| h.key.eq_ignore_ascii_case(name))
-            .and_then(|h| std::str::from_utf8(&h.value).ok())
+        self.headers.text(name, true)
     }
 
     /// The full task record.
     fn encode(&self, task: &DeliveryTask) -> Vec<u8> {
         let mut full = task.clone();
-        full.headers = self.headers.as_ref().clone();
+        full.headers = self.headers.to_records();
         full.data = self.data.to_vec();
         full.encode_to_vec()
     }
@@ -286,7 +352,7 @@ impl Shared {
                 .dead_letter(&route, task, payload, "subscription disabled")
                 .await;
         }
-        let Some(url) = route.url.clone() else {
+        let Some(url) = route.url.as_ref() else {
             return self
                 .dead_letter(&route, task, payload, "subscription url is invalid")
                 .await;
@@ -304,7 +370,7 @@ impl Shared {
             ep.queued.fetch_sub(1, Ordering::AcqRel);
             return self.defer(task, payload, "backlogged").await;
         }
-        let result = self.attempt(&route, &ep, &url, &mut task, payload).await;
+        let result = self.attempt(&route, &ep, url, &mut task, payload).await;
         ep.queued.fetch_sub(1, Ordering::AcqRel);
         match result {
             Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt)).await,
@@ -348,17 +414,31 @@ impl Shared {
         if self.locally_disabled(&route.sub.id) {
             return None;
         }
+        let incoming = payload.header("traceparent");
+        let (span, outgoing) = attempt_span(route, task, incoming);
         // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
-        let attempt = Box::pin(self.client.send(Outgoing {
-            url,
-            id: &task.event_id,
-            signer: &route.signer,
-            body: payload.data.clone(),
-            content_type: payload.header("content-type").unwrap_or("application/json"),
-            traceparent: payload.header("traceparent"),
-            headers: &route.headers,
-        }))
+        let attempt = Box::pin(
+            self.client
+                .send(Outgoing {
+                    url,
+                    id: &task.event_id,
+                    signer: &route.signer,
+                    body: payload.data.clone(),
+                    content_type: payload.header("content-type").unwrap_or("application/json"),
+                    traceparent: outgoing.as_deref().or(incoming),
+                    headers: &route.headers,
+                })
+                .instrument(span.clone()),
+        )
         .await;
+        if !span.is_disabled() {
+            span.record("http.response.status_code", attempt.status);
+            span.record("outcome", attempt.verdict.label());
+            if attempt.verdict != Verdict::Success {
+                span.record("otel.status_code", "error");
+                span.record("error.message", attempt.error.as_str());
+            }
+        }
         task.attempt += 1;
         ep.observe_latency(attempt.latency);
         self.metrics.latency.observe(attempt.latency.as_secs_f64());
@@ -395,21 +475,23 @@ impl Shared {
                     self.operational(route, "herald.endpoint.recovered", serde_json::json!({}))
                         .await;
                 }
-                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded)
-                    .await;
+                self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
                 true
             }
             Verdict::Gone => {
                 self.disable(route, "endpoint answered 410 Gone").await;
-                self.log_attempt(route, &task, &attempt, AttemptOutcome::Disabled)
-                    .await;
+                self.log_attempt(
+                    route,
+                    task.clone(),
+                    attempt.clone(),
+                    AttemptOutcome::Disabled,
+                );
                 self.dead_letter(route, task, payload, "endpoint answered 410 Gone")
                     .await
             }
             Verdict::Permanent => {
                 let reason = format!("permanent failure: {}", attempt.error);
-                self.log_attempt(route, &task, &attempt, AttemptOutcome::DeadLettered)
-                    .await;
+                self.log_attempt(route, task.clone(), attempt, AttemptOutcome::DeadLettered);
                 self.dead_letter(route, task, payload, &reason).await
             }
             Verdict::Retry { retry_after } => {
@@ -457,7 +539,7 @@ impl Shared {
                                 .retries
                                 .get_or_create(&vec![("tier", tier.label.clone())])
                                 .inc();
-                            self.log_attempt(route, &task, &attempt, outcome).await;
+                            self.log_attempt(route, task, attempt, outcome);
                         }
                         ok
                     }
@@ -467,11 +549,11 @@ impl Shared {
                         } else {
                             AttemptOutcome::DeadLettered
                         };
-                        self.log_attempt(route, &task, &attempt, outcome).await;
                         let reason = format!(
                             "retries exhausted after {} attempts: {}",
                             task.attempt, attempt.error
                         );
+                        self.log_attempt(route, task.clone(), attempt, outcome);
                         self.dead_letter(route, task, payload, &reason).await
                     }
                 }
@@ -618,13 +700,8 @@ impl Shared {
         }
     }
 
-    async fn log_attempt(
-        &self,
-        route: &Route,
-        task: &DeliveryTask,
-        a: &Attempt,
-        outcome: AttemptOutcome,
-    ) {
+    /// Writes the attempt record; takes the task and attempt so their strings move into it.
+    fn log_attempt(&self, route: &Route, task: DeliveryTask, a: Attempt, outcome: AttemptOutcome) {
         let label = match outcome {
             AttemptOutcome::Succeeded => "succeeded",
             AttemptOutcome::Retrying => "retrying",
@@ -635,23 +712,23 @@ impl Shared {
         };
         self.metrics.attempt(label).inc();
         let record = AttemptRecord {
-            subscription_id: task.subscription_id.clone(),
-            team: task.team.clone(),
-            event_id: task.event_id.clone(),
-            source_topic: task.source_topic.clone(),
+            subscription_id: task.subscription_id,
+            team: task.team,
+            event_id: task.event_id,
+            source_topic: task.source_topic,
             source_partition: task.source_partition,
             source_offset: task.source_offset,
             attempt: task.attempt,
             status: a.status as i32,
             latency_ms: a.latency.as_millis() as i64,
-            error: a.error.clone(),
-            response_excerpt: a.excerpt.clone(),
+            error: a.error,
+            response_excerpt: a.excerpt,
             at_ms: now_ms(),
             outcome: outcome as i32,
             url: route.sub.url.clone(),
         };
         self.attempts
-            .write(&task.subscription_id, &record.encode_to_vec());
+            .write(&record.subscription_id, &record.encode_to_vec());
     }
 
     /// Publishes an operational event on `<team>.herald` (best effort).
@@ -776,6 +853,9 @@ impl Worker {
         let (due_tx, mut due_rx) = mpsc::unbounded_channel::<(Tp, u64)>();
         let generation = AtomicU64::new(0);
         let mut interned: HashMap<String, Arc<str>> = HashMap::new();
+        // One stream for the worker's life: `recv()` would register and drop a waker slot (two
+        // lock round trips) per record.
+        let mut stream = consumer.stream();
         let mut commit_tick = tokio::time::interval(shared.settings.commit_interval);
         commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut lag_tick = tokio::time::interval(Duration::from_secs(10));
@@ -812,17 +892,8 @@ impl Worker {
                     }
                 }
                 _ = lag_tick.tick() => spawn_lag_update(consumer.clone(), shared.clone()),
-                (permit, message) = next_message(&consumer, &budget) => match message {
-                    Ok(m) => {
-                        let tp: Tp = (
-                            match interned.get(&m.topic) {
-                                Some(t) => t.clone(),
-                                None => interned.entry(m.topic.clone()).or_insert_with(|| Arc::from(m.topic.as_str())).clone(),
-                            },
-                            m.partition,
-                        );
-                        loop_ctx.on_message(&shared, tp, m, permit);
-                    }
+                (permit, message) = next_message(&mut stream, &budget, &mut interned) => match message {
+                    Ok(m) => loop_ctx.on_message(&shared, m, permit),
                     Err(error) => {
                         tracing::debug!(%error, "consumer error");
                     }
@@ -847,6 +918,7 @@ impl Worker {
         }
         shared.abort.cancel();
         commit(&consumer, &shared.tracker).await;
+        drop(stream);
         drop(loop_ctx);
         let _ = tokio::task::spawn_blocking(move || {
             consumer.unsubscribe();
@@ -906,16 +978,15 @@ struct LoopState<'a> {
 }
 
 impl LoopState<'_> {
-    fn on_message(
-        &mut self,
-        shared: &Arc<Shared>,
-        tp: Tp,
-        m: Incoming,
-        permit: OwnedSemaphorePermit,
-    ) {
-        let offset = m.offset;
+    fn on_message(&mut self, shared: &Arc<Shared>, m: Incoming, permit: OwnedSemaphorePermit) {
+        let Incoming {
+            tp,
+            offset,
+            headers,
+            data,
+        } = m;
         if is_task_topic(&tp.0) {
-            let task = match DeliveryTask::decode(m.data) {
+            let task = match DeliveryTask::decode(data) {
                 Ok(t) => t,
                 Err(_) => {
                     tracing::warn!(topic = %tp.0, offset, "skipping a record that is not a delivery task");
@@ -951,15 +1022,9 @@ impl LoopState<'_> {
             dispatch_task(shared, tp, offset, task, Some(permit));
             return;
         }
-        let headers = m.headers;
-        let text = |name: &str| {
-            headers
-                .iter()
-                .find(|h| h.key == name)
-                .and_then(|h| std::str::from_utf8(&h.value).ok())
-                .map(str::to_owned)
-        };
-        let (Some(event_id), Some(event_type)) = (text("ce_id"), text("ce_type")) else {
+        let (Some(event_id), Some(event_type)) =
+            (headers.text("ce_id", false), headers.text("ce_type", false))
+        else {
             tracing::warn!(topic = %tp.0, offset, "skipping a record that is not a CloudEvent in binary mode");
             return skip(shared, &tp, offset);
         };
@@ -968,42 +1033,49 @@ impl LoopState<'_> {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let matched: Vec<Arc<Route>> = routes
-            .by_topic
-            .get(&*tp.0)
-            .map(|rs| {
-                rs.iter()
-                    .filter(|r| event_type_matches(&r.sub.event_types, &event_type))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let empty = Vec::new();
+        let candidates = routes.by_topic.get(&*tp.0).unwrap_or(&empty);
+        let matched: Vec<&Arc<Route>> = candidates
+            .iter()
+            .filter(|r| event_type_matches(&r.sub.event_types, event_type))
+            .collect();
         if matched.is_empty() {
             return skip(shared, &tp, offset);
         }
+        let n = matched.len();
+        let (mut event_id, mut event_type) = (event_id.to_owned(), event_type.to_owned());
         let payload = Payload {
             headers: Arc::new(headers),
-            data: m.data,
+            data,
         };
-        let completion = begin(shared, &tp, offset, matched.len(), Some(permit));
-        for route in matched {
+        let completion = begin(shared, &tp, offset, n, Some(permit));
+        for (i, route) in matched.into_iter().enumerate() {
+            // The last delivery takes the event's strings, the others copy them.
+            let (event_id, event_type) = if i + 1 == n {
+                (
+                    std::mem::take(&mut event_id),
+                    std::mem::take(&mut event_type),
+                )
+            } else {
+                (event_id.clone(), event_type.clone())
+            };
             let task = DeliveryTask {
                 subscription_id: route.sub.id.clone(),
                 team: route.sub.team.clone(),
                 source_topic: tp.0.to_string(),
                 source_partition: tp.1,
                 source_offset: offset,
-                event_id: event_id.clone(),
-                event_type: event_type.clone(),
+                event_id,
+                event_type,
                 ..DeliveryTask::default()
             };
-            let shared = shared.clone();
-            let completion = completion.clone();
-            let payload = payload.clone();
-            tokio::spawn(async move {
-                let ok = shared.deliver(route, task, payload).await;
-                completion.finish(ok);
-            });
+            spawn_delivery(
+                shared,
+                route.clone(),
+                task,
+                payload.clone(),
+                completion.clone(),
+            );
         }
     }
 
@@ -1051,6 +1123,42 @@ impl LoopState<'_> {
     }
 }
 
+/// The span of one webhook request and the `traceparent` to send with it.
+///
+/// The span's parent is the record's `traceparent` (the publish span, also for attempts from a
+/// retry tier: a `DeliveryTask` carries the record's headers), and the request carries the span
+/// itself, so the receiver's spans are children of this attempt. Without an exporter no span is
+/// made (`None`: send the record's `traceparent` as is), which keeps the hot path as it was.
+fn attempt_span(
+    route: &Route,
+    task: &DeliveryTask,
+    incoming: Option<&str>,
+) -> (tracing::Span, Option<String>) {
+    if !trace::exporting() {
+        return (tracing::Span::none(), None);
+    }
+    let tier = match task.tier.as_str() {
+        "" if task.replay => "replay",
+        "" => "live",
+        tier => tier,
+    };
+    let span = tracing::info_span!(
+        "webhook.attempt",
+        otel.kind = "client",
+        subscription_id = %route.sub.id,
+        event_id = %task.event_id,
+        attempt = task.attempt + 1,
+        tier,
+        http.response.status_code = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        error.message = tracing::field::Empty,
+    );
+    trace::set_remote_parent(&span, incoming);
+    let outgoing = trace::outgoing_traceparent(&span, incoming);
+    (span, Some(outgoing))
+}
+
 fn skip(shared: &Shared, tp: &Tp, offset: i64) {
     shared.tracker.begin(tp, offset);
     shared.tracker.finish(tp, offset);
@@ -1089,26 +1197,41 @@ fn dispatch_task(
     let mut task = task;
     let payload = Payload::take(&mut task);
     let completion = begin(shared, &tp, offset, 1, permit);
+    spawn_delivery(shared, route, task, payload, completion);
+}
+
+fn spawn_delivery(
+    shared: &Arc<Shared>,
+    route: Arc<Route>,
+    task: DeliveryTask,
+    payload: Payload,
+    completion: Arc<Completion>,
+) {
     let shared = shared.clone();
-    tokio::spawn(async move {
+    // Boxed: a task stores its future inline and moves it on every stage change, and the
+    // delivery future (with its handoff paths) is kilobytes; a box is one small allocation.
+    tokio::spawn(Box::pin(async move {
         let ok = shared.deliver(route, task, payload).await;
         completion.finish(ok);
-    });
+    }));
 }
 
 async fn next_message(
-    consumer: &Kafka,
+    stream: &mut MessageStream<'_, WorkerContext>,
     budget: &Arc<Semaphore>,
+    topics: &mut HashMap<String, Arc<str>>,
 ) -> (OwnedSemaphorePermit, Result<Incoming, DeliveryError>) {
     // The budget is never closed, so acquiring only waits.
     let permit = match budget.clone().acquire_owned().await {
         Ok(p) => p,
         Err(_) => std::future::pending().await,
     };
-    let message = consumer
-        .recv()
-        .await
-        .map(|m| Incoming::from_message(&m))
+    // A consumer's stream never ends.
+    let Some(message) = stream.next().await else {
+        return std::future::pending().await;
+    };
+    let message = message
+        .map(|m| Incoming::from_message(&m, topics))
         .map_err(|e| DeliveryError::Kafka(e.into()));
     (permit, message)
 }

@@ -11,6 +11,8 @@
 //! 3. resume: C clients drop at once, events keep coming, all reconnect at once by cursor; every
 //!    client must end with every event exactly once. Once on the same node (replay window), once
 //!    after the edge process is killed and restarted (catch-up reads from Kafka).
+//!
+//! `--hyper` serves streams through hyper instead of the lean HTTP/1 path (`lean_http1 = false`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -101,6 +103,7 @@ async fn serve() {
         root_key: ROOT.into(),
         max_streams: 50_000,
         max_streams_per_key: 50_000,
+        lean_http1: !std::env::args().any(|a| a == "--hyper"),
         ..EdgeConfig::default()
     };
     let http = tokio::net::TcpListener::bind(&listen).await.expect("bind");
@@ -205,8 +208,12 @@ struct Server {
 }
 
 fn start_server(topics: &[String], listen: &str) -> Server {
-    let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .args(["serve", "--topics", &topics.join(","), "--listen", listen])
+    let mut command = Command::new(std::env::current_exe().expect("exe"));
+    command.args(["serve", "--topics", &topics.join(","), "--listen", listen]);
+    if std::env::args().any(|a| a == "--hyper") {
+        command.arg("--hyper");
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

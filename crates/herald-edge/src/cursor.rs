@@ -11,10 +11,15 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// Longest cursor text accepted (bounds the work a hostile header can cause).
-pub const MAX_CURSOR_LEN: usize = 8192;
-/// Most partitions a cursor may name.
-pub const MAX_CURSOR_PARTITIONS: u64 = 4096;
+/// Most partitions a cursor may name; the edge refuses to stream topics with more, so every
+/// cursor it writes fits comfortably in a request header.
+pub const MAX_CURSOR_PARTITIONS: u64 = 512;
+/// Bytes of the largest varint list: the count and every partition's delta (each below 2^14:
+/// two bytes) and offset (a non-negative i64: nine bytes).
+const MAX_CURSOR_BYTES: usize = 2 + MAX_CURSOR_PARTITIONS as usize * (2 + 9);
+/// Longest cursor text accepted: the largest cursor [`Cursor::encode`] can write, so a cursor
+/// the edge sent is never refused, while the work a hostile header can cause stays bounded.
+pub const MAX_CURSOR_LEN: usize = 1 + (MAX_CURSOR_BYTES * 4).div_ceil(3);
 const VERSION: char = '1';
 
 /// A cursor that cannot be decoded (HTTP 400).
@@ -213,5 +218,16 @@ mod tests {
             }
         }
         assert!(Cursor::decode(&"1".repeat(MAX_CURSOR_LEN + 1)).is_err());
+        let largest = Cursor {
+            offsets: (0..MAX_CURSOR_PARTITIONS as i32)
+                .map(|p| (p, i64::MAX))
+                .collect(),
+        };
+        let text = largest.encode();
+        assert!(text.len() <= MAX_CURSOR_LEN, "{}", text.len());
+        assert_eq!(
+            Cursor::decode(&text).expect("largest cursor decodes"),
+            largest
+        );
     }
 }

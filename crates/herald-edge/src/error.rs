@@ -32,6 +32,9 @@ pub enum EdgeError {
     /// Listening or serving failed.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key could not be loaded.
+    #[error("tls: {0}")]
+    Tls(String),
 }
 
 impl Classify for EdgeError {
@@ -52,7 +55,9 @@ impl IntoResponse for EdgeError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::TooManyForKey(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) | Self::Kafka(_) | Self::Io(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Kafka(_) | Self::Io(_) | Self::Tls(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
         let mut response = (
             status,

@@ -34,41 +34,93 @@ pub(crate) struct AppState {
     pub token_secret: Vec<u8>,
     pub token_ttl: Duration,
     pub retry_ms: u64,
+    pub cors: Cors,
 }
 
 /// The routes, with CORS as configured.
-pub(crate) fn router(state: Arc<AppState>, cors_origins: &[String]) -> Router {
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    let cors = state.cors.layer();
     let router = Router::new()
         .route("/v1/streams/{team}/{topic}", get(stream))
         .route("/v1/streams/{team}/{topic}/token", post(mint))
         .with_state(state);
-    if cors_origins.is_empty() {
-        return router;
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
     }
-    let origins = if cors_origins.iter().any(|o| o == "*") {
-        AllowOrigin::from(Any)
-    } else {
-        AllowOrigin::list(
-            cors_origins
-                .iter()
-                .filter_map(|o| HeaderValue::from_str(o).ok()),
-        )
-    };
-    router.layer(
-        CorsLayer::new()
-            .allow_origin(origins)
-            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-            .allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                header::HeaderName::from_static("last-event-id"),
-            ])
-            .max_age(Duration::from_secs(600)),
-    )
 }
 
+/// The response headers of a stream (besides CORS and framing), on both HTTP paths.
+pub(crate) const STREAM_HEADERS: [(header::HeaderName, &str); 3] = [
+    (header::CONTENT_TYPE, "text/event-stream"),
+    (header::CACHE_CONTROL, "no-cache"),
+    (header::HeaderName::from_static("x-accel-buffering"), "no"),
+];
+
+/// The configured CORS origins: a `tower_http` layer for the routes, and the same headers for
+/// the lean HTTP/1 stream path, which does not go through the layer.
+pub(crate) enum Cors {
+    Off,
+    Any,
+    List(Vec<HeaderValue>),
+}
+
+impl Cors {
+    fn new(origins: &[String]) -> Self {
+        if origins.is_empty() {
+            Self::Off
+        } else if origins.iter().any(|o| o == "*") {
+            Self::Any
+        } else {
+            Self::List(
+                origins
+                    .iter()
+                    .filter_map(|o| HeaderValue::from_str(o).ok())
+                    .collect(),
+            )
+        }
+    }
+
+    fn layer(&self) -> Option<CorsLayer> {
+        let origins = match self {
+            Self::Off => return None,
+            Self::Any => AllowOrigin::from(Any),
+            Self::List(list) => AllowOrigin::list(list.iter().cloned()),
+        };
+        Some(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::HeaderName::from_static("last-event-id"),
+                ])
+                .max_age(Duration::from_secs(600)),
+        )
+    }
+
+    /// What the layer adds to the answer of a non-preflight request from `origin`.
+    pub fn headers(&self, origin: Option<&HeaderValue>) -> Vec<(header::HeaderName, HeaderValue)> {
+        let allow = match self {
+            Self::Off => return Vec::new(),
+            Self::Any => Some(HeaderValue::from_static("*")),
+            Self::List(list) => origin.filter(|o| list.contains(o)).cloned(),
+        };
+        let mut out = vec![(
+            header::VARY,
+            HeaderValue::from_static(
+                "origin, access-control-request-method, access-control-request-headers",
+            ),
+        )];
+        out.extend(allow.map(|v| (header::ACCESS_CONTROL_ALLOW_ORIGIN, v)));
+        out
+    }
+}
+
+/// The query of a stream request.
 #[derive(Debug, Default, Deserialize)]
-struct StreamQuery {
+pub(crate) struct StreamQuery {
     types: Option<String>,
     since: Option<String>,
     start: Option<String>,
@@ -265,6 +317,15 @@ async fn resolve(
     Ok((pos, gaps))
 }
 
+/// `?...` of a stream request; the same parser (and messages) on both HTTP paths.
+pub(crate) fn stream_query(
+    query: Result<Query<StreamQuery>, QueryRejection>,
+) -> Result<StreamQuery, EdgeError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))
+}
+
 async fn stream(
     State(state): State<Arc<AppState>>,
     Path((team, topic)): Path<(String, String)>,
@@ -272,7 +333,34 @@ async fn stream(
     headers: HeaderMap,
     kill: Option<Extension<ConnKill>>,
 ) -> Result<Response, EdgeError> {
-    let Query(q) = query.map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))?;
+    let q = stream_query(query)?;
+    let sse = open_stream(
+        &state,
+        &team,
+        &topic,
+        q,
+        &headers,
+        kill.map(|Extension(k)| k),
+    )
+    .await?;
+    let body = futures::stream::unfold(sse, |mut s| async move {
+        s.next_chunk()
+            .await
+            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), s))
+    });
+    Ok((STREAM_HEADERS, axum::body::Body::from_stream(body)).into_response())
+}
+
+/// Everything of a stream request before the response starts: auth, limits, the start
+/// position, the reader; shared by the hyper route and the lean HTTP/1 path.
+pub(crate) async fn open_stream(
+    state: &Arc<AppState>,
+    team: &str,
+    topic: &str,
+    q: StreamQuery,
+    headers: &HeaderMap,
+    kill: Option<ConnKill>,
+) -> Result<SseStream, EdgeError> {
     if !state.view.is_synced() {
         return Err(EdgeError::Unavailable(
             "the edge has not received its configuration from the control plane yet".into(),
@@ -280,20 +368,20 @@ async fn stream(
     }
     let view = state.view.current();
     let (principal, label) = authenticate(
-        &state,
+        state,
         &view,
-        &headers,
+        headers,
         q.access_token.as_deref(),
-        &team,
-        &topic,
+        team,
+        topic,
     )?;
     principal
-        .require_subscribe(&view, &team, &topic)
+        .require_subscribe(&view, team, topic)
         .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
-    let kafka_topic = kafka_topic(&view, &team, &topic)?;
+    let kafka_topic = kafka_topic(&view, team, topic)?;
     drop(view);
     let filter = Arc::new(parse_filter(q.types.as_deref())?);
-    let start = parse_start(&headers, &q)?;
+    let start = parse_start(headers, &q)?;
     let fresh = !matches!(start, Start::Cursor(_));
     let slot = state.limits.acquire(&label)?;
     let hint = match &start {
@@ -321,29 +409,15 @@ async fn stream(
         // exactly where it started.
         sse::put_cursor(&mut preamble, &encode_positions(&pos));
     }
-    let sse = SseStream::new(
+    Ok(SseStream::new(
         state.hub.clone(),
         reader,
         filter,
         pos,
         preamble,
-        kill.map(|Extension(k)| k),
+        kill,
         slot,
-    );
-    let body = futures::stream::unfold(sse, |mut s| async move {
-        s.next_chunk()
-            .await
-            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), s))
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::HeaderName::from_static("x-accel-buffering"), "no"),
-        ],
-        axum::body::Body::from_stream(body),
-    )
-        .into_response())
+    ))
 }
 
 async fn mint(
@@ -405,5 +479,6 @@ pub(crate) fn state(
         token_secret: config.token_secret.as_bytes().to_vec(),
         token_ttl: Duration::from_secs(config.token_ttl_secs.max(1)),
         retry_ms: config.retry_ms,
+        cors: Cors::new(&config.cors_origins),
     }
 }

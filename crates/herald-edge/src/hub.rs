@@ -23,12 +23,14 @@ use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use herald_kafka::rdkafka::message::{Headers, Message};
 use herald_kafka::rdkafka::{Offset, TopicPartitionList};
 use herald_kafka::{KafkaConfig, KafkaError};
+use herald_runtime::trace;
 use tokio::sync::{OnceCell, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Span;
 
 use crate::EdgeError;
-use crate::cursor::{Cursor, encode_positions};
+use crate::cursor::{Cursor, MAX_CURSOR_PARTITIONS, encode_positions};
 use crate::metrics::Metrics;
 use crate::sse;
 
@@ -54,16 +56,24 @@ pub(crate) struct LiveEvent {
     pub positions: Box<[i64]>,
     /// `positions` encoded.
     pub cursor: Box<str>,
+    /// The record's `traceparent`, kept only while spans are exported.
+    pub traceparent: Option<Box<str>>,
 }
 
 impl LiveEvent {
     /// Builds the shared form of a record.
     pub fn from_message<M: Message>(message: &M, positions: Box<[i64]>) -> Self {
-        let ty = message
-            .headers()
-            .and_then(|hs| hs.iter().find(|h| h.key == "ce_type").and_then(|h| h.value))
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .unwrap_or_default();
+        let header = |name: &str| {
+            message
+                .headers()
+                .and_then(|hs| hs.iter().find(|h| h.key == name).and_then(|h| h.value))
+                .and_then(|v| std::str::from_utf8(v).ok())
+        };
+        let ty = header("ce_type").unwrap_or_default();
+        let traceparent = trace::exporting()
+            .then(|| header("traceparent"))
+            .flatten()
+            .map(Box::from);
         let body = if ty.is_empty() {
             Bytes::new()
         } else {
@@ -76,6 +86,7 @@ impl LiveEvent {
             body,
             cursor: encode_positions(&positions).into(),
             positions,
+            traceparent,
         }
     }
 
@@ -309,7 +320,36 @@ impl TopicReader {
         Ok(out)
     }
 
+    /// The span of one event's fan-out on this node, a child of the record's `traceparent`.
+    ///
+    /// One span per event per node, not one per stream: a topic may have thousands of streams
+    /// here, and a span each would multiply the export volume and the time spent under the
+    /// reader's lock by the audience size while telling no more than the `streams` count does.
+    /// Catch-up reads (resumes far behind) make none: they re-send old events, one stream each.
+    fn fanout_span(&self, event: &LiveEvent) -> Span {
+        let Some(tp) = event
+            .traceparent
+            .as_deref()
+            .filter(|_| !event.body.is_empty())
+        else {
+            return Span::none();
+        };
+        let span = tracing::info_span!(
+            "sse.fanout",
+            otel.kind = "producer",
+            topic = %self.topic,
+            partition = event.partition,
+            offset = event.offset,
+            event_type = %event.ty,
+            streams = tracing::field::Empty,
+        );
+        trace::set_remote_parent(&span, Some(tp));
+        span
+    }
+
     fn process(&self, event: LiveEvent) {
+        let span = self.fanout_span(&event);
+        let _entered = span.enter();
         let event = Arc::new(event);
         let mut state = self.lock();
         let p = event.partition as usize;
@@ -334,13 +374,17 @@ impl TopicReader {
             return;
         }
         let mut slow = 0;
+        let mut streams = 0u64;
         let grace = self.settings.slow_grace;
         state.subs.retain(|s| {
             if !s.filter.passes(&event) {
                 return true;
             }
             match s.tx.try_send(event.clone()) {
-                Ok(()) => true,
+                Ok(()) => {
+                    streams += 1;
+                    true
+                }
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     s.ended.store(SLOW, Ordering::Release);
                     if let Some(kill) = &s.kill {
@@ -352,6 +396,7 @@ impl TopicReader {
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
             }
         });
+        span.record("streams", streams);
         if slow > 0 {
             self.metrics.slow_disconnects.inc_by(slow);
             tracing::info!(topic = %self.topic, clients = slow, "cut slow consumers");
@@ -489,6 +534,12 @@ impl Hub {
                     .map(|t| t.partitions().len())
                     .filter(|n| *n > 0)
                     .ok_or_else(|| KafkaError::UnknownTopic(name.clone()))?;
+                if partitions as u64 > MAX_CURSOR_PARTITIONS {
+                    return Err(KafkaError::Unsupported(format!(
+                        "topic {name} has {partitions} partitions; streams support at most \
+                         {MAX_CURSOR_PARTITIONS} (the resume cursor must fit in a header)"
+                    )));
+                }
                 let mut highs = Vec::with_capacity(partitions);
                 let mut starts = Vec::with_capacity(partitions);
                 for p in 0..partitions as i32 {
@@ -518,6 +569,7 @@ impl Hub {
                 KafkaError::UnknownTopic(t) => {
                     EdgeError::NotFound(format!("kafka topic {t} does not exist"))
                 }
+                KafkaError::Unsupported(message) => EdgeError::BadRequest(message),
                 e => EdgeError::Kafka(e),
             })?;
         let reader = Arc::new(TopicReader {
@@ -646,6 +698,7 @@ mod tests {
             body: sse::event_body(ty, format!("{partition}:{offset}").as_bytes()),
             positions: positions.into(),
             cursor: encode_positions(positions).into(),
+            traceparent: None,
         }
     }
 

@@ -5,18 +5,22 @@
 //! gap, no duplicate) after a client or node restart without server-side session state. One
 //! Kafka reader per topic per node fans out to all of that topic's streams (module `hub`
 //! describes the handoff of resuming streams). `POST /v1/streams/{team}/{topic}/token` mints a
-//! short-lived `?access_token=` for `EventSource`, which cannot send headers.
+//! short-lived `?access_token=` for `EventSource`, which cannot send headers. When spans are
+//! exported, each live event's fan-out is one `sse.fanout` span per node (a child of the
+//! record's `traceparent`, with the number of receiving streams), not one span per stream.
 
 mod config;
 mod cursor;
 mod error;
 mod http;
 mod hub;
+mod lean;
 mod limits;
 mod metrics;
 mod server;
 mod sse;
 mod stream;
+mod tls;
 mod token;
 
 use std::sync::Arc;
@@ -30,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::EdgeConfig;
-pub use cursor::{Cursor, CursorError};
+pub use cursor::{Cursor, CursorError, MAX_CURSOR_LEN, MAX_CURSOR_PARTITIONS};
 pub use error::EdgeError;
 pub use hub::ConnKill;
 pub use metrics::Metrics;
@@ -40,8 +44,14 @@ pub use token::{Claims, TokenError};
 /// The edge's composable parts: the HTTP routes and the topic readers behind them.
 pub struct Edge {
     router: axum::Router,
+    state: Arc<http::AppState>,
     tasks: TaskTracker,
     metrics: Metrics,
+    lean_http1: bool,
+    head_timeout: Duration,
+    drain_grace: Duration,
+    tls_cert_file: String,
+    tls_key_file: String,
 }
 
 impl std::fmt::Debug for Edge {
@@ -83,10 +93,41 @@ impl Edge {
         );
         let state = Arc::new(http::state(config, hub, view, limits));
         Self {
-            router: http::router(state, &config.cors_origins),
+            router: http::router(state.clone()),
+            state,
             tasks,
             metrics,
+            lean_http1: config.lean_http1,
+            head_timeout: Duration::from_millis(config.head_timeout_ms.max(1)),
+            drain_grace: Duration::from_millis(config.drain_grace_ms),
+            tls_cert_file: config.tls_cert_file.clone(),
+            tls_key_file: config.tls_key_file.clone(),
         }
+    }
+
+    /// Serves `router` (these routes, alone or merged with others) on `listener` until
+    /// `shutdown`, like [`serve`] plus HTTPS when a certificate is configured and, unless
+    /// `lean_http1` is off, HTTP/1.x stream requests answered without hyper (module `lean`).
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        router: axum::Router,
+        shutdown: CancellationToken,
+    ) -> Result<(), EdgeError> {
+        let tls = tls::acceptor(&self.tls_cert_file, &self.tls_key_file).await?;
+        let lean = self.lean_http1.then(|| lean::Lean {
+            state: self.state.clone(),
+            head_timeout: self.head_timeout,
+        });
+        let serving = server::Serving {
+            router,
+            lean,
+            tls,
+            shutdown,
+            drain_grace: self.drain_grace,
+            handshake_timeout: self.head_timeout,
+        };
+        Ok(server::serve_with(listener, serving).await?)
     }
 
     /// The routes (`/v1/streams/...`), to serve alone or next to other services' routes. Cut
@@ -147,14 +188,13 @@ pub async fn run_with_view(
         health,
         token.clone(),
     ));
-    tracing::info!(addr = ?http.local_addr().ok(), "edge listening");
-    let served = serve(
-        http,
-        edge.router(),
-        token.clone(),
-        Duration::from_millis(config.drain_grace_ms),
-    )
-    .await;
+    tracing::info!(
+        addr = ?http.local_addr().ok(),
+        tls = !config.tls_cert_file.is_empty(),
+        lean_http1 = config.lean_http1,
+        "edge listening"
+    );
+    let served = edge.serve(http, edge.router(), token.clone()).await;
     token.cancel();
     edge.stopped().await;
     ready_task.abort();
@@ -163,7 +203,7 @@ pub async fn run_with_view(
         Err(error) => tracing::warn!(%error, "admin server task failed"),
         Ok(Ok(())) => {}
     }
-    served.map_err(EdgeError::from)
+    served
 }
 
 /// Ready once the broker answers and the config view has its first snapshot.

@@ -92,7 +92,9 @@ impl SseStream {
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
         loop {
             if !self.out.is_empty() {
-                return Some(self.out.split().freeze());
+                // Hand the whole buffer over (not `split`, which would keep its spare capacity
+                // here): an idle stream then holds no buffer at all.
+                return Some(std::mem::take(&mut self.out).freeze());
             }
             if self.ended {
                 return None;

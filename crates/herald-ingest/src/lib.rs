@@ -81,6 +81,16 @@ pub use grpc::PublisherService;
 pub use http::EVENTS_PATH;
 pub use publish::{Draft, Receipt};
 
+/// Parses an HTTP publish request body into drafts exactly as `POST` [`EVENTS_PATH`] does,
+/// choosing the format by `content_type`; `true` when it was a batch. Pure (no I/O, no
+/// authorization, no defaults or limits); public for the fuzz targets in `fuzz/`.
+pub fn parse_http_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(Vec<Draft>, bool), IngestError> {
+    http::parse_body(content_type, body)
+}
+
 /// The ingest service's parts, sharing one producer, one config view and one set of metrics.
 #[derive(Clone)]
 pub struct Ingest {
@@ -224,23 +234,42 @@ pub async fn run_with(
         .into_future();
     let admin_server = serve_admin(admin, health.clone(), Arc::new(registry), token.clone());
 
-    let (g, h, a) = tokio::join!(
-        async {
-            let r = grpc_server.await;
-            token.cancel();
-            r
-        },
-        async {
-            let r = http_server.await;
-            token.cancel();
-            r
-        },
-        async {
-            let r = admin_server.await;
-            token.cancel();
-            r
+    let servers = async {
+        tokio::join!(
+            async {
+                let r = grpc_server.await;
+                token.cancel();
+                r
+            },
+            async {
+                let r = http_server.await;
+                token.cancel();
+                r
+            },
+            async {
+                let r = admin_server.await;
+                token.cancel();
+                r
+            }
+        )
+    };
+    // The servers stop accepting at once and wait for requests in flight, which end within the
+    // delivery timeout; the grace bounds the wait so a client stalling its request (a slow
+    // upload) cannot keep the process from exiting.
+    let grace_over = async {
+        token.cancelled().await;
+        tokio::time::sleep(shutdown.grace()).await;
+    };
+    let (g, h, a) = tokio::select! {
+        results = servers => results,
+        () = grace_over => {
+            tracing::warn!(
+                grace_secs = shutdown.grace().as_secs(),
+                "shutdown grace over, abandoning requests still in flight"
+            );
+            (Ok(()), Ok(()), Ok(()))
         }
-    );
+    };
     readiness.abort();
     health.set_ready(false);
     let flushed = ingest.flush(shutdown.grace()).await;

@@ -96,7 +96,8 @@ pub fn init_telemetry(
     let otel = provider
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service.to_owned())));
-    let _ = tracing_subscriber::registry()
+    let otel_installed = otel.is_some();
+    let installed = tracing_subscriber::registry()
         .with(filter)
         .with(json.then(|| {
             tracing_subscriber::fmt::layer()
@@ -105,6 +106,11 @@ pub fn init_telemetry(
         }))
         .with((!json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr)))
         .with(otel)
-        .try_init();
+        .try_init()
+        .is_ok();
+    // Only when our OpenTelemetry layer is the process's subscriber do spans reach the exporter.
+    if installed && otel_installed {
+        crate::trace::set_exporting();
+    }
     Ok(Telemetry { provider })
 }

@@ -2,12 +2,28 @@
 //! `traceparent` header, and every webhook attempt and SSE send continues it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+/// Set once spans reach an OTLP exporter; read on every hot-path span decision.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process exports spans. Hot paths (webhook attempts, SSE fan-out) create their
+/// spans only then: without an exporter a span would cost an allocation and field formatting per
+/// event and nobody would ever see it.
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
+
+/// Records that spans are exported from now on (`init_telemetry`).
+pub(crate) fn set_exporting() {
+    EXPORTING.store(true, Ordering::Relaxed);
+}
 
 /// Whether `value` is a well-formed version-00 `traceparent` with non-zero ids.
 pub fn is_valid_traceparent(value: &str) -> bool {

@@ -139,7 +139,12 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         token_secret: random_token(""),
         ..EdgeConfig::default()
     };
-    let edge = Edge::new(&edge_config, view.clone(), &mut registry, token.clone());
+    let edge = Arc::new(Edge::new(
+        &edge_config,
+        view.clone(),
+        &mut registry,
+        token.clone(),
+    ));
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -185,12 +190,12 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
 
     let router = ingest.router().merge(edge.router());
     let http_addr = http.local_addr()?;
-    let http_task = tokio::spawn(herald_edge::serve(
-        http,
-        router,
-        token.clone(),
-        Duration::from_secs(2),
-    ));
+    // The edge's server: stream requests take its lean HTTP/1 path, the rest goes to hyper.
+    let http_task = tokio::spawn({
+        let edge = edge.clone();
+        let token = token.clone();
+        async move { edge.serve(http, router, token).await }
+    });
     let admin_addr = admin_listener.local_addr()?;
     let admin_task = tokio::spawn(serve_admin(
         admin_listener,

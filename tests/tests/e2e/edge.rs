@@ -1,6 +1,7 @@
 //! End-to-end tests of herald-edge against the real broker: filters, auth, exact resume after a
 //! client drop and after an edge restart (checked against a ledger), slow-client cut, the gap
-//! event, limits, HTTP/2, and a real browser (headless Chromium) reconnecting by itself.
+//! event, limits, HTTP/2, HTTPS (HTTP/1.1 and HTTP/2 by ALPN), the lean HTTP/1 path's framing and
+//! refusals, and a real browser (headless Chromium) reconnecting by itself.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use herald_edge::Cursor;
 use herald_kafka::rdkafka::admin::{AdminClient, AdminOptions};
 use herald_kafka::rdkafka::client::DefaultClientContext;
 use herald_kafka::rdkafka::{Offset, TopicPartitionList};
-use herald_tests::edge::{Fixture, ROOT_KEY, RunningEdge, SseClient, SseItem, open};
+use herald_tests::edge::{Fixture, ROOT_KEY, RunningEdge, SseClient, SseItem, TestCert, open};
 use herald_tests::kafka_config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
@@ -578,6 +579,227 @@ async fn limits_http2_and_cors() {
         Some("https://app.example")
     );
     edge.stop().await;
+}
+
+/// HTTPS with a certificate made at test time: a stream over HTTP/1.1 (the lean path over TLS),
+/// one over HTTP/2 negotiated by ALPN (hyper), and token minting (hyper behind the lean path's
+/// replayed head) all work and carry events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn https_streams_over_http1_and_http2() {
+    let fx = Fixture::new(1, &[]).await;
+    let cert = TestCert::new();
+    let mut config = fx.config();
+    config.tls_cert_file = cert.cert_file.clone();
+    config.tls_key_file = cert.key_file.clone();
+    let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
+    let url = edge.https_url(&fx.path());
+    let h1 = cert.client(true);
+    let h2 = cert.client(false);
+    let mut over_h1 = open(&h1, &url, Some(&fx.sub_key), None)
+        .await
+        .expect("https stream over HTTP/1.1");
+    assert_eq!(over_h1.version, reqwest::Version::HTTP_11);
+    assert_eq!(
+        over_h1
+            .headers
+            .get("transfer-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("chunked")
+    );
+    // Only the lean path says so (hyper keeps HTTP/1.1 connections open).
+    assert_eq!(
+        over_h1
+            .headers
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close"),
+        "served by the lean HTTP/1 path"
+    );
+    let minted = h2
+        .post(format!("{url}/token"))
+        .bearer_auth(&fx.sub_key)
+        .send()
+        .await
+        .expect("mint over https");
+    assert_eq!(minted.status(), 200);
+    let token: serde_json::Value =
+        serde_json::from_str(&minted.text().await.expect("token body")).expect("token json");
+    let token_url = format!(
+        "{url}?access_token={}",
+        token["token"].as_str().expect("token")
+    );
+    let mut over_h2 = open(&h2, &token_url, None, None)
+        .await
+        .expect("https stream over HTTP/2");
+    assert_eq!(over_h2.version, reqwest::Version::HTTP_2, "ALPN chose h2");
+    for n in 0..3 {
+        fx.publish("tls.event", &format!("t{n}"), &format!("secret {n}"))
+            .await;
+    }
+    for sse in [&mut over_h1, &mut over_h2] {
+        let got: Vec<String> = collect(sse, 3)
+            .await
+            .into_iter()
+            .map(|(_, _, d)| d)
+            .collect();
+        assert_eq!(got, ["secret 0", "secret 1", "secret 2"]);
+    }
+    // Plain HTTP on the HTTPS port gets nowhere.
+    assert!(
+        open(&client(), &edge.url(&fx.path()), Some(&fx.sub_key), None)
+            .await
+            .is_err()
+    );
+    edge.stop().await;
+}
+
+/// Sends `request` on a new connection to `addr`.
+async fn raw(addr: std::net::SocketAddr, request: &str) -> tokio::net::TcpStream {
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    socket.write_all(request.as_bytes()).await.expect("request");
+    socket
+}
+
+/// Reads until `needle` arrived, the connection ended or `WAIT` passed.
+async fn read_until(socket: &mut tokio::net::TcpStream, needle: &str) -> (String, bool) {
+    let mut text = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if String::from_utf8_lossy(&text).contains(needle) {
+            return (String::from_utf8_lossy(&text).into_owned(), false);
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, socket.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => text.extend_from_slice(&buf[..n]),
+            _ => return (String::from_utf8_lossy(&text).into_owned(), true),
+        }
+    }
+}
+
+/// The lean HTTP/1 path on the wire: HTTP/1.1 streams are chunked with CORS headers, HTTP/1.0
+/// streams end with the connection, bad or slow heads get 400/431/408 with a message, and a
+/// drain ends a chunked stream properly after telling the client to reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lean_http1_framing_refusals_and_drain() {
+    let fx = Fixture::new(1, &[]).await;
+    let mut config = fx.config();
+    config.cors_origins = vec!["https://app.example".into()];
+    config.head_timeout_ms = 500;
+    let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
+    let path = fx.path();
+
+    let mut h11 = raw(
+        edge.addr,
+        &format!(
+            "GET {path} HTTP/1.1\r\nhost: edge\r\norigin: https://app.example\r\nauthorization: Bearer {}\r\n\r\n",
+            fx.sub_key
+        ),
+    )
+    .await;
+    let (head, _) = read_until(&mut h11, "retry: 500").await;
+    let lower = head.to_ascii_lowercase();
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    for line in [
+        "content-type: text/event-stream",
+        "cache-control: no-cache",
+        "transfer-encoding: chunked",
+        "access-control-allow-origin: https://app.example",
+        "connection: close",
+    ] {
+        assert!(lower.contains(line), "{line} missing: {head}");
+    }
+    let body = head.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let size = body.split("\r\n").next().unwrap_or_default();
+    assert!(
+        usize::from_str_radix(size, 16).is_ok_and(|n| n > 0),
+        "chunk size line {size:?} in {body:?}"
+    );
+
+    let mut h10 = raw(
+        edge.addr,
+        &format!(
+            "GET {path} HTTP/1.0\r\nauthorization: Bearer {}\r\n\r\n",
+            fx.sub_key
+        ),
+    )
+    .await;
+    let (head, _) = read_until(&mut h10, "retry: 500").await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        !head.to_ascii_lowercase().contains("transfer-encoding"),
+        "{head}"
+    );
+    assert!(
+        head.contains("\r\n\r\nretry: 500\n\n"),
+        "close-delimited body: {head:?}"
+    );
+    fx.publish("lean.event", "l1", "over http/1.0").await;
+    let (text, _) = read_until(&mut h10, "over http/1.0").await;
+    assert!(
+        text.contains("event: lean.event\ndata: over http/1.0\n\n"),
+        "{text}"
+    );
+
+    let refusals = [
+        (
+            format!("GET {path} HTTP/1.1\r\nbad header\r\n\r\n"),
+            "400",
+            "malformed",
+        ),
+        (
+            format!("GET {path} HTTP/1.1\r\n{}\r\n", "x: y\r\n".repeat(101)),
+            "431",
+            "header fields",
+        ),
+        (
+            format!("GET {path} HTTP/1.1\r\nx: {}\r\n\r\n", "y".repeat(20_000)),
+            "431",
+            "larger than",
+        ),
+        (
+            format!("GET {path} HTTP/1.1\r\nhost: edge\r\n"),
+            "408",
+            "did not arrive",
+        ),
+        (
+            format!("GET {path} HTTP/1.1\r\n\r\n"),
+            "401",
+            "missing credentials",
+        ),
+    ];
+    for (request, status, message) in refusals {
+        let mut socket = raw(edge.addr, &request).await;
+        let (answer, closed) = read_until(&mut socket, "\"}").await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{request:.60?}: {answer}"
+        );
+        assert!(answer.contains(message), "{answer}");
+        assert!(
+            answer.contains("content-type: application/json"),
+            "{answer}"
+        );
+        assert!(!closed || answer.ends_with('}'), "{answer}");
+    }
+
+    // Drain: the chunked stream is told to reconnect, then ends with the last chunk and EOF.
+    let stopping = tokio::spawn(edge.stop());
+    let (tail, closed) = read_until(&mut h11, "0\r\n\r\n").await;
+    assert!(
+        tail.contains(": herald: server shutting down, reconnect with Last-Event-ID"),
+        "{tail}"
+    );
+    assert!(!closed, "the last chunk arrived: {tail:?}");
+    let mut rest = [0u8; 16];
+    assert_eq!(
+        tokio::time::timeout(WAIT, h11.read(&mut rest))
+            .await
+            .expect("eof in time")
+            .expect("read"),
+        0
+    );
+    stopping.await.expect("stopped");
 }
 
 const PAGE: &str = r#"<!doctype html><html><body><script>

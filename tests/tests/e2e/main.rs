@@ -5,3 +5,5 @@ mod delivery;
 mod edge;
 mod ingest;
 mod kafka_smoke;
+mod rolling;
+mod trace;
