@@ -469,13 +469,21 @@ fn spawn_ledger(
         .name("ledger".into())
         .spawn(move || {
             let mut out = std::io::BufWriter::new(file);
-            while let Ok(line) = rx.recv() {
+            loop {
+                let line = match rx.try_recv() {
+                    Ok(line) => line,
+                    // Flush when idle so the file is current without a syscall per event.
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        let _ = out.flush();
+                        match rx.recv() {
+                            Ok(line) => line,
+                            Err(_) => break,
+                        }
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                };
                 if writeln!(out, "{line}").is_err() {
                     return;
-                }
-                // Flush when idle so the file is current without a syscall per event.
-                if rx.try_recv().is_err() {
-                    let _ = out.flush();
                 }
             }
             let _ = out.flush();
