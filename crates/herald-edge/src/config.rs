@@ -115,17 +115,8 @@ impl ServiceConfig for EdgeConfig {
 
 #[cfg(test)]
 mod settings_tests {
-    use super::*;
-
     #[test]
     fn every_setting_is_documented_for_help() {
-        assert_eq!(
-            herald_runtime::undocumented_settings::<EdgeConfig>(),
-            Vec::<String>::new()
-        );
-        assert!(
-            herald_runtime::settings_help::<EdgeConfig>()
-                .contains("HERALD_KAFKA__BOOTSTRAP_SERVERS")
-        );
+        herald_runtime::assert_settings_documented::<super::EdgeConfig>();
     }
 }

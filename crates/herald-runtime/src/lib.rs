@@ -13,6 +13,8 @@ pub use admin::{Health, serve_admin};
 pub use config::{ConfigError, load_config};
 pub use prometheus_client;
 pub use service::{ServiceArgs, ServiceConfig, service_main};
-pub use settings::{parse_service_args, settings_help, undocumented_settings};
+pub use settings::{
+    assert_settings_documented, parse_service_args, settings_help, undocumented_settings,
+};
 pub use shutdown::{Shutdown, spawn_signal_handler};
 pub use telemetry::{Telemetry, TelemetryConfig, TelemetryError, init_telemetry};

@@ -171,6 +171,20 @@ pub fn undocumented_settings<C: ServiceConfig>() -> Vec<String> {
         .collect()
 }
 
+/// Panics naming the keys of `C` without a doc comment, or if the reference lacks the shared
+/// sections; every service's tests call it so `--help` cannot silently miss a setting.
+pub fn assert_settings_documented<C: ServiceConfig>() {
+    let missing = undocumented_settings::<C>();
+    assert!(
+        missing.is_empty(),
+        "settings without a doc comment: {missing:?}"
+    );
+    assert!(
+        settings_help::<C>().contains("HERALD_KAFKA__BOOTSTRAP_SERVERS"),
+        "the settings reference lacks the [kafka] section"
+    );
+}
+
 /// Parses a service's command line with the settings reference of `C` appended to `--help`.
 pub fn parse_service_args<A: CommandFactory + FromArgMatches, C: ServiceConfig>() -> A {
     let matches = A::command()
