@@ -5,6 +5,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -16,6 +17,9 @@ pub struct TelemetryConfig {
     pub log_filter: String,
     /// `text` or `json`.
     pub log_format: String,
+    /// `tracing` filter for the spans exported over OTLP, independent of `log_filter`, so quiet
+    /// logs (e.g. `warn`) still export whole traces.
+    pub trace_filter: String,
     /// OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); none = no export.
     pub otlp_endpoint: Option<String>,
 }
@@ -25,6 +29,7 @@ impl Default for TelemetryConfig {
         Self {
             log_filter: "info".to_owned(),
             log_format: "text".to_owned(),
+            trace_filter: "info".to_owned(),
             otlp_endpoint: None,
         }
     }
@@ -33,9 +38,9 @@ impl Default for TelemetryConfig {
 /// Telemetry could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
-    /// Bad filter directives.
-    #[error("invalid log_filter: {0}")]
-    Filter(#[from] tracing_subscriber::filter::ParseError),
+    /// Bad filter directives in `log_filter` or `trace_filter`.
+    #[error("invalid {0}: {1}")]
+    Filter(&'static str, tracing_subscriber::filter::ParseError),
     /// Unknown log format.
     #[error("log_format must be \"text\" or \"json\", not {0:?}")]
     Format(String),
@@ -67,7 +72,10 @@ pub fn init_telemetry(
     service: &str,
     config: &TelemetryConfig,
 ) -> Result<Telemetry, TelemetryError> {
-    let filter = EnvFilter::try_new(&config.log_filter)?;
+    let log_filter = EnvFilter::try_new(&config.log_filter)
+        .map_err(|e| TelemetryError::Filter("log_filter", e))?;
+    let trace_filter = EnvFilter::try_new(&config.trace_filter)
+        .map_err(|e| TelemetryError::Filter("trace_filter", e))?;
     let json = match config.log_format.as_str() {
         "json" => true,
         "text" => false,
@@ -93,18 +101,24 @@ pub fn init_telemetry(
         }
         None => None,
     };
-    let otel = provider
-        .as_ref()
-        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service.to_owned())));
+    let otel = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer(service.to_owned()))
+            .with_filter(trace_filter)
+    });
     let otel_installed = otel.is_some();
+    let logs = if json {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .boxed()
+    } else {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .boxed()
+    };
     let installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(json.then(|| {
-            tracing_subscriber::fmt::layer()
-                .json()
-                .with_writer(std::io::stderr)
-        }))
-        .with((!json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr)))
+        .with(logs.with_filter(log_filter))
         .with(otel)
         .try_init()
         .is_ok();
