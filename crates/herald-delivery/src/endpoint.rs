@@ -12,7 +12,8 @@ use herald_proto::v1::{Subscription, SubscriptionState};
 use herald_watch::View;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::Semaphore;
-use url::Url;
+
+use crate::http::Target;
 
 /// A subscription prepared for delivery: parsed URL, signer and headers.
 #[derive(Debug)]
@@ -20,7 +21,7 @@ pub struct Route {
     /// The subscription as the view has it.
     pub sub: Subscription,
     /// Parsed target (None when the URL is invalid: deliveries dead-letter).
-    pub url: Option<Url>,
+    pub target: Option<Target>,
     /// Signs with every unexpired secret, newest first.
     pub signer: Signer,
     /// Custom headers that are valid and do not shadow the webhook headers.
@@ -84,12 +85,9 @@ impl Route {
                 }
             }
         }
-        let url = Url::parse(&sub.url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"));
         Self {
             signer: Signer::new(secrets),
-            url,
+            target: Target::parse(&sub.url),
             headers,
             sub,
         }

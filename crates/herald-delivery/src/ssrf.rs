@@ -2,9 +2,12 @@
 //! resolution, on exactly the addresses the connector will use (so a rebinding DNS answer cannot
 //! slip an internal address in), and IP-literal URLs are checked directly.
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use hyper_util::client::legacy::connect::dns::Name;
 
 /// Why a target address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,8 +109,22 @@ pub struct GuardedResolver {
     pub allow_private: bool,
 }
 
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
+/// What [`GuardedResolver`] answers: the allowed addresses (port 0; the connector sets it).
+pub type Addrs = std::vec::IntoIter<SocketAddr>;
+
+/// The resolver's error: a [`RefusedTarget`], an I/O error, or "no address".
+pub type ResolveError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower_service::Service<Name> for GuardedResolver {
+    type Response = Addrs;
+    type Error = ResolveError;
+    type Future = Pin<Box<dyn Future<Output = Result<Addrs, ResolveError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ResolveError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_owned();
@@ -125,14 +142,12 @@ impl Resolve for GuardedResolver {
                 })
                 .collect();
             if allowed.is_empty() {
-                let err: Box<dyn std::error::Error + Send + Sync> = match refused {
-                    Some(e) => Box::new(e),
+                return Err(match refused {
+                    Some(e) => Box::new(e) as ResolveError,
                     None => format!("{host} resolved to no address").into(),
-                };
-                return Err(err);
+                });
             }
-            let addrs: Addrs = Box::new(allowed.into_iter());
-            Ok(addrs)
+            Ok(allowed.into_iter())
         })
     }
 }
@@ -237,23 +252,22 @@ mod tests {
 
     #[tokio::test]
     async fn resolver_filters_localhost() {
-        let r = GuardedResolver {
+        use tower_service::Service;
+        let mut r = GuardedResolver {
             allow_private: false,
         };
         let err = r
-            .resolve("localhost".parse().unwrap())
+            .call("localhost".parse().unwrap())
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(err.downcast_ref::<RefusedTarget>().is_some(), "{err}");
-        let ok = GuardedResolver {
+        let mut ok = GuardedResolver {
             allow_private: true,
         };
         let addrs: Vec<SocketAddr> = ok
-            .resolve("localhost".parse().unwrap())
+            .call("localhost".parse().unwrap())
             .await
-            .ok()
-            .unwrap()
+            .expect("resolved")
             .collect();
         assert!(!addrs.is_empty());
     }

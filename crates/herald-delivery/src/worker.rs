@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 use crate::config::Settings;
 use crate::endpoint::{Endpoint, Gate, Route, Routes};
-use crate::http::{Attempt, Outgoing, Verdict, WebhookClient};
+use crate::http::{Attempt, Outgoing, Target, Verdict, WebhookClient};
 use crate::metrics::Metrics;
 use crate::tracker::{Tp, Tracker};
 use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC, SubscriptionControl};
@@ -352,7 +352,7 @@ impl Shared {
                 .dead_letter(&route, task, payload, "subscription disabled")
                 .await;
         }
-        let Some(url) = route.url.as_ref() else {
+        let Some(target) = route.target.as_ref() else {
             return self
                 .dead_letter(&route, task, payload, "subscription url is invalid")
                 .await;
@@ -370,7 +370,7 @@ impl Shared {
             ep.queued.fetch_sub(1, Ordering::AcqRel);
             return self.defer(task, payload, "backlogged").await;
         }
-        let result = self.attempt(&route, &ep, url, &mut task, payload).await;
+        let result = self.attempt(&route, &ep, target, &mut task, payload).await;
         ep.queued.fetch_sub(1, Ordering::AcqRel);
         match result {
             Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt)).await,
@@ -387,7 +387,7 @@ impl Shared {
         &self,
         route: &Route,
         ep: &Endpoint,
-        url: &url::Url,
+        target: &Target,
         task: &mut DeliveryTask,
         payload: &Payload,
     ) -> Option<Attempt> {
@@ -420,7 +420,7 @@ impl Shared {
         let attempt = Box::pin(
             self.client
                 .send(Outgoing {
-                    url,
+                    target,
                     id: &task.event_id,
                     signer: &route.signer,
                     body: payload.data.clone(),
