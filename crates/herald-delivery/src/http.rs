@@ -426,6 +426,59 @@ mod tests {
         }
     }
 
+    /// An https target goes through TLS and its certificate is verified: a self-signed
+    /// certificate is refused during the handshake, before anything is sent.
+    #[tokio::test]
+    async fn https_targets_are_verified() {
+        use std::sync::Arc;
+        use tokio::io::AsyncReadExt;
+        use tokio_rustls::rustls::ServerConfig;
+        use tokio_rustls::rustls::crypto::ring;
+        use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![certified.cert.der().clone()], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            match acceptor.accept(tcp).await {
+                // Only a client that trusted the certificate gets here; read what it sent.
+                Ok(mut tls) => {
+                    let mut buf = Vec::new();
+                    let _ = tls.read_to_end(&mut buf).await;
+                    buf.len()
+                }
+                Err(_) => 0,
+            }
+        });
+        let c = WebhookClient::new(Duration::from_secs(5), Duration::from_secs(5), true, false)
+            .unwrap();
+        let target = Target::parse(&format!("https://localhost:{port}/hook")).unwrap();
+        let a = c
+            .send(Outgoing {
+                target: &target,
+                id: "e1",
+                signer: &herald_core::Signer::new(vec![]),
+                body: Bytes::from_static(b"{}"),
+                content_type: "application/json",
+                traceparent: None,
+                headers: &HeaderMap::new(),
+            })
+            .await;
+        assert_eq!(a.status, 0);
+        assert_eq!(a.verdict, Verdict::Retry { retry_after: None });
+        assert!(a.error.contains("certificate"), "{}", a.error);
+        assert_eq!(server.await.unwrap(), 0, "nothing may reach an untrusted server");
+    }
+
     #[tokio::test]
     async fn literal_internal_targets_are_refused_without_a_request() {
         let c = WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, false)
