@@ -74,14 +74,17 @@ fn unavailable(e: KafkaError) -> Status {
 }
 
 fn scan_consumer(kafka: &KafkaConfig) -> Result<BaseConsumer, KafkaError> {
-    let mut c = kafka.client_config();
     // Assigned partitions only: never joins the group, never commits.
-    c.set("group.id", "herald-control-history")
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "true")
-        .set("isolation.level", "read_committed");
+    let c = kafka
+        .client()
+        .require("group.id", "herald-control-history")
+        .require("enable.auto.commit", "false")
+        .require("enable.auto.offset.store", "false")
+        .require("auto.offset.reset", "earliest")
+        // The scan ends at each partition's end: it needs the end-of-partition events.
+        .require("enable.partition.eof", "true")
+        .require("isolation.level", "read_committed")
+        .build();
     Ok(c.create()?)
 }
 

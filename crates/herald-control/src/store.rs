@@ -474,16 +474,19 @@ pub(crate) async fn follow_state(
 }
 
 fn state_consumer(kafka: &KafkaConfig) -> Result<StreamConsumer, KafkaError> {
-    let mut c = kafka.client_config();
     // Partitions are assigned, not subscribed: no group membership and no commits. librdkafka
     // still wants a group id to create a consumer.
-    c.set("group.id", "herald-control-state-reader")
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "true")
-        .set("fetch.wait.max.ms", "50")
-        .set("isolation.level", "read_committed");
+    let c = kafka
+        .client()
+        .tune("fetch.wait.max.ms", "50")
+        .require("group.id", "herald-control-state-reader")
+        .require("enable.auto.commit", "false")
+        .require("enable.auto.offset.store", "false")
+        .require("auto.offset.reset", "earliest")
+        // Catching up means reaching every partition's end.
+        .require("enable.partition.eof", "true")
+        .require("isolation.level", "read_committed")
+        .build();
     Ok(c.create()?)
 }
 

@@ -207,7 +207,7 @@ async fn wait_count_from(sink: &Sink, n: u64, timeout: Duration) -> Option<(Dura
 async fn baseline_child(topic: String, url: String) {
     let kafka = KafkaConfig::new(bootstrap());
     let consumer = herald_kafka::consumer(
-        &kafka,
+        kafka.client(),
         &unique("baseline"),
         "earliest",
         DefaultConsumerContext,

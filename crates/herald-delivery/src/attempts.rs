@@ -40,18 +40,20 @@ pub(crate) struct AttemptLog {
 
 impl AttemptLog {
     pub fn new(config: &KafkaConfig, failed: Counter) -> Result<Self, DeliveryError> {
-        let mut c = config.client_config();
-        c.set("enable.idempotence", "true")
-            .set("acks", "all")
+        let c = config
+            .client()
             // History, not a handoff: a longer linger makes fewer, larger batches (the broker
             // thread's per-wakeup partition scan showed in profiles at 20 ms).
-            .set("linger.ms", "100")
-            .set("compression.type", "lz4")
-            .set("message.timeout.ms", "60000")
-            .set("queue.buffering.max.kbytes", "65536")
+            .tune("linger.ms", "100")
+            .tune("compression.type", "lz4")
+            .tune("message.timeout.ms", "60000")
+            .tune("queue.buffering.max.kbytes", "65536")
+            .require("enable.idempotence", "true")
+            .require("acks", "all")
             // Only failures are acted on (counted): a report per written record is work for
             // nothing.
-            .set("delivery.report.only.error", "true");
+            .require("delivery.report.only.error", "true")
+            .build();
         let producer = c
             .create_with_context(AttemptContext { failed })
             .map_err(|e| DeliveryError::Kafka(e.into()))?;

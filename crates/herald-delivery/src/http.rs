@@ -476,7 +476,11 @@ mod tests {
         assert_eq!(a.status, 0);
         assert_eq!(a.verdict, Verdict::Retry { retry_after: None });
         assert!(a.error.contains("certificate"), "{}", a.error);
-        assert_eq!(server.await.unwrap(), 0, "nothing may reach an untrusted server");
+        assert_eq!(
+            server.await.unwrap(),
+            0,
+            "nothing may reach an untrusted server"
+        );
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use herald_core::{Event, RetryStep};
+use herald_core::{Event, RetryStep, Tier};
 use herald_kafka::rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, MessageStream, Rebalance, StreamConsumer,
 };
@@ -529,11 +529,7 @@ impl Shared {
                         } else {
                             AttemptOutcome::Retrying
                         };
-                        task.tier = tier.label.clone();
-                        task.due_at_ms = due_ms;
-                        let ok = self
-                            .produce(&tier.topic(), &task.subscription_id, payload.encode(&task))
-                            .await;
+                        let ok = self.to_tier(&mut task, payload, &tier, due_ms).await;
                         if ok {
                             self.metrics
                                 .retries
@@ -631,11 +627,7 @@ impl Shared {
                 (tier, due)
             }
         };
-        task.tier = tier.label.clone();
-        task.due_at_ms = due_ms;
-        let ok = self
-            .produce(&tier.topic(), &task.subscription_id, payload.encode(&task))
-            .await;
+        let ok = self.to_tier(&mut task, payload, &tier, due_ms).await;
         if ok {
             self.metrics
                 .deferred
@@ -643,6 +635,20 @@ impl Shared {
                 .inc();
         }
         ok
+    }
+
+    /// Writes `task` to `tier`'s topic, due at `due_ms`; true once it is durably there.
+    async fn to_tier(
+        &self,
+        task: &mut DeliveryTask,
+        payload: &Payload,
+        tier: &Tier,
+        due_ms: i64,
+    ) -> bool {
+        task.tier = tier.label.clone();
+        task.due_at_ms = due_ms;
+        self.produce(&tier.topic(), &task.subscription_id, payload.encode(task))
+            .await
     }
 
     async fn dead_letter(
@@ -818,21 +824,18 @@ impl Worker {
             waiting: waiting.clone(),
             revoke_timeout: shared.settings.revoke_timeout,
         };
-        // Bound librdkafka's prefetch (64 MiB by default) so memory stays flat with a backlog;
-        // the record budget already keeps enough work queued.
-        let mut kafka = self.kafka.clone();
-        kafka
-            .properties
-            .entry("queued.max.messages.kbytes".to_owned())
-            .or_insert_with(|| "16384".to_owned());
-        // A resumed tier partition is fetched only when the broker answers the fetch in flight:
-        // a short long-poll keeps retries within tens of milliseconds of their due time.
-        kafka
-            .properties
-            .entry("fetch.wait.max.ms".to_owned())
-            .or_insert_with(|| "50".to_owned());
+        let client = self
+            .kafka
+            .client()
+            // Bound librdkafka's prefetch (64 MiB by default) so memory stays flat with a
+            // backlog; the record budget already keeps enough work queued.
+            .tune("queued.max.messages.kbytes", "16384")
+            // A resumed tier partition is fetched only when the broker answers the fetch in
+            // flight: a short long-poll keeps retries within tens of milliseconds of their due
+            // time.
+            .tune("fetch.wait.max.ms", "50");
         let consumer: Arc<Kafka> = Arc::new(herald_kafka::consumer(
-            &kafka,
+            client,
             &self.group_id,
             &self.auto_offset_reset,
             context,

@@ -447,15 +447,17 @@ pub(crate) fn assign_consumer(
     kafka: &KafkaConfig,
     prefetch_kbytes: u32,
 ) -> Result<StreamConsumer, KafkaError> {
-    let mut c = kafka.client_config();
-    c.set("group.id", "herald-edge-unused")
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("isolation.level", "read_committed")
-        .set("fetch.wait.max.ms", "100")
-        .set("queued.max.messages.kbytes", prefetch_kbytes.to_string());
+    let c = kafka
+        .client()
+        .tune("fetch.wait.max.ms", "100")
+        .tune("queued.max.messages.kbytes", prefetch_kbytes.to_string())
+        .require("group.id", "herald-edge-unused")
+        .require("enable.auto.commit", "false")
+        .require("enable.auto.offset.store", "false")
+        .require("enable.partition.eof", "false")
+        .require("auto.offset.reset", "earliest")
+        .require("isolation.level", "read_committed")
+        .build();
     Ok(c.create()?)
 }
 

@@ -34,15 +34,97 @@ impl KafkaConfig {
         }
     }
 
-    /// The base client configuration shared by every client.
+    /// The configuration of a client with no settings of its own (admin, metadata probes).
     pub fn client_config(&self) -> ClientConfig {
+        self.client().build()
+    }
+
+    /// Starts one client's configuration; see [`ClientSettings`].
+    pub fn client(&self) -> ClientSettings<'_> {
+        ClientSettings {
+            config: self,
+            tuning: Vec::new(),
+            required: Vec::new(),
+        }
+    }
+}
+
+/// One client's librdkafka configuration, applied in order of precedence: Herald's tuning for
+/// the client, then the operator's `properties` (which may change any of it), then the settings
+/// Herald's guarantees rest on (which `properties` cannot change: a conflicting property is
+/// ignored with a warning).
+#[derive(Debug)]
+pub struct ClientSettings<'a> {
+    config: &'a KafkaConfig,
+    tuning: Vec<(&'static str, String)>,
+    required: Vec<(&'static str, String)>,
+}
+
+impl ClientSettings<'_> {
+    /// A default the operator may change through `properties`.
+    pub fn tune(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.tuning.push((key, value.into()));
+        self
+    }
+
+    /// A setting Herald depends on; `properties` cannot change it.
+    pub fn require(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.required.push((key, value.into()));
+        self
+    }
+
+    /// The finished configuration.
+    pub fn build(self) -> ClientConfig {
         let mut c = ClientConfig::new();
-        c.set("bootstrap.servers", &self.bootstrap_servers)
-            .set("client.id", &self.client_id)
+        c.set("bootstrap.servers", &self.config.bootstrap_servers)
+            .set("client.id", &self.config.client_id)
             .set("log_level", "4");
-        for (k, v) in &self.properties {
-            c.set(k, v);
+        for (k, v) in &self.tuning {
+            c.set(*k, v);
+        }
+        for (k, v) in &self.config.properties {
+            match self.required.iter().find(|(r, _)| r == k) {
+                // Only Herald's own keys are named: none of them holds a secret.
+                Some((_, kept)) if kept != v => {
+                    tracing::warn!(property = %k, ignored = %v, kept = %kept, "ignoring a kafka property herald depends on")
+                }
+                Some(_) => {}
+                None => {
+                    c.set(k, v);
+                }
+            }
+        }
+        for (k, v) in &self.required {
+            c.set(*k, v);
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_override_tuning_but_not_requirements() {
+        let mut config = KafkaConfig::new("broker:9092");
+        for (k, v) in [
+            ("linger.ms", "7"),
+            ("acks", "1"),
+            ("security.protocol", "ssl"),
+        ] {
+            config.properties.insert(k.to_owned(), v.to_owned());
+        }
+        let c = config
+            .client()
+            .tune("linger.ms", "2")
+            .tune("compression.type", "lz4")
+            .require("acks", "all")
+            .build();
+        assert_eq!(c.get("bootstrap.servers"), Some("broker:9092"));
+        assert_eq!(c.get("linger.ms"), Some("7"));
+        assert_eq!(c.get("compression.type"), Some("lz4"));
+        assert_eq!(c.get("acks"), Some("all"));
+        assert_eq!(c.get("security.protocol"), Some("ssl"));
     }
 }

@@ -4,12 +4,13 @@ use std::time::Duration;
 use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::{KafkaConfig, KafkaError};
+use crate::{ClientSettings, KafkaError};
 
 /// A group consumer that never commits or stores offsets on its own: the caller commits only
-/// what it has fully handled. `auto_offset_reset` is `earliest` or `latest`.
+/// what it has fully handled. `auto_offset_reset` is `earliest` or `latest`; `client` carries
+/// the caller's own tuning.
 pub fn consumer<C>(
-    config: &KafkaConfig,
+    client: ClientSettings<'_>,
     group_id: &str,
     auto_offset_reset: &str,
     context: C,
@@ -17,16 +18,18 @@ pub fn consumer<C>(
 where
     C: ConsumerContext + 'static,
 {
-    let mut c = config.client_config();
-    c.set("group.id", group_id)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", auto_offset_reset)
-        .set("enable.partition.eof", "false")
-        .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "1000")
-        .set("partition.assignment.strategy", "cooperative-sticky")
-        .set("isolation.level", "read_committed");
+    let c = client
+        .tune("session.timeout.ms", "10000")
+        .tune("heartbeat.interval.ms", "1000")
+        .require("group.id", group_id)
+        .require("enable.auto.commit", "false")
+        .require("enable.auto.offset.store", "false")
+        .require("auto.offset.reset", auto_offset_reset)
+        .require("enable.partition.eof", "false")
+        // Revocation handling hands off only the revoked partitions: incremental assignment.
+        .require("partition.assignment.strategy", "cooperative-sticky")
+        .require("isolation.level", "read_committed")
+        .build();
     Ok(c.create_with_context(context)?)
 }
 

@@ -187,8 +187,15 @@ mod tests {
         assert_eq!(offsets.len(), 2);
         assert_eq!(offsets[d.partition as usize].high, d.offset + 1);
 
-        let c =
-            Arc::new(consumer(&kafka.config(), "g1", "earliest", DefaultConsumerContext).unwrap());
+        let c = Arc::new(
+            consumer(
+                kafka.config().client(),
+                "g1",
+                "earliest",
+                DefaultConsumerContext,
+            )
+            .unwrap(),
+        );
         c.subscribe(&["demo.orders"]).unwrap();
         let msg = tokio::time::timeout(Duration::from_secs(20), c.recv())
             .await

@@ -11,7 +11,7 @@ mod headers;
 mod producer;
 
 pub use admin::{KafkaAdmin, PartitionOffsets, TopicAdmin, TopicSpec};
-pub use config::KafkaConfig;
+pub use config::{ClientSettings, KafkaConfig};
 pub use consumer::{commit_offsets, consumer, fetch_watermarks, offsets_for_times};
 pub use embedded::{EmbeddedAdmin, EmbeddedKafka};
 pub use error::KafkaError;

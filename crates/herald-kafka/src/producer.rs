@@ -31,17 +31,21 @@ impl Producer {
     /// Creates a producer; `delivery_timeout` bounds how long a record may wait for the
     /// cluster before its send fails (so callers can answer "unavailable" instead of hanging).
     pub fn new(config: &KafkaConfig, delivery_timeout: Duration) -> Result<Self, KafkaError> {
-        let mut c = config.client_config();
-        c.set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("max.in.flight.requests.per.connection", "5")
-            .set("linger.ms", "2")
-            .set("compression.type", "lz4")
-            .set(
+        let c = config
+            .client()
+            .tune("max.in.flight.requests.per.connection", "5")
+            .tune("linger.ms", "2")
+            .tune("compression.type", "lz4")
+            .tune("queue.buffering.max.kbytes", "262144")
+            // What "accepted" means: on every in-sync replica, exactly once per send.
+            .require("enable.idempotence", "true")
+            .require("acks", "all")
+            // Bounds `send`'s wait, which callers rely on.
+            .require(
                 "message.timeout.ms",
                 delivery_timeout.as_millis().to_string(),
             )
-            .set("queue.buffering.max.kbytes", "262144");
+            .build();
         let inner: FutureProducer = c.create()?;
         Ok(Self {
             inner,

@@ -19,7 +19,13 @@ const EVENTS: usize = 30;
 const COMMITTED: usize = 20;
 
 fn group_consumer(group: &str, topic: &str) -> Arc<StreamConsumer> {
-    let c = consumer(&kafka_config(), group, "earliest", DefaultConsumerContext).expect("consumer");
+    let c = consumer(
+        kafka_config().client(),
+        group,
+        "earliest",
+        DefaultConsumerContext,
+    )
+    .expect("consumer");
     c.subscribe(&[topic]).expect("subscribe");
     Arc::new(c)
 }
