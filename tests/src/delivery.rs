@@ -279,6 +279,7 @@ pub struct TestWorker {
     /// Stops the worker.
     pub shutdown: CancellationToken,
     worker: Option<DeliveryWorker>,
+    registry: herald_runtime::prometheus_client::registry::Registry,
 }
 
 impl TestWorker {
@@ -308,7 +309,24 @@ impl TestWorker {
             control,
             shutdown,
             worker: Some(worker),
+            registry,
         }
+    }
+
+    /// The worker's metrics in the Prometheus text format.
+    pub fn metrics(&self) -> String {
+        let mut text = String::new();
+        herald_runtime::prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("encode metrics");
+        text
+    }
+
+    /// The value of the sample `name` (no labels) in [`Self::metrics`].
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics().lines().find_map(|line| {
+            let (key, value) = line.split_once(' ')?;
+            (key == name).then(|| value.parse().ok()).flatten()
+        })
     }
 
     /// Publishes a new view.

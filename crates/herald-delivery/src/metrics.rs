@@ -19,6 +19,8 @@ pub struct Metrics {
     pub retries: Family<Labels, Counter>,
     /// Tasks written to the DLQ.
     pub dead_lettered: Counter,
+    /// Records retained in `herald.dlq`, all partitions (the same on every worker).
+    pub dlq_records: Gauge,
     /// Deliveries parked without an attempt (paused subscription, backlogged endpoint).
     pub deferred: Family<Labels, Counter>,
     /// Records between the committed offset and the partition end, per topic.
@@ -56,6 +58,7 @@ impl Metrics {
             ]),
             retries: Family::default(),
             dead_lettered: Counter::default(),
+            dlq_records: Gauge::default(),
             deferred: Family::default(),
             lag: Family::default(),
             open_circuits: Gauge::default(),
@@ -94,6 +97,11 @@ impl Metrics {
             "dead_lettered",
             "Tasks written to the dead-letter topic",
             m.dead_lettered.clone(),
+        );
+        r.register(
+            "dlq_records",
+            "Records retained in the dead-letter topic (all partitions)",
+            m.dlq_records.clone(),
         );
         r.register(
             "deferred",

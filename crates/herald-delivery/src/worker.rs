@@ -1278,5 +1278,30 @@ fn spawn_lag_update(consumer: Arc<Kafka>, shared: Arc<Shared>) {
                 .get_or_create(&vec![("topic", t)])
                 .set(lag);
         }
+        let dlq = tokio::task::spawn_blocking(move || retained(&consumer, DLQ_TOPIC)).await;
+        match dlq {
+            Ok(Ok(records)) => {
+                shared.metrics.dlq_records.set(records);
+            }
+            Ok(Err(error)) => tracing::debug!(%error, "cannot read the dead-letter topic's size"),
+            Err(_) => {}
+        }
     });
+}
+
+/// Records `topic` retains now: the sum over its partitions of high minus low watermark.
+fn retained(
+    consumer: &Kafka,
+    topic: &str,
+) -> Result<i64, herald_kafka::rdkafka::error::KafkaError> {
+    let timeout = Duration::from_secs(5);
+    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+    let mut total = 0;
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
+            total += (high - low).max(0);
+        }
+    }
+    Ok(total)
 }

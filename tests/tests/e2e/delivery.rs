@@ -185,6 +185,23 @@ async fn exhausted_retries_dead_letter_and_a_replay_delivers() {
     );
     assert_eq!(task.data, e.data);
     assert_eq!(rx.count(), 3);
+    assert_eq!(
+        worker.metric("herald_delivery_dead_lettered_total"),
+        Some(1.0)
+    );
+    // The topic's size is read from the broker every 10 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while worker
+        .metric("herald_delivery_dlq_records")
+        .is_none_or(|n| n < 1.0)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "dlq size gauge: {:?}",
+            worker.metric("herald_delivery_dlq_records")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let ops = scan_events("acme.herald", since, 50, Duration::from_secs(20)).await;
     assert!(
         ops.iter().any(|o| o.ty == "herald.delivery.dead_lettered"
