@@ -898,6 +898,13 @@ impl Worker {
                 (permit, message) = next_message(&mut stream, &budget, &mut interned) => match message {
                     Ok(m) => loop_ctx.on_message(&shared, m, permit),
                     Err(error) => {
+                        if let Some((code, reason)) = consumer.client().fatal_error() {
+                            // The client is unusable: stop rather than stay ready while
+                            // consuming nothing; uncommitted work is redelivered.
+                            return Err(DeliveryError::Config(format!(
+                                "kafka consumer failed for good ({code:?}): {reason}"
+                            )));
+                        }
                         tracing::debug!(%error, "consumer error");
                     }
                 },
