@@ -901,9 +901,8 @@ impl Worker {
                         if let Some((code, reason)) = consumer.client().fatal_error() {
                             // The client is unusable: stop rather than stay ready while
                             // consuming nothing; uncommitted work is redelivered.
-                            return Err(DeliveryError::Config(format!(
-                                "kafka consumer failed for good ({code:?}): {reason}"
-                            )));
+                            tracing::error!(?code, %reason, "kafka consumer failed for good");
+                            return Err(error);
                         }
                         tracing::debug!(%error, "consumer error");
                     }
