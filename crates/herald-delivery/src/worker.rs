@@ -102,7 +102,12 @@ impl ConsumerContext for WorkerContext {
             );
         }
         let offsets = self.tracker.committable(Some(&tps));
-        if !offsets.is_empty() {
+        // Lost (the session expired, e.g. during a broker outage): the group has moved on and a
+        // commit can only fail, after blocking this thread until the coordinator answers. The
+        // next owner redelivers what was not committed.
+        if consumer.assignment_lost() {
+            tracing::info!(partitions = tps.len(), "partitions lost, not committing");
+        } else if !offsets.is_empty() {
             let mut out = TopicPartitionList::new();
             for ((t, p), o) in &offsets {
                 let _ = out.add_partition_offset(t, *p, Offset::Offset(*o));
