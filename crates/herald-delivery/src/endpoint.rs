@@ -93,6 +93,13 @@ impl Route {
         }
     }
 
+    /// The URL as records and events show it: without credentials (an unparsable URL as given).
+    pub fn shown_url(&self) -> String {
+        self.target
+            .as_ref()
+            .map_or_else(|| self.sub.url.clone(), |t| t.redacted.clone())
+    }
+
     /// Whether the subscription is paused.
     pub fn paused(&self) -> bool {
         self.sub.state == SubscriptionState::Paused as i32

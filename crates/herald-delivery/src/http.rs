@@ -84,6 +84,8 @@ pub struct Attempt {
 pub struct Target {
     /// The URL as the subscription has it.
     pub url: Url,
+    /// The URL without credentials and fragment, for attempt records and operational events.
+    pub redacted: String,
     uri: Uri,
     authorization: Option<HeaderValue>,
 }
@@ -112,6 +114,7 @@ impl Target {
         let uri = bare.as_str().parse().ok()?;
         Some(Self {
             url,
+            redacted: bare.into(),
             uri,
             authorization,
         })
@@ -416,6 +419,7 @@ mod tests {
             "Basic dXNAZXI6cDpzcw=="
         );
         assert_eq!(t.url.as_str(), "http://us%40er:p%3Ass@example.com:8080/h");
+        assert_eq!(t.redacted, "http://example.com:8080/h");
         for bad in [
             "ftp://example.com/",
             "mailto:a@example.com",

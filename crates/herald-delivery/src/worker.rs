@@ -736,7 +736,7 @@ impl Shared {
             response_excerpt: a.excerpt,
             at_ms: now_ms(),
             outcome: outcome as i32,
-            url: route.sub.url.clone(),
+            url: route.shown_url(),
         };
         self.attempts
             .write(&record.subscription_id, &record.encode_to_vec());
@@ -752,7 +752,7 @@ impl Shared {
         if let Some(obj) = data.as_object_mut() {
             obj.insert("subscription_id".into(), route.sub.id.clone().into());
             obj.insert("team".into(), team.clone().into());
-            obj.insert("url".into(), route.sub.url.clone().into());
+            obj.insert("url".into(), route.shown_url().into());
         }
         {
             let mut known = self.ops_topics.lock().await;

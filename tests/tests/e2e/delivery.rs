@@ -91,13 +91,33 @@ async fn signed_webhooks_verify_and_new_subscriptions_are_picked_up() {
     // A new subscription on a new topic is picked up without a restart.
     let topic2 = event_topic("acme", 1).await;
     let rx2 = Receiver::ok().await;
-    let sub2 = subscription(&unique("sub"), "acme", &[&topic2], &rx2.url(), &[&new]);
+    // Credentials in the URL are sent as basic auth, never as part of the request target.
+    let url2 = rx2
+        .url()
+        .replacen("http://", "http://hook%40user:s3cr%3At@", 1);
+    let sub2_id = unique("sub");
+    let sub2 = subscription(&sub2_id, "acme", &[&topic2], &url2, &[&new]);
     worker.publish(2, &[sub.clone(), sub2]);
     let e2 = event("invoice.paid", 3);
     // The consumer re-subscribes asynchronously; earliest offsets make an early publish safe.
     publish(&p, &topic2, &e2).await;
     let got2 = rx2.wait_for(1, WAIT).await;
     assert_eq!(got2[0].header("webhook-id"), Some(e2.id.as_str()));
+    // base64("hook@user:s3cr:t")
+    assert_eq!(
+        got2[0].header("authorization"),
+        Some("Basic aG9va0B1c2VyOnMzY3I6dA==")
+    );
+    let attempts2: Vec<AttemptRecord> = scan(ATTEMPTS_TOPIC, since, 1, WAIT, {
+        let id = sub2_id.clone();
+        move |a: &AttemptRecord| a.subscription_id == id
+    })
+    .await;
+    assert_eq!(
+        attempts2[0].url,
+        rx2.url(),
+        "the attempt log shows no credentials"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(rx.count(), 1, "the filtered event was not delivered");
     worker.stop().await;
