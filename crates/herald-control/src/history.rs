@@ -75,15 +75,10 @@ fn unavailable(e: KafkaError) -> Status {
 
 fn scan_consumer(kafka: &KafkaConfig) -> Result<BaseConsumer, KafkaError> {
     // Assigned partitions only: never joins the group, never commits.
+    // The scan ends at each partition's end: it needs the end-of-partition events.
     let c = kafka
         .client()
-        .require("group.id", "herald-control-history")
-        .require("enable.auto.commit", "false")
-        .require("enable.auto.offset.store", "false")
-        .require("auto.offset.reset", "earliest")
-        // The scan ends at each partition's end: it needs the end-of-partition events.
-        .require("enable.partition.eof", "true")
-        .require("isolation.level", "read_committed")
+        .reader("herald-control-history", true)
         .build();
     Ok(c.create()?)
 }

@@ -474,18 +474,11 @@ pub(crate) async fn follow_state(
 }
 
 fn state_consumer(kafka: &KafkaConfig) -> Result<StreamConsumer, KafkaError> {
-    // Partitions are assigned, not subscribed: no group membership and no commits. librdkafka
-    // still wants a group id to create a consumer.
+    // Catching up means reaching every partition's end.
     let c = kafka
         .client()
         .tune("fetch.wait.max.ms", "50")
-        .require("group.id", "herald-control-state-reader")
-        .require("enable.auto.commit", "false")
-        .require("enable.auto.offset.store", "false")
-        .require("auto.offset.reset", "earliest")
-        // Catching up means reaching every partition's end.
-        .require("enable.partition.eof", "true")
-        .require("isolation.level", "read_committed")
+        .reader("herald-control-state-reader", true)
         .build();
     Ok(c.create()?)
 }

@@ -451,12 +451,7 @@ pub(crate) fn assign_consumer(
         .client()
         .tune("fetch.wait.max.ms", "100")
         .tune("queued.max.messages.kbytes", prefetch_kbytes.to_string())
-        .require("group.id", "herald-edge-unused")
-        .require("enable.auto.commit", "false")
-        .require("enable.auto.offset.store", "false")
-        .require("enable.partition.eof", "false")
-        .require("auto.offset.reset", "earliest")
-        .require("isolation.level", "read_committed")
+        .reader("herald-edge-unused", false)
         .build();
     Ok(c.create()?)
 }

@@ -73,6 +73,18 @@ impl ClientSettings<'_> {
         self
     }
 
+    /// A consumer of explicitly assigned partitions that never joins the group nor commits
+    /// (librdkafka still wants a group id), reading committed records from the earliest offset;
+    /// `partition_eof` asks for end-of-partition events.
+    pub fn reader(self, group_id: &str, partition_eof: bool) -> Self {
+        self.require("group.id", group_id)
+            .require("enable.auto.commit", "false")
+            .require("enable.auto.offset.store", "false")
+            .require("auto.offset.reset", "earliest")
+            .require("enable.partition.eof", partition_eof.to_string())
+            .require("isolation.level", "read_committed")
+    }
+
     /// The finished configuration.
     pub fn build(self) -> ClientConfig {
         let mut c = ClientConfig::new();
