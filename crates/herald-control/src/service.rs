@@ -11,7 +11,7 @@ use herald_core::{NameError, TeamName, TopicName, TopicRef};
 use herald_kafka::{KafkaError, TopicAdmin, TopicSpec};
 use herald_proto::v1::control_server::Control;
 use herald_proto::v1::*;
-use herald_watch::{Authenticator, Principal, View};
+use herald_watch::{Action, Authenticator, Principal, View};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -195,14 +195,14 @@ impl ControlService {
         &self,
         request_team: &str,
         id: &str,
-        principal_check: impl FnOnce(&Principal, &Subscription) -> Result<(), Status>,
+        principal_check: impl FnOnce(&Principal, &View, &Subscription) -> Result<(), Status>,
         principal: &Principal,
         change: impl FnOnce(&View, &mut Subscription) -> Result<(), Status>,
     ) -> Result<Subscription, Status> {
         let guard = self.store.lock().await;
         let view = self.store.view();
         let mut sub = Self::subscription(&view, request_team, id)?;
-        principal_check(principal, &sub)?;
+        principal_check(principal, &view, &sub)?;
         change(&view, &mut sub)?;
         sub.updated_at_ms = now_ms();
         self.store
@@ -215,8 +215,23 @@ impl ControlService {
     }
 }
 
-fn admin_of(principal: &Principal, sub: &Subscription) -> Result<(), Status> {
-    principal.require_admin(&sub.team).map_err(denied)
+fn allow(principal: &Principal, view: &View, action: Action<'_>) -> Result<(), Status> {
+    principal.authorize(view, action).map_err(denied)
+}
+
+fn admin_of(principal: &Principal, view: &View, sub: &Subscription) -> Result<(), Status> {
+    allow(principal, view, Action::AdminTeam { team: &sub.team })
+}
+
+fn read_deliveries(principal: &Principal, view: &View, sub: &Subscription) -> Result<(), Status> {
+    allow(
+        principal,
+        view,
+        Action::ReadDeliveries {
+            team: &sub.team,
+            topics: &sub.topics,
+        },
+    )
 }
 
 #[tonic::async_trait]
@@ -225,8 +240,8 @@ impl Control for ControlService {
         &self,
         request: Request<CreateTeamRequest>,
     ) -> Result<Response<Team>, Status> {
-        let (principal, _) = self.caller(&request).await?;
-        principal.require_root().map_err(denied)?;
+        let (principal, view) = self.caller(&request).await?;
+        allow(&principal, &view, Action::ManageTeams)?;
         let req = request.into_inner();
         let name = team_name(&req.name)?;
         if req.display_name.chars().count() > 200 {
@@ -254,7 +269,7 @@ impl Control for ControlService {
     async fn get_team(&self, request: Request<GetTeamRequest>) -> Result<Response<Team>, Status> {
         let (principal, view) = self.caller(&request).await?;
         let name = request.into_inner().name;
-        principal.require_member(&name).map_err(denied)?;
+        allow(&principal, &view, Action::ReadTeam { team: &name })?;
         view.teams
             .get(&name)
             .cloned()
@@ -280,8 +295,8 @@ impl Control for ControlService {
         &self,
         request: Request<DeleteTeamRequest>,
     ) -> Result<Response<DeleteTeamResponse>, Status> {
-        let (principal, _) = self.caller(&request).await?;
-        principal.require_root().map_err(denied)?;
+        let (principal, view) = self.caller(&request).await?;
+        allow(&principal, &view, Action::ManageTeams)?;
         let name = request.into_inner().name;
         let guard = self.store.lock().await;
         let view = self.store.view();
@@ -333,9 +348,9 @@ impl Control for ControlService {
         &self,
         request: Request<CreateTopicRequest>,
     ) -> Result<Response<Topic>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let team = team_name(&req.team)?;
         let name = TopicName::new(req.name.trim()).map_err(invalid)?;
         let partitions = match req.partitions {
@@ -404,7 +419,7 @@ impl Control for ControlService {
     ) -> Result<Response<ListTopicsResponse>, Status> {
         let (principal, view) = self.caller(&request).await?;
         let team = request.into_inner().team;
-        principal.require_member(&team).map_err(denied)?;
+        allow(&principal, &view, Action::ReadTeam { team: &team })?;
         Self::team_exists(&view, &team)?;
         let topics = view
             .topics
@@ -421,7 +436,7 @@ impl Control for ControlService {
     ) -> Result<Response<TopicDescription>, Status> {
         let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_member(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::ReadTeam { team: &req.team })?;
         let topic = view.topic(&req.team, &req.name).cloned().ok_or_else(|| {
             Status::not_found(format!("topic {}.{} does not exist", req.team, req.name))
         })?;
@@ -452,9 +467,9 @@ impl Control for ControlService {
         &self,
         request: Request<DeleteTopicRequest>,
     ) -> Result<Response<DeleteTopicResponse>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let guard = self.store.lock().await;
         let view = self.store.view();
         let topic = view.topic(&req.team, &req.name).cloned().ok_or_else(|| {
@@ -499,9 +514,9 @@ impl Control for ControlService {
         &self,
         request: Request<CreateApiKeyRequest>,
     ) -> Result<Response<CreateApiKeyResponse>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let name = req.name.trim().to_owned();
         if name.chars().count() > 100 {
             return Err(invalid("key name is longer than 100 characters"));
@@ -563,7 +578,7 @@ impl Control for ControlService {
     ) -> Result<Response<ListApiKeysResponse>, Status> {
         let (principal, view) = self.caller(&request).await?;
         let team = request.into_inner().team;
-        principal.require_admin(&team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &team })?;
         Self::team_exists(&view, &team)?;
         let keys = view
             .keys
@@ -579,9 +594,9 @@ impl Control for ControlService {
         &self,
         request: Request<RevokeApiKeyRequest>,
     ) -> Result<Response<RevokeApiKeyResponse>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let guard = self.store.lock().await;
         let view = self.store.view();
         if view.keys.get(&req.id).is_none_or(|k| k.team != req.team) {
@@ -601,9 +616,9 @@ impl Control for ControlService {
         &self,
         request: Request<CreateGrantRequest>,
     ) -> Result<Response<Grant>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let topic = match req.topic.trim().split_once('.') {
             Some((team, topic)) if team == req.team => topic.to_owned(),
             Some(_) => {
@@ -657,7 +672,7 @@ impl Control for ControlService {
     ) -> Result<Response<ListGrantsResponse>, Status> {
         let (principal, view) = self.caller(&request).await?;
         let team = request.into_inner().team;
-        principal.require_member(&team).map_err(denied)?;
+        allow(&principal, &view, Action::ReadTeam { team: &team })?;
         Self::team_exists(&view, &team)?;
         let grants = view
             .grants
@@ -672,9 +687,9 @@ impl Control for ControlService {
         &self,
         request: Request<RevokeGrantRequest>,
     ) -> Result<Response<RevokeGrantResponse>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let guard = self.store.lock().await;
         let view = self.store.view();
         let grant = view
@@ -715,9 +730,9 @@ impl Control for ControlService {
         &self,
         request: Request<CreateSubscriptionRequest>,
     ) -> Result<Response<CreateSubscriptionResponse>, Status> {
-        let (principal, _) = self.caller(&request).await?;
+        let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
-        principal.require_admin(&req.team).map_err(denied)?;
+        allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
         let url = validate::url(&req.url).map_err(invalid)?;
         let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
         let headers = validate::headers(&req.headers).map_err(invalid)?;
@@ -766,7 +781,7 @@ impl Control for ControlService {
         let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
         let sub = Self::subscription(&view, &req.team, &req.id)?;
-        principal.require_member(&sub.team).map_err(denied)?;
+        read_deliveries(&principal, &view, &sub)?;
         Ok(Response::new(public_sub(sub)))
     }
 
@@ -776,12 +791,19 @@ impl Control for ControlService {
     ) -> Result<Response<ListSubscriptionsResponse>, Status> {
         let (principal, view) = self.caller(&request).await?;
         let team = request.into_inner().team;
-        principal.require_member(&team).map_err(denied)?;
+        allow(
+            &principal,
+            &view,
+            Action::ReadDeliveries {
+                team: &team,
+                topics: &[],
+            },
+        )?;
         Self::team_exists(&view, &team)?;
         let subscriptions = view
             .subscriptions
             .values()
-            .filter(|s| s.team == team)
+            .filter(|s| s.team == team && read_deliveries(&principal, &view, s).is_ok())
             .cloned()
             .map(public_sub)
             .collect();
@@ -916,9 +938,8 @@ impl Control for ControlService {
         if reason.chars().count() > 1000 {
             return Err(invalid("reason is longer than 1000 characters"));
         }
-        let check = |p: &Principal, s: &Subscription| match p {
-            Principal::Internal => Ok(()),
-            _ => admin_of(p, s),
+        let check = |p: &Principal, v: &View, s: &Subscription| {
+            allow(p, v, Action::DisableSubscription { team: &s.team })
         };
         let sub = self
             .update_subscription_with(&req.team, &req.id, check, &principal, |_, s| {
@@ -994,7 +1015,7 @@ impl Control for ControlService {
         let guard = self.store.lock().await;
         let view = self.store.view();
         let sub = Self::subscription(&view, &req.team, &req.id)?;
-        admin_of(&principal, &sub)?;
+        admin_of(&principal, &view, &sub)?;
         self.store
             .write(
                 &guard,
@@ -1011,16 +1032,10 @@ impl Control for ControlService {
         &self,
         request: Request<WatchRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
-        let (principal, _) = self.caller(&request).await?;
-        let internal = match principal {
-            Principal::Internal => true,
-            Principal::Root => false,
-            Principal::Key(_) => {
-                return Err(Status::permission_denied(
-                    "only the root key or Herald's internal service credential may watch the configuration",
-                ));
-            }
-        };
+        let (principal, view) = self.caller(&request).await?;
+        allow(&principal, &view, Action::WatchConfig)?;
+        drop(view);
+        let internal = matches!(principal, Principal::Internal);
         let (tx, rx) = mpsc::channel::<Result<WatchEvent, Status>>(256);
         let store = self.store.clone();
         let shutdown = self.shutdown.clone();
@@ -1063,7 +1078,7 @@ impl Control for ControlService {
         let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
         let sub = Self::subscription(&view, &req.team, &req.subscription_id)?;
-        principal.require_member(&sub.team).map_err(denied)?;
+        read_deliveries(&principal, &view, &sub)?;
         let (attempts, truncated) = self.history.attempts(&sub.id, req.limit).await?;
         Ok(Response::new(ListAttemptsResponse {
             attempts,
@@ -1078,7 +1093,7 @@ impl Control for ControlService {
         let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
         let sub = Self::subscription(&view, &req.team, &req.subscription_id)?;
-        principal.require_member(&sub.team).map_err(denied)?;
+        read_deliveries(&principal, &view, &sub)?;
         if req.until_ms != 0 && req.until_ms <= req.since_ms {
             return Err(invalid("until_ms must be after since_ms"));
         }
@@ -1096,7 +1111,7 @@ impl Control for ControlService {
         let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
         let sub = Self::subscription(&view, &req.team, &req.subscription_id)?;
-        admin_of(&principal, &sub)?;
+        admin_of(&principal, &view, &sub)?;
         if req.until_ms != 0 && req.until_ms <= req.since_ms {
             return Err(invalid("until_ms must be after since_ms"));
         }
@@ -1115,7 +1130,7 @@ impl Control for ControlService {
         let (principal, view) = self.caller(&request).await?;
         let req = request.into_inner();
         let sub = Self::subscription(&view, &req.team, &req.subscription_id)?;
-        admin_of(&principal, &sub)?;
+        admin_of(&principal, &view, &sub)?;
         let topic = req.topic.trim();
         let r = if topic.contains('.') {
             TopicRef::from_kafka(topic)

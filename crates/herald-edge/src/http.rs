@@ -10,16 +10,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use bytes::{BufMut, BytesMut};
-use herald_watch::{AuthError, Authenticator, ConfigHandle, Principal, View};
+use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::cursor::{Cursor, encode_positions};
+use crate::guard::Guard;
 use crate::hub::{ConnKill, Filter, Hub, TopicReader};
 use crate::limits::Limits;
-use crate::stream::SseStream;
+use crate::stream::{Admission, SseStream};
 use crate::token::{self, Claims};
 use crate::{EdgeConfig, EdgeError, sse};
 
@@ -376,10 +377,11 @@ pub(crate) async fn open_stream(
         topic,
     )?;
     principal
-        .require_subscribe(&view, team, topic)
+        .authorize(&view, Action::Subscribe { team, topic })
         .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
     let kafka_topic = kafka_topic(&view, team, topic)?;
     drop(view);
+    let guard = Guard::new(state.view.clone(), &principal, team, topic);
     let filter = Arc::new(parse_filter(q.types.as_deref())?);
     let start = parse_start(headers, &q)?;
     let fresh = !matches!(start, Start::Cursor(_));
@@ -416,7 +418,7 @@ pub(crate) async fn open_stream(
         pos,
         preamble,
         kill,
-        slot,
+        Admission { slot, guard },
     ))
 }
 
@@ -441,7 +443,13 @@ async fn mint(
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     let principal = state.auth.authenticate(&view, header).map_err(auth_error)?;
     principal
-        .require_subscribe(&view, &team, &topic)
+        .authorize(
+            &view,
+            Action::Subscribe {
+                team: &team,
+                topic: &topic,
+            },
+        )
         .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
     kafka_topic(&view, &team, &topic)?;
     let exp = now_secs() + state.token_ttl.as_secs() as i64;

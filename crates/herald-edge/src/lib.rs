@@ -12,6 +12,7 @@
 mod config;
 mod cursor;
 mod error;
+mod guard;
 mod http;
 mod hub;
 mod lean;

@@ -23,6 +23,8 @@ pub struct Metrics {
     pub live_readers: Gauge,
     /// Stream requests refused by a limit.
     pub limited: Counter,
+    /// Open streams ended because their key, grant or topic went away.
+    pub streams_revoked: Counter,
 }
 
 impl Metrics {
@@ -69,6 +71,11 @@ impl Metrics {
             "limited",
             "stream requests refused by a connection limit",
             m.limited.clone(),
+        );
+        r.register(
+            "streams_revoked",
+            "open streams ended because their key, grant or topic was revoked or deleted",
+            m.streams_revoked.clone(),
         );
         m
     }

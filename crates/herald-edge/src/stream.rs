@@ -14,6 +14,7 @@ use tokio::time::{Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::cursor::encode_positions;
+use crate::guard::Guard;
 use crate::hub::{
     ConnKill, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, TopicReader, advance, assign_consumer,
 };
@@ -36,6 +37,15 @@ enum Phase {
     Live(LiveSub),
 }
 
+/// What let a stream in and keeps it in: its place under the connection limits and the
+/// authorization it re-checks on every configuration change.
+pub(crate) struct Admission {
+    /// Held for the stream's life.
+    pub slot: StreamSlot,
+    /// Ends the stream when its access is revoked.
+    pub guard: Guard,
+}
+
 /// The state of one open stream; [`SseStream::next_chunk`] yields the body.
 pub(crate) struct SseStream {
     hub: Arc<Hub>,
@@ -50,6 +60,7 @@ pub(crate) struct SseStream {
     heartbeat: Interval,
     shutdown: CancellationToken,
     kill: Option<ConnKill>,
+    guard: Guard,
     ended: bool,
     _slot: StreamSlot,
 }
@@ -63,7 +74,7 @@ impl SseStream {
         pos: Vec<i64>,
         preamble: BytesMut,
         kill: Option<ConnKill>,
-        slot: StreamSlot,
+        admission: Admission,
     ) -> Self {
         let heartbeat = hub.settings.heartbeat;
         let shutdown = hub.shutdown.clone();
@@ -81,8 +92,9 @@ impl SseStream {
             heartbeat: interval,
             shutdown,
             kill,
+            guard: admission.guard,
             ended: false,
-            _slot: slot,
+            _slot: admission.slot,
         };
         stream.try_join();
         stream
@@ -106,6 +118,19 @@ impl SseStream {
     fn end(&mut self, comment: &str) {
         self.out.put_slice(comment.as_bytes());
         self.ended = true;
+    }
+
+    /// Ends the stream with a final `herald.revoked` event if the configuration no longer
+    /// allows it; the client's reconnect is then refused by the same check.
+    fn recheck(&mut self) {
+        if let Some(reason) = self.guard.revoked() {
+            let data = serde_json::json!({ "message": format!("access revoked: {reason}") });
+            self.out
+                .put_slice(&sse::event_body(sse::REVOKED, data.to_string().as_bytes()));
+            self.out.put_u8(b'\n');
+            self.ended = true;
+            self.hub.metrics.streams_revoked.inc();
+        }
     }
 
     /// Tries to hand over to the live fan-out; on success the backlog is queued.
@@ -186,6 +211,7 @@ impl SseStream {
                         }
                     },
                     _ = self.heartbeat.tick() => self.beat(),
+                    _ = self.guard.changed() => self.recheck(),
                 }
             }
             Phase::NeedCatchUp => {
@@ -207,6 +233,7 @@ impl SseStream {
                         Err(_) => self.end(sse::DRAINING),
                     },
                     _ = self.heartbeat.tick() => self.beat(),
+                    _ = self.guard.changed() => self.recheck(),
                 }
             }
             Phase::CatchUp { consumer, .. } => {
@@ -241,6 +268,7 @@ impl SseStream {
                         }
                     },
                     _ = self.heartbeat.tick() => self.beat(),
+                    _ = self.guard.changed() => self.recheck(),
                 }
                 if let Some(event) = read {
                     self.hub.metrics.catchup_reads.inc();

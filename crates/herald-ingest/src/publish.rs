@@ -182,7 +182,7 @@ impl Core {
         }
         let view = self.config.current();
         let principal = self.auth.authenticate(&view, authorization)?;
-        principal.require_publish(team, topic)?;
+        principal.authorize(&view, herald_watch::Action::Publish { team, topic })?;
         match view.topic(team, topic) {
             Some(t) if !t.kafka_topic.is_empty() => Ok(Arc::from(t.kafka_topic.as_str())),
             Some(_) => Ok(Arc::from(format!("{team}.{topic}"))),

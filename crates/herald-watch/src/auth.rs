@@ -1,4 +1,4 @@
-use herald_proto::v1::{ApiKey, Scope};
+use herald_proto::v1::ApiKey;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -102,15 +102,6 @@ impl Authenticator {
     }
 }
 
-fn scope_name(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Publish => "publish",
-        Scope::Subscribe => "subscribe",
-        Scope::Admin => "admin",
-        Scope::Unspecified => "unspecified",
-    }
-}
-
 impl Principal {
     /// The team of an API key.
     pub fn team(&self) -> Option<&str> {
@@ -120,20 +111,8 @@ impl Principal {
         }
     }
 
-    fn has_scope(key: &ApiKey, scope: Scope) -> bool {
-        key.scopes.contains(&(scope as i32))
-    }
-
-    /// Whether the key's topic restriction (names within its team or `<team>.<topic>`) allows it.
-    fn topic_allowed(key: &ApiKey, team: &str, topic: &str) -> bool {
-        key.topics.is_empty()
-            || key
-                .topics
-                .iter()
-                .any(|t| (team == key.team && t == topic) || *t == format!("{team}.{topic}"))
-    }
-
-    fn key_denied(&self, what: &str) -> Denied {
+    /// A refusal naming the caller.
+    pub(crate) fn denied(&self, what: &str) -> Denied {
         Denied(format!("{what} (key {})", self.key_label()))
     }
 
@@ -144,100 +123,21 @@ impl Principal {
             Self::Internal => "internal".into(),
         }
     }
-
-    /// Requires the root key.
-    pub fn require_root(&self) -> Result<(), Denied> {
-        match self {
-            Self::Root => Ok(()),
-            _ => Err(self.key_denied("only the root key may do this")),
-        }
-    }
-
-    /// Requires the internal service credential.
-    pub fn require_internal(&self) -> Result<(), Denied> {
-        match self {
-            Self::Internal => Ok(()),
-            _ => Err(self.key_denied("only Herald's internal service credential may do this")),
-        }
-    }
-
-    fn require_scope(&self, team: &str, scope: Scope) -> Result<&ApiKey, Denied> {
-        match self {
-            Self::Key(k) if k.team != team => {
-                Err(self.key_denied(&format!("the key belongs to another team than {team}")))
-            }
-            Self::Key(k) if !Self::has_scope(k, scope) && !Self::has_scope(k, Scope::Admin) => {
-                Err(self.key_denied(&format!("the key lacks the {} scope", scope_name(scope))))
-            }
-            Self::Key(k) => Ok(k),
-            _ => Err(self.key_denied("not a team key")),
-        }
-    }
-
-    /// Requires the right to manage `team` (root, or a team key with the admin scope).
-    pub fn require_admin(&self, team: &str) -> Result<(), Denied> {
-        if matches!(self, Self::Root) {
-            return Ok(());
-        }
-        self.require_scope(team, Scope::Admin).map(|_| ())
-    }
-
-    /// Requires the right to read team state (root, internal, or any key of that team).
-    pub fn require_member(&self, team: &str) -> Result<(), Denied> {
-        match self {
-            Self::Root | Self::Internal => Ok(()),
-            Self::Key(k) if k.team == team => Ok(()),
-            _ => Err(self.key_denied(&format!("the key does not belong to team {team}"))),
-        }
-    }
-
-    /// Requires the right to publish to `<team>.<topic>`.
-    pub fn require_publish(&self, team: &str, topic: &str) -> Result<(), Denied> {
-        if matches!(self, Self::Root) {
-            return Ok(());
-        }
-        let key = self.require_scope(team, Scope::Publish)?;
-        if Self::topic_allowed(key, team, topic) {
-            Ok(())
-        } else {
-            Err(self.key_denied(&format!(
-                "the key is restricted to other topics than {topic}"
-            )))
-        }
-    }
-
-    /// Requires the right to read `<team>.<topic>`: a subscribe key of the owning team or of a
-    /// team holding a grant.
-    pub fn require_subscribe(&self, view: &View, team: &str, topic: &str) -> Result<(), Denied> {
-        let key = match self {
-            Self::Root | Self::Internal => return Ok(()),
-            Self::Key(k) => k,
-        };
-        if !view.may_read(&key.team, team, topic) {
-            return Err(self.key_denied(&format!(
-                "team {} has no grant for {team}.{topic}",
-                key.team
-            )));
-        }
-        if !Self::has_scope(key, Scope::Subscribe) && !Self::has_scope(key, Scope::Admin) {
-            return Err(self.key_denied("the key lacks the subscribe scope"));
-        }
-        if !Self::topic_allowed(key, team, topic) {
-            return Err(self.key_denied(&format!(
-                "the key is restricted to other topics than {team}.{topic}"
-            )));
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use herald_proto::v1::{Entity, Grant, entity};
+pub(crate) mod tests {
+    use herald_proto::v1::{Entity, Grant, Scope, entity};
 
     use super::*;
 
-    fn key(id: &str, team: &str, scopes: &[Scope], topics: &[&str], secret: &str) -> Entity {
+    pub(crate) fn key(
+        id: &str,
+        team: &str,
+        scopes: &[Scope],
+        topics: &[&str],
+        secret: &str,
+    ) -> Entity {
         Entity {
             kind: Some(entity::Kind::ApiKey(ApiKey {
                 id: id.into(),
@@ -250,7 +150,7 @@ mod tests {
         }
     }
 
-    fn view() -> View {
+    pub(crate) fn view() -> View {
         View::from_entities(
             1,
             [
@@ -300,31 +200,5 @@ mod tests {
             none.authenticate(&v, Some("Bearer ")),
             Err(AuthError::Malformed)
         );
-    }
-
-    #[test]
-    fn scopes_topics_and_grants() {
-        let a = Authenticator::new(Some("root"), None);
-        let v = view();
-        let publisher = a.authenticate_token(&v, "pub-key").unwrap();
-        publisher.require_publish("acme", "orders").unwrap();
-        assert!(publisher.require_publish("acme", "users").is_err());
-        assert!(publisher.require_publish("beta", "orders").is_err());
-        assert!(publisher.require_subscribe(&v, "acme", "orders").is_err());
-        assert!(publisher.require_admin("acme").is_err());
-
-        let reader = a.authenticate_token(&v, "sub-key").unwrap();
-        reader.require_subscribe(&v, "acme", "orders").unwrap();
-        reader.require_subscribe(&v, "beta", "anything").unwrap();
-        let denied = reader.require_subscribe(&v, "acme", "users").unwrap_err();
-        assert!(denied.to_string().contains("no grant"), "{denied}");
-
-        let admin = a.authenticate_token(&v, "admin-key").unwrap();
-        admin.require_admin("acme").unwrap();
-        admin.require_publish("acme", "anything").unwrap();
-        assert!(admin.require_admin("beta").is_err());
-        assert!(admin.require_root().is_err());
-        Principal::Root.require_publish("x", "y").unwrap();
-        assert!(Principal::Root.require_internal().is_err());
     }
 }

@@ -6,4 +6,5 @@ mod edge;
 mod ingest;
 mod kafka_smoke;
 mod rolling;
+mod security;
 mod trace;
