@@ -401,9 +401,10 @@ def test_service_accepts_the_chart_settings(rendered, tmp_path, values, componen
     assert_settings_applied(f"chart {component}", printed, env)
     props = printed["kafka"]["properties"]
     if values == "ci":
-        # The SASL credentials arrive through the inline-table variable and merge with the file.
+        # The SASL credentials arrive through the inline-table variable and merge with the file;
+        # --print-config shows the password as set, never its value.
         assert props["security.protocol"] == "SASL_SSL"
-        assert props["sasl.username"] == "stub-username" and props["sasl.password"] == "stub-password"
+        assert props["sasl.username"] == "stub-username" and props["sasl.password"] == "<redacted>"
         assert printed["kafka"]["bootstrap_servers"] == "kafka.dev.svc:9093"
         # The chart's per-service `config` map reaches the service with its types intact.
         if component == "delivery":

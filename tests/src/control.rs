@@ -44,9 +44,9 @@ pub fn test_config() -> ControlConfig {
         kafka: kafka_config(),
         grpc_listen: "127.0.0.1:0".into(),
         admin_listen: "127.0.0.1:0".into(),
-        root_key: Some(unique("root")),
-        internal_token: Some(unique("internal")),
-        master_key: Some(master),
+        root_key: unique("root").into(),
+        internal_token: unique("internal").into(),
+        master_key: master.into(),
         state_topic: unique("herald.control"),
         attempts_topic: unique("herald.attempts"),
         dlq_topic: unique("herald.dlq"),
@@ -122,12 +122,12 @@ impl TestControl {
 
     /// The root key.
     pub fn root_key(&self) -> &str {
-        self.config.root_key.as_deref().unwrap()
+        self.config.root_key.expose()
     }
 
     /// The internal service token.
     pub fn internal_token(&self) -> &str {
-        self.config.internal_token.as_deref().unwrap()
+        self.config.internal_token.expose()
     }
 
     /// A client sending `key` (None = no credentials).

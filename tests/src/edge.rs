@@ -18,9 +18,9 @@ use tokio::task::JoinHandle;
 use crate::{kafka_config, unique};
 
 /// Root key of test edges.
-pub const ROOT_KEY: &str = "edge-test-root";
+pub const ROOT_KEY: &str = "hrk_edge_test_7c2e9a4f1b8d3e6a0f5c9b2d4e7a1c8f";
 /// Token signing secret of test edges.
-pub const TOKEN_SECRET: &str = "edge-test-token-secret";
+pub const TOKEN_SECRET: &str = "hts_edge_test_5b8e1d4a7c0f3e9b6d2a8c5f1e4b7d0a";
 
 fn entity(kind: entity::Kind) -> Entity {
     Entity { kind: Some(kind) }

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use crate::unique;
 
 /// The root key every harness ingest accepts.
-pub const ROOT_KEY: &str = "test-root-key";
+pub const ROOT_KEY: &str = "hrk_test_3f9a6c1e8b2d4f7a0c5e9b3d6f1a8c4e";
 
 /// A team with one Kafka-backed topic and keys of every kind.
 #[derive(Debug, Clone)]
@@ -188,7 +188,7 @@ impl RunningIngest {
 pub fn test_config(kafka: KafkaConfig) -> IngestConfig {
     IngestConfig {
         kafka,
-        root_key: Some(ROOT_KEY.to_owned()),
+        root_key: ROOT_KEY.into(),
         delivery_timeout_ms: 5_000,
         shutdown_grace_secs: 10,
         ..IngestConfig::default()

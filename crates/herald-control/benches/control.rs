@@ -63,9 +63,9 @@ async fn main() {
     let (_, master) = MasterKey::generate();
     let config = ControlConfig {
         kafka: kafka.clone(),
-        root_key: Some(format!("root-{suffix}")),
-        internal_token: Some(format!("internal-{suffix}")),
-        master_key: Some(master),
+        root_key: format!("root-{suffix}").into(),
+        internal_token: format!("internal-{suffix}").into(),
+        master_key: master.into(),
         state_topic: format!("herald.control.bench-{suffix}"),
         attempts_topic: format!("herald.attempts.bench-{suffix}"),
         dlq_topic: format!("herald.dlq.bench-{suffix}"),
@@ -88,10 +88,9 @@ async fn main() {
         .connect()
         .await
         .unwrap();
-    let bearer: tonic::metadata::MetadataValue<_> =
-        format!("Bearer {}", config.root_key.as_deref().unwrap())
-            .parse()
-            .unwrap();
+    let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {}", config.root_key.expose())
+        .parse()
+        .unwrap();
     let mut root = ControlClient::with_interceptor(channel, move |mut r: tonic::Request<()>| {
         r.metadata_mut().insert("authorization", bearer.clone());
         Ok(r)
@@ -176,7 +175,7 @@ async fn main() {
     let cancel = CancellationToken::new();
     let mut handle = herald_watch::follow(
         endpoint,
-        config.internal_token.clone().unwrap(),
+        config.internal_token.expose().to_owned(),
         cancel.clone(),
     );
     assert!(handle.wait_synced(Duration::from_secs(10)).await);

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use herald_core::names::internal;
 use herald_kafka::KafkaConfig;
-use herald_runtime::{ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
 
 /// Everything `herald-control` needs; loaded from defaults, a TOML file and `HERALD_*` variables
@@ -21,15 +21,19 @@ pub struct ControlConfig {
     /// Admin HTTP listen address (`/livez`, `/readyz`, `/metrics`).
     pub admin_listen: String,
     /// The root key (`HERALD_ROOT_KEY`): manages teams and may do everything except receive
-    /// secrets. Unset = no root access (teams cannot be created).
-    pub root_key: Option<String>,
+    /// secrets. At least 32 random characters (`openssl rand -hex 32`). Unset or empty = no root
+    /// access (teams cannot be created).
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub root_key: Secret,
     /// The data plane's credential (`HERALD_INTERNAL_TOKEN`): may Watch with secrets and key
-    /// hashes, and disable subscriptions.
-    pub internal_token: Option<String>,
+    /// hashes, and disable subscriptions. At least 32 random characters (`openssl rand -hex 32`).
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub internal_token: Secret,
     /// Base64 (standard alphabet) of 32 random bytes (`HERALD_MASTER_KEY`): the AES-256-GCM key
     /// that encrypts signing secrets in the state topic. Required; generate one with
-    /// `head -c 32 /dev/urandom | base64`.
-    pub master_key: Option<String>,
+    /// `openssl rand -base64 32`.
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub master_key: Secret,
     /// The compacted topic that holds the state (one partition, so offsets order every write).
     pub state_topic: String,
     /// Delivery attempts (read by ListAttempts).
@@ -71,9 +75,9 @@ impl Default for ControlConfig {
             telemetry: TelemetryConfig::default(),
             grpc_listen: "0.0.0.0:50051".to_owned(),
             admin_listen: "0.0.0.0:9601".to_owned(),
-            root_key: None,
-            internal_token: None,
-            master_key: None,
+            root_key: Secret::default(),
+            internal_token: Secret::default(),
+            master_key: Secret::default(),
             state_topic: "herald.control".to_owned(),
             attempts_topic: internal::ATTEMPTS_TOPIC.to_owned(),
             dlq_topic: internal::DLQ_TOPIC.to_owned(),
@@ -94,20 +98,9 @@ impl Default for ControlConfig {
 }
 
 impl std::fmt::Debug for ControlConfig {
-    // Keys stay out of logs and panics: only whether they are set is shown.
+    // Keys and kafka credentials stay out of logs and panics, as in `--print-config`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ControlConfig")
-            .field("kafka", &self.kafka)
-            .field("grpc_listen", &self.grpc_listen)
-            .field("admin_listen", &self.admin_listen)
-            .field("root_key", &self.root_key.as_ref().map(|_| "<set>"))
-            .field(
-                "internal_token",
-                &self.internal_token.as_ref().map(|_| "<set>"),
-            )
-            .field("master_key", &self.master_key.as_ref().map(|_| "<set>"))
-            .field("state_topic", &self.state_topic)
-            .finish_non_exhaustive()
+        herald_runtime::fmt_config("ControlConfig", self, f)
     }
 }
 
@@ -128,6 +121,14 @@ impl ServiceConfig for ControlConfig {
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
     }
+
+    fn credentials(&self) -> Vec<Credential<'_>> {
+        vec![
+            Credential::new("root_key", &self.root_key),
+            Credential::new("internal_token", &self.internal_token),
+            Credential::new("master_key", &self.master_key).generated_by("openssl rand -base64 32"),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -135,5 +136,10 @@ mod settings_tests {
     #[test]
     fn every_setting_is_documented_for_help() {
         herald_runtime::assert_settings_documented::<super::ControlConfig>();
+    }
+
+    #[test]
+    fn credentials_stay_out_of_debug_and_print_config_and_weak_ones_are_refused() {
+        herald_runtime::assert_credentials_guarded::<super::ControlConfig>();
     }
 }

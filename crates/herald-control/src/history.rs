@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use herald_core::event_type_matches;
 use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use herald_kafka::rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
 use herald_kafka::rdkafka::message::{BorrowedMessage, Headers};
@@ -14,7 +15,6 @@ use herald_kafka::{KafkaConfig, KafkaError, Producer};
 use herald_proto::v1::{
     AttemptRecord, DeliveryTask, RecordHeader, ReplayResponse, Subscription, replay_topic_request,
 };
-use herald_watch::event_type_matches;
 use prost::Message as _;
 use tokio::sync::mpsc;
 use tonic::Status;

@@ -86,8 +86,8 @@ pub fn build(
     registry: &mut Registry,
     shutdown: CancellationToken,
 ) -> Result<ControlParts, ControlError> {
-    let master = match config.master_key.as_deref() {
-        Some(k) if !k.trim().is_empty() => MasterKey::parse(k)?,
+    let master = match config.master_key.expose() {
+        k if !k.trim().is_empty() => MasterKey::parse(k)?,
         _ => {
             return Err(ControlError::Config(
                 "master_key (HERALD_MASTER_KEY) is required: base64 of 32 random bytes, e.g. `head -c 32 /dev/urandom | base64`"
@@ -95,14 +95,17 @@ pub fn build(
             ));
         }
     };
-    if config.root_key.as_deref().is_none_or(str::is_empty) {
+    if config.root_key.is_empty() {
         tracing::warn!("no root key (HERALD_ROOT_KEY) configured: teams cannot be created");
     }
     let store = Store::new(config, master, registry)?;
     let producer = herald_kafka::Producer::new(&config.kafka, config.write_timeout())?;
     let service = ControlService {
         store: store.clone(),
-        auth: Authenticator::new(config.root_key.as_deref(), config.internal_token.as_deref()),
+        auth: Authenticator::new(
+            Some(config.root_key.expose()),
+            Some(config.internal_token.expose()),
+        ),
         admin: admin.clone(),
         history: History::new(config, producer),
         limits: Limits {

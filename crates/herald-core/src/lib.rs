@@ -2,12 +2,14 @@
 
 pub mod envelope;
 pub mod error;
+pub mod filter;
 pub mod names;
 pub mod retry;
 pub mod signing;
 
 pub use envelope::{Event, EventError, Header};
 pub use error::{Classify, ErrorClass};
+pub use filter::event_type_matches;
 pub use names::{NameError, TeamName, TopicName, TopicRef};
 pub use retry::{RetrySchedule, RetryStep, ScheduleError, Tier};
 pub use signing::{Secret, SignatureError, Signer, Verifier};

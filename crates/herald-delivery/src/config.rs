@@ -3,13 +3,13 @@ use std::time::Duration;
 
 use herald_core::{RetrySchedule, Tier, retry};
 use herald_kafka::KafkaConfig;
-use herald_runtime::{ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::DeliveryError;
 
 /// Configuration of the delivery worker (defaults + TOML file + `HERALD_*` environment).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeliveryConfig {
     /// How to reach Kafka.
@@ -21,7 +21,8 @@ pub struct DeliveryConfig {
     /// The control plane (Watch for config, DisableSubscription for 410 and auto-disable).
     pub control_endpoint: String,
     /// The data plane's credential for internal control-plane RPCs (HERALD_INTERNAL_TOKEN).
-    pub internal_token: String,
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub internal_token: Secret,
     /// Consumer group of the worker fleet; every worker of one deployment shares it.
     pub group_id: String,
     /// Retry ladder and jitter; one topic `herald.retry.<delay>` per distinct delay.
@@ -74,7 +75,7 @@ impl Default for DeliveryConfig {
             telemetry: TelemetryConfig::default(),
             admin_listen: "0.0.0.0:9603".to_owned(),
             control_endpoint: "http://127.0.0.1:50051".to_owned(),
-            internal_token: String::new(),
+            internal_token: Secret::default(),
             group_id: "herald-delivery".to_owned(),
             retry: RetryConfig::default(),
             request_timeout: "15s".to_owned(),
@@ -98,12 +99,26 @@ impl Default for DeliveryConfig {
     }
 }
 
+impl std::fmt::Debug for DeliveryConfig {
+    // Tokens, signing secrets and kafka credentials stay out of logs and panics, as in
+    // `--print-config`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        herald_runtime::fmt_config("DeliveryConfig", self, f)
+    }
+}
+
 impl ServiceConfig for DeliveryConfig {
     const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
     const CONFIG_STRUCT: &'static str = "DeliveryConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
+    }
+
+    fn credentials(&self) -> Vec<Credential<'_>> {
+        // Static subscriptions' signing secrets have a format of their own (`whsec_`, 24 to 64
+        // random bytes), checked where a subscription is loaded.
+        vec![Credential::new("internal_token", &self.internal_token)]
     }
 
     fn shutdown_grace(&self) -> Duration {
@@ -167,7 +182,7 @@ pub struct StaticSubscription {
     /// Event type filters (exact or `prefix.*`); empty = all.
     pub event_types: Vec<String>,
     /// Signing secrets `whsec_...`, newest first.
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Secret>,
     /// Extra request headers.
     pub headers: BTreeMap<String, String>,
     /// Deliveries per second; 0 = unlimited.
@@ -235,5 +250,33 @@ mod settings_tests {
     #[test]
     fn every_setting_is_documented_for_help() {
         herald_runtime::assert_settings_documented::<super::DeliveryConfig>();
+    }
+
+    #[test]
+    fn credentials_stay_out_of_debug_and_print_config_and_weak_ones_are_refused() {
+        herald_runtime::assert_credentials_guarded::<super::DeliveryConfig>();
+    }
+
+    #[test]
+    fn static_signing_secrets_stay_out_of_debug_and_print_config() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let config = super::DeliveryConfig {
+            static_subscriptions: vec![super::StaticSubscription {
+                id: "sub_1".into(),
+                secrets: vec![secret.into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let printed = herald_runtime::render_config(&config).unwrap();
+        assert!(printed.contains("secrets = [\"<redacted>\"]"), "{printed}");
+        for shown in [printed, format!("{config:?}"), format!("{config:#?}")] {
+            assert!(
+                !shown.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+                "{shown}"
+            );
+        }
+        let view = crate::static_view(&config.static_subscriptions);
+        assert_eq!(view.subscriptions["sub_1"].secrets[0].secret, secret);
     }
 }

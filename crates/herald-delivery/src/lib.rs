@@ -210,7 +210,7 @@ pub fn static_view(subs: &[StaticSubscription]) -> View {
                     .secrets
                     .iter()
                     .map(|secret| SigningSecret {
-                        secret: secret.clone(),
+                        secret: secret.expose().to_owned(),
                         expires_at_ms: 0,
                     })
                     .collect(),
@@ -232,10 +232,11 @@ pub async fn run(
         if config.static_subscriptions.is_empty() {
             let view = herald_watch::follow(
                 config.control_endpoint.clone(),
-                config.internal_token.clone(),
+                config.internal_token.expose().to_owned(),
                 token.clone(),
             );
-            let control = GrpcControl::new(&config.control_endpoint, &config.internal_token)?;
+            let control =
+                GrpcControl::new(&config.control_endpoint, config.internal_token.expose())?;
             (view, Arc::new(control))
         } else {
             tracing::info!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use herald_core::{Event, RetryStep, Tier};
+use herald_core::{Event, RetryStep, Tier, event_type_matches};
 use herald_kafka::rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, MessageStream, Rebalance, StreamConsumer,
 };
@@ -18,7 +18,7 @@ use herald_kafka::rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
 use herald_kafka::{KafkaConfig, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{AttemptOutcome, AttemptRecord, DeliveryTask, RecordHeader};
 use herald_runtime::trace;
-use herald_watch::{ConfigHandle, event_type_matches};
+use herald_watch::ConfigHandle;
 use prost::Message as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use herald_kafka::KafkaConfig;
-use herald_runtime::{ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
 
 /// Settings of herald-edge (TOML file + `HERALD_*` environment, see `herald_runtime::load_config`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EdgeConfig {
     /// Kafka cluster.
@@ -21,12 +21,16 @@ pub struct EdgeConfig {
     /// The control plane's gRPC endpoint (followed with Control.Watch for keys, topics, grants).
     pub control_endpoint: String,
     /// Herald's internal service credential (`HERALD_INTERNAL_TOKEN`), used for Control.Watch.
-    pub internal_token: String,
-    /// The root key (`HERALD_ROOT_KEY`); may read every stream.
-    pub root_key: String,
-    /// HMAC key for the short-lived `?access_token=` stream tokens; shared by all edge nodes so a
-    /// token minted by one is accepted by all. Empty disables minting and accepting tokens.
-    pub token_secret: String,
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub internal_token: Secret,
+    /// The root key (`HERALD_ROOT_KEY`); may read every stream. Unset or empty = no root access.
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub root_key: Secret,
+    /// HMAC key for the short-lived `?access_token=` stream tokens (`HERALD_TOKEN_SECRET`, at
+    /// least 32 random characters: `openssl rand -hex 32`); shared by all edge nodes so a token
+    /// minted by one is accepted by all. Unset or empty disables minting and accepting tokens.
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub token_secret: Secret,
     /// Lifetime of a minted stream token, in seconds. It is checked when a stream (re)connects.
     pub token_ttl_secs: u64,
     /// Interval of heartbeat comments, in milliseconds.
@@ -74,9 +78,9 @@ impl Default for EdgeConfig {
             http_listen: "0.0.0.0:8081".into(),
             admin_listen: "0.0.0.0:9604".into(),
             control_endpoint: "http://127.0.0.1:50051".into(),
-            internal_token: String::new(),
-            root_key: String::new(),
-            token_secret: String::new(),
+            internal_token: Secret::default(),
+            root_key: Secret::default(),
+            token_secret: Secret::default(),
             token_ttl_secs: 600,
             heartbeat_ms: 15_000,
             retry_ms: 2_000,
@@ -104,12 +108,27 @@ impl EdgeConfig {
     }
 }
 
+impl std::fmt::Debug for EdgeConfig {
+    // Keys and kafka credentials stay out of logs and panics, as in `--print-config`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        herald_runtime::fmt_config("EdgeConfig", self, f)
+    }
+}
+
 impl ServiceConfig for EdgeConfig {
     const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
     const CONFIG_STRUCT: &'static str = "EdgeConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
+    }
+
+    fn credentials(&self) -> Vec<Credential<'_>> {
+        vec![
+            Credential::new("internal_token", &self.internal_token),
+            Credential::new("root_key", &self.root_key),
+            Credential::new("token_secret", &self.token_secret),
+        ]
     }
 }
 
@@ -118,5 +137,10 @@ mod settings_tests {
     #[test]
     fn every_setting_is_documented_for_help() {
         herald_runtime::assert_settings_documented::<super::EdgeConfig>();
+    }
+
+    #[test]
+    fn credentials_stay_out_of_debug_and_print_config_and_weak_ones_are_refused() {
+        herald_runtime::assert_credentials_guarded::<super::EdgeConfig>();
     }
 }

@@ -122,7 +122,7 @@ pub(crate) struct Filter(pub Vec<String>);
 impl Filter {
     /// Whether the stream sends `event`.
     pub fn passes(&self, event: &LiveEvent) -> bool {
-        !event.ty.is_empty() && herald_watch::event_type_matches(&self.0, &event.ty)
+        !event.ty.is_empty() && herald_core::event_type_matches(&self.0, &event.ty)
     }
 }
 
@@ -847,7 +847,7 @@ mod tests {
                 let mut want = Vec::new();
                 for (p, records) in log.iter().enumerate() {
                     for (o, ty) in records.iter().enumerate().skip(c.start[p] as usize) {
-                        if herald_watch::event_type_matches(&c.filter.0, ty) {
+                        if herald_core::event_type_matches(&c.filter.0, ty) {
                             want.push((p as i32, o as i64));
                         }
                     }

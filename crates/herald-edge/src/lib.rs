@@ -159,7 +159,7 @@ pub async fn run(
 ) -> Result<(), EdgeError> {
     let view = herald_watch::follow(
         config.control_endpoint.clone(),
-        config.internal_token.clone(),
+        config.internal_token.expose().to_owned(),
         shutdown.token(),
     );
     run_with_view(config, view, http, admin, shutdown).await

@@ -341,7 +341,7 @@ fn main() -> anyhow::Result<()> {
     // The service, in process, on its own runtime.
     let config = IngestConfig {
         kafka: kafka.clone(),
-        root_key: Some(ROOT_KEY.into()),
+        root_key: ROOT_KEY.into(),
         ..IngestConfig::default()
     };
     let view = StaticConfig {

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use herald_kafka::KafkaConfig;
 use herald_proto::v1::{ApiKey, Entity, Scope, Team, Topic, entity};
-use herald_runtime::{ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
 use herald_watch::View;
 use serde::{Deserialize, Serialize};
 
 use crate::IngestError;
 
 /// Everything `herald-ingest` needs; defaults, then the TOML file, then `HERALD_*` variables.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IngestConfig {
     /// The Kafka cluster events are written to.
@@ -28,9 +28,12 @@ pub struct IngestConfig {
     /// The control plane that streams teams, topics and keys (`Control.Watch`).
     pub control_endpoint: String,
     /// Herald's internal service credential, used to watch the control plane (`HERALD_INTERNAL_TOKEN`).
-    pub internal_token: Option<String>,
-    /// The root key (`HERALD_ROOT_KEY`): may publish to every topic.
-    pub root_key: Option<String>,
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub internal_token: Secret,
+    /// The root key (`HERALD_ROOT_KEY`): may publish to every topic. Unset or empty = no root
+    /// access.
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub root_key: Secret,
     /// Size limits of events and requests.
     pub limits: Limits,
     /// How long a publish may wait for the cluster's acknowledgement before it fails as
@@ -56,8 +59,8 @@ impl Default for IngestConfig {
             http_listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([0, 0, 0, 0], 9602)),
             control_endpoint: "http://127.0.0.1:50051".to_owned(),
-            internal_token: None,
-            root_key: None,
+            internal_token: Secret::default(),
+            root_key: Secret::default(),
             limits: Limits::default(),
             delivery_timeout_ms: 10_000,
             retry_after_secs: 2,
@@ -75,12 +78,26 @@ impl IngestConfig {
     }
 }
 
+impl std::fmt::Debug for IngestConfig {
+    // Keys and kafka credentials stay out of logs and panics, as in `--print-config`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        herald_runtime::fmt_config("IngestConfig", self, f)
+    }
+}
+
 impl ServiceConfig for IngestConfig {
     const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
     const CONFIG_STRUCT: &'static str = "IngestConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {
         &self.telemetry
+    }
+
+    fn credentials(&self) -> Vec<Credential<'_>> {
+        vec![
+            Credential::new("internal_token", &self.internal_token),
+            Credential::new("root_key", &self.root_key),
+        ]
     }
 
     fn shutdown_grace(&self) -> Duration {
@@ -235,5 +252,10 @@ mod settings_tests {
     #[test]
     fn every_setting_is_documented_for_help() {
         herald_runtime::assert_settings_documented::<super::IngestConfig>();
+    }
+
+    #[test]
+    fn credentials_stay_out_of_debug_and_print_config_and_weak_ones_are_refused() {
+        herald_runtime::assert_credentials_guarded::<super::IngestConfig>();
     }
 }

@@ -8,10 +8,11 @@
 //! Attributes go to `ce_*` headers ([`herald_core::Event::to_headers`]), the payload is the
 //! record value. Defaults: id = a UUIDv7, key = the producer's key (HTTP `key`, gRPC `key`,
 //! CloudEvents `partitionkey`) or else the id, source = `/herald/<team>/<topic>`, time = now
-//! (RFC 3339), `content-type` = `application/json`. The `traceparent` header is the event's own
-//! (CloudEvents tracing extension), else the publish call's: its own span when traces are
-//! exported (a child of the caller's `traceparent` HTTP header or gRPC metadata), else the
-//! caller's when valid, else a new trace (`herald_runtime::trace`).
+//! (RFC 3339), `content-type` = `application/json`; HTTP CloudEvents (binary, structured or
+//! batched mode) get no default id or source, both are required. The `traceparent` header is
+//! the event's own (CloudEvents tracing extension), else the publish call's: its own span when
+//! traces are exported (a child of the caller's `traceparent` HTTP header or gRPC metadata),
+//! else the caller's when valid, else a new trace (`herald_runtime::trace`).
 //!
 //! # Batches: validation all-or-nothing, outcomes per event
 //!
@@ -32,9 +33,9 @@
 //! | missing/unknown key | 401 | `UNAUTHENTICATED` |
 //! | key of another team, without publish scope, or restricted to other topics | 403 | `PERMISSION_DENIED` |
 //! | topic not in the control plane's view (checked after permission) | 404 | `NOT_FOUND` |
-//! | invalid JSON / CloudEvents attribute (the message names it) | 400 | `INVALID_ARGUMENT` |
-//! | unsupported `content-type` | 415 | `INVALID_ARGUMENT` |
-//! | event > `limits.max_event_bytes`, batch > `limits.max_batch_events`, body > `limits.max_request_bytes` | 413 | `RESOURCE_EXHAUSTED` (tonic answers `OUT_OF_RANGE` for messages above `max_request_bytes`) |
+//! | invalid JSON / CloudEvents attribute, missing CloudEvents `id`/`source`/`type`/`specversion`, `specversion` other than 1.0, undecodable gzip (the message names it) | 400 | `INVALID_ARGUMENT` |
+//! | unsupported `content-type` or `content-encoding` (only `gzip` and `identity`) | 415 | `INVALID_ARGUMENT` |
+//! | event > `limits.max_event_bytes`, batch > `limits.max_batch_events`, body > `limits.max_request_bytes` (before and after gzip decoding) | 413 | `RESOURCE_EXHAUSTED` (tonic answers `OUT_OF_RANGE` for messages above `max_request_bytes`) |
 //! | broker not acknowledging within `delivery_timeout_ms`, producer queue full, config not loaded | 503 + `Retry-After` | `UNAVAILABLE` |
 //!
 //! Nothing is accepted and then dropped: a 2xx/OK is only sent for events Kafka acknowledged,
@@ -81,9 +82,10 @@ pub use grpc::PublisherService;
 pub use http::EVENTS_PATH;
 pub use publish::{Draft, Receipt};
 
-/// Parses an HTTP publish request body into drafts exactly as `POST` [`EVENTS_PATH`] does,
-/// choosing the format by `content_type`; `true` when it was a batch. Pure (no I/O, no
-/// authorization, no defaults or limits); public for the fuzz targets in `fuzz/`.
+/// Parses an HTTP publish request body into drafts exactly as `POST` [`EVENTS_PATH`] does for a
+/// request without `ce-*` headers or `Content-Encoding`, choosing the format by
+/// `content_type`; `true` when it was a batch. Pure (no I/O, no authorization, no defaults or
+/// limits); public for the fuzz targets in `fuzz/`.
 pub fn parse_http_body(
     content_type: Option<&str>,
     body: &[u8],
@@ -159,7 +161,7 @@ pub fn config_source(
     }
     Ok(herald_watch::follow(
         config.control_endpoint.clone(),
-        config.internal_token.clone().unwrap_or_default(),
+        config.internal_token.expose().to_owned(),
         shutdown.token(),
     ))
 }

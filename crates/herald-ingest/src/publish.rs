@@ -144,7 +144,10 @@ impl Core {
                 current: RwLock::new(producer),
             },
             config: view,
-            auth: Authenticator::new(config.root_key.as_deref(), config.internal_token.as_deref()),
+            auth: Authenticator::new(
+                Some(config.root_key.expose()),
+                Some(config.internal_token.expose()),
+            ),
             limits: config.limits.clone(),
             dedup,
             metrics,

@@ -23,7 +23,7 @@ async fn health_reflection_and_unavailable_broker() {
     // Nothing listens on port 1: the broker is unreachable.
     let config = IngestConfig {
         kafka: KafkaConfig::new("127.0.0.1:1"),
-        root_key: Some("root".into()),
+        root_key: "root".into(),
         delivery_timeout_ms: 1_000,
         ..IngestConfig::default()
     };

@@ -6,6 +6,8 @@ use figment::value::{Dict, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::secret::REDACTED;
+
 /// The configuration could not be assembled.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -23,6 +25,17 @@ pub fn load_config<T>(file: Option<&Path>) -> Result<T, ConfigError>
 where
     T: DeserializeOwned + Serialize + Default,
 {
+    load_config_with_env(file, std::env::vars())
+}
+
+/// [`load_config`] with the environment given as `vars` (the shared settings tests).
+pub(crate) fn load_config_with_env<T>(
+    file: Option<&Path>,
+    vars: impl Iterator<Item = (String, String)>,
+) -> Result<T, ConfigError>
+where
+    T: DeserializeOwned + Serialize + Default,
+{
     let mut figment = Figment::from(Serialized::defaults(T::default()));
     if let Some(path) = file {
         if !path.exists() {
@@ -30,10 +43,75 @@ where
         }
         figment = figment.merge(Toml::file(path));
     }
-    figment = figment.merge(Serialized::defaults(env_settings(std::env::vars())));
+    figment = figment.merge(Serialized::defaults(env_settings(vars)));
     figment
         .extract_lossy()
         .map_err(|e| ConfigError::Invalid(Box::new(e)))
+}
+
+/// `config` as TOML for `--print-config`: every [`Secret`](crate::Secret) shows as
+/// [`REDACTED`], and so do `kafka.properties` entries that name a password, secret or key.
+pub fn render_config<T: Serialize>(config: &T) -> Result<String, RenderError> {
+    Ok(redacted_document(config, true)?.to_string())
+}
+
+/// Writes `config` for `Debug`, redacted like [`render_config`], on one line
+/// (`Name { key = value, ... }`); service configs implement `Debug` with it, so secrets stay
+/// out of logs and panics.
+pub fn fmt_config<T: Serialize>(
+    name: &str,
+    config: &T,
+    f: &mut std::fmt::Formatter<'_>,
+) -> std::fmt::Result {
+    match redacted_document(config, false) {
+        Ok(doc) => write!(f, "{name} {}", doc.as_table().clone().into_inline_table()),
+        Err(error) => write!(f, "{name} {{ <cannot render: {error}> }}"),
+    }
+}
+
+/// The configuration could not be rendered as TOML.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(String);
+
+/// `config` as a TOML document with its secrets redacted; `pretty` puts arrays on many lines.
+fn redacted_document<T: Serialize>(
+    config: &T,
+    pretty: bool,
+) -> Result<toml_edit::DocumentMut, RenderError> {
+    let text = if pretty {
+        toml::to_string_pretty(config)
+    } else {
+        toml::to_string(config)
+    }
+    .map_err(|e| RenderError(e.to_string()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| RenderError(e.to_string()))?;
+    let properties = doc
+        .get_mut("kafka")
+        .and_then(|kafka| kafka.as_table_like_mut())
+        .and_then(|kafka| kafka.get_mut("properties"))
+        .and_then(|properties| properties.as_table_like_mut());
+    if let Some(properties) = properties {
+        for (key, value) in properties.iter_mut() {
+            if is_secret_property(key.get()) {
+                *value = toml_edit::value(REDACTED);
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// Whether a librdkafka property holds a credential (`sasl.password`, `ssl.key.password`,
+/// `ssl.key.pem`, `sasl.oauthbearer.client.secret`, ...): it names a password, secret or key,
+/// and is not a file path (`ssl.key.location`), which is worth seeing when debugging.
+fn is_secret_property(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "secret", "key"]
+        .iter()
+        .any(|word| name.contains(word))
+        && !name.ends_with(".location")
 }
 
 /// `HERALD_*` variables as nested settings (`HERALD_KAFKA__CLIENT_ID` → `kafka.client_id`),
@@ -119,6 +197,47 @@ mod tests {
                 nested: Nested::default(),
                 props: Default::default(),
             }
+        }
+    }
+
+    #[test]
+    fn kafka_credentials_are_redacted_but_not_file_paths() {
+        #[derive(Serialize)]
+        struct Service {
+            kafka: Kafka,
+        }
+        #[derive(Serialize)]
+        struct Kafka {
+            properties: std::collections::BTreeMap<String, String>,
+        }
+        let properties = [
+            ("sasl.username", "herald"),
+            ("sasl.password", "hunter2-hunter2"),
+            ("SSL.KEY.PASSWORD", "pem-pass-phrase"),
+            ("sasl.oauthbearer.client.secret", "client-secret-value"),
+            ("ssl.key.location", "/etc/herald/tls/client.key"),
+        ];
+        let config = Service {
+            kafka: Kafka {
+                properties: properties
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            },
+        };
+        let printed: toml::Value = toml::from_str(&render_config(&config).unwrap()).unwrap();
+        let shown = &printed["kafka"]["properties"];
+        assert_eq!(shown["sasl.username"].as_str(), Some("herald"));
+        assert_eq!(
+            shown["ssl.key.location"].as_str(),
+            Some("/etc/herald/tls/client.key")
+        );
+        for key in [
+            "sasl.password",
+            "SSL.KEY.PASSWORD",
+            "sasl.oauthbearer.client.secret",
+        ] {
+            assert_eq!(shown[key].as_str(), Some(REDACTED), "{key}");
         }
     }
 

@@ -1,8 +1,10 @@
-//! What every Herald service shares: layered config, tracing and OpenTelemetry, shutdown on
-//! signals with a grace period, and the admin HTTP server (`/livez`, `/readyz`, `/metrics`).
+//! What every Herald service shares: layered config with credentials kept secret and checked,
+//! tracing and OpenTelemetry, shutdown on signals with a grace period, and the admin HTTP server
+//! (`/livez`, `/readyz`, `/metrics`).
 
 mod admin;
 mod config;
+mod secret;
 mod service;
 mod settings;
 mod shutdown;
@@ -10,11 +12,13 @@ mod telemetry;
 pub mod trace;
 
 pub use admin::{Health, serve_admin};
-pub use config::{ConfigError, load_config};
+pub use config::{ConfigError, RenderError, fmt_config, load_config, render_config};
 pub use prometheus_client;
-pub use service::{ServiceArgs, ServiceConfig, service_main};
+pub use secret::{Credential, CredentialError, REDACTED, Secret};
+pub use service::{ServiceArgs, ServiceConfig, check_credentials, service_main};
 pub use settings::{
-    assert_settings_documented, parse_service_args, settings_help, undocumented_settings,
+    assert_credentials_guarded, assert_settings_documented, parse_service_args, settings_help,
+    undocumented_settings,
 };
 pub use shutdown::{Shutdown, spawn_signal_handler};
 pub use telemetry::{Telemetry, TelemetryConfig, TelemetryError, init_telemetry};

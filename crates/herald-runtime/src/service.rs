@@ -7,10 +7,15 @@ use clap::Parser;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Shutdown, TelemetryConfig, init_telemetry, load_config, spawn_signal_handler};
+use crate::{
+    Credential, CredentialError, Shutdown, TelemetryConfig, init_telemetry, load_config,
+    render_config, spawn_signal_handler,
+};
 
 /// Implemented by each service's configuration so the shared `main` can find its settings.
-pub trait ServiceConfig: DeserializeOwned + Serialize + Default {
+///
+/// `Debug` must keep secrets out: implement it with [`fmt_config`](crate::fmt_config).
+pub trait ServiceConfig: DeserializeOwned + Serialize + Default + std::fmt::Debug {
     /// Source of the module(s) declaring the config structs (`include_str!("config.rs")`); their
     /// doc comments are the settings reference of `--help`.
     const CONFIG_SOURCES: &'static [&'static str];
@@ -18,6 +23,8 @@ pub trait ServiceConfig: DeserializeOwned + Serialize + Default {
     const CONFIG_STRUCT: &'static str;
     /// Logging and tracing settings.
     fn telemetry(&self) -> &TelemetryConfig;
+    /// Every credential of the configuration, set or not; a set one must be strong to start.
+    fn credentials(&self) -> Vec<Credential<'_>>;
     /// How long in-flight work may take to drain after SIGTERM.
     fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(30)
@@ -31,13 +38,21 @@ pub struct ServiceArgs {
     /// `__`, e.g. `HERALD_KAFKA__BOOTSTRAP_SERVERS`).
     #[arg(long, env = "HERALD_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Print the effective configuration (defaults + file + environment) as TOML and exit.
+    /// Print the effective configuration (defaults + file + environment) as TOML and exit;
+    /// credentials show as `<redacted>` when set.
     #[arg(long)]
     pub print_config: bool,
 }
 
-/// The whole `main` of a service: parse arguments, load config, start telemetry and the signal
-/// handler, run `serve` on a multi-threaded runtime, and map its outcome to an exit code.
+/// Refuses the first weak credential of `config` (see [`Credential::check`]); `service_main`
+/// runs it before starting, `herald dev` generates its own.
+pub fn check_credentials<C: ServiceConfig>(config: &C) -> Result<(), CredentialError> {
+    config.credentials().iter().try_for_each(Credential::check)
+}
+
+/// The whole `main` of a service: parse arguments, load config, refuse weak credentials, start
+/// telemetry and the signal handler, run `serve` on a multi-threaded runtime, and map its
+/// outcome to an exit code.
 pub fn service_main<C, F, Fut>(name: &'static str, args: ServiceArgs, serve: F) -> ExitCode
 where
     C: ServiceConfig,
@@ -52,7 +67,7 @@ where
         }
     };
     if args.print_config {
-        return match toml::to_string_pretty(&config) {
+        return match render_config(&config) {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS
@@ -62,6 +77,10 @@ where
                 ExitCode::FAILURE
             }
         };
+    }
+    if let Err(error) = check_credentials(&config) {
+        eprintln!("{name}: {error}");
+        return ExitCode::from(2);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::ServiceConfig;
+use crate::config::load_config_with_env;
+use crate::{REDACTED, ServiceConfig, check_credentials, render_config};
 
 /// Source of the shared sections (`[kafka]`, `[telemetry]`) every service config embeds.
 const SHARED_SOURCES: &[&str] = &[
@@ -185,6 +186,123 @@ pub fn assert_settings_documented<C: ServiceConfig>() {
     );
 }
 
+/// Panics unless the credentials of `C` are guarded: each one, and `kafka.properties` entries
+/// naming a password or key, set through its `HERALD_*` variable, is absent from `Debug` and
+/// from `--print-config` (which shows `<redacted>`); a weak value is refused at start with what
+/// is required, a strong one accepted, an empty one is unset; and every `Secret` setting of the
+/// config struct is among [`ServiceConfig::credentials`]. Every service's tests call it.
+pub fn assert_credentials_guarded<C: ServiceConfig>() {
+    let keys: Vec<&'static str> = C::default().credentials().iter().map(|c| c.key).collect();
+    let mut structs = HashMap::new();
+    for source in C::CONFIG_SOURCES {
+        parse_structs(source, &mut structs);
+    }
+    for field in structs.get(C::CONFIG_STRUCT).into_iter().flatten() {
+        assert!(
+            field.ty != "Secret" || keys.contains(&field.name.as_str()),
+            "{} is a Secret missing from credentials(), so it is not checked at start",
+            field.name
+        );
+    }
+    let load = |vars: &[(String, String)]| -> C {
+        load_config_with_env(None, vars.iter().cloned())
+            .unwrap_or_else(|error| panic!("loading {vars:?}: {error}"))
+    };
+    let env = |key: &str| env_var(key).expect("credentials are top-level or nested settings");
+
+    let mut vars: Vec<(String, String)> = keys.iter().map(|k| (env(k), random_hex())).collect();
+    for property in ["SASL.PASSWORD", "SSL.KEY.PEM"] {
+        vars.push((
+            format!("HERALD_KAFKA__PROPERTIES__{property}"),
+            random_hex(),
+        ));
+    }
+    vars.push((
+        "HERALD_KAFKA__PROPERTIES__SASL.USERNAME".to_owned(),
+        "herald".to_owned(),
+    ));
+    let config = load(&vars);
+    for credential in config.credentials() {
+        let (_, expected) = vars
+            .iter()
+            .find(|(name, _)| *name == env(credential.key))
+            .expect("every credential was set");
+        assert_eq!(
+            credential.value.expose(),
+            expected,
+            "{} does not read its own setting",
+            credential.key
+        );
+    }
+    if let Err(error) = check_credentials(&config) {
+        panic!("strong credentials refused: {error}");
+    }
+    let rendered = render_config(&config).expect("--print-config renders");
+    let shown = [
+        format!("{config:?}"),
+        format!("{config:#?}"),
+        rendered.clone(),
+    ];
+    for (name, value) in vars.iter().filter(|(_, v)| v.len() > 16) {
+        for text in &shown {
+            assert!(!text.contains(value.as_str()), "{name} is shown: {text}");
+        }
+    }
+    let printed: toml::Value = toml::from_str(&rendered).expect("--print-config is TOML");
+    let lookup = |key: &str| {
+        key.split('.')
+            .try_fold(&printed, |node, part| node.get(part))
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+    };
+    for key in &keys {
+        assert_eq!(
+            lookup(key).as_deref(),
+            Some(REDACTED),
+            "{key} in --print-config"
+        );
+    }
+    let properties = &printed["kafka"]["properties"];
+    assert_eq!(properties["sasl.password"].as_str(), Some(REDACTED));
+    assert_eq!(properties["ssl.key.pem"].as_str(), Some(REDACTED));
+    assert_eq!(properties["sasl.username"].as_str(), Some("herald"));
+
+    for key in &keys {
+        let config = load(&[(env(key), "1".to_owned())]);
+        let error = check_credentials(&config)
+            .expect_err("a weak credential is refused")
+            .to_string();
+        assert!(
+            error.starts_with(&format!(
+                "{key} ({}) is too weak: use at least 32",
+                env(key)
+            )) && error.contains("`openssl rand"),
+            "{error}"
+        );
+    }
+    let unset: Vec<(String, String)> = keys.iter().map(|k| (env(k), String::new())).collect();
+    let config = load(&unset);
+    assert!(config.credentials().iter().all(|c| c.value.is_empty()));
+    check_credentials(&config).expect("unset credentials pass the strength check");
+    let printed: toml::Value =
+        toml::from_str(&render_config(&config).expect("renders")).expect("is TOML");
+    for key in &keys {
+        assert!(
+            key.split('.')
+                .try_fold(&printed, |node, part| node.get(part))
+                .is_none(),
+            "an unset {key} is absent from --print-config"
+        );
+    }
+}
+
+/// 32 random bytes in hex: a strong credential.
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Parses a service's command line with the settings reference of `C` appended to `--help`.
 pub fn parse_service_args<A: CommandFactory + FromArgMatches, C: ServiceConfig>() -> A {
     let matches = A::command()
@@ -196,7 +314,126 @@ pub fn parse_service_args<A: CommandFactory + FromArgMatches, C: ServiceConfig>(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use serde::{Deserialize, Serialize};
+
     use super::*;
+    use crate::{Credential, Secret, TelemetryConfig, fmt_config, load_config};
+
+    /// How [`Sample`] is declared, for the settings reference.
+    const SAMPLE_SOURCE: &str = r#"
+pub struct Sample {
+    /// Kafka.
+    pub kafka: SampleKafka,
+    /// Logs.
+    pub telemetry: TelemetryConfig,
+    /// Root.
+    pub root_key: Secret,
+    /// Internal.
+    pub internal_token: Secret,
+}
+"#;
+
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        kafka: SampleKafka,
+        telemetry: TelemetryConfig,
+        #[serde(skip_serializing_if = "Secret::is_empty")]
+        root_key: Secret,
+        #[serde(skip_serializing_if = "Secret::is_empty")]
+        internal_token: Secret,
+    }
+
+    #[derive(Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct SampleKafka {
+        bootstrap_servers: String,
+        properties: BTreeMap<String, String>,
+    }
+
+    impl std::fmt::Debug for Sample {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            fmt_config("Sample", self, f)
+        }
+    }
+
+    impl ServiceConfig for Sample {
+        const CONFIG_SOURCES: &'static [&'static str] = &[SAMPLE_SOURCE];
+        const CONFIG_STRUCT: &'static str = "Sample";
+
+        fn telemetry(&self) -> &TelemetryConfig {
+            &self.telemetry
+        }
+
+        fn credentials(&self) -> Vec<Credential<'_>> {
+            vec![
+                Credential::new("root_key", &self.root_key),
+                Credential::new("internal_token", &self.internal_token),
+            ]
+        }
+    }
+
+    /// [`Sample`] with a credential left out of `credentials()`.
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[serde(transparent)]
+    struct Forgetful(Sample);
+
+    impl ServiceConfig for Forgetful {
+        const CONFIG_SOURCES: &'static [&'static str] = &[SAMPLE_SOURCE];
+        const CONFIG_STRUCT: &'static str = "Sample";
+
+        fn telemetry(&self) -> &TelemetryConfig {
+            &self.0.telemetry
+        }
+
+        fn credentials(&self) -> Vec<Credential<'_>> {
+            vec![Credential::new("root_key", &self.0.root_key)]
+        }
+    }
+
+    #[test]
+    fn credentials_are_redacted_and_checked() {
+        assert_credentials_guarded::<Sample>();
+    }
+
+    #[test]
+    #[should_panic(expected = "internal_token is a Secret missing from credentials()")]
+    fn a_secret_left_out_of_credentials_fails_the_shared_test() {
+        assert_credentials_guarded::<Forgetful>();
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn a_weak_root_key_in_the_environment_is_refused_and_a_strong_one_accepted() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("HERALD_ROOT_KEY", "1");
+            let config: Sample = load_config(None).map_err(|e| e.to_string())?;
+            let error = check_credentials(&config).unwrap_err().to_string();
+            assert_eq!(
+                error,
+                "root_key (HERALD_ROOT_KEY) is too weak: use at least 32 random characters \
+                 (128 bits), e.g. `openssl rand -hex 32`"
+            );
+            let strong = "3f7a9c1e5b2d8f4a6c0e9b7d5a3f1c8e2b4d6f8a0c9e7b5d3a1f2c4e6b8d0f9a";
+            jail.set_env("HERALD_ROOT_KEY", strong);
+            jail.create_file("c.toml", "internal_token = \"\"")?;
+            let config: Sample =
+                load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.root_key.expose(), strong);
+            assert!(config.internal_token.is_empty());
+            check_credentials(&config).map_err(|e| e.to_string())?;
+            let printed = render_config(&config).map_err(|e| e.to_string())?;
+            assert_eq!(
+                printed.lines().filter(|l| l.contains("<redacted>")).count(),
+                1,
+                "{printed}"
+            );
+            assert!(!printed.contains(strong) && !format!("{config:?}").contains(strong));
+            Ok(())
+        });
+    }
 
     const SOURCE: &str = r#"
 /// Top.

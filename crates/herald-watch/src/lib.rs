@@ -13,4 +13,4 @@ mod view;
 pub use auth::{AuthError, Authenticator, Denied, Principal, hash_key};
 pub use follow::{ConfigHandle, ConfigPublisher, follow};
 pub use scope::Action;
-pub use view::{View, entity_id, event_type_matches};
+pub use view::{View, entity_id};

@@ -1,5 +1,6 @@
 use std::collections::{BTreeMap, HashMap};
 
+use herald_core::event_type_matches;
 use herald_proto::v1::{
     ApiKey, Entity, Grant, Snapshot, Subscription, SubscriptionState, Team, Topic, WatchEvent,
     entity, watch_event,
@@ -14,16 +15,6 @@ pub fn entity_id(entity: &Entity) -> Option<String> {
         entity::Kind::Grant(g) => format!("grant/{}", g.id),
         entity::Kind::Subscription(s) => format!("subscription/{}", s.id),
     })
-}
-
-/// Whether an event type passes a subscription's filter: empty = all, `order.*` = prefix
-/// (`order.` and anything below), otherwise exact.
-pub fn event_type_matches(filters: &[String], event_type: &str) -> bool {
-    filters.is_empty()
-        || filters.iter().any(|f| match f.strip_suffix('*') {
-            Some(prefix) => event_type.starts_with(prefix),
-            None => f == event_type,
-        })
 }
 
 /// Every entity of the control plane at one revision.
@@ -230,22 +221,6 @@ mod tests {
                 ..Default::default()
             })),
         }
-    }
-
-    #[test]
-    fn filters_match_exact_and_prefix() {
-        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(event_type_matches(&[], "x"));
-        assert!(event_type_matches(&f(&["order.*"]), "order.created"));
-        assert!(!event_type_matches(&f(&["order.*"]), "orders.created"));
-        assert!(event_type_matches(
-            &f(&["a", "order.created"]),
-            "order.created"
-        ));
-        assert!(!event_type_matches(
-            &f(&["order.created"]),
-            "order.created.v2"
-        ));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use herald_proto::v1::control_client::ControlClient;
 use herald_proto::v1::{CreateApiKeyRequest, CreateTeamRequest, CreateTopicRequest, Scope};
 use herald_runtime::prometheus_client::registry::Registry;
 use herald_runtime::{
-    Health, Shutdown, TelemetryConfig, init_telemetry, serve_admin, spawn_signal_handler,
+    Credential, Health, Secret, Shutdown, TelemetryConfig, init_telemetry, serve_admin,
+    spawn_signal_handler,
 };
 use rand::RngCore;
 use tokio::net::TcpListener;
@@ -37,9 +38,10 @@ pub struct DevArgs {
     /// Admin address: /livez, /readyz, /metrics.
     #[arg(long, default_value = "127.0.0.1:9600")]
     admin: SocketAddr,
-    /// Root key; a fresh one is generated and printed when unset.
-    #[arg(long, env = "HERALD_ROOT_KEY")]
-    root_key: Option<String>,
+    /// Root key (at least 32 random characters, e.g. `openssl rand -hex 32`); a fresh one is
+    /// generated and printed when unset.
+    #[arg(long, env = "HERALD_ROOT_KEY", hide_env_values = true)]
+    root_key: Option<Secret>,
     /// Log filter, e.g. `info` or `info,herald_delivery=debug`.
     #[arg(long, default_value = "info")]
     log: String,
@@ -48,10 +50,11 @@ pub struct DevArgs {
     otlp_endpoint: Option<String>,
 }
 
-fn random_token(prefix: &str) -> String {
+/// `prefix` and 24 random bytes in hex: strong enough for every credential check.
+fn random_token(prefix: &str) -> Secret {
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", hex::encode(bytes))
+    format!("{prefix}{}", hex::encode(bytes)).into()
 }
 
 /// Runs until Ctrl-C or SIGTERM.
@@ -93,10 +96,14 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
             }
         };
 
-    let root_key = args
-        .root_key
-        .clone()
-        .unwrap_or_else(|| random_token("hrk_dev_"));
+    // A root key given by the user may be reused outside dev, so it is held to the same bar.
+    let root_key = match &args.root_key {
+        Some(given) if !given.is_empty() => {
+            Credential::new("root_key", given).check()?;
+            given.clone()
+        }
+        _ => random_token("hrk_dev_"),
+    };
     let internal_token = random_token("hit_dev_");
     let (_, master_key) = MasterKey::generate();
     let grpc = TcpListener::bind(args.grpc)
@@ -114,9 +121,9 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let mut registry = Registry::default();
     let control_config = ControlConfig {
         kafka: kafka.clone(),
-        root_key: Some(root_key.clone()),
-        internal_token: Some(internal_token.clone()),
-        master_key: Some(master_key),
+        root_key: root_key.clone(),
+        internal_token: internal_token.clone(),
+        master_key: master_key.into(),
         ..ControlConfig::default()
     };
     let control =
@@ -128,7 +135,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
 
     let ingest_config = IngestConfig {
         kafka: kafka.clone(),
-        root_key: Some(root_key.clone()),
+        root_key: root_key.clone(),
         ..IngestConfig::default()
     };
     let ingest = Ingest::new(&ingest_config, view.clone(), &mut registry)?;
@@ -180,7 +187,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         DeliveryDeps {
             view: view.clone(),
             admin: admin.clone(),
-            control: Arc::new(GrpcControl::new(&grpc_url, &internal_token)?),
+            control: Arc::new(GrpcControl::new(&grpc_url, internal_token.expose())?),
         },
         &mut registry,
         health.clone(),
@@ -204,7 +211,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         token.clone(),
     ));
 
-    let demo_key = create_demo(&grpc_url, &root_key).await?;
+    let demo_key = create_demo(&grpc_url, root_key.expose()).await?;
     print_banner(&Banner {
         kafka: embedded
             .as_ref()
@@ -218,7 +225,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         grpc: grpc_url,
         http: format!("http://{http_addr}"),
         admin: format!("http://{admin_addr}"),
-        root_key,
+        root_key: root_key.expose().to_owned(),
         demo_key,
     });
 

@@ -1197,11 +1197,8 @@ async fn state_topic_holds_no_secrets_in_clear() {
             "api key body",
             key_secret.as_bytes()["hk_".len()..].to_vec(),
         ),
-        (
-            "master key",
-            config.master_key.clone().unwrap().into_bytes(),
-        ),
-        ("root key", config.root_key.clone().unwrap().into_bytes()),
+        ("master key", config.master_key.expose().as_bytes().to_vec()),
+        ("root key", config.root_key.expose().as_bytes().to_vec()),
     ];
     let mut saw_sub = false;
     let mut saw_hash = false;
@@ -1562,7 +1559,7 @@ async fn refuses_to_start_without_a_valid_master_key() {
     let admin: std::sync::Arc<dyn TopicAdmin> =
         std::sync::Arc::new(KafkaAdmin::new(&kafka_config(), 1).unwrap());
     let mut config = test_config();
-    config.master_key = None;
+    config.master_key = Default::default();
     let err = herald_control::build(
         &config,
         admin.clone(),
@@ -1571,7 +1568,7 @@ async fn refuses_to_start_without_a_valid_master_key() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("HERALD_MASTER_KEY"), "{err}");
-    config.master_key = Some("c2hvcnQ=".into());
+    config.master_key = "c2hvcnQ=".into();
     let err =
         herald_control::build(&config, admin, &mut registry, CancellationToken::new()).unwrap_err();
     assert!(err.to_string().contains("32 bytes"), "{err}");
@@ -1642,7 +1639,7 @@ async fn builds_on_the_embedded_broker_with_an_in_process_config_handle() {
     let mut root = ControlClient::with_interceptor(channel, move |mut r: tonic::Request<()>| {
         r.metadata_mut().insert(
             "authorization",
-            format!("Bearer {}", config.root_key.as_deref().unwrap())
+            format!("Bearer {}", config.root_key.expose())
                 .parse()
                 .unwrap(),
         );

@@ -820,6 +820,254 @@ async fn a_repeated_producer_id_is_acknowledged_once() {
     ingest.stop().await;
 }
 
+/// `{"n":2}` gzip-compressed.
+const GZIP_N2: &[u8] = &[
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56, 0xca, 0x53, 0xb2, 0x32,
+    0xaa, 0x05, 0x00, 0xbd, 0x68, 0x66, 0xff, 0x07, 0x00, 0x00, 0x00,
+];
+
+/// A CloudEvents binary-mode request: the attributes as `ce-*` headers, `body` as the data.
+fn binary_mode(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    attributes: &[(&str, &[u8])],
+    body: &'static [u8],
+) -> reqwest::RequestBuilder {
+    let mut req = http.post(url).bearer_auth(key).body(body);
+    for (name, value) in attributes {
+        req = req.header(
+            *name,
+            reqwest::header::HeaderValue::from_bytes(value).expect("header value"),
+        );
+    }
+    req
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_binary_mode_ce_id_is_the_event_id_and_the_idempotency_key() {
+    let kafka = kafka_config();
+    let f = Fixture::new();
+    f.create_topics(&kafka).await;
+    let ingest = start(test_config(kafka.clone()), Some(f.view())).await;
+    let http = reqwest::Client::new();
+    let url = ingest.events_url(&f.team, &f.topic);
+    let attributes: &[(&str, &[u8])] = &[
+        ("ce-specversion", b"1.0"),
+        ("ce-id", b"X"),
+        ("ce-source", b"/shop"),
+        ("ce-type", b"order.created"),
+        ("ce-subject", b"order%2042"),
+        ("ce-tenant", b"t1"),
+        ("content-type", b"application/json"),
+    ];
+    let mut receipts = Vec::new();
+    for _ in 0..2 {
+        let resp = binary_mode(&http, &url, &f.publish_key, attributes, br#"{"n":1}"#)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(resp.status(), 202);
+        receipts.push(json_of(resp).await);
+    }
+    assert_eq!(receipts[0]["id"], "X", "ce-id is the event id");
+    assert_eq!(receipts[0]["duplicate"], false);
+    assert_eq!(receipts[1]["id"], "X");
+    assert_eq!(receipts[1]["duplicate"], true, "the repeat is deduplicated");
+    assert_eq!(receipts[1]["partition"], receipts[0]["partition"]);
+    assert_eq!(receipts[1]["offset"], receipts[0]["offset"]);
+
+    // A gzip-encoded body is stored decoded.
+    let gzipped: &[(&str, &[u8])] = &[
+        ("ce-specversion", b"1.0"),
+        ("ce-id", b"Y"),
+        ("ce-source", b"/shop"),
+        ("ce-type", b"order.paid"),
+        ("content-type", b"application/json"),
+        ("content-encoding", b"gzip"),
+    ];
+    let resp = binary_mode(&http, &url, &f.publish_key, gzipped, GZIP_N2)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 202);
+    assert_eq!(json_of(resp).await["id"], "Y");
+
+    let records = read_records(&kafka, &f.kafka_topic(), 3, Duration::from_secs(10)).await;
+    let ids: Vec<String> = records.iter().filter_map(|r| r.header("ce_id")).collect();
+    assert_eq!(ids.len(), 2, "one record per id: {ids:?}");
+    let records = by_id(records);
+    let r = &records["X"];
+    assert_eq!(
+        header_names(r),
+        [
+            "ce_specversion",
+            "ce_id",
+            "ce_source",
+            "ce_type",
+            "ce_time",
+            "ce_subject",
+            "content-type",
+            "traceparent",
+            "ce_tenant"
+        ]
+    );
+    let h = r.header_map();
+    assert_eq!(h["ce_source"], "/shop");
+    assert_eq!(h["ce_type"], "order.created");
+    assert_eq!(
+        h["ce_subject"], "order 42",
+        "header values are percent-decoded"
+    );
+    assert_eq!(h["content-type"], "application/json");
+    assert_eq!(h["ce_tenant"], "t1");
+    assert_eq!(r.key, b"X");
+    assert_eq!(r.value, br#"{"n":1}"#);
+    assert_eq!(
+        r.offset,
+        receipts[0]["offset"].as_i64().expect("offset"),
+        "the receipt names the record"
+    );
+    assert_eq!(records["Y"].value, br#"{"n":2}"#);
+    ingest.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_cloudevents_that_break_the_binding_are_refused() {
+    let kafka = kafka_config();
+    let f = Fixture::new();
+    f.create_topics(&kafka).await;
+    let ingest = start(test_config(kafka.clone()), Some(f.view())).await;
+    let http = reqwest::Client::new();
+    let url = ingest.events_url(&f.team, &f.topic);
+    let with = |changes: &[(&'static str, &'static [u8])]| {
+        let mut attributes: Vec<(&str, &[u8])> = vec![
+            ("ce-specversion", b"1.0"),
+            ("ce-id", b"bad"),
+            ("ce-source", b"/shop"),
+            ("ce-type", b"t"),
+            ("content-type", b"application/json"),
+        ];
+        for (name, value) in changes {
+            attributes.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                attributes.push((name, value));
+            }
+        }
+        binary_mode(&http, &url, &f.publish_key, &attributes, br#"{"n":1}"#)
+    };
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            "binary specversion 9.9",
+            with(&[("ce-specversion", b"9.9")]),
+            400,
+            "'specversion'",
+        ),
+        (
+            "binary without ce-source",
+            with(&[("ce-source", b"")]),
+            400,
+            "missing required attribute 'source'",
+        ),
+        (
+            "binary without ce-specversion",
+            with(&[("ce-specversion", b"")]),
+            400,
+            "missing required attribute 'specversion'",
+        ),
+        (
+            "binary bad ce-time",
+            with(&[("ce-time", b"yesterday")]),
+            400,
+            "'time'",
+        ),
+        (
+            "binary non-UTF-8 ce-type",
+            with(&[("ce-type", b"%FF")]),
+            400,
+            "'type'",
+        ),
+        (
+            "binary non-ASCII ce-type",
+            with(&[("ce-type", b"caf\xe9")]),
+            400,
+            "'type'",
+        ),
+        (
+            "binary ce-datacontenttype",
+            with(&[("ce-datacontenttype", b"text/plain")]),
+            400,
+            "ce-datacontenttype",
+        ),
+        (
+            "brotli body",
+            with(&[("content-encoding", b"br")]),
+            415,
+            "content-encoding",
+        ),
+        (
+            "corrupt gzip body",
+            with(&[("content-encoding", b"gzip")]),
+            400,
+            "gzip",
+        ),
+        (
+            "structured specversion 9.9",
+            http.post(&url)
+                .bearer_auth(&f.publish_key)
+                .header("content-type", "application/cloudevents+json")
+                .body(r#"{"specversion":"9.9","id":"bad","source":"/s","type":"t"}"#),
+            400,
+            "'specversion'",
+        ),
+        (
+            "structured without id",
+            http.post(&url)
+                .bearer_auth(&f.publish_key)
+                .header("content-type", "application/cloudevents+json")
+                .body(r#"{"specversion":"1.0","source":"/s","type":"t"}"#),
+            400,
+            "missing required attribute 'id'",
+        ),
+        (
+            "batch specversion 9.9",
+            http.post(&url)
+                .bearer_auth(&f.publish_key)
+                .header("content-type", "application/cloudevents-batch+json")
+                .body(r#"[{"specversion":"9.9","id":"bad","source":"/s","type":"t"}]"#),
+            400,
+            "events[0]: invalid attribute 'specversion'",
+        ),
+        (
+            "batch without source",
+            http.post(&url)
+                .bearer_auth(&f.publish_key)
+                .header("content-type", "application/cloudevents-batch+json")
+                .body(r#"[{"specversion":"1.0","id":"bad","type":"t"}]"#),
+            400,
+            "events[0]: missing required attribute 'source'",
+        ),
+    ];
+    for (name, req, status, needle) in cases {
+        let resp = req.send().await.expect(name);
+        let got = resp.status().as_u16();
+        let body = json_of(resp).await;
+        assert_eq!(got, status, "{name}: {body}");
+        let msg = body["error"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(needle),
+            "{name}: {msg:?} should mention {needle:?}"
+        );
+    }
+    let leaked = read_records(&kafka, &f.kafka_topic(), 1, Duration::from_secs(5)).await;
+    assert!(
+        leaked.is_empty(),
+        "refused requests wrote {} records",
+        leaked.len()
+    );
+    ingest.stop().await;
+}
+
 /// Publishes `id` over gRPC (even n) or HTTP (odd n); Ok on acknowledgement, Err(retryable?)
 /// otherwise, plus how long the call took.
 async fn publish_one(

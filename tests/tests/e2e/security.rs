@@ -144,8 +144,8 @@ impl World {
         let ingest_grpc = format!("http://{}", grpc.local_addr().expect("addr"));
         let ingest_http = format!("http://{}", http.local_addr().expect("addr"));
         let mut ingest_config = herald_tests::ingest::test_config(kafka_config());
-        ingest_config.root_key = Some(control.root_key().to_owned());
-        ingest_config.internal_token = Some(control.internal_token().to_owned());
+        ingest_config.root_key = control.root_key().into();
+        ingest_config.internal_token = control.internal_token().into();
         tokio::spawn(herald_ingest::run_with(
             ingest_config,
             follow(&ingest_shutdown),
@@ -156,9 +156,9 @@ impl World {
         ));
         let edge_config = EdgeConfig {
             kafka: kafka_config(),
-            root_key: control.root_key().to_owned(),
-            internal_token: control.internal_token().to_owned(),
-            token_secret: unique("token-secret"),
+            root_key: control.root_key().into(),
+            internal_token: control.internal_token().into(),
+            token_secret: unique("token-secret").into(),
             heartbeat_ms: 300,
             ..EdgeConfig::default()
         };
