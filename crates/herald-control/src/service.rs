@@ -962,14 +962,15 @@ impl Control for ControlService {
     ) -> Result<Response<RotateSecretResponse>, Status> {
         let (principal, _) = self.caller(&request).await?;
         let req = request.into_inner();
+        // Unset means the configured default; 0 cuts the old secrets at once (a leaked secret).
         let overlap = match req.overlap_ms {
-            0 => self.limits.secret_overlap_ms,
-            o if !(0..=MAX_OVERLAP_MS).contains(&o) => {
+            None => self.limits.secret_overlap_ms,
+            Some(o) if !(0..=MAX_OVERLAP_MS).contains(&o) => {
                 return Err(invalid(format!(
                     "overlap_ms must be between 0 and {MAX_OVERLAP_MS} (30 days), got {o}"
                 )));
             }
-            o => o,
+            Some(o) => o,
         };
         let secret = generate_signing_secret();
         let new = secret.clone();
@@ -984,6 +985,7 @@ impl Control for ControlService {
                 secrets.extend(
                     s.secrets
                         .drain(..)
+                        .filter(|_| overlap > 0)
                         .filter(|old| old.expires_at_ms == 0 || old.expires_at_ms > now)
                         .map(|mut old| {
                             old.expires_at_ms = if old.expires_at_ms == 0 {

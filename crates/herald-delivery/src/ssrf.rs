@@ -50,6 +50,82 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
     })
 }
 
+/// How an IPv6 address carries an IPv4 address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Embedding {
+    /// `::ffff:a.b.c.d` (IPv4-mapped).
+    Mapped,
+    /// `::ffff:0:a.b.c.d` (IPv4-translated, SIIT).
+    Translated,
+    /// `::a.b.c.d` (IPv4-compatible, deprecated).
+    Compatible,
+    /// `64:ff9b::a.b.c.d` (NAT64 well-known prefix).
+    Nat64,
+    /// `64:ff9b:1::/48` (NAT64 local-use prefix, RFC 8215), judged by the last 32 bits.
+    Nat64LocalUse,
+    /// `2002:aabb:ccdd::/48` (6to4).
+    SixToFour,
+    /// `2001:0::/32` (Teredo): the server address, and the client address inverted.
+    Teredo,
+}
+
+impl Embedding {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Mapped => "ipv4-mapped",
+            Self::Translated => "ipv4-translated",
+            Self::Compatible => "ipv4-compatible",
+            Self::Nat64 => "nat64",
+            Self::Nat64LocalUse => "nat64 local-use",
+            Self::SixToFour => "6to4",
+            Self::Teredo => "teredo",
+        }
+    }
+
+    /// Whether the form itself may be dialed when the embedded address is public: only the
+    /// well-known NAT64 prefix, which is how IPv6-only networks reach IPv4 hosts. The local-use
+    /// prefix is site-specific (an operator may place the IPv4 address at any RFC 6052
+    /// position), and the other forms are never routed as such on the internet, while stacks
+    /// disagree on how they route them locally.
+    fn dialable(self) -> bool {
+        matches!(self, Self::Nat64)
+    }
+}
+
+fn v4(b: [u8; 4]) -> Ipv4Addr {
+    Ipv4Addr::from(b)
+}
+
+/// The IPv4 addresses an IPv6 address embeds, and how; empty when it embeds none (Teredo
+/// embeds two).
+pub fn embedded_v4(ip: Ipv6Addr) -> (Option<Embedding>, Vec<Ipv4Addr>) {
+    let s = ip.segments();
+    let o = ip.octets();
+    let tail = v4([o[12], o[13], o[14], o[15]]);
+    if ip.is_unspecified() || ip.is_loopback() {
+        return (None, Vec::new());
+    }
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, ..] => (Some(Embedding::Mapped), vec![tail]),
+        [0, 0, 0, 0, 0xffff, 0, ..] => (Some(Embedding::Translated), vec![tail]),
+        [0, 0, 0, 0, 0, 0, ..] => (Some(Embedding::Compatible), vec![tail]),
+        [0x64, 0xff9b, 0, 0, 0, 0, ..] => (Some(Embedding::Nat64), vec![tail]),
+        [0x64, 0xff9b, 1, ..] => (Some(Embedding::Nat64LocalUse), vec![tail]),
+        [0x2002, ..] => (
+            Some(Embedding::SixToFour),
+            vec![v4([o[2], o[3], o[4], o[5]])],
+        ),
+        [0x2001, 0, ..] => (
+            Some(Embedding::Teredo),
+            vec![
+                v4([o[4], o[5], o[6], o[7]]),
+                v4([!o[12], !o[13], !o[14], !o[15]]),
+            ],
+        ),
+        _ => (None, Vec::new()),
+    }
+}
+
 fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if ip.is_unspecified() {
         return Some("unspecified");
@@ -57,22 +133,26 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if ip.is_loopback() {
         return Some("loopback");
     }
-    let s = ip.segments();
-    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d): judge the embedded address,
-    // and refuse the forms themselves too, since stacks disagree on how they route.
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return Some(forbidden_v4(v4).map_or("ipv4-mapped", |_| "ipv4-mapped internal"));
-    }
-    if s[0..6] == [0, 0, 0, 0, 0, 0] {
-        return Some("ipv4-compatible");
-    }
-    // NAT64 well-known prefix 64:ff9b::/96 embeds an IPv4 address.
-    if s[0..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-        if let Some(reason) = forbidden_v4(v4) {
-            return Some(reason);
+    // Judge every form that embeds an IPv4 address by what it embeds: a stack or a translator
+    // on the way may turn it into exactly that IPv4 address.
+    if let (Some(form), addrs) = embedded_v4(ip) {
+        if addrs.iter().any(|a| forbidden_v4(*a).is_some()) {
+            return Some(match form {
+                Embedding::Mapped => "ipv4-mapped internal",
+                Embedding::Translated => "ipv4-translated internal",
+                Embedding::Compatible => "ipv4-compatible internal",
+                Embedding::Nat64 => "nat64 internal",
+                Embedding::Nat64LocalUse => "nat64 local-use internal",
+                Embedding::SixToFour => "6to4 internal",
+                Embedding::Teredo => "teredo internal",
+            });
         }
+        if !form.dialable() {
+            return Some(form.name());
+        }
+        return None;
     }
+    let s = ip.segments();
     Some(match s[0] {
         x if x & 0xfe00 == 0xfc00 => "unique local",
         x if x & 0xffc0 == 0xfe80 => "link-local",
@@ -80,7 +160,6 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
         x if x & 0xff00 == 0xff00 => "multicast",
         0x2001 if s[1] == 0x0db8 => "documentation",
         0x2001 if s[1] < 0x0200 => "ietf protocol assignment",
-        0x2002 => "6to4",
         0x0100 if s[1..4] == [0, 0, 0] => "discard-only",
         _ => return None,
     })
@@ -229,6 +308,94 @@ mod tests {
             "100::1",
         ] {
             assert!(refused(a), "{a} should be refused");
+        }
+    }
+
+    /// Every IPv6 form that embeds an IPv4 address, with an internal and a public embedded
+    /// address: (address, refused).
+    const EMBEDDED: [(&str, bool); 30] = [
+        // The forms of the defect report.
+        ("::ffff:0:7f00:1", true),
+        ("::ffff:0:a9fe:a9fe", true),
+        ("64:ff9b:1::7f00:1", true),
+        // IPv4-mapped: refused even when public (never routed as such).
+        ("::ffff:7f00:1", true),
+        ("::ffff:a9fe:a9fe", true),
+        ("::ffff:8.8.8.8", true),
+        // IPv4-translated (SIIT).
+        ("::ffff:0:a00:1", true),
+        ("::ffff:0:808:808", true),
+        // IPv4-compatible.
+        ("::7f00:1", true),
+        ("::a9fe:a9fe", true),
+        ("::808:808", true),
+        // NAT64 well-known prefix: judged by the embedded address, public ones dialable.
+        ("64:ff9b::7f00:1", true),
+        ("64:ff9b::a9fe:a9fe", true),
+        ("64:ff9b::6440:1", true),
+        ("64:ff9b::808:808", false),
+        // NAT64 local-use prefix: internal embedded addresses named, the form refused.
+        ("64:ff9b:1::a00:1", true),
+        ("64:ff9b:1::a9fe:a9fe", true),
+        ("64:ff9b:1:7f00:1:0:808:808", true),
+        ("64:ff9b:1::808:808", true),
+        // 6to4: internal embedded addresses named as such; the form is refused either way.
+        ("2002:7f00:1::1", true),
+        ("2002:a9fe:a9fe::1", true),
+        ("2002:c0a8:101::1", true),
+        ("2002:808:808::1", true),
+        // Teredo: server address, and the client address inverted.
+        ("2001:0:7f00:1::1", true),
+        ("2001:0:808:808::80ff:fffe", true),
+        ("2001:0:808:808::f7f7:f7f7", true),
+        ("2001:0:a9fe:a9fe::1", true),
+        // Not embeddings.
+        ("2606:4700:4700::1111", false),
+        ("2a00:1450:4001::200e", false),
+        ("::1", true),
+    ];
+
+    #[test]
+    fn ipv6_forms_are_judged_by_the_embedded_ipv4_address() {
+        for (addr, want) in EMBEDDED {
+            let ip: Ipv6Addr = addr.parse().unwrap();
+            let reason = forbidden_reason(IpAddr::V6(ip));
+            assert_eq!(reason.is_some(), want, "{addr}: {reason:?}");
+        }
+        let reason = |a: &str| forbidden_reason(a.parse().unwrap()).unwrap_or("allowed");
+        assert_eq!(reason("::ffff:0:7f00:1"), "ipv4-translated internal");
+        assert_eq!(reason("64:ff9b:1::7f00:1"), "nat64 local-use internal");
+        assert_eq!(reason("2002:a9fe:a9fe::1"), "6to4 internal");
+        assert_eq!(reason("2001:0:808:808::80ff:fffe"), "teredo internal");
+        assert_eq!(reason("::ffff:0:808:808"), "ipv4-translated");
+        assert_eq!(reason("64:ff9b:1::808:808"), "nat64 local-use");
+    }
+
+    #[test]
+    fn an_embedding_is_never_more_permissive_than_what_it_embeds() {
+        for (addr, _) in EMBEDDED {
+            let ip: Ipv6Addr = addr.parse().unwrap();
+            for v4 in embedded_v4(ip).1 {
+                if forbidden_v4(v4).is_some() {
+                    assert!(forbidden_v6(ip).is_some(), "{addr} embeds {v4}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn urls_with_embedded_internal_addresses_are_refused_before_dialing() {
+        for url in [
+            "http://[::ffff:0:7f00:1]/",
+            "http://[::ffff:0:a9fe:a9fe]/",
+            "http://[64:ff9b:1::7f00:1]/",
+        ] {
+            let host = url::Url::parse(url).unwrap();
+            let Some(url::Host::Ipv6(ip)) = host.host() else {
+                panic!("{url} has no ipv6 host");
+            };
+            let e = check(url, IpAddr::V6(ip), false).unwrap_err();
+            assert!(e.reason.ends_with("internal"), "{url}: {e}");
         }
     }
 

@@ -268,9 +268,10 @@ pub enum SubscriptionCommand {
         team: String,
         /// Subscription id.
         id: String,
-        /// How long the old secret keeps signing, in milliseconds (default: the server's, 24 h).
-        #[arg(long, default_value_t = 0)]
-        overlap_ms: i64,
+        /// How long the old secrets keep signing, in milliseconds: 0 cuts them at once (a
+        /// leaked secret); omitted, the server's default (24 h).
+        #[arg(long)]
+        overlap_ms: Option<i64>,
     },
     /// Delete a subscription.
     Delete {

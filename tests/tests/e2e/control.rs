@@ -743,7 +743,7 @@ async fn subscriptions_grants_and_validation() {
         root.rotate_secret(RotateSecretRequest {
             team: acme.clone(),
             id: sub.id.clone(),
-            overlap_ms: -5,
+            overlap_ms: Some(-5),
         })
         .await,
         Code::InvalidArgument,
@@ -753,7 +753,7 @@ async fn subscriptions_grants_and_validation() {
         .rotate_secret(RotateSecretRequest {
             team: acme.clone(),
             id: sub.id.clone(),
-            overlap_ms: 0,
+            overlap_ms: None,
         })
         .await
         .unwrap()
@@ -775,7 +775,7 @@ async fn subscriptions_grants_and_validation() {
     root.rotate_secret(RotateSecretRequest {
         team: acme.clone(),
         id: sub.id.clone(),
-        overlap_ms: 1,
+        overlap_ms: Some(1),
     })
     .await
     .unwrap();
@@ -786,6 +786,33 @@ async fn subscriptions_grants_and_validation() {
         1,
         "expired secrets are not sent"
     );
+    // No overlap cuts every old secret at once (a leaked one), with no wait at all.
+    root.rotate_secret(RotateSecretRequest {
+        team: acme.clone(),
+        id: sub.id.clone(),
+        overlap_ms: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        internal_view(&control).await.subscriptions[&sub.id]
+            .secrets
+            .len(),
+        2
+    );
+    let cut = root
+        .rotate_secret(RotateSecretRequest {
+            team: acme.clone(),
+            id: sub.id.clone(),
+            overlap_ms: Some(0),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let secrets = &internal_view(&control).await.subscriptions[&sub.id].secrets;
+    assert_eq!(secrets.len(), 1, "overlap 0 keeps only the new secret");
+    assert_eq!(secrets[0].secret, cut.secret);
+    assert_eq!(secrets[0].expires_at_ms, 0);
 
     // Revoking the grant disables the grantee's subscription; it cannot resume without one.
     root.revoke_grant(RevokeGrantRequest {
@@ -1152,7 +1179,7 @@ async fn state_topic_holds_no_secrets_in_clear() {
         .rotate_secret(RotateSecretRequest {
             team: acme.clone(),
             id: sub.id.clone(),
-            overlap_ms: 0,
+            overlap_ms: None,
         })
         .await
         .unwrap()
