@@ -61,6 +61,11 @@ impl MasterKey {
 
     /// Encrypts a `whsec_` secret for subscription `aad` (bound as associated data).
     pub fn encrypt(&self, aad: &str, secret: &str, expires_at_ms: i64) -> EncryptedSecret {
+        self.encrypt_bytes(aad, secret.as_bytes(), expires_at_ms)
+    }
+
+    /// Encrypts any value bound to `aad` (the subscription id, plus a purpose for non-secrets).
+    pub fn encrypt_bytes(&self, aad: &str, clear: &[u8], expires_at_ms: i64) -> EncryptedSecret {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let ciphertext = self
@@ -68,7 +73,7 @@ impl MasterKey {
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
-                    msg: secret.as_bytes(),
+                    msg: clear,
                     aad: aad.as_bytes(),
                 },
             )
@@ -83,20 +88,23 @@ impl MasterKey {
 
     /// Decrypts a secret of subscription `aad`; `None` when the key or the data is wrong.
     pub fn decrypt(&self, aad: &str, secret: &EncryptedSecret) -> Option<String> {
-        if secret.nonce.len() != 12 {
+        String::from_utf8(self.decrypt_bytes(aad, secret)?).ok()
+    }
+
+    /// Decrypts a value bound to `aad`; `None` when the key, the binding or the data is wrong.
+    pub fn decrypt_bytes(&self, aad: &str, sealed: &EncryptedSecret) -> Option<Vec<u8>> {
+        if sealed.nonce.len() != 12 {
             return None;
         }
-        let clear = self
-            .cipher
+        self.cipher
             .decrypt(
-                Nonce::from_slice(&secret.nonce),
+                Nonce::from_slice(&sealed.nonce),
                 Payload {
-                    msg: &secret.ciphertext,
+                    msg: &sealed.ciphertext,
                     aad: aad.as_bytes(),
                 },
             )
-            .ok()?;
-        String::from_utf8(clear).ok()
+            .ok()
     }
 }
 

@@ -19,7 +19,7 @@ use tonic::{Request, Response, Status};
 
 use crate::crypto::{generate_api_key, generate_signing_secret};
 use crate::history::History;
-use crate::store::{Store, Write, change_event, now_ms, snapshot_event};
+use crate::store::{self, Store, Write, change_event, now_ms, snapshot_event};
 use crate::validate;
 
 /// Longest overlap a rotation may ask for.
@@ -85,7 +85,7 @@ fn public_key(mut k: ApiKey) -> ApiKey {
 }
 
 fn public_sub(mut s: Subscription) -> Subscription {
-    s.secrets.clear();
+    store::public_subscription(&mut s);
     s
 }
 
@@ -868,7 +868,21 @@ impl Control for ControlService {
                 if let Some(t) = event_types {
                     s.event_types = t;
                 }
-                if let Some(h) = headers {
+                if let Some(mut h) = headers {
+                    // Values are write-only: a client that read "<redacted>" and sends it back
+                    // keeps the stored value.
+                    for (name, value) in h.iter_mut() {
+                        if value == store::REDACTED {
+                            match s.headers.get(name) {
+                                Some(stored) => stored.clone_into(value),
+                                None => {
+                                    return Err(invalid(format!(
+                                        "header {name} has no stored value to keep: send its value"
+                                    )));
+                                }
+                            }
+                        }
+                    }
                     s.headers = h;
                 }
                 if set_rate {

@@ -12,8 +12,8 @@ use herald_kafka::rdkafka::producer::FutureRecord;
 use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use herald_kafka::{KafkaConfig, KafkaError, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{
-    ControlRecord, Entity, SigningSecret, Snapshot, StoredSubscription, Subscription, WatchEvent,
-    control_record, entity, watch_event,
+    ControlRecord, Entity, HeaderValues, SigningSecret, Snapshot, StoredSubscription, Subscription,
+    WatchEvent, control_record, entity, watch_event,
 };
 use herald_watch::{ConfigPublisher, View, entity_id};
 use prometheus_client::metrics::counter::Counter;
@@ -200,9 +200,15 @@ impl Store {
                     .into_iter()
                     .map(|sec| self.master.encrypt(&s.id, &sec.secret, sec.expires_at_ms))
                     .collect();
+                let headers = std::mem::take(&mut s.headers);
+                let headers = (!headers.is_empty()).then(|| {
+                    let clear = HeaderValues { headers }.encode_to_vec();
+                    self.master.encrypt_bytes(&headers_aad(&s.id), &clear, 0)
+                });
                 control_record::Kind::Subscription(StoredSubscription {
                     subscription: Some(s),
                     secrets,
+                    headers,
                 })
             }
             None => return ControlRecord { kind: None },
@@ -234,6 +240,18 @@ impl Store {
                         }
                     })
                     .collect();
+                if let Some(sealed) = &stored.headers {
+                    match self
+                        .master
+                        .decrypt_bytes(&headers_aad(&s.id), sealed)
+                        .and_then(|clear| HeaderValues::decode(clear.as_slice()).ok())
+                    {
+                        Some(values) => s.headers = values.headers,
+                        None => {
+                            tracing::error!(subscription = %s.id, "cannot decrypt the custom headers: is HERALD_MASTER_KEY the key they were written with?");
+                        }
+                    }
+                }
                 entity::Kind::Subscription(s)
             }
         };
@@ -347,10 +365,27 @@ pub(crate) fn internal_entity(mut e: Entity, now: i64) -> Entity {
     e
 }
 
-/// An entity as anyone else sees it: no secrets, no key hashes.
+/// Associated data binding encrypted custom headers to their subscription (and apart from its
+/// secrets).
+fn headers_aad(subscription: &str) -> String {
+    format!("{subscription}/headers")
+}
+
+/// What a custom header's value reads as to anyone but the internal credential.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// A subscription as anyone but the data plane sees it: no secrets, header names only.
+pub(crate) fn public_subscription(s: &mut Subscription) {
+    s.secrets.clear();
+    for value in s.headers.values_mut() {
+        REDACTED.clone_into(value);
+    }
+}
+
+/// An entity as anyone else sees it: no secrets, no header values, no key hashes.
 pub(crate) fn public_entity(mut e: Entity) -> Entity {
     match &mut e.kind {
-        Some(entity::Kind::Subscription(s)) => s.secrets.clear(),
+        Some(entity::Kind::Subscription(s)) => public_subscription(s),
         Some(entity::Kind::ApiKey(k)) => k.key_hash.clear(),
         _ => {}
     }

@@ -452,7 +452,11 @@ async fn subscriptions_grants_and_validation() {
     let (sub, secret) = create_sub(&mut root, &acme, &["orders"]).await;
     assert_eq!(sub.topics, std::slice::from_ref(&orders));
     assert_eq!(sub.state, SubscriptionState::Active as i32);
-    assert_eq!(sub.headers.get("x-tenant").map(String::as_str), Some("t1"));
+    // Header names are shown, values are write-only.
+    assert_eq!(
+        sub.headers.get("x-tenant").map(String::as_str),
+        Some("<redacted>")
+    );
     assert!(sub.secrets.is_empty(), "secrets never in API answers");
     Secret::parse(&secret).expect("whsec secret");
     assert!(secret.starts_with("whsec_"));
@@ -1185,6 +1189,52 @@ async fn state_topic_holds_no_secrets_in_clear() {
         .unwrap()
         .into_inner()
         .secret;
+
+    // Custom headers carry endpoint credentials: write-only and encrypted at rest.
+    let credential = format!("Bearer partner-cred-{}", uuid::Uuid::new_v4().simple());
+    let mut root = control.root().await;
+    let updated = root
+        .update_subscription(UpdateSubscriptionRequest {
+            team: acme.clone(),
+            id: sub.id.clone(),
+            headers: HashMap::from([
+                ("Authorization".into(), credential.clone()),
+                ("X-Tenant".into(), "t1".into()),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(updated.headers["authorization"], "<redacted>");
+    let listed = root
+        .list_subscriptions(ListSubscriptionsRequest { team: acme.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .subscriptions;
+    assert!(
+        listed
+            .iter()
+            .all(|s| s.headers.values().all(|v| v == "<redacted>")),
+        "{listed:?}"
+    );
+    // Sending "<redacted>" back keeps the stored value; the data plane gets the real ones.
+    root.update_subscription(UpdateSubscriptionRequest {
+        team: acme.clone(),
+        id: sub.id.clone(),
+        headers: HashMap::from([
+            ("authorization".into(), "<redacted>".into()),
+            ("x-tenant".into(), "t2".into()),
+        ]),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let internal = internal_view(&control).await;
+    let headers = &internal.subscriptions[&sub.id].headers;
+    assert_eq!(headers["authorization"], credential);
+    assert_eq!(headers["x-tenant"], "t2");
     control.stop().await;
 
     // The state topic is compacted: the latest value per entity id is kept forever.
@@ -1226,6 +1276,7 @@ async fn state_topic_holds_no_secrets_in_clear() {
         ),
         ("master key", config.master_key.expose().as_bytes().to_vec()),
         ("root key", config.root_key.expose().as_bytes().to_vec()),
+        ("header credential", credential.clone().into_bytes()),
     ];
     let mut saw_sub = false;
     let mut saw_hash = false;
@@ -1240,7 +1291,10 @@ async fn state_topic_holds_no_secrets_in_clear() {
         match ControlRecord::decode(v).ok().and_then(|r| r.kind) {
             Some(control_record::Kind::Subscription(s)) => {
                 saw_sub = true;
-                assert!(s.subscription.unwrap().secrets.is_empty());
+                let stored = s.subscription.unwrap();
+                assert!(stored.secrets.is_empty());
+                assert!(stored.headers.is_empty(), "{:?}", stored.headers);
+                assert!(s.headers.is_some_and(|h| !h.ciphertext.is_empty()));
                 assert!(
                     s.secrets
                         .iter()
