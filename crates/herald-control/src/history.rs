@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use herald_core::Header;
 use herald_core::event_type_matches;
 use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use herald_kafka::rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
@@ -13,7 +14,8 @@ use herald_kafka::rdkafka::producer::FutureRecord;
 use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use herald_kafka::{KafkaConfig, KafkaError, Producer};
 use herald_proto::v1::{
-    AttemptRecord, DeliveryTask, RecordHeader, ReplayResponse, Subscription, replay_topic_request,
+    AttemptRecord, DeadLetterRef, DeliveryTask, RecordHeader, Redrive, ReplayDeadLettersRequest,
+    ReplayResponse, Subscription, replay_topic_request,
 };
 use prost::Message as _;
 use tokio::sync::mpsc;
@@ -218,6 +220,71 @@ fn record_time(m: &BorrowedMessage<'_>) -> i64 {
     m.timestamp().to_millis().unwrap_or_default()
 }
 
+/// The record header that tells a [`Redrive`] mark from a dead letter in herald.dlq.
+const RECORD_KIND: &str = "herald-record";
+const REDRIVE: &[u8] = b"redrive";
+
+fn is_redrive(m: &BorrowedMessage<'_>) -> bool {
+    m.headers().is_some_and(|headers| {
+        headers
+            .iter()
+            .any(|h| h.key == RECORD_KIND && h.value == Some(REDRIVE))
+    })
+}
+
+/// Reads subscription `id`'s dead letters dead-lettered in `[since, until)` from `ranges` of
+/// the DLQ, with their place in it and when each was last redriven (the redrive marks follow
+/// the letters they mark in the same partition, so one pass sees both).
+fn read_dead_letters(
+    consumer: &BaseConsumer,
+    topic: &str,
+    ranges: &[Range],
+    max_records: u64,
+    deadline: Instant,
+    id: &str,
+    (since, until): (i64, i64),
+) -> Result<(Vec<DeliveryTask>, Scanned), KafkaError> {
+    let mut letters: Vec<DeliveryTask> = Vec::new();
+    let mut redriven: HashMap<(i32, i64), i64> = HashMap::new();
+    let scanned = scan(consumer, topic, ranges, max_records, deadline, |m| {
+        if !key_is(m, id) {
+            return true;
+        }
+        let Some(payload) = m.payload() else {
+            return true;
+        };
+        if is_redrive(m) {
+            if let Ok(marks) = Redrive::decode(payload) {
+                for l in marks.letters {
+                    let at = redriven.entry((l.partition, l.offset)).or_default();
+                    *at = (*at).max(marks.at_ms);
+                }
+            }
+            return true;
+        }
+        if let Ok(mut t) = DeliveryTask::decode(payload)
+            && t.subscription_id == id
+        {
+            if t.dead_lettered_at_ms <= 0 {
+                t.dead_lettered_at_ms = record_time(m);
+            }
+            if in_range(t.dead_lettered_at_ms, since, until) {
+                t.dlq_partition = m.partition();
+                t.dlq_offset = m.offset();
+                letters.push(t);
+            }
+        }
+        true
+    })?;
+    for t in &mut letters {
+        t.redriven_at_ms = redriven
+            .get(&(t.dlq_partition, t.dlq_offset))
+            .copied()
+            .unwrap_or_default();
+    }
+    Ok((letters, scanned))
+}
+
 impl History {
     pub fn new(config: &ControlConfig, producer: Producer) -> Self {
         Self {
@@ -270,7 +337,8 @@ impl History {
         .await
     }
 
-    /// The subscription's dead letters in `[since, until)`, newest first.
+    /// The subscription's dead letters in `[since, until)`, newest first, each with where it
+    /// sits in the DLQ and when it was last redriven.
     pub async fn dead_letters(
         &self,
         subscription: &str,
@@ -292,71 +360,82 @@ impl History {
                 Start::Tail(window)
             };
             let ranges = ranges(&consumer, &topic, start, timeout)?;
-            let mut found: Vec<(i64, DeliveryTask)> = Vec::new();
-            let scanned = scan(
+            let (mut found, scanned) = read_dead_letters(
                 &consumer,
                 &topic,
                 &ranges,
                 window as u64 * 4,
                 deadline,
-                |m| {
-                    if key_is(m, &id)
-                        && let Some(t) = m.payload().and_then(|p| DeliveryTask::decode(p).ok())
-                        && t.subscription_id == id
-                    {
-                        let at = if t.dead_lettered_at_ms > 0 {
-                            t.dead_lettered_at_ms
-                        } else {
-                            record_time(m)
-                        };
-                        if in_range(at, since, until) {
-                            found.push((at, t));
-                        }
-                    }
-                    true
-                },
+                &id,
+                (since, until),
             )?;
-            found.sort_by_key(|f| std::cmp::Reverse(f.0));
+            found.sort_by_key(|t| std::cmp::Reverse(t.dead_lettered_at_ms));
             let truncated = !scanned.complete
                 || (since == 0 && ranges.iter().any(|r| r.start > r.low))
                 || found.len() > limit;
-            Ok((
-                found.into_iter().take(limit).map(|f| f.1).collect(),
-                truncated,
-            ))
+            found.truncate(limit);
+            Ok((found, truncated))
         })
         .await
     }
 
-    /// Writes the subscription's dead letters in `[since, until)` to the replay topic.
+    /// Writes the subscription's dead letters in `[since, until)` (only `event_ids` when not
+    /// empty; skipping those already redriven unless `include_redriven`) to the replay topic,
+    /// then marks them redriven in the DLQ.
     pub async fn replay_dead_letters(
         &self,
         sub: &Subscription,
-        since: i64,
-        until: i64,
-        limit: u32,
+        req: &ReplayDeadLettersRequest,
     ) -> Result<ReplayResponse, Status> {
+        let kafka = self.kafka.clone();
+        let topic = self.dlq_topic.clone();
         let id = sub.id.clone();
-        let team = sub.team.clone();
-        let start = if since > 0 {
-            Start::Time(since)
-        } else {
-            Start::Offset(0)
-        };
-        self.replay(self.dlq_topic.clone(), start, limit, move |m| {
-            if !key_is(m, &id) {
-                return None;
-            }
-            let mut t = DeliveryTask::decode(m.payload()?).ok()?;
-            let at = if t.dead_lettered_at_ms > 0 {
-                t.dead_lettered_at_ms
+        let (since, until) = (req.since_ms, req.until_ms);
+        let (max_scan, timeout) = (self.replay_scan, self.timeout);
+        let (letters, scanned) = blocking(move || {
+            let deadline = Instant::now() + timeout;
+            let consumer = scan_consumer(&kafka)?;
+            let start = if since > 0 {
+                Start::Time(since)
             } else {
-                record_time(m)
+                Start::Offset(0)
             };
-            if t.subscription_id != id || !in_range(at, since, until) {
-                return None;
-            }
-            t.team = team.clone();
+            let ranges = ranges(&consumer, &topic, start, timeout)?;
+            read_dead_letters(
+                &consumer,
+                &topic,
+                &ranges,
+                max_scan,
+                deadline,
+                &id,
+                (since, until),
+            )
+        })
+        .await?;
+        let max_tasks = match req.limit {
+            0 => self.replay_max,
+            l => l.min(self.replay_max),
+        } as usize;
+        let mut picked: Vec<DeliveryTask> = letters
+            .into_iter()
+            .filter(|t| req.include_redriven || t.redriven_at_ms == 0)
+            .filter(|t| req.event_ids.is_empty() || req.event_ids.contains(&t.event_id))
+            .collect();
+        let limit_hit = picked.len() > max_tasks;
+        picked.truncate(max_tasks);
+        let marks = Redrive {
+            letters: picked
+                .iter()
+                .map(|t| DeadLetterRef {
+                    partition: t.dlq_partition,
+                    offset: t.dlq_offset,
+                })
+                .collect(),
+            at_ms: now_ms(),
+        };
+        let (tx, rx) = mpsc::channel(picked.len().max(1));
+        for mut t in picked {
+            t.team = sub.team.clone();
             t.attempt = 0;
             t.due_at_ms = now_ms();
             t.tier.clear();
@@ -366,9 +445,37 @@ impl History {
             t.last_status = 0;
             t.last_error.clear();
             t.first_attempt_at_ms = 0;
-            Some(t)
+            t.dlq_partition = 0;
+            t.dlq_offset = 0;
+            t.redriven_at_ms = 0;
+            // The channel holds every task: this cannot fail.
+            let _ = tx.try_send(t);
+        }
+        drop(tx);
+        let replayed = self.produce(rx).await?;
+        if !marks.letters.is_empty() {
+            self.producer
+                .send(
+                    &self.dlq_topic,
+                    Some(sub.id.as_bytes()),
+                    &[Header {
+                        key: RECORD_KIND.to_owned(),
+                        value: REDRIVE.to_vec(),
+                    }],
+                    &marks.encode_to_vec(),
+                )
+                .await
+                .map_err(|e| {
+                    Status::unavailable(format!(
+                        "replayed {replayed} dead letters but could not mark them redriven ({e}): a second replay would send them again"
+                    ))
+                })?;
+        }
+        Ok(ReplayResponse {
+            replayed,
+            scanned: scanned.records,
+            truncated: limit_hit || !scanned.complete,
         })
-        .await
     }
 
     /// Writes the events of `topic` from `from` (up to the current end) that the subscription's
@@ -448,7 +555,7 @@ impl History {
         } as u64;
         let kafka = self.kafka.clone();
         let (max_scan, timeout) = (self.replay_scan, self.timeout);
-        let (tx, mut rx) = mpsc::channel::<DeliveryTask>(512);
+        let (tx, rx) = mpsc::channel::<DeliveryTask>(512);
         let scanner =
             tokio::task::spawn_blocking(move || -> Result<(Scanned, bool), KafkaError> {
                 let deadline = Instant::now() + timeout;
@@ -470,6 +577,20 @@ impl History {
                 })?;
                 Ok((scanned, limit_hit))
             });
+        let replayed = self.produce(rx).await?;
+        let (scanned, limit_hit) = scanner
+            .await
+            .map_err(|e| Status::internal(format!("replay scan task failed: {e}")))?
+            .map_err(unavailable)?;
+        Ok(ReplayResponse {
+            replayed,
+            scanned: scanned.records,
+            truncated: limit_hit || !scanned.complete,
+        })
+    }
+
+    /// Writes every task of `rx` to the replay topic; the number acknowledged.
+    async fn produce(&self, mut rx: mpsc::Receiver<DeliveryTask>) -> Result<u64, Status> {
         let mut pending = Vec::new();
         let mut replayed = 0u64;
         while let Some(task) = rx.recv().await {
@@ -500,15 +621,7 @@ impl History {
             }
         }
         replayed += self.acknowledge(&mut pending).await?;
-        let (scanned, limit_hit) = scanner
-            .await
-            .map_err(|e| Status::internal(format!("replay scan task failed: {e}")))?
-            .map_err(unavailable)?;
-        Ok(ReplayResponse {
-            replayed,
-            scanned: scanned.records,
-            truncated: limit_hit || !scanned.complete,
-        })
+        Ok(replayed)
     }
 
     async fn acknowledge(

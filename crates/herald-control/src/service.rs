@@ -1131,10 +1131,7 @@ impl Control for ControlService {
         if req.until_ms != 0 && req.until_ms <= req.since_ms {
             return Err(invalid("until_ms must be after since_ms"));
         }
-        let out = self
-            .history
-            .replay_dead_letters(&sub, req.since_ms, req.until_ms, req.limit)
-            .await?;
+        let out = self.history.replay_dead_letters(&sub, &req).await?;
         tracing::info!(subscription = %sub.id, replayed = out.replayed, "dead letters replayed");
         Ok(Response::new(out))
     }

@@ -315,8 +315,18 @@ pub struct DlqArgs {
 /// Replays.
 #[derive(Debug, Subcommand)]
 pub enum ReplayCommand {
-    /// Send a subscription's dead letters back to delivery.
-    Dlq(DlqArgs),
+    /// Send a subscription's dead letters back to delivery (those not yet redriven).
+    Dlq {
+        /// Which dead letters.
+        #[command(flatten)]
+        range: DlqArgs,
+        /// Also those already redriven.
+        #[arg(long)]
+        include_redriven: bool,
+        /// Only this event (repeat for several).
+        #[arg(long = "event-id")]
+        event_ids: Vec<String>,
+    },
     /// Re-deliver a topic to one subscription from an offset or a time.
     Topic {
         /// Team.
@@ -590,6 +600,7 @@ fn task_json(t: &DeliveryTask) -> Value {
         "source_partition": t.source_partition, "source_offset": t.source_offset,
         "attempt": t.attempt, "last_status": t.last_status, "last_error": t.last_error,
         "dead_lettered_at": time(t.dead_lettered_at_ms), "reason": t.dead_letter_reason,
+        "redriven_at": (t.redriven_at_ms > 0).then(|| time(t.redriven_at_ms)),
         "data": String::from_utf8_lossy(&t.data),
     })
 }
@@ -941,7 +952,11 @@ async fn execute(c: &mut Client, command: AdminCommand) -> Result<Printed, tonic
             }
         }
         AdminCommand::Dlq(a) => dead_letters(c, dlq_request(a)).await?,
-        AdminCommand::Replay(ReplayCommand::Dlq(a)) => {
+        AdminCommand::Replay(ReplayCommand::Dlq {
+            range: a,
+            include_redriven,
+            event_ids,
+        }) => {
             let r = c
                 .replay_dead_letters(ReplayDeadLettersRequest {
                     team: a.team,
@@ -949,6 +964,8 @@ async fn execute(c: &mut Client, command: AdminCommand) -> Result<Printed, tonic
                     since_ms: a.since.unwrap_or(0),
                     until_ms: a.until.unwrap_or(0),
                     limit: a.limit,
+                    include_redriven,
+                    event_ids,
                 })
                 .await?
                 .into_inner();
@@ -1000,6 +1017,7 @@ async fn dead_letters(
             "source",
             "attempts",
             "reason",
+            "redriven",
         ],
         r.tasks
             .iter()
@@ -1017,6 +1035,11 @@ async fn dead_letters(
                         t.last_error.clone()
                     } else {
                         t.dead_letter_reason.clone()
+                    },
+                    if t.redriven_at_ms > 0 {
+                        time(t.redriven_at_ms)
+                    } else {
+                        "-".into()
                     },
                 ]
             })

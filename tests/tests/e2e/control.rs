@@ -1521,6 +1521,35 @@ async fn history_and_replay() {
         assert_eq!(t.team, acme);
     }
 
+    // Dead letters carry their redrive state: a second replay sends nothing again.
+    let listed = root
+        .list_dead_letters(ListDeadLettersRequest {
+            team: acme.clone(),
+            subscription_id: sub.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert_eq!(listed.len(), 4);
+    assert!(
+        listed
+            .iter()
+            .all(|t| t.redriven_at_ms >= now && t.dlq_offset >= 0),
+        "{listed:?}"
+    );
+    let again = root
+        .replay_dead_letters(ReplayDeadLettersRequest {
+            team: acme.clone(),
+            subscription_id: sub.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.replayed, 0, "already redriven: {again:?}");
+
     // Topic replay: events the subscription's filter accepts, from an offset or a time.
     let topic = format!("{acme}.orders");
     let mut times = Vec::new();
@@ -1631,6 +1660,20 @@ async fn history_and_replay() {
     )
     .unwrap();
     assert_eq!(event.id, first.event_id);
+
+    // Asked for, a redriven dead letter is sent again; one event can be picked by id.
+    let forced = root
+        .replay_dead_letters(ReplayDeadLettersRequest {
+            team: acme.clone(),
+            subscription_id: sub.id.clone(),
+            include_redriven: true,
+            event_ids: vec![listed[0].event_id.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(forced.replayed, 1, "{forced:?}");
     control.stop().await;
 }
 
