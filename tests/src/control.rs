@@ -9,30 +9,13 @@ use herald_kafka::rdkafka::error::KafkaError as RdError;
 use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use herald_proto::v1::control_client::ControlClient;
 use herald_runtime::Shutdown;
+use herald_watch::Bearer;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::{kafka_config, unique};
-
-/// Adds `authorization: Bearer <key>` to every request (or nothing, to test missing credentials).
-#[derive(Debug, Clone)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(v) = &self.0 {
-            request.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(request)
-    }
-}
 
 /// A Control client that sends one key.
 pub type Client = ControlClient<InterceptedService<Channel, Bearer>>;
@@ -137,8 +120,8 @@ impl TestControl {
             .connect()
             .await
             .expect("connect to control");
-        let bearer = key.map(|k| format!("Bearer {k}").parse().expect("ascii key"));
-        ControlClient::with_interceptor(channel, Bearer(bearer))
+        let bearer = key.map_or_else(Bearer::none, |k| Bearer::new(k).expect("ascii key"));
+        ControlClient::with_interceptor(channel, bearer)
     }
 
     /// A client with the root key.

@@ -88,13 +88,8 @@ async fn main() {
         .connect()
         .await
         .unwrap();
-    let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {}", config.root_key.expose())
-        .parse()
-        .unwrap();
-    let mut root = ControlClient::with_interceptor(channel, move |mut r: tonic::Request<()>| {
-        r.metadata_mut().insert("authorization", bearer.clone());
-        Ok(r)
-    });
+    let bearer = herald_watch::Bearer::new(config.root_key.expose()).unwrap();
+    let mut root = ControlClient::with_interceptor(channel, bearer);
     let team = format!("bench-{}", &suffix[..8]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while root

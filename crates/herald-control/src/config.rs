@@ -78,7 +78,7 @@ impl Default for ControlConfig {
             root_key: Secret::default(),
             internal_token: Secret::default(),
             master_key: Secret::default(),
-            state_topic: "herald.control".to_owned(),
+            state_topic: herald_core::names::internal::CONTROL_TOPIC.to_owned(),
             attempts_topic: internal::ATTEMPTS_TOPIC.to_owned(),
             dlq_topic: internal::DLQ_TOPIC.to_owned(),
             replay_topic: internal::REPLAY_TOPIC.to_owned(),

@@ -11,7 +11,7 @@ use herald_core::{NameError, TeamName, TopicName, TopicRef};
 use herald_kafka::{KafkaError, TopicAdmin, TopicSpec};
 use herald_proto::v1::control_server::Control;
 use herald_proto::v1::*;
-use herald_watch::{Action, Authenticator, Principal, View};
+use herald_watch::{Action, Authenticator, Principal, View, entity_id};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -330,15 +330,15 @@ impl Control for ControlService {
             .keys
             .values()
             .filter(|k| k.team == name)
-            .map(|k| Write::Delete(format!("key/{}", k.id)))
+            .map(|k| Write::Delete(entity_id::key(&k.id)))
             .collect();
         writes.extend(
             view.grants
                 .values()
                 .filter(|g| g.grantee == name || g.team == name)
-                .map(|g| Write::Delete(format!("grant/{}", g.id))),
+                .map(|g| Write::Delete(entity_id::grant(&g.id))),
         );
-        writes.push(Write::Delete(format!("team/{name}")));
+        writes.push(Write::Delete(entity_id::team(&name)));
         self.store.write(&guard, writes).await?;
         tracing::info!(team = %name, "team deleted");
         Ok(Response::new(DeleteTeamResponse {}))
@@ -492,12 +492,9 @@ impl Control for ControlService {
             .grants
             .values()
             .filter(|g| g.team == topic.team && g.topic == topic.name)
-            .map(|g| Write::Delete(format!("grant/{}", g.id)))
+            .map(|g| Write::Delete(entity_id::grant(&g.id)))
             .collect();
-        writes.push(Write::Delete(format!(
-            "topic/{}/{}",
-            topic.team, topic.name
-        )));
+        writes.push(Write::Delete(entity_id::topic(&topic.team, &topic.name)));
         self.store.write(&guard, writes).await?;
         drop(guard);
         match self.admin.delete_topic(&topic.kafka_topic).await {
@@ -606,7 +603,7 @@ impl Control for ControlService {
             )));
         }
         self.store
-            .write(&guard, vec![Write::Delete(format!("key/{}", req.id))])
+            .write(&guard, vec![Write::Delete(entity_id::key(&req.id))])
             .await?;
         tracing::info!(team = %req.team, key = %req.id, "api key revoked");
         Ok(Response::new(RevokeApiKeyResponse {}))
@@ -720,7 +717,7 @@ impl Control for ControlService {
                 upsert(entity::Kind::Subscription(s))
             })
             .collect();
-        writes.push(Write::Delete(format!("grant/{}", grant.id)));
+        writes.push(Write::Delete(entity_id::grant(&grant.id)));
         self.store.write(&guard, writes).await?;
         tracing::info!(grant = %grant.id, "grant revoked");
         Ok(Response::new(RevokeGrantResponse {}))
@@ -872,7 +869,7 @@ impl Control for ControlService {
                     // Values are write-only: a client that read "<redacted>" and sends it back
                     // keeps the stored value.
                     for (name, value) in h.iter_mut() {
-                        if value == store::REDACTED {
+                        if value == herald_runtime::REDACTED {
                             match s.headers.get(name) {
                                 Some(stored) => stored.clone_into(value),
                                 None => {
@@ -1035,7 +1032,7 @@ impl Control for ControlService {
         self.store
             .write(
                 &guard,
-                vec![Write::Delete(format!("subscription/{}", sub.id))],
+                vec![Write::Delete(entity_id::subscription(&sub.id))],
             )
             .await?;
         tracing::info!(subscription = %sub.id, "subscription deleted");

@@ -154,8 +154,8 @@ impl Store {
         for w in writes {
             let (id, value) = match w {
                 Write::Upsert(e) => {
-                    let id =
-                        entity_id(&e).ok_or_else(|| Status::internal("entity without a kind"))?;
+                    let id = entity_id::id_of(&e)
+                        .ok_or_else(|| Status::internal("entity without a kind"))?;
                     let record = self.to_record(*e);
                     (id, Some(record.encode_to_vec()))
                 }
@@ -275,11 +275,13 @@ impl Store {
             },
         };
         let change = match (id, entity) {
-            (Some(id), Some(e)) if entity_id(&e).as_deref() == Some(id.as_str()) => Some(Change {
-                revision,
-                id,
-                entity: Some(e),
-            }),
+            (Some(id), Some(e)) if entity_id::id_of(&e).as_deref() == Some(id.as_str()) => {
+                Some(Change {
+                    revision,
+                    id,
+                    entity: Some(e),
+                })
+            }
             (Some(id), None) if value.is_none() => Some(Change {
                 revision,
                 id,
@@ -371,14 +373,11 @@ fn headers_aad(subscription: &str) -> String {
     format!("{subscription}/headers")
 }
 
-/// What a custom header's value reads as to anyone but the internal credential.
-pub(crate) const REDACTED: &str = "<redacted>";
-
 /// A subscription as anyone but the data plane sees it: no secrets, header names only.
 pub(crate) fn public_subscription(s: &mut Subscription) {
     s.secrets.clear();
     for value in s.headers.values_mut() {
-        REDACTED.clone_into(value);
+        herald_runtime::REDACTED.clone_into(value);
     }
 }
 

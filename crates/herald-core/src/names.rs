@@ -286,6 +286,10 @@ pub mod internal {
     pub const ATTEMPTS_TOPIC: &str = "herald.attempts";
     /// Tasks written by the control plane's replay RPCs, due at once.
     pub const REPLAY_TOPIC: &str = "herald.replay";
+    /// The control plane's state (compacted).
+    pub const CONTROL_TOPIC: &str = "herald.control";
+    /// Prefix of the retry tiers: `herald.retry.<delay>`.
+    pub const RETRY_TOPIC_PREFIX: &str = "herald.retry.";
     /// Partitions of the internal topics unless configured otherwise.
     pub const DEFAULT_PARTITIONS: i32 = 6;
     /// Dead letters wait a month for a replay.

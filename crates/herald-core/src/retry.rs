@@ -61,7 +61,11 @@ impl Tier {
 
     /// The Kafka topic holding this tier's tasks.
     pub fn topic(&self) -> String {
-        format!("herald.retry.{}", self.label)
+        format!(
+            "{}{}",
+            crate::names::internal::RETRY_TOPIC_PREFIX,
+            self.label
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use herald_proto::v1::DisableSubscriptionRequest;
 use herald_proto::v1::control_client::ControlClient;
-use tonic::metadata::MetadataValue;
+use herald_watch::Bearer;
 use tonic::transport::Channel;
 
 use crate::DeliveryError;
@@ -22,7 +22,7 @@ pub trait SubscriptionControl: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct GrpcControl {
     client: ControlClient<Channel>,
-    bearer: MetadataValue<tonic::metadata::Ascii>,
+    bearer: Bearer,
 }
 
 impl GrpcControl {
@@ -33,9 +33,8 @@ impl GrpcControl {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .connect_lazy();
-        let bearer = MetadataValue::try_from(format!("Bearer {internal_token}")).map_err(|_| {
-            DeliveryError::Config("internal_token is not a valid header value".into())
-        })?;
+        let bearer = Bearer::new(internal_token)
+            .map_err(|e| DeliveryError::Config(format!("internal_token: {e}")))?;
         Ok(Self {
             client: ControlClient::new(channel),
             bearer,
@@ -51,9 +50,7 @@ impl SubscriptionControl for GrpcControl {
             id: id.to_owned(),
             reason: reason.to_owned(),
         });
-        request
-            .metadata_mut()
-            .insert("authorization", self.bearer.clone());
+        self.bearer.apply(&mut request);
         self.client
             .clone()
             .disable_subscription(request)

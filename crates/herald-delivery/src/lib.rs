@@ -59,6 +59,9 @@ pub enum DeliveryError {
     /// The admin listener failed.
     #[error("admin server: {0}")]
     Io(#[from] std::io::Error),
+    /// The worker task itself failed (panicked or was cancelled): a bug, not a setting.
+    #[error("the delivery worker task failed: {0}")]
+    Task(String),
 }
 
 impl From<herald_kafka::rdkafka::error::KafkaError> for DeliveryError {
@@ -72,7 +75,7 @@ impl Classify for DeliveryError {
         match self {
             Self::Config(_) => ErrorClass::Permanent,
             Self::Kafka(e) => e.class(),
-            Self::Control(_) | Self::Io(_) => ErrorClass::Retryable,
+            Self::Control(_) | Self::Io(_) | Self::Task(_) => ErrorClass::Retryable,
         }
     }
 }
@@ -106,7 +109,7 @@ impl DeliveryWorker {
     pub async fn wait(self) -> Result<(), DeliveryError> {
         self.task
             .await
-            .map_err(|e| DeliveryError::Config(format!("worker task failed: {e}")))?
+            .map_err(|e| DeliveryError::Task(e.to_string()))?
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::StreamExt;
+use herald_core::names::internal::RETRY_TOPIC_PREFIX;
 use herald_core::{Event, RetryStep, Tier, event_type_matches};
 use herald_kafka::rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, MessageStream, Rebalance, StreamConsumer,
@@ -31,8 +32,6 @@ use crate::metrics::Metrics;
 use crate::tracker::{Tp, Tracker};
 use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC, SubscriptionControl};
 
-const RETRY_PREFIX: &str = "herald.retry.";
-
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -41,7 +40,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 fn is_task_topic(topic: &str) -> bool {
-    topic.starts_with(RETRY_PREFIX) || topic == REPLAY_TOPIC
+    topic.starts_with(RETRY_TOPIC_PREFIX) || topic == REPLAY_TOPIC
 }
 
 fn tpl_of(tps: &[Tp]) -> TopicPartitionList {

@@ -1,6 +1,5 @@
 //! Errors of the edge.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use herald_core::{Classify, ErrorClass};
@@ -59,11 +58,7 @@ impl IntoResponse for EdgeError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
         };
-        let mut response = (
-            status,
-            Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response();
+        let mut response = herald_runtime::error_response(status, &self.to_string());
         if matches!(
             status,
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE

@@ -100,8 +100,7 @@ where
         Head::Stream(head) => head,
         Head::Other => return Accepted::Hyper(Rewind::new(Bytes::from(buf), io)),
         Head::Reject(status, message) => {
-            let answer =
-                (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+            let answer = herald_runtime::error_response(status, &message);
             let _ = write_response(&mut io, answer, &[]).await;
             return Accepted::Done;
         }

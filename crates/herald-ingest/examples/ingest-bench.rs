@@ -219,10 +219,9 @@ async fn grpc_batch(
             topic: name.clone(),
             events,
         });
-        req.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {ROOT_KEY}").parse().expect("header"),
-        );
+        herald_watch::Bearer::new(ROOT_KEY)
+            .expect("ascii key")
+            .apply(&mut req);
         req
     };
     let batches = a.events / a.batch;

@@ -34,8 +34,7 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
 }
 
 fn error_response(core: &Core, e: &IngestError) -> Response {
-    let body = json!({ "error": e.to_string() });
-    let mut response = (e.http_status(), axum::Json(body)).into_response();
+    let mut response = herald_runtime::error_response(e.http_status(), &e.to_string());
     if matches!(e, IngestError::Unavailable(_)) {
         response.headers_mut().insert(
             header::RETRY_AFTER,
@@ -113,7 +112,11 @@ async fn publish(
         .iter()
         .map(|r| match r {
             Ok(r) => receipt_json(r),
-            Err(e) => json!({ "status": e.http_status().as_u16(), "error": e.to_string() }),
+            Err(e) => json!({
+                "status": e.http_status().as_u16(),
+                "code": herald_runtime::error_code(e.http_status()),
+                "message": e.to_string(),
+            }),
         })
         .collect();
     if failed == 0 {
@@ -133,7 +136,8 @@ async fn publish(
     let mut response = (
         status,
         axum::Json(json!({
-            "error": format!("{failed} of {total} events were not accepted; see results"),
+            "code": herald_runtime::error_code(status),
+            "message": format!("{failed} of {total} events were not accepted; see results"),
             "results": json_results,
         })),
     )

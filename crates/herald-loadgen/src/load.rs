@@ -18,27 +18,15 @@ use herald_core::{Secret, Verifier};
 use herald_proto::v1::control_client::ControlClient;
 use herald_proto::v1::publisher_client::PublisherClient;
 use herald_proto::v1::*;
+use herald_watch::Bearer;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::stats::{Percentiles, Samples};
-
-/// Adds `authorization: Bearer <key>` to every call.
-#[derive(Debug, Clone)]
-pub struct Bearer(pub MetadataValue<Ascii>);
-
-impl Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        req.metadata_mut().insert("authorization", self.0.clone());
-        Ok(req)
-    }
-}
 
 /// Control client with a key.
 pub type Control = ControlClient<InterceptedService<Channel, Bearer>>;
@@ -108,11 +96,7 @@ pub struct Harness {
 }
 
 fn bearer(key: &str) -> anyhow::Result<Bearer> {
-    Ok(Bearer(
-        format!("Bearer {key}")
-            .parse()
-            .context("the key is not ASCII")?,
-    ))
+    Ok(Bearer::new(key)?)
 }
 
 async fn channel(endpoint: &str) -> anyhow::Result<Channel> {

@@ -222,7 +222,7 @@ pub async fn probe_all(t: &Targets) -> anyhow::Result<Outcome> {
         let channel = tonic::transport::Channel::from_shared(t.ingest_grpc.clone())?.connect_lazy();
         Ok(PublisherClient::with_interceptor(
             channel,
-            crate::load::Bearer(format!("Bearer {k}").parse()?),
+            herald_watch::Bearer::new(k)?,
         ))
     };
     let mut p = bad_key(&t.key)?;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod config;
+mod http_error;
 mod secret;
 mod service;
 mod settings;
@@ -13,6 +14,7 @@ pub mod trace;
 
 pub use admin::{Health, serve_admin};
 pub use config::{ConfigError, RenderError, fmt_config, load_config, render_config};
+pub use http_error::{ErrorBody, error_code, error_response};
 pub use prometheus_client;
 pub use secret::{Credential, CredentialError, REDACTED, Secret};
 pub use service::{ServiceArgs, ServiceConfig, check_credentials, service_main};

@@ -5,9 +5,8 @@ use herald_proto::v1::WatchRequest;
 use herald_proto::v1::control_client::ControlClient;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::MetadataValue;
 
-use crate::View;
+use crate::{Bearer, View};
 
 /// A cheap, clonable read handle on the latest view.
 #[derive(Debug, Clone)]
@@ -120,9 +119,9 @@ async fn watch_once(
         .map_err(|e| tonic::Status::unavailable(format!("connect: {e}")))?;
     let mut client = ControlClient::new(channel).max_decoding_message_size(256 << 20);
     let mut request = tonic::Request::new(WatchRequest {});
-    let bearer = MetadataValue::try_from(format!("Bearer {token}"))
-        .map_err(|_| tonic::Status::invalid_argument("token is not a valid header value"))?;
-    request.metadata_mut().insert("authorization", bearer);
+    Bearer::new(token)
+        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+        .apply(&mut request);
     let mut stream = client.watch(request).await?.into_inner();
     let mut view: Option<View> = None;
     while let Some(event) = stream.message().await? {

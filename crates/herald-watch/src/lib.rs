@@ -6,11 +6,14 @@
 //! [`Authenticator`] turns a bearer token into a [`Principal`] against that view.
 
 mod auth;
+mod bearer;
+pub mod entity_id;
 mod follow;
 mod scope;
 mod view;
 
 pub use auth::{AuthError, Authenticator, Denied, Principal, hash_key};
+pub use bearer::{Bearer, InvalidToken};
 pub use follow::{ConfigHandle, ConfigPublisher, follow};
 pub use scope::Action;
-pub use view::{View, entity_id};
+pub use view::View;

@@ -6,17 +6,6 @@ use herald_proto::v1::{
     entity, watch_event,
 };
 
-/// The key of an entity in `herald.control` and in `WatchEvent.deleted`.
-pub fn entity_id(entity: &Entity) -> Option<String> {
-    Some(match entity.kind.as_ref()? {
-        entity::Kind::Team(t) => format!("team/{}", t.name),
-        entity::Kind::Topic(t) => format!("topic/{}/{}", t.team, t.name),
-        entity::Kind::ApiKey(k) => format!("key/{}", k.id),
-        entity::Kind::Grant(g) => format!("grant/{}", g.id),
-        entity::Kind::Subscription(s) => format!("subscription/{}", s.id),
-    })
-}
-
 /// Every entity of the control plane at one revision.
 #[derive(Debug, Clone, Default)]
 pub struct View {
@@ -90,7 +79,7 @@ impl View {
         }
     }
 
-    /// Removes the entity with this id (see [`entity_id`]).
+    /// Removes the entity with this id (see [`crate::entity_id`]).
     pub fn delete(&mut self, id: &str) {
         let Some((kind, rest)) = id.split_once('/') else {
             return;
@@ -257,7 +246,10 @@ mod tests {
         assert_eq!(v.subscriptions_for("acme.orders", "order.paid").count(), 0);
         assert_eq!(v.subscribed_topics(), ["acme.orders"]);
         let e = sub("s3", &["acme.users"], &[], SubscriptionState::Active);
-        assert_eq!(entity_id(&e).as_deref(), Some("subscription/s3"));
+        assert_eq!(
+            crate::entity_id::id_of(&e).as_deref(),
+            Some("subscription/s3")
+        );
         v.apply(WatchEvent {
             revision: 7,
             event: Some(watch_event::Event::Upsert(e)),

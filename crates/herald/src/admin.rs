@@ -8,9 +8,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use herald_proto::v1::control_client::ControlClient;
 use herald_proto::v1::*;
+use herald_watch::Bearer;
 use serde_json::{Value, json};
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -381,21 +380,6 @@ pub enum AdminCommand {
     Replay(ReplayCommand),
 }
 
-#[derive(Clone)]
-struct Bearer(Option<MetadataValue<Ascii>>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(v) = &self.0 {
-            request.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(request)
-    }
-}
-
 type Client = ControlClient<InterceptedService<Channel, Bearer>>;
 
 /// Runs one control-plane command and prints its result.
@@ -413,14 +397,10 @@ pub fn run(conn: Connection, command: AdminCommand) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot connect to the control plane at {}", conn.server))?;
         let bearer = match &conn.key {
-            Some(k) => Some(
-                format!("Bearer {}", k.trim())
-                    .parse()
-                    .context("--key contains characters not allowed in a header")?,
-            ),
-            None => None,
+            Some(k) => Bearer::new(k.trim()).context("--key")?,
+            None => Bearer::none(),
         };
-        let mut client = ControlClient::with_interceptor(channel, Bearer(bearer));
+        let mut client = ControlClient::with_interceptor(channel, bearer);
         let out = execute(&mut client, command)
             .await
             .map_err(|s| anyhow::anyhow!("{}: {}", code_name(s.code()), s.message()))?;

@@ -19,6 +19,7 @@ use herald_runtime::{
     Credential, Health, Secret, Shutdown, TelemetryConfig, init_telemetry, serve_admin,
     spawn_signal_handler,
 };
+use herald_watch::Bearer;
 use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -262,11 +263,7 @@ async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
         .connect()
         .await
         .context("connecting to the in-process control plane")?;
-    let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {root_key}").parse()?;
-    let mut client = ControlClient::with_interceptor(channel, move |mut req: tonic::Request<()>| {
-        req.metadata_mut().insert("authorization", bearer.clone());
-        Ok(req)
-    });
+    let mut client = ControlClient::with_interceptor(channel, Bearer::new(root_key)?);
     let exists = |s: &tonic::Status| s.code() == tonic::Code::AlreadyExists;
     if let Err(s) = client
         .create_team(CreateTeamRequest {

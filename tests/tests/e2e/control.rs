@@ -1302,7 +1302,7 @@ async fn state_topic_holds_no_secrets_in_clear() {
                 );
                 assert_eq!(
                     k.as_deref(),
-                    Some(format!("subscription/{}", sub.id).as_bytes())
+                    Some(herald_watch::entity_id::subscription(&sub.id).as_bytes())
                 );
             }
             Some(control_record::Kind::ApiKey(a)) => {
@@ -1760,15 +1760,8 @@ async fn builds_on_the_embedded_broker_with_an_in_process_config_handle() {
         .connect()
         .await
         .unwrap();
-    let mut root = ControlClient::with_interceptor(channel, move |mut r: tonic::Request<()>| {
-        r.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {}", config.root_key.expose())
-                .parse()
-                .unwrap(),
-        );
-        Ok(r)
-    });
+    let bearer = herald_watch::Bearer::new(config.root_key.expose()).unwrap();
+    let mut root = ControlClient::with_interceptor(channel, bearer);
     let acme = team("acme");
     root.create_team(CreateTeamRequest {
         name: acme.clone(),

@@ -116,7 +116,7 @@ async fn auth_failures_and_tokens() {
         Err((s, body)) => {
             assert_eq!(s, status, "{body}");
             let json: serde_json::Value = serde_json::from_str(&body).expect("json error body");
-            let msg = json["error"].as_str().expect("error message");
+            let msg = json["message"].as_str().expect("error message");
             assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
         }
     };

@@ -23,12 +23,10 @@ async fn client(url: String) -> PublisherClient<Channel> {
 
 fn authed<T>(msg: T, key: Option<&str>) -> tonic::Request<T> {
     let mut r = tonic::Request::new(msg);
-    if let Some(key) = key {
-        r.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {key}").parse().expect("header"),
-        );
-    }
+    key.map_or_else(herald_watch::Bearer::none, |k| {
+        herald_watch::Bearer::new(k).expect("ascii key")
+    })
+    .apply(&mut r);
     r
 }
 
@@ -556,7 +554,7 @@ async fn every_error_has_its_status_over_http_and_grpc() {
     for (name, key, url, ct, body, status, needle) in cases {
         let (got, body) = http_status(&http, &url, key, ct, body).await;
         assert_eq!(got, status, "{name}: {body}");
-        let msg = body["error"].as_str().unwrap_or_default();
+        let msg = body["message"].as_str().unwrap_or_default();
         assert!(
             msg.contains(needle),
             "{name}: {msg:?} should mention {needle:?}"
@@ -1053,7 +1051,7 @@ async fn http_cloudevents_that_break_the_binding_are_refused() {
         let got = resp.status().as_u16();
         let body = json_of(resp).await;
         assert_eq!(got, status, "{name}: {body}");
-        let msg = body["error"].as_str().unwrap_or_default();
+        let msg = body["message"].as_str().unwrap_or_default();
         assert!(
             msg.contains(needle),
             "{name}: {msg:?} should mention {needle:?}"

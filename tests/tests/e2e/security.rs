@@ -13,11 +13,10 @@ use herald_runtime::Shutdown;
 use herald_tests::control::{Client, TestControl, test_config};
 use herald_tests::edge::{RunningEdge, SseClient, SseItem, open};
 use herald_tests::{kafka_config, unique};
-use herald_watch::ConfigHandle;
+use herald_watch::{Bearer, ConfigHandle};
 use prost::Message as _;
 use tokio::net::TcpListener;
 use tonic::Code;
-use tonic::metadata::MetadataValue;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -91,16 +90,7 @@ fn every_rpc() -> BTreeSet<String> {
 }
 
 /// A Publisher client that sends `key`.
-type Publisher = PublisherClient<
-    InterceptedService<
-        Channel,
-        Box<
-            dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>
-                + Send
-                + Sync,
-        >,
-    >,
->;
+type Publisher = PublisherClient<InterceptedService<Channel, Bearer>>;
 
 async fn publisher(url: &str, key: &str) -> Publisher {
     let channel = Channel::from_shared(url.to_owned())
@@ -108,14 +98,7 @@ async fn publisher(url: &str, key: &str) -> Publisher {
         .connect()
         .await
         .expect("connect to ingest");
-    let bearer: MetadataValue<_> = format!("Bearer {key}").parse().expect("ascii key");
-    PublisherClient::with_interceptor(
-        channel,
-        Box::new(move |mut r: tonic::Request<()>| {
-            r.metadata_mut().insert("authorization", bearer.clone());
-            Ok(r)
-        }),
-    )
+    PublisherClient::with_interceptor(channel, Bearer::new(key).expect("ascii key"))
 }
 
 /// A control plane with an ingest and an edge that follow it, in this process.
