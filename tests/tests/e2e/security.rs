@@ -582,6 +582,7 @@ async fn revoking_a_grant_or_a_key_ends_open_streams_within_a_second() {
     let (_, reader_key) = key(&mut root, &reader, Scope::Subscribe).await;
     let (key_id, owner_key) = key(&mut root, &owner, Scope::Subscribe).await;
     let (_, owner_key2) = key(&mut root, &owner, Scope::Subscribe).await;
+    let (publisher_id, publisher_key) = key(&mut root, &owner, Scope::Publish).await;
     let kafka_topic = format!("{owner}.secret");
     let url = w.edge.url(&format!("/v1/streams/{owner}/secret"));
 
@@ -673,6 +674,37 @@ async fn revoking_a_grant_or_a_key_ends_open_streams_within_a_second() {
             .err()
             .unwrap_or_else(|| panic!("{who}: the reconnect is refused"));
         assert_eq!(status, 401, "{who}: {body}");
+    }
+    // The data plane's own view of keys follows as fast: ingest refuses a revoked publish key
+    // within a second.
+    let publish = async |key: &str| {
+        w.http
+            .post(format!("{}/v1/topics/{owner}/secret/events", w.ingest_http))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(r#"{"type":"ingest.check","data":{}}"#)
+            .send()
+            .await
+            .expect("publish over http")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(publish(&publisher_key).await, 202);
+    admin
+        .revoke_api_key(RevokeApiKeyRequest {
+            team: owner.clone(),
+            id: publisher_id,
+        })
+        .await
+        .expect("revoke publish key");
+    let revoked_at = Instant::now();
+    while publish(&publisher_key).await != 401 {
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(1),
+            "ingest still accepts a key revoked {:?} ago",
+            revoked_at.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let metrics = w.edge.metrics().await;
     assert!(
