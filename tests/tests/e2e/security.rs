@@ -564,7 +564,7 @@ async fn publish(producer: &Producer, kafka_topic: &str, ty: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn revoking_a_grant_or_a_key_ends_open_streams_within_a_second() {
+async fn revoking_a_grant_or_a_key_or_deleting_the_topic_ends_open_streams_within_a_second() {
     let w = World::start().await;
     let mut root = w.control.root().await;
     let owner = team_with_topic(&mut root, "owner", "secret").await;
@@ -706,11 +706,24 @@ async fn revoking_a_grant_or_a_key_ends_open_streams_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    expect_event(&mut survivor, "survivor", "ingest.check").await;
+
+    // Deleting the topic ends the streams still open on it.
+    admin
+        .delete_topic(DeleteTopicRequest {
+            team: owner.clone(),
+            name: "secret".into(),
+        })
+        .await
+        .expect("delete topic");
+    let deleted_at = Instant::now();
+    let why = expect_revoked(&mut survivor, "survivor", deleted_at).await;
+    assert!(why.contains("was deleted"), "{why}");
     let metrics = w.edge.metrics().await;
     assert!(
         metrics
             .lines()
-            .any(|l| l.starts_with("herald_edge_streams_revoked_total 3")),
+            .any(|l| l.starts_with("herald_edge_streams_revoked_total 4")),
         "{metrics}"
     );
     w.stop().await;
