@@ -49,6 +49,9 @@ pub enum Verdict {
     },
     /// Will never succeed (refused target, or 4xx configured as permanent).
     Permanent,
+    /// Not sent: the endpoint's circuit is open. Retried like a failure, without counting
+    /// against the circuit.
+    CircuitOpen,
 }
 
 impl Verdict {
@@ -59,6 +62,7 @@ impl Verdict {
             Self::Gone => "gone",
             Self::Retry { .. } => "retry",
             Self::Permanent => "permanent",
+            Self::CircuitOpen => "circuit_open",
         }
     }
 }

@@ -19,6 +19,7 @@ mod control;
 mod endpoint;
 mod http;
 mod metrics;
+mod settle;
 pub mod ssrf;
 mod tracker;
 mod worker;

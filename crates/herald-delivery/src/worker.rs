@@ -29,6 +29,7 @@ use crate::config::Settings;
 use crate::endpoint::{Endpoint, Gate, Route, Routes};
 use crate::http::{Attempt, Outgoing, Target, Verdict, WebhookClient};
 use crate::metrics::Metrics;
+use crate::settle::{self, Settle};
 use crate::tracker::{Tp, Tracker};
 use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC, SubscriptionControl};
 
@@ -410,7 +411,7 @@ impl Shared {
                 latency: Duration::ZERO,
                 error: "circuit open: endpoint keeps failing, not sent".to_owned(),
                 excerpt: String::new(),
-                verdict: Verdict::Retry { retry_after: None },
+                verdict: Verdict::CircuitOpen,
             });
         }
         let _permit = ep.in_flight.clone().acquire_owned().await.ok()?;
@@ -449,7 +450,8 @@ impl Shared {
         Some(attempt)
     }
 
-    /// Acts on an attempt's outcome.
+    /// Carries out the decision of [`settle::decide`] for an attempt: the endpoint's state,
+    /// then the task's fate, then the attempt record.
     async fn settle(
         &self,
         route: &Route,
@@ -458,9 +460,6 @@ impl Shared {
         payload: &Payload,
         attempt: Attempt,
     ) -> bool {
-        let short_circuited = attempt.status == 0
-            && attempt.latency.is_zero()
-            && attempt.error.starts_with("circuit open");
         task.last_status = attempt.status as i32;
         task.last_error = attempt.error.clone();
         match attempt.verdict {
@@ -479,27 +478,9 @@ impl Shared {
                     self.operational(route, "herald.endpoint.recovered", serde_json::json!({}))
                         .await;
                 }
-                self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
-                true
             }
-            Verdict::Gone => {
-                self.disable(route, "endpoint answered 410 Gone").await;
-                self.log_attempt(
-                    route,
-                    task.clone(),
-                    attempt.clone(),
-                    AttemptOutcome::Disabled,
-                );
-                self.dead_letter(route, task, payload, "endpoint answered 410 Gone")
-                    .await
-            }
-            Verdict::Permanent => {
-                let reason = format!("permanent failure: {}", attempt.error);
-                self.log_attempt(route, task.clone(), attempt, AttemptOutcome::DeadLettered);
-                self.dead_letter(route, task, payload, &reason).await
-            }
-            Verdict::Retry { retry_after } => {
-                if !short_circuited {
+            Verdict::Retry { .. } | Verdict::CircuitOpen => {
+                if attempt.verdict != Verdict::CircuitOpen {
                     let opened = ep
                         .circuit
                         .lock()
@@ -511,52 +492,46 @@ impl Shared {
                     }
                 }
                 self.check_auto_disable(route, ep).await;
-                let now = now_ms();
-                let cap = self
-                    .settings
-                    .schedule
-                    .tiers()
-                    .last()
-                    .map(|t| t.delay)
-                    .unwrap_or_default();
-                let retry_after = retry_after.map(|d| d.min(cap));
-                let step = self.settings.schedule.next(
-                    task.attempt,
-                    now,
-                    rand::random::<f64>(),
-                    retry_after,
-                );
-                match step {
-                    RetryStep::Retry { tier, due_ms } => {
-                        let outcome = if short_circuited {
-                            AttemptOutcome::ShortCircuited
-                        } else {
-                            AttemptOutcome::Retrying
-                        };
-                        let ok = self.to_tier(&mut task, payload, &tier, due_ms).await;
-                        if ok {
-                            self.metrics
-                                .retries
-                                .get_or_create(&vec![("tier", tier.label.clone())])
-                                .inc();
-                            self.log_attempt(route, task, attempt, outcome);
-                        }
-                        ok
-                    }
-                    RetryStep::DeadLetter => {
-                        let outcome = if short_circuited {
-                            AttemptOutcome::ShortCircuited
-                        } else {
-                            AttemptOutcome::DeadLettered
-                        };
-                        let reason = format!(
-                            "retries exhausted after {} attempts: {}",
-                            task.attempt, attempt.error
-                        );
-                        self.log_attempt(route, task.clone(), attempt, outcome);
-                        self.dead_letter(route, task, payload, &reason).await
-                    }
+            }
+            Verdict::Gone | Verdict::Permanent => {}
+        }
+        let decision = settle::decide(
+            &attempt,
+            task.attempt,
+            &self.settings.schedule,
+            now_ms(),
+            rand::random::<f64>(),
+        );
+        match decision {
+            Settle::Delivered => {
+                self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
+                true
+            }
+            Settle::Retry {
+                tier,
+                due_ms,
+                outcome,
+            } => {
+                let ok = self.to_tier(&mut task, payload, &tier, due_ms).await;
+                if ok {
+                    self.metrics
+                        .retries
+                        .get_or_create(&vec![("tier", tier.label.clone())])
+                        .inc();
+                    self.log_attempt(route, task, attempt, outcome);
                 }
+                ok
+            }
+            Settle::DeadLetter {
+                reason,
+                outcome,
+                disable,
+            } => {
+                if disable {
+                    self.disable(route, &reason).await;
+                }
+                self.log_attempt(route, task.clone(), attempt, outcome);
+                self.dead_letter(route, task, payload, &reason).await
             }
         }
     }
