@@ -11,7 +11,7 @@ use herald_core::{Secret, Signer};
 use herald_proto::v1::{Subscription, SubscriptionState};
 use herald_watch::View;
 use http::{HeaderMap, HeaderName, HeaderValue};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::http::Target;
 
@@ -168,6 +168,15 @@ enum CircuitState {
     HalfOpen,
 }
 
+/// A delivery's place in an endpoint's queue, given back when dropped.
+pub struct QueuePlace<'a>(&'a Endpoint);
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.queued.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Consecutive failures open the circuit; after `open_for` one probe is let through; its
 /// success closes the circuit, its failure opens it again.
 #[derive(Debug)]
@@ -267,16 +276,16 @@ impl RateLimiter {
 #[derive(Debug)]
 pub struct Endpoint {
     /// Concurrent requests.
-    pub in_flight: Arc<Semaphore>,
+    in_flight: Arc<Semaphore>,
     in_flight_limit: AtomicUsize,
     /// Deliveries accepted but not finished (waiting or in flight).
-    pub queued: AtomicUsize,
+    queued: AtomicUsize,
     /// Rate limit (rate, limiter) when the subscription sets one.
-    pub rate: Mutex<Option<(u32, RateLimiter)>>,
+    rate: Mutex<Option<(u32, RateLimiter)>>,
     /// Circuit breaker.
-    pub circuit: Mutex<Circuit>,
+    circuit: Mutex<Circuit>,
     /// Start of the current run of failures (unix ms), for auto-disable.
-    pub failing_since_ms: Mutex<Option<i64>>,
+    failing_since_ms: Mutex<Option<i64>>,
     /// Moving average of attempt latency in microseconds: tells a slow endpoint from a busy one.
     latency_us: AtomicU64,
 }
@@ -293,6 +302,61 @@ impl Endpoint {
             failing_since_ms: Mutex::new(None),
             latency_us: AtomicU64::new(0),
         }
+    }
+
+    /// Takes a place in the endpoint's queue unless it is `max_queued` deep and slow (slower
+    /// than `slow` on average): a slow endpoint with a deep queue would hold the worker's
+    /// record budget and so slow everyone. The place is given back when the guard drops.
+    pub fn enqueue(&self, max_queued: usize, slow: Duration) -> Option<QueuePlace<'_>> {
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= max_queued && self.is_slow(slow) {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(QueuePlace(self))
+    }
+
+    /// Whether an attempt may be sent now (the circuit breaker's gate).
+    pub fn gate(&self, now: Instant) -> Gate {
+        self.circuit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .gate(now)
+    }
+
+    /// Waits for a concurrency permit; `None` once the endpoint is gone.
+    pub async fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        self.in_flight.clone().acquire_owned().await.ok()
+    }
+
+    /// Records a delivered attempt; true when this closed an open circuit (recovered).
+    pub fn on_success(&self) -> bool {
+        *self
+            .failing_since_ms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+        self.circuit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .success()
+    }
+
+    /// Records a failed attempt at `now`; true when this opened the circuit.
+    pub fn on_failure(&self, now: Instant) -> bool {
+        self.circuit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .failure(now)
+    }
+
+    /// How long the endpoint has been failing without a success, as of `now_ms` (the run of
+    /// failures starts now if none was under way).
+    pub fn failing_for_ms(&self, now_ms: i64) -> i64 {
+        let since = *self
+            .failing_since_ms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(now_ms);
+        now_ms - since
     }
 
     /// Folds one attempt's latency into the moving average.

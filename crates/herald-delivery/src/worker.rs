@@ -366,17 +366,13 @@ impl Shared {
             return self.defer(task, payload, "paused").await;
         }
         let ep = self.endpoint(&route);
-        // A slow endpoint with a deep queue would hold the worker's record budget and so slow
-        // everyone: its new deliveries wait in the retry path instead. A fast endpoint with a
-        // backlog just queues (bounded by the record budget).
-        if ep.queued.fetch_add(1, Ordering::AcqRel) >= self.settings.max_queued
-            && ep.is_slow(self.settings.slow_latency)
-        {
-            ep.queued.fetch_sub(1, Ordering::AcqRel);
+        // A slow endpoint's new deliveries wait in the retry path instead of its queue; a fast
+        // endpoint with a backlog just queues (bounded by the record budget).
+        let Some(place) = ep.enqueue(self.settings.max_queued, self.settings.slow_latency) else {
             return self.defer(task, payload, "backlogged").await;
-        }
+        };
         let result = self.attempt(&route, &ep, target, &mut task, payload).await;
-        ep.queued.fetch_sub(1, Ordering::AcqRel);
+        drop(place);
         match result {
             Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt)).await,
             None => {
@@ -396,11 +392,7 @@ impl Shared {
         task: &mut DeliveryTask,
         payload: &Payload,
     ) -> Option<Attempt> {
-        let gate = ep
-            .circuit
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .gate(Instant::now());
+        let gate = ep.gate(Instant::now());
         if task.first_attempt_at_ms == 0 {
             task.first_attempt_at_ms = now_ms();
         }
@@ -414,7 +406,7 @@ impl Shared {
                 verdict: Verdict::CircuitOpen,
             });
         }
-        let _permit = ep.in_flight.clone().acquire_owned().await.ok()?;
+        let _permit = ep.permit().await?;
         ep.pace(route.sub.rate_limit).await;
         if self.locally_disabled(&route.sub.id) {
             return None;
@@ -464,15 +456,7 @@ impl Shared {
         task.last_error = attempt.error.clone();
         match attempt.verdict {
             Verdict::Success => {
-                let recovered = ep
-                    .circuit
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .success();
-                *ep.failing_since_ms
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = None;
-                if recovered {
+                if ep.on_success() {
                     self.metrics.open_circuits.dec();
                     tracing::info!(subscription = %route.sub.id, "endpoint recovered");
                     self.operational(route, "herald.endpoint.recovered", serde_json::json!({}))
@@ -480,16 +464,9 @@ impl Shared {
                 }
             }
             Verdict::Retry { .. } | Verdict::CircuitOpen => {
-                if attempt.verdict != Verdict::CircuitOpen {
-                    let opened = ep
-                        .circuit
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .failure(Instant::now());
-                    if opened {
-                        self.metrics.open_circuits.inc();
-                        tracing::warn!(subscription = %route.sub.id, "circuit opened");
-                    }
+                if attempt.verdict != Verdict::CircuitOpen && ep.on_failure(Instant::now()) {
+                    self.metrics.open_circuits.inc();
+                    tracing::warn!(subscription = %route.sub.id, "circuit opened");
                 }
                 self.check_auto_disable(route, ep).await;
             }
@@ -537,14 +514,9 @@ impl Shared {
     }
 
     async fn check_auto_disable(&self, route: &Route, ep: &Endpoint) {
-        let now = now_ms();
-        let since = *ep
-            .failing_since_ms
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_or_insert(now);
-        if now - since >= self.settings.auto_disable_after.as_millis() as i64 {
-            let reason = format!("failing continuously for {}s", (now - since) / 1000);
+        let failing_ms = ep.failing_for_ms(now_ms());
+        if failing_ms >= self.settings.auto_disable_after.as_millis() as i64 {
+            let reason = format!("failing continuously for {}s", failing_ms / 1000);
             self.disable(route, &reason).await;
         }
     }
