@@ -1,0 +1,613 @@
+//! The consumer loop: rebalances, due tiers, dispatch, commits and lag.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use herald_core::event_type_matches;
+use herald_kafka::KafkaConfig;
+use herald_kafka::rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, MessageStream, Rebalance, StreamConsumer,
+};
+use herald_kafka::rdkafka::{ClientContext, Offset, TopicPartitionList};
+use herald_proto::v1::DeliveryTask;
+use herald_watch::ConfigHandle;
+use prost::Message as _;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::endpoint::{Route, Routes};
+use crate::tracker::{Tp, Tracker};
+use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC};
+
+use super::records::{Incoming, Payload};
+use super::{Shared, is_task_topic, now_ms, tpl_of};
+
+/// Tasks of a paused tier partition, waiting in offset order for their due time.
+#[derive(Debug, Default)]
+struct WaitQueue {
+    items: VecDeque<(i64, DeliveryTask)>,
+    generation: u64,
+}
+
+type Waiting = Arc<Mutex<HashMap<Tp, WaitQueue>>>;
+
+/// The consumer context: on revocation, lets in-flight work of the revoked partitions finish
+/// (bounded), commits their progress, and only then lets them go.
+pub(crate) struct WorkerContext {
+    tracker: Arc<Tracker>,
+    waiting: Waiting,
+    revoke_timeout: Duration,
+}
+
+impl ClientContext for WorkerContext {}
+
+impl ConsumerContext for WorkerContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(tpl) = rebalance else {
+            return;
+        };
+        let tps: Vec<Tp> = tpl
+            .elements()
+            .iter()
+            .map(|e| (Arc::<str>::from(e.topic()), e.partition()))
+            .collect();
+        {
+            // Tasks not yet due were never begun: the next owner reads them again.
+            let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            for tp in &tps {
+                waiting.remove(tp);
+            }
+        }
+        let wait = || self.tracker.wait_idle(Some(&tps), self.revoke_timeout);
+        let idle = match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        if !idle {
+            tracing::warn!(
+                partitions = tps.len(),
+                "revoke timeout: releasing partitions with deliveries still in flight"
+            );
+        }
+        let offsets = self.tracker.committable(Some(&tps));
+        // Lost (the session expired, e.g. during a broker outage): the group has moved on and a
+        // commit can only fail, after blocking this thread until the coordinator answers. The
+        // next owner redelivers what was not committed.
+        if consumer.assignment_lost() {
+            tracing::info!(partitions = tps.len(), "partitions lost, not committing");
+        } else if !offsets.is_empty() {
+            let mut out = TopicPartitionList::new();
+            for ((t, p), o) in &offsets {
+                let _ = out.add_partition_offset(t, *p, Offset::Offset(*o));
+            }
+            match consumer.commit(&out, CommitMode::Sync) {
+                Ok(()) => tracing::info!(partitions = tps.len(), "committed revoked partitions"),
+                Err(error) => tracing::warn!(%error, "commit on revoke failed"),
+            }
+        }
+        self.tracker.forget(&tps);
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(tpl) = rebalance {
+            // A partition paused under a previous assignment must not stay paused.
+            let _ = consumer.resume(tpl);
+            tracing::info!(partitions = tpl.count(), "partitions assigned");
+        }
+    }
+}
+
+type Kafka = StreamConsumer<WorkerContext>;
+
+/// Completion of one consumed record: done when every delivery of it is done.
+struct Completion {
+    tracker: Arc<Tracker>,
+    tp: Tp,
+    offset: i64,
+    remaining: AtomicUsize,
+    failed: AtomicBool,
+    pending_gauge: herald_runtime::prometheus_client::metrics::gauge::Gauge,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Completion {
+    fn finish(&self, ok: bool) {
+        if !ok {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.pending_gauge.dec();
+            // A record whose handoff failed (only at shutdown) stays unfinished, so its offset is
+            // never committed and the next owner delivers it again.
+            if !self.failed.load(Ordering::Relaxed) {
+                self.tracker.finish(&self.tp, self.offset);
+            }
+        }
+    }
+}
+
+/// The consumer loop and everything it owns.
+pub(crate) struct Worker {
+    pub shared: Arc<Shared>,
+    pub kafka: KafkaConfig,
+    pub group_id: String,
+    pub auto_offset_reset: String,
+    pub view: ConfigHandle,
+    pub shutdown: CancellationToken,
+    pub ready: herald_runtime::Health,
+}
+
+impl Worker {
+    pub async fn run(mut self) -> Result<(), DeliveryError> {
+        // Tier tasks are matched against the view: never read them before it is authoritative.
+        while !self.view.is_synced() {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return Ok(()),
+                synced = self.view.wait_synced(Duration::from_secs(5)) => {
+                    if !synced { tracing::info!("waiting for the control plane's configuration"); }
+                }
+            }
+        }
+        let shared = self.shared.clone();
+        let waiting: Waiting = Arc::default();
+        let context = WorkerContext {
+            tracker: shared.tracker.clone(),
+            waiting: waiting.clone(),
+            revoke_timeout: shared.settings.revoke_timeout,
+        };
+        let client = self
+            .kafka
+            .client()
+            // Bound librdkafka's prefetch (64 MiB by default) so memory stays flat with a
+            // backlog; the record budget already keeps enough work queued.
+            .tune("queued.max.messages.kbytes", "16384")
+            // A resumed tier partition is fetched only when the broker answers the fetch in
+            // flight: a short long-poll keeps retries within tens of milliseconds of their due
+            // time.
+            .tune("fetch.wait.max.ms", "50");
+        let consumer: Arc<Kafka> = Arc::new(herald_kafka::consumer(
+            client,
+            &self.group_id,
+            &self.auto_offset_reset,
+            context,
+        )?);
+        let task_topics: Vec<String> = shared
+            .settings
+            .schedule
+            .tiers()
+            .iter()
+            .map(|t| t.topic())
+            .chain([REPLAY_TOPIC.to_owned()])
+            .collect();
+        let mut subscribed: Vec<String> = Vec::new();
+        self.refresh(&consumer, &task_topics, &mut subscribed)?;
+        self.ready.set_ready(true);
+
+        let budget = Arc::new(Semaphore::new(shared.settings.max_pending));
+        let (due_tx, mut due_rx) = mpsc::unbounded_channel::<(Tp, u64)>();
+        let generation = AtomicU64::new(0);
+        let mut interned: HashMap<String, Arc<str>> = HashMap::new();
+        // One stream for the worker's life: `recv()` would register and drop a waker slot (two
+        // lock round trips) per record.
+        let mut stream = consumer.stream();
+        let mut commit_tick = tokio::time::interval(shared.settings.commit_interval);
+        commit_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut lag_tick = tokio::time::interval(Duration::from_secs(10));
+        lag_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut view_open = true;
+        let committing = Arc::new(AtomicBool::new(false));
+        let mut loop_ctx = LoopState {
+            consumer: consumer.clone(),
+            waiting: waiting.clone(),
+            due_tx,
+            generation: &generation,
+        };
+
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.shutdown.cancelled() => break,
+                Some((tp, generation)) = due_rx.recv() => loop_ctx.on_due(&shared, tp, generation),
+                changed = self.view.changed(), if view_open => {
+                    if changed {
+                        self.refresh(&consumer, &task_topics, &mut subscribed)?;
+                    } else {
+                        view_open = false;
+                    }
+                }
+                _ = commit_tick.tick() => {
+                    // Off the loop: a commit round trip must not delay the next record.
+                    if !committing.swap(true, Ordering::AcqRel) {
+                        let (consumer, shared, committing) = (consumer.clone(), shared.clone(), committing.clone());
+                        tokio::spawn(async move {
+                            commit(&consumer, &shared.tracker).await;
+                            committing.store(false, Ordering::Release);
+                        });
+                    }
+                }
+                _ = lag_tick.tick() => spawn_lag_update(consumer.clone(), shared.clone()),
+                (permit, message) = next_message(&mut stream, &budget, &mut interned) => match message {
+                    Ok(m) => loop_ctx.on_message(&shared, m, permit),
+                    Err(error) => {
+                        if let Some((code, reason)) = consumer.client().fatal_error() {
+                            // The client is unusable: stop rather than stay ready while
+                            // consuming nothing; uncommitted work is redelivered.
+                            tracing::error!(?code, %reason, "kafka consumer failed for good");
+                            return Err(error);
+                        }
+                        tracing::debug!(%error, "consumer error");
+                    }
+                },
+            }
+        }
+
+        // Graceful stop: nothing new starts, waiting tasks are left for the next owner, work in
+        // flight finishes or is handed off, then the final commit, then we leave the group.
+        tracing::info!(in_flight = shared.tracker.in_flight(None), "draining");
+        waiting.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let tracker = shared.tracker.clone();
+        let grace = shared.settings.shutdown_grace;
+        let idle = tokio::task::spawn_blocking(move || tracker.wait_idle(None, grace))
+            .await
+            .unwrap_or(false);
+        if !idle {
+            tracing::warn!(
+                in_flight = shared.tracker.in_flight(None),
+                "shutdown grace over, abandoning in-flight deliveries"
+            );
+        }
+        shared.abort.cancel();
+        commit(&consumer, &shared.tracker).await;
+        drop(stream);
+        drop(loop_ctx);
+        let _ = tokio::task::spawn_blocking(move || {
+            consumer.unsubscribe();
+            drop(consumer);
+        })
+        .await;
+        let _ = shared.producer.flush(Duration::from_secs(5)).await;
+        shared.attempts.flush(Duration::from_secs(5)).await;
+        Ok(())
+    }
+
+    /// Rebuilds routes from the view and follows changed topics.
+    fn refresh(
+        &self,
+        consumer: &Kafka,
+        task_topics: &[String],
+        subscribed: &mut Vec<String>,
+    ) -> Result<(), DeliveryError> {
+        let view = self.view.current();
+        let shared = &self.shared;
+        let routes = {
+            let previous = shared
+                .routes
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            Arc::new(Routes::build(&view, &previous, now_ms()))
+        };
+        {
+            // Forget local disables the control plane has caught up with or overridden.
+            let mut d = shared.disabled.lock().unwrap_or_else(|e| e.into_inner());
+            d.retain(|id, at| match routes.by_id.get(id) {
+                None => false,
+                Some(r) => !r.disabled() && r.sub.updated_at_ms <= *at,
+            });
+        }
+        let mut topics = routes.topics();
+        topics.extend(task_topics.iter().cloned());
+        topics.sort();
+        topics.dedup();
+        *shared.routes.write().unwrap_or_else(|e| e.into_inner()) = routes;
+        if topics != *subscribed {
+            let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+            consumer.subscribe(&names)?;
+            tracing::info!(topics = ?names, "subscribed");
+            *subscribed = topics;
+        }
+        Ok(())
+    }
+}
+
+struct LoopState<'a> {
+    consumer: Arc<Kafka>,
+    waiting: Waiting,
+    due_tx: mpsc::UnboundedSender<(Tp, u64)>,
+    generation: &'a AtomicU64,
+}
+
+impl LoopState<'_> {
+    fn on_message(&mut self, shared: &Arc<Shared>, m: Incoming, permit: OwnedSemaphorePermit) {
+        let Incoming {
+            tp,
+            offset,
+            headers,
+            data,
+        } = m;
+        if is_task_topic(&tp.0) {
+            let task = match DeliveryTask::decode(data) {
+                Ok(t) => t,
+                Err(_) => {
+                    tracing::warn!(topic = %tp.0, offset, "skipping a record that is not a delivery task");
+                    // An empty task has no subscription: dispatching it just marks it done.
+                    DeliveryTask::default()
+                }
+            };
+            let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(q) = waiting.get_mut(&tp) {
+                // Behind a waiting head everything waits, even tasks to skip: finishing a later
+                // offset first would let the commit pass the head.
+                q.items.push_back((offset, task));
+                return;
+            }
+            if shared.route(&task.subscription_id).is_none() {
+                // Deleted subscription (or another deployment's): nothing to deliver.
+                drop(waiting);
+                return skip(shared, &tp, offset);
+            }
+            if task.due_at_ms > now_ms() {
+                let _ = self.consumer.pause(&tpl_of(std::slice::from_ref(&tp)));
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+                self.schedule(&tp, task.due_at_ms, generation);
+                let mut q = WaitQueue {
+                    generation,
+                    ..WaitQueue::default()
+                };
+                q.items.push_back((offset, task));
+                waiting.insert(tp, q);
+                return;
+            }
+            drop(waiting);
+            dispatch_task(shared, tp, offset, task, Some(permit));
+            return;
+        }
+        let (Some(event_id), Some(event_type)) =
+            (headers.text("ce_id", false), headers.text("ce_type", false))
+        else {
+            tracing::warn!(topic = %tp.0, offset, "skipping a record that is not a CloudEvent in binary mode");
+            return skip(shared, &tp, offset);
+        };
+        let routes = shared
+            .routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let empty = Vec::new();
+        let candidates = routes.by_topic.get(&*tp.0).unwrap_or(&empty);
+        let matched: Vec<&Arc<Route>> = candidates
+            .iter()
+            .filter(|r| event_type_matches(&r.sub.event_types, event_type))
+            .collect();
+        if matched.is_empty() {
+            return skip(shared, &tp, offset);
+        }
+        let n = matched.len();
+        let (mut event_id, mut event_type) = (event_id.to_owned(), event_type.to_owned());
+        let payload = Payload {
+            headers: Arc::new(headers),
+            data,
+        };
+        let completion = begin(shared, &tp, offset, n, Some(permit));
+        for (i, route) in matched.into_iter().enumerate() {
+            // The last delivery takes the event's strings, the others copy them.
+            let (event_id, event_type) = if i + 1 == n {
+                (
+                    std::mem::take(&mut event_id),
+                    std::mem::take(&mut event_type),
+                )
+            } else {
+                (event_id.clone(), event_type.clone())
+            };
+            let task = DeliveryTask {
+                subscription_id: route.sub.id.clone(),
+                team: route.sub.team.clone(),
+                source_topic: tp.0.to_string(),
+                source_partition: tp.1,
+                source_offset: offset,
+                event_id,
+                event_type,
+                ..DeliveryTask::default()
+            };
+            spawn_delivery(
+                shared,
+                route.clone(),
+                task,
+                payload.clone(),
+                completion.clone(),
+            );
+        }
+    }
+
+    fn schedule(&self, tp: &Tp, due_ms: i64, generation: u64) {
+        let wait = Duration::from_millis((due_ms - now_ms()).max(0) as u64);
+        let tx = self.due_tx.clone();
+        let tp = tp.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let _ = tx.send((tp, generation));
+        });
+    }
+
+    /// A paused tier partition's head came due: deliver every due task, then wait for the next
+    /// or resume the partition.
+    fn on_due(&mut self, shared: &Arc<Shared>, tp: Tp, generation: u64) {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(q) = waiting.get_mut(&tp).filter(|q| q.generation == generation) else {
+            return;
+        };
+        let now = now_ms();
+        // Due tasks go out; so do tasks nobody here delivers (they must not hold the partition).
+        while q
+            .items
+            .front()
+            .is_some_and(|(_, t)| t.due_at_ms <= now || shared.route(&t.subscription_id).is_none())
+        {
+            let Some((offset, task)) = q.items.pop_front() else {
+                break;
+            };
+            dispatch_task(shared, tp.clone(), offset, task, None);
+        }
+        match q.items.front() {
+            Some((_, head)) => {
+                let next = self.generation.fetch_add(1, Ordering::Relaxed);
+                q.generation = next;
+                let due = head.due_at_ms;
+                self.schedule(&tp, due, next);
+            }
+            None => {
+                waiting.remove(&tp);
+                let _ = self.consumer.resume(&tpl_of(std::slice::from_ref(&tp)));
+            }
+        }
+    }
+}
+
+fn skip(shared: &Shared, tp: &Tp, offset: i64) {
+    shared.tracker.begin(tp, offset);
+    shared.tracker.finish(tp, offset);
+}
+
+fn begin(
+    shared: &Shared,
+    tp: &Tp,
+    offset: i64,
+    deliveries: usize,
+    permit: Option<OwnedSemaphorePermit>,
+) -> Arc<Completion> {
+    shared.tracker.begin(tp, offset);
+    shared.metrics.pending_records.inc();
+    Arc::new(Completion {
+        tracker: shared.tracker.clone(),
+        tp: tp.clone(),
+        offset,
+        remaining: AtomicUsize::new(deliveries),
+        failed: AtomicBool::new(false),
+        pending_gauge: shared.metrics.pending_records.clone(),
+        _permit: permit,
+    })
+}
+
+fn dispatch_task(
+    shared: &Arc<Shared>,
+    tp: Tp,
+    offset: i64,
+    task: DeliveryTask,
+    permit: Option<OwnedSemaphorePermit>,
+) {
+    let Some(route) = shared.route(&task.subscription_id) else {
+        return skip(shared, &tp, offset);
+    };
+    let mut task = task;
+    let payload = Payload::take(&mut task);
+    let completion = begin(shared, &tp, offset, 1, permit);
+    spawn_delivery(shared, route, task, payload, completion);
+}
+
+fn spawn_delivery(
+    shared: &Arc<Shared>,
+    route: Arc<Route>,
+    task: DeliveryTask,
+    payload: Payload,
+    completion: Arc<Completion>,
+) {
+    let shared = shared.clone();
+    // Boxed: a task stores its future inline and moves it on every stage change, and the
+    // delivery future (with its handoff paths) is kilobytes; a box is one small allocation.
+    tokio::spawn(Box::pin(async move {
+        let ok = shared.deliver(route, task, payload).await;
+        completion.finish(ok);
+    }));
+}
+
+async fn next_message(
+    stream: &mut MessageStream<'_, WorkerContext>,
+    budget: &Arc<Semaphore>,
+    topics: &mut HashMap<String, Arc<str>>,
+) -> (OwnedSemaphorePermit, Result<Incoming, DeliveryError>) {
+    // The budget is never closed, so acquiring only waits.
+    let permit = match budget.clone().acquire_owned().await {
+        Ok(p) => p,
+        Err(_) => std::future::pending().await,
+    };
+    // A consumer's stream never ends.
+    let Some(message) = stream.next().await else {
+        return std::future::pending().await;
+    };
+    let message = message
+        .map(|m| Incoming::from_message(&m, topics))
+        .map_err(|e| DeliveryError::Kafka(e.into()));
+    (permit, message)
+}
+
+async fn commit(consumer: &Arc<Kafka>, tracker: &Tracker) {
+    let offsets = tracker.committable(None);
+    if offsets.is_empty() {
+        return;
+    }
+    let mut tpl = TopicPartitionList::new();
+    for ((t, p), o) in &offsets {
+        let _ = tpl.add_partition_offset(t, *p, Offset::Offset(*o));
+    }
+    let c = consumer.clone();
+    match tokio::task::spawn_blocking(move || c.commit(&tpl, CommitMode::Sync)).await {
+        Ok(Ok(())) => tracker.committed(&offsets),
+        Ok(Err(error)) => tracing::warn!(%error, "commit failed"),
+        Err(error) => tracing::warn!(%error, "commit task failed"),
+    }
+}
+
+fn spawn_lag_update(consumer: Arc<Kafka>, shared: Arc<Shared>) {
+    tokio::spawn(async move {
+        let positions = shared.tracker.committable_positions();
+        let mut per_topic: HashMap<String, i64> = HashMap::new();
+        for ((t, p), pos) in positions {
+            let c = consumer.clone();
+            let topic = t.to_string();
+            let high = tokio::task::spawn_blocking(move || {
+                c.fetch_watermarks(&topic, p, Duration::from_secs(5))
+            })
+            .await;
+            if let Ok(Ok((_, high))) = high {
+                *per_topic.entry(t.to_string()).or_default() += (high - pos).max(0);
+            }
+        }
+        for (t, lag) in per_topic {
+            shared
+                .metrics
+                .lag
+                .get_or_create(&vec![("topic", t)])
+                .set(lag);
+        }
+        let dlq = tokio::task::spawn_blocking(move || retained(&consumer, DLQ_TOPIC)).await;
+        match dlq {
+            Ok(Ok(records)) => {
+                shared.metrics.dlq_records.set(records);
+            }
+            Ok(Err(error)) => tracing::debug!(%error, "cannot read the dead-letter topic's size"),
+            Err(_) => {}
+        }
+    });
+}
+
+/// Records `topic` retains now: the sum over its partitions of high minus low watermark.
+fn retained(
+    consumer: &Kafka,
+    topic: &str,
+) -> Result<i64, herald_kafka::rdkafka::error::KafkaError> {
+    let timeout = Duration::from_secs(5);
+    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+    let mut total = 0;
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
+            total += (high - low).max(0);
+        }
+    }
+    Ok(total)
+}

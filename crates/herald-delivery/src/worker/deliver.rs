@@ -1,0 +1,272 @@
+//! One delivery: gate, pace, attempt, and the settlement of its outcome.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use herald_proto::v1::{AttemptOutcome, DeliveryTask};
+use herald_runtime::trace;
+use tracing::Instrument;
+
+use crate::endpoint::{Endpoint, Gate, Route};
+use crate::http::{Attempt, Outgoing, Target, Verdict};
+use crate::settle::{self, Settle};
+
+use super::records::Payload;
+use super::{Shared, now_ms};
+
+impl Shared {
+    /// Delivers one task to one subscription and hands it off on failure; true once the task
+    /// is done (delivered, or durably in a retry tier or the DLQ).
+    pub(super) async fn deliver(
+        self: Arc<Self>,
+        route: Arc<Route>,
+        mut task: DeliveryTask,
+        payload: Payload,
+    ) -> bool {
+        let payload = &payload;
+        if route.disabled() || self.locally_disabled(&route.sub.id) {
+            return self
+                .dead_letter(&route, task, payload, "subscription disabled")
+                .await;
+        }
+        let Some(target) = route.target.as_ref() else {
+            return self
+                .dead_letter(&route, task, payload, "subscription url is invalid")
+                .await;
+        };
+        if route.paused() {
+            return self.defer(task, payload, "paused").await;
+        }
+        let ep = self.endpoint(&route);
+        // A slow endpoint's new deliveries wait in the retry path instead of its queue; a fast
+        // endpoint with a backlog just queues (bounded by the record budget).
+        let Some(place) = ep.enqueue(self.settings.max_queued, self.settings.slow_latency) else {
+            return self.defer(task, payload, "backlogged").await;
+        };
+        let result = self.attempt(&route, &ep, target, &mut task, payload).await;
+        drop(place);
+        match result {
+            Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt)).await,
+            None => {
+                self.dead_letter(&route, task, payload, "subscription disabled")
+                    .await
+            }
+        }
+    }
+
+    /// Makes one attempt (or short-circuits it); `None` when the subscription was disabled
+    /// while the delivery waited.
+    pub(super) async fn attempt(
+        &self,
+        route: &Route,
+        ep: &Endpoint,
+        target: &Target,
+        task: &mut DeliveryTask,
+        payload: &Payload,
+    ) -> Option<Attempt> {
+        let gate = ep.gate(Instant::now());
+        if task.first_attempt_at_ms == 0 {
+            task.first_attempt_at_ms = now_ms();
+        }
+        if gate == Gate::Reject {
+            task.attempt += 1;
+            return Some(Attempt {
+                status: 0,
+                latency: Duration::ZERO,
+                error: "circuit open: endpoint keeps failing, not sent".to_owned(),
+                excerpt: String::new(),
+                verdict: Verdict::CircuitOpen,
+            });
+        }
+        let _permit = ep.permit().await?;
+        ep.pace(route.sub.rate_limit).await;
+        if self.locally_disabled(&route.sub.id) {
+            return None;
+        }
+        let incoming = payload.header("traceparent");
+        let (span, outgoing) = attempt_span(route, task, incoming);
+        // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
+        let attempt = Box::pin(
+            self.client
+                .send(Outgoing {
+                    target,
+                    id: &task.event_id,
+                    signer: &route.signer,
+                    body: payload.data.clone(),
+                    content_type: payload.header("content-type").unwrap_or("application/json"),
+                    traceparent: outgoing.as_deref().or(incoming),
+                    headers: &route.headers,
+                })
+                .instrument(span.clone()),
+        )
+        .await;
+        if !span.is_disabled() {
+            span.record("http.response.status_code", attempt.status);
+            span.record("outcome", attempt.verdict.label());
+            if attempt.verdict != Verdict::Success {
+                span.record("otel.status_code", "error");
+                span.record("error.message", attempt.error.as_str());
+            }
+        }
+        task.attempt += 1;
+        ep.observe_latency(attempt.latency);
+        self.metrics.latency.observe(attempt.latency.as_secs_f64());
+        Some(attempt)
+    }
+
+    /// Carries out the decision of [`settle::decide`] for an attempt: the endpoint's state,
+    /// then the task's fate, then the attempt record.
+    pub(super) async fn settle(
+        &self,
+        route: &Route,
+        ep: &Endpoint,
+        mut task: DeliveryTask,
+        payload: &Payload,
+        attempt: Attempt,
+    ) -> bool {
+        task.last_status = attempt.status as i32;
+        task.last_error = attempt.error.clone();
+        match attempt.verdict {
+            Verdict::Success => {
+                if ep.on_success() {
+                    self.metrics.open_circuits.dec();
+                    tracing::info!(subscription = %route.sub.id, "endpoint recovered");
+                    self.operational(route, "herald.endpoint.recovered", serde_json::json!({}))
+                        .await;
+                }
+            }
+            Verdict::Retry { .. } | Verdict::CircuitOpen => {
+                if attempt.verdict != Verdict::CircuitOpen && ep.on_failure(Instant::now()) {
+                    self.metrics.open_circuits.inc();
+                    tracing::warn!(subscription = %route.sub.id, "circuit opened");
+                }
+                self.check_auto_disable(route, ep).await;
+            }
+            Verdict::Gone | Verdict::Permanent => {}
+        }
+        let decision = settle::decide(
+            &attempt,
+            task.attempt,
+            &self.settings.schedule,
+            now_ms(),
+            rand::random::<f64>(),
+        );
+        match decision {
+            Settle::Delivered => {
+                self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
+                true
+            }
+            Settle::Retry {
+                tier,
+                due_ms,
+                outcome,
+            } => {
+                let ok = self.to_tier(&mut task, payload, &tier, due_ms).await;
+                if ok {
+                    self.metrics
+                        .retries
+                        .get_or_create(&vec![("tier", tier.label.clone())])
+                        .inc();
+                    self.log_attempt(route, task, attempt, outcome);
+                }
+                ok
+            }
+            Settle::DeadLetter {
+                reason,
+                outcome,
+                disable,
+            } => {
+                if disable {
+                    self.disable(route, &reason).await;
+                }
+                self.log_attempt(route, task.clone(), attempt, outcome);
+                self.dead_letter(route, task, payload, &reason).await
+            }
+        }
+    }
+
+    pub(super) async fn check_auto_disable(&self, route: &Route, ep: &Endpoint) {
+        let failing_ms = ep.failing_for_ms(now_ms());
+        if failing_ms >= self.settings.auto_disable_after.as_millis() as i64 {
+            let reason = format!("failing continuously for {}s", failing_ms / 1000);
+            self.disable(route, &reason).await;
+        }
+    }
+
+    /// Disables a subscription: locally at once, then through the control plane.
+    pub(super) async fn disable(&self, route: &Route, reason: &str) {
+        {
+            let mut d = self.disabled.lock().unwrap_or_else(|e| e.into_inner());
+            if d.contains_key(&route.sub.id) {
+                return;
+            }
+            d.insert(route.sub.id.clone(), route.sub.updated_at_ms);
+        }
+        tracing::warn!(subscription = %route.sub.id, team = %route.sub.team, %reason, "disabling subscription");
+        let control = self.control.clone();
+        let (team, id, why) = (
+            route.sub.team.clone(),
+            route.sub.id.clone(),
+            reason.to_owned(),
+        );
+        let abort = self.abort.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(200);
+            for _ in 0..8 {
+                match control.disable(&team, &id, &why).await {
+                    Ok(()) => return,
+                    Err(error) => {
+                        tracing::warn!(subscription = %id, %error, "disable through the control plane failed, retrying")
+                    }
+                }
+                tokio::select! {
+                    _ = abort.cancelled() => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        });
+        self.operational(
+            route,
+            "herald.subscription.disabled",
+            serde_json::json!({ "reason": reason }),
+        )
+        .await;
+    }
+}
+
+/// The span of one webhook request and the `traceparent` to send with it.
+///
+/// The span's parent is the record's `traceparent` (the publish span, also for attempts from a
+/// retry tier: a `DeliveryTask` carries the record's headers), and the request carries the span
+/// itself, so the receiver's spans are children of this attempt. Without an exporter no span is
+/// made (`None`: send the record's `traceparent` as is), which keeps the hot path as it was.
+fn attempt_span(
+    route: &Route,
+    task: &DeliveryTask,
+    incoming: Option<&str>,
+) -> (tracing::Span, Option<String>) {
+    if !trace::exporting() {
+        return (tracing::Span::none(), None);
+    }
+    let tier = match task.tier.as_str() {
+        "" if task.replay => "replay",
+        "" => "live",
+        tier => tier,
+    };
+    let span = tracing::info_span!(
+        "webhook.attempt",
+        otel.kind = "client",
+        subscription_id = %route.sub.id,
+        event_id = %task.event_id,
+        attempt = task.attempt + 1,
+        tier,
+        http.response.status_code = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        error.message = tracing::field::Empty,
+    );
+    trace::set_remote_parent(&span, incoming);
+    let outgoing = trace::outgoing_traceparent(&span, incoming);
+    (span, Some(outgoing))
+}

@@ -1,0 +1,107 @@
+//! The worker: one consumer group over the event topics, the retry tiers and `herald.replay`;
+//! deliveries run as independent tasks bounded per subscription; offsets are committed only up
+//! to the lowest record not yet delivered or durably handed off.
+//!
+//! Modules by job: `consume` (the consumer loop, rebalances, commits, due tiers),
+//! `deliver` (one attempt and its settlement), `handoff` (retry tiers and the DLQ), `record`
+//! (attempt records and operational events), `records` (what a consumed record carries).
+
+mod consume;
+mod deliver;
+mod handoff;
+mod record;
+mod records;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use herald_core::names::internal::RETRY_TOPIC_PREFIX;
+use herald_kafka::rdkafka::TopicPartitionList;
+use herald_kafka::{Producer, TopicAdmin};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::endpoint::{Endpoint, Route, Routes};
+use crate::http::WebhookClient;
+use crate::metrics::Metrics;
+use crate::tracker::{Tp, Tracker};
+use crate::{REPLAY_TOPIC, SubscriptionControl};
+
+pub(crate) use consume::Worker;
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as i64
+}
+
+fn is_task_topic(topic: &str) -> bool {
+    topic.starts_with(RETRY_TOPIC_PREFIX) || topic == REPLAY_TOPIC
+}
+
+fn tpl_of(tps: &[Tp]) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::new();
+    for (t, p) in tps {
+        tpl.add_partition(t, *p);
+    }
+    tpl
+}
+
+/// State shared by the consumer loop and every delivery task.
+pub(crate) struct Shared {
+    pub settings: Settings,
+    pub producer: Producer,
+    pub attempts: crate::attempts::AttemptLog,
+    pub client: WebhookClient,
+    pub routes: RwLock<Arc<Routes>>,
+    pub endpoints: Mutex<HashMap<String, Arc<Endpoint>>>,
+    /// Subscriptions this worker disabled, with the `updated_at_ms` they had then.
+    pub disabled: Mutex<HashMap<String, i64>>,
+    pub tracker: Arc<Tracker>,
+    pub metrics: Metrics,
+    pub control: Arc<dyn SubscriptionControl>,
+    pub admin: Arc<dyn TopicAdmin>,
+    pub ops_topics: tokio::sync::Mutex<HashSet<String>>,
+    /// Cancelled when the shutdown grace is over: handoffs stop retrying.
+    pub abort: CancellationToken,
+}
+
+impl Shared {
+    fn route(&self, id: &str) -> Option<Arc<Route>> {
+        self.routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_id
+            .get(id)
+            .cloned()
+    }
+
+    fn endpoint(&self, route: &Route) -> Arc<Endpoint> {
+        let limit = match route.sub.max_in_flight {
+            0 => self.settings.max_in_flight,
+            n => n,
+        } as usize;
+        let mut eps = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        let ep = eps
+            .entry(route.sub.id.clone())
+            .or_insert_with(|| {
+                Arc::new(Endpoint::new(
+                    limit,
+                    self.settings.circuit_threshold,
+                    self.settings.circuit_open_for,
+                ))
+            })
+            .clone();
+        ep.set_limit(limit);
+        ep
+    }
+
+    fn locally_disabled(&self, id: &str) -> bool {
+        self.disabled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(id)
+    }
+}
