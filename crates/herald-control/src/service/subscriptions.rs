@@ -1,0 +1,319 @@
+//! Webhook subscriptions: create, read, change, pause, resume, disable, rotate, delete.
+
+use super::*;
+
+pub(super) async fn create_subscription(
+    svc: &ControlService,
+    request: Request<CreateSubscriptionRequest>,
+) -> Result<Response<CreateSubscriptionResponse>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
+    let url = validate::url(&req.url).map_err(invalid)?;
+    let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
+    let headers = validate::headers(&req.headers).map_err(invalid)?;
+    validate::limits(req.rate_limit, req.max_in_flight).map_err(invalid)?;
+    let guard = svc.store.lock().await;
+    let view = svc.store.view();
+    ControlService::team_exists(&view, &req.team)?;
+    let topics = ControlService::resolve_topics(&view, &req.team, &req.topics)?;
+    let secret = generate_signing_secret();
+    let now = now_ms();
+    let sub = Subscription {
+        id: new_id("sub"),
+        team: req.team.clone(),
+        topics,
+        url,
+        event_types,
+        headers,
+        rate_limit: req.rate_limit,
+        max_in_flight: req.max_in_flight,
+        state: SubscriptionState::Active as i32,
+        disabled_reason: String::new(),
+        created_at_ms: now,
+        updated_at_ms: now,
+        secrets: vec![SigningSecret {
+            secret: secret.clone(),
+            expires_at_ms: 0,
+        }],
+    };
+    svc.store
+        .write(
+            &guard,
+            vec![upsert(entity::Kind::Subscription(sub.clone()))],
+        )
+        .await?;
+    tracing::info!(team = %sub.team, subscription = %sub.id, "subscription created");
+    Ok(Response::new(CreateSubscriptionResponse {
+        subscription: Some(public_sub(sub)),
+        secret,
+    }))
+}
+
+pub(super) async fn get_subscription(
+    svc: &ControlService,
+    request: Request<GetSubscriptionRequest>,
+) -> Result<Response<Subscription>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    let sub = ControlService::subscription(&view, &req.team, &req.id)?;
+    read_deliveries(&principal, &view, &sub)?;
+    Ok(Response::new(public_sub(sub)))
+}
+
+pub(super) async fn list_subscriptions(
+    svc: &ControlService,
+    request: Request<ListSubscriptionsRequest>,
+) -> Result<Response<ListSubscriptionsResponse>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let team = request.into_inner().team;
+    allow(
+        &principal,
+        &view,
+        Action::ReadDeliveries {
+            team: &team,
+            topics: &[],
+        },
+    )?;
+    ControlService::team_exists(&view, &team)?;
+    let subscriptions = view
+        .subscriptions
+        .values()
+        .filter(|s| s.team == team && read_deliveries(&principal, &view, s).is_ok())
+        .cloned()
+        .map(public_sub)
+        .collect();
+    Ok(Response::new(ListSubscriptionsResponse { subscriptions }))
+}
+
+pub(super) async fn update_subscription(
+    svc: &ControlService,
+    request: Request<UpdateSubscriptionRequest>,
+) -> Result<Response<Subscription>, Status> {
+    let (principal, _) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    const FIELDS: [&str; 6] = [
+        "url",
+        "topics",
+        "event_types",
+        "headers",
+        "rate_limit",
+        "max_in_flight",
+    ];
+    if let Some(f) = req
+        .update_mask
+        .iter()
+        .find(|f| !FIELDS.contains(&f.as_str()))
+    {
+        return Err(invalid(format!(
+            "unknown update_mask field {f:?}; use {}",
+            FIELDS.join(", ")
+        )));
+    }
+    let set = |field: &str, given: bool| {
+        if req.update_mask.is_empty() {
+            given
+        } else {
+            req.update_mask.iter().any(|f| f == field)
+        }
+    };
+    let url = set("url", !req.url.is_empty())
+        .then(|| validate::url(&req.url))
+        .transpose()
+        .map_err(invalid)?;
+    let event_types = set("event_types", !req.event_types.is_empty())
+        .then(|| validate::event_types(&req.event_types))
+        .transpose()
+        .map_err(invalid)?;
+    let headers = set("headers", !req.headers.is_empty())
+        .then(|| validate::headers(&req.headers))
+        .transpose()
+        .map_err(invalid)?;
+    validate::limits(req.rate_limit, req.max_in_flight).map_err(invalid)?;
+    let set_topics = set("topics", !req.topics.is_empty());
+    let set_rate = set("rate_limit", req.rate_limit != 0);
+    let set_inflight = set("max_in_flight", req.max_in_flight != 0);
+    let sub = svc
+        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |view, s| {
+            if set_topics {
+                s.topics = ControlService::resolve_topics(view, &s.team, &req.topics)?;
+            }
+            if let Some(u) = url {
+                s.url = u;
+            }
+            if let Some(t) = event_types {
+                s.event_types = t;
+            }
+            if let Some(mut h) = headers {
+                // Values are write-only: a client that read "<redacted>" and sends it back
+                // keeps the stored value.
+                for (name, value) in h.iter_mut() {
+                    if value == herald_runtime::REDACTED {
+                        match s.headers.get(name) {
+                            Some(stored) => stored.clone_into(value),
+                            None => {
+                                return Err(invalid(format!(
+                                    "header {name} has no stored value to keep: send its value"
+                                )));
+                            }
+                        }
+                    }
+                }
+                s.headers = h;
+            }
+            if set_rate {
+                s.rate_limit = req.rate_limit;
+            }
+            if set_inflight {
+                s.max_in_flight = req.max_in_flight;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Response::new(sub))
+}
+
+pub(super) async fn pause_subscription(
+    svc: &ControlService,
+    request: Request<PauseSubscriptionRequest>,
+) -> Result<Response<Subscription>, Status> {
+    let (principal, _) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    let sub = svc
+        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
+            s.state = SubscriptionState::Paused as i32;
+            s.disabled_reason.clear();
+            Ok(())
+        })
+        .await?;
+    tracing::info!(subscription = %sub.id, "subscription paused");
+    Ok(Response::new(sub))
+}
+
+pub(super) async fn resume_subscription(
+    svc: &ControlService,
+    request: Request<ResumeSubscriptionRequest>,
+) -> Result<Response<Subscription>, Status> {
+    let (principal, _) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    let sub = svc
+        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |view, s| {
+            // A subscription disabled by a revoked grant must not come back without one.
+            for t in &s.topics {
+                if let Ok(r) = TopicRef::from_kafka(t)
+                    && !view.may_read(&s.team, r.team.as_str(), r.topic.as_str())
+                {
+                    return Err(Status::failed_precondition(format!(
+                        "team {} no longer has a grant for {t}; remove the topic from the subscription first",
+                        s.team
+                    )));
+                }
+            }
+            s.state = SubscriptionState::Active as i32;
+            s.disabled_reason.clear();
+            Ok(())
+        })
+        .await?;
+    tracing::info!(subscription = %sub.id, "subscription resumed");
+    Ok(Response::new(sub))
+}
+
+pub(super) async fn disable_subscription(
+    svc: &ControlService,
+    request: Request<DisableSubscriptionRequest>,
+) -> Result<Response<Subscription>, Status> {
+    let (principal, _) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    let reason = req.reason.trim().to_owned();
+    if reason.chars().count() > 1000 {
+        return Err(invalid("reason is longer than 1000 characters"));
+    }
+    let check = |p: &Principal, v: &View, s: &Subscription| {
+        allow(p, v, Action::DisableSubscription { team: &s.team })
+    };
+    let sub = svc
+        .update_subscription_with(&req.team, &req.id, check, &principal, |_, s| {
+            s.state = SubscriptionState::Disabled as i32;
+            s.disabled_reason = if reason.is_empty() {
+                "disabled".to_owned()
+            } else {
+                reason
+            };
+            Ok(())
+        })
+        .await?;
+    tracing::info!(subscription = %sub.id, reason = %sub.disabled_reason, "subscription disabled");
+    Ok(Response::new(sub))
+}
+
+pub(super) async fn rotate_secret(
+    svc: &ControlService,
+    request: Request<RotateSecretRequest>,
+) -> Result<Response<RotateSecretResponse>, Status> {
+    let (principal, _) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    // Unset means the configured default; 0 cuts the old secrets at once (a leaked secret).
+    let overlap = match req.overlap_ms {
+        None => svc.limits.secret_overlap_ms,
+        Some(o) if !(0..=MAX_OVERLAP_MS).contains(&o) => {
+            return Err(invalid(format!(
+                "overlap_ms must be between 0 and {MAX_OVERLAP_MS} (30 days), got {o}"
+            )));
+        }
+        Some(o) => o,
+    };
+    let secret = generate_signing_secret();
+    let new = secret.clone();
+    let sub = svc
+        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
+            let now = now_ms();
+            let until = now + overlap;
+            let mut secrets = vec![SigningSecret {
+                secret: new,
+                expires_at_ms: 0,
+            }];
+            secrets.extend(
+                s.secrets
+                    .drain(..)
+                    .filter(|_| overlap > 0)
+                    .filter(|old| old.expires_at_ms == 0 || old.expires_at_ms > now)
+                    .map(|mut old| {
+                        old.expires_at_ms = if old.expires_at_ms == 0 {
+                            until
+                        } else {
+                            old.expires_at_ms.min(until)
+                        };
+                        old
+                    }),
+            );
+            secrets.truncate(MAX_SECRETS);
+            s.secrets = secrets;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(subscription = %sub.id, overlap_ms = overlap, "signing secret rotated");
+    Ok(Response::new(RotateSecretResponse {
+        subscription: Some(sub),
+        secret,
+    }))
+}
+
+pub(super) async fn delete_subscription(
+    svc: &ControlService,
+    request: Request<DeleteSubscriptionRequest>,
+) -> Result<Response<DeleteSubscriptionResponse>, Status> {
+    let (principal, _) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    let guard = svc.store.lock().await;
+    let view = svc.store.view();
+    let sub = ControlService::subscription(&view, &req.team, &req.id)?;
+    admin_of(&principal, &view, &sub)?;
+    svc.store
+        .write(
+            &guard,
+            vec![Write::Delete(entity_id::subscription(&sub.id))],
+        )
+        .await?;
+    tracing::info!(subscription = %sub.id, "subscription deleted");
+    Ok(Response::new(DeleteSubscriptionResponse {}))
+}

@@ -1,0 +1,166 @@
+//! Topics of a team: create (and the Kafka topic), read, describe, delete.
+
+use super::*;
+
+pub(super) async fn create_topic(
+    svc: &ControlService,
+    request: Request<CreateTopicRequest>,
+) -> Result<Response<Topic>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
+    let team = team_name(&req.team)?;
+    let name = TopicName::new(req.name.trim()).map_err(invalid)?;
+    let partitions = match req.partitions {
+        0 => svc.limits.default_partitions,
+        p if p < 0 || p > svc.limits.max_partitions => {
+            return Err(invalid(format!(
+                "partitions must be between 1 and {}, got {p}",
+                svc.limits.max_partitions
+            )));
+        }
+        p => p,
+    };
+    let retention_ms = match req.retention_ms {
+        0 => svc.limits.default_retention_ms,
+        -1 => -1,
+        r if r < 60_000 => {
+            return Err(invalid(format!(
+                "retention_ms must be -1 (forever) or at least 60000 (one minute), got {r}"
+            )));
+        }
+        r => r,
+    };
+    let guard = svc.store.lock().await;
+    let view = svc.store.view();
+    ControlService::team_exists(&view, team.as_str())?;
+    if view.topic(team.as_str(), name.as_str()).is_some() {
+        return Err(Status::already_exists(format!(
+            "topic {team}.{name} already exists"
+        )));
+    }
+    let kafka_topic = format!("{team}.{name}");
+    let spec =
+        TopicSpec::new(&kafka_topic, partitions).config("retention.ms", retention_ms.to_string());
+    match svc.admin.create_topic(&spec).await {
+        Ok(()) => {}
+        // Left over from an earlier attempt whose state write failed: adopt it.
+        Err(KafkaError::TopicExists(_)) => {
+            tracing::info!(topic = %kafka_topic, "kafka topic exists already, adopting it");
+        }
+        Err(e) => {
+            return Err(kafka_error(
+                &format!("cannot create kafka topic {kafka_topic}"),
+                e,
+            ));
+        }
+    }
+    svc.wait_visible(&kafka_topic).await;
+    let topic = Topic {
+        team: team.to_string(),
+        name: name.to_string(),
+        partitions,
+        retention_ms,
+        created_at_ms: now_ms(),
+        kafka_topic,
+    };
+    svc.store
+        .write(&guard, vec![upsert(entity::Kind::Topic(topic.clone()))])
+        .await?;
+    tracing::info!(topic = %topic.kafka_topic, partitions, "topic created");
+    Ok(Response::new(topic))
+}
+
+pub(super) async fn list_topics(
+    svc: &ControlService,
+    request: Request<ListTopicsRequest>,
+) -> Result<Response<ListTopicsResponse>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let team = request.into_inner().team;
+    allow(&principal, &view, Action::ReadTeam { team: &team })?;
+    ControlService::team_exists(&view, &team)?;
+    let topics = view
+        .topics
+        .values()
+        .filter(|t| t.team == team)
+        .cloned()
+        .collect();
+    Ok(Response::new(ListTopicsResponse { topics }))
+}
+
+pub(super) async fn describe_topic(
+    svc: &ControlService,
+    request: Request<DescribeTopicRequest>,
+) -> Result<Response<TopicDescription>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    allow(&principal, &view, Action::ReadTeam { team: &req.team })?;
+    let topic = view.topic(&req.team, &req.name).cloned().ok_or_else(|| {
+        Status::not_found(format!("topic {}.{} does not exist", req.team, req.name))
+    })?;
+    let partitions = svc
+        .admin
+        .describe_topic(&topic.kafka_topic)
+        .await
+        .map_err(|e| {
+            kafka_error(
+                &format!("cannot describe kafka topic {}", topic.kafka_topic),
+                e,
+            )
+        })?
+        .into_iter()
+        .map(|p| PartitionInfo {
+            partition: p.partition,
+            low_offset: p.low,
+            high_offset: p.high,
+        })
+        .collect();
+    Ok(Response::new(TopicDescription {
+        topic: Some(topic),
+        partitions,
+    }))
+}
+
+pub(super) async fn delete_topic(
+    svc: &ControlService,
+    request: Request<DeleteTopicRequest>,
+) -> Result<Response<DeleteTopicResponse>, Status> {
+    let (principal, view) = svc.caller(&request).await?;
+    let req = request.into_inner();
+    allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
+    let guard = svc.store.lock().await;
+    let view = svc.store.view();
+    let topic = view.topic(&req.team, &req.name).cloned().ok_or_else(|| {
+        Status::not_found(format!("topic {}.{} does not exist", req.team, req.name))
+    })?;
+    let subs: Vec<String> = view
+        .subscriptions
+        .values()
+        .filter(|s| s.topics.contains(&topic.kafka_topic))
+        .map(|s| format!("{} (team {})", s.id, s.team))
+        .collect();
+    if !subs.is_empty() {
+        return Err(Status::failed_precondition(format!(
+            "topic {} still has subscriptions: {}; delete them or remove the topic from them first",
+            topic.kafka_topic,
+            subs.join(", ")
+        )));
+    }
+    let mut writes: Vec<Write> = view
+        .grants
+        .values()
+        .filter(|g| g.team == topic.team && g.topic == topic.name)
+        .map(|g| Write::Delete(entity_id::grant(&g.id)))
+        .collect();
+    writes.push(Write::Delete(entity_id::topic(&topic.team, &topic.name)));
+    svc.store.write(&guard, writes).await?;
+    drop(guard);
+    match svc.admin.delete_topic(&topic.kafka_topic).await {
+        Ok(()) | Err(KafkaError::UnknownTopic(_)) => {}
+        Err(error) => {
+            tracing::warn!(topic = %topic.kafka_topic, %error, "topic removed from herald but the kafka topic could not be deleted");
+        }
+    }
+    tracing::info!(topic = %topic.kafka_topic, "topic deleted");
+    Ok(Response::new(DeleteTopicResponse {}))
+}
