@@ -115,7 +115,8 @@ impl ControlConfig {
 }
 
 impl ServiceConfig for ControlConfig {
-    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_SOURCES: &'static [&'static str] =
+        &[include_str!("config.rs"), herald_kafka::CONFIG_SOURCE];
     const CONFIG_STRUCT: &'static str = "ControlConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {

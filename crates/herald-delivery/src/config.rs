@@ -108,7 +108,8 @@ impl std::fmt::Debug for DeliveryConfig {
 }
 
 impl ServiceConfig for DeliveryConfig {
-    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_SOURCES: &'static [&'static str] =
+        &[include_str!("config.rs"), herald_kafka::CONFIG_SOURCE];
     const CONFIG_STRUCT: &'static str = "DeliveryConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {

@@ -116,7 +116,8 @@ impl std::fmt::Debug for EdgeConfig {
 }
 
 impl ServiceConfig for EdgeConfig {
-    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_SOURCES: &'static [&'static str] =
+        &[include_str!("config.rs"), herald_kafka::CONFIG_SOURCE];
     const CONFIG_STRUCT: &'static str = "EdgeConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {

@@ -86,7 +86,8 @@ impl std::fmt::Debug for IngestConfig {
 }
 
 impl ServiceConfig for IngestConfig {
-    const CONFIG_SOURCES: &'static [&'static str] = &[include_str!("config.rs")];
+    const CONFIG_SOURCES: &'static [&'static str] =
+        &[include_str!("config.rs"), herald_kafka::CONFIG_SOURCE];
     const CONFIG_STRUCT: &'static str = "IngestConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {

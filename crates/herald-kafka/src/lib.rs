@@ -10,6 +10,10 @@ mod error;
 mod headers;
 mod producer;
 
+/// The source of [`KafkaConfig`] and what it embeds: their doc comments are the reference of
+/// the `[kafka]` settings that every service's `--help` prints (see `herald_runtime::ServiceConfig`).
+pub const CONFIG_SOURCE: &str = include_str!("config.rs");
+
 pub use admin::{KafkaAdmin, PartitionOffsets, TopicAdmin, TopicSpec};
 pub use config::{ClientSettings, KafkaConfig};
 pub use consumer::{commit_offsets, consumer, fetch_watermarks, offsets_for_times};

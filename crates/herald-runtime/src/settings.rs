@@ -12,14 +12,9 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::config::load_config_with_env;
 use crate::{REDACTED, ServiceConfig, check_credentials, render_config};
 
-/// Source of the shared sections (`[kafka]`, `[telemetry]`) every service config embeds.
-const SHARED_SOURCES: &[&str] = &[
-    include_str!("telemetry.rs"),
-    include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../herald-kafka/src/config.rs"
-    )),
-];
+/// Source of the `[telemetry]` section every service config embeds; each service lists the
+/// `[kafka]` one (`herald_kafka::CONFIG_SOURCE`) among its own.
+const SHARED_SOURCES: &[&str] = &[include_str!("telemetry.rs")];
 
 /// One field of a configuration struct as written in the source.
 struct Field {
@@ -435,6 +430,19 @@ pub struct Sample {
         });
     }
 
+    /// A `[kafka]` section as herald-kafka declares it.
+    const KAFKA_SOURCE: &str = r#"
+/// Kafka client settings.
+pub struct KafkaConfig {
+    /// Bootstrap servers.
+    pub bootstrap_servers: String,
+    /// Client id.
+    pub client_id: String,
+    /// librdkafka properties.
+    pub properties: BTreeMap<String, String>,
+}
+"#;
+
     const SOURCE: &str = r#"
 /// Top.
 pub struct Top {
@@ -458,7 +466,7 @@ pub struct Item {
     #[test]
     fn nested_lists_maps_and_options_become_keys() {
         let mut structs = HashMap::new();
-        parse_structs(SHARED_SOURCES[1], &mut structs);
+        parse_structs(KAFKA_SOURCE, &mut structs);
         parse_structs(SOURCE, &mut structs);
         let mut keys = Vec::new();
         walk(&structs, "Top", "", &mut keys);
