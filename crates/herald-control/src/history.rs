@@ -29,6 +29,9 @@ const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 1000;
 /// Delivery futures awaited together while a replay produces.
 const PRODUCE_BATCH: usize = 1000;
+/// Dead letters one redrive mark names at most: a replay may send 100 000, and one mark for
+/// all of them could pass Kafka's default 1 MB record limit (up to 18 bytes a letter).
+const MARKS_PER_RECORD: usize = 10_000;
 
 /// Reads the delivery topics and writes replays.
 pub(crate) struct History {
@@ -245,7 +248,7 @@ fn read_dead_letters(
     (since, until): (i64, i64),
 ) -> Result<(Vec<DeliveryTask>, Scanned), KafkaError> {
     let mut letters: Vec<DeliveryTask> = Vec::new();
-    let mut redriven: HashMap<(i32, i64), i64> = HashMap::new();
+    let mut marks: Vec<Redrive> = Vec::new();
     let scanned = scan(consumer, topic, ranges, max_records, deadline, |m| {
         if !key_is(m, id) {
             return true;
@@ -254,12 +257,7 @@ fn read_dead_letters(
             return true;
         };
         if is_redrive(m) {
-            if let Ok(marks) = Redrive::decode(payload) {
-                for l in marks.letters {
-                    let at = redriven.entry((l.partition, l.offset)).or_default();
-                    *at = (*at).max(marks.at_ms);
-                }
-            }
+            marks.extend(Redrive::decode(payload).ok());
             return true;
         }
         if let Ok(mut t) = DeliveryTask::decode(payload)
@@ -276,13 +274,42 @@ fn read_dead_letters(
         }
         true
     })?;
-    for t in &mut letters {
+    mark_redriven(&mut letters, &marks);
+    Ok((letters, scanned))
+}
+
+/// Sets each letter's `redriven_at_ms` to the latest of the `marks` naming its place in the DLQ.
+fn mark_redriven(letters: &mut [DeliveryTask], marks: &[Redrive]) {
+    let mut redriven: HashMap<(i32, i64), i64> = HashMap::new();
+    for mark in marks {
+        for l in &mark.letters {
+            let at = redriven.entry((l.partition, l.offset)).or_default();
+            *at = (*at).max(mark.at_ms);
+        }
+    }
+    for t in letters {
         t.redriven_at_ms = redriven
             .get(&(t.dlq_partition, t.dlq_offset))
             .copied()
             .unwrap_or_default();
     }
-    Ok((letters, scanned))
+}
+
+/// The dead letters a replay sends: not yet redriven unless `include_redriven`, only
+/// `event_ids` when given, at most `max`; and whether some were left for a later replay.
+fn pick(
+    letters: Vec<DeliveryTask>,
+    req: &ReplayDeadLettersRequest,
+    max: usize,
+) -> (Vec<DeliveryTask>, bool) {
+    let mut picked: Vec<DeliveryTask> = letters
+        .into_iter()
+        .filter(|t| req.include_redriven || t.redriven_at_ms == 0)
+        .filter(|t| req.event_ids.is_empty() || req.event_ids.contains(&t.event_id))
+        .collect();
+    let limit_hit = picked.len() > max;
+    picked.truncate(max);
+    (picked, limit_hit)
 }
 
 impl History {
@@ -416,23 +443,15 @@ impl History {
             0 => self.replay_max,
             l => l.min(self.replay_max),
         } as usize;
-        let mut picked: Vec<DeliveryTask> = letters
-            .into_iter()
-            .filter(|t| req.include_redriven || t.redriven_at_ms == 0)
-            .filter(|t| req.event_ids.is_empty() || req.event_ids.contains(&t.event_id))
+        let (picked, limit_hit) = pick(letters, req, max_tasks);
+        let redriven: Vec<DeadLetterRef> = picked
+            .iter()
+            .map(|t| DeadLetterRef {
+                partition: t.dlq_partition,
+                offset: t.dlq_offset,
+            })
             .collect();
-        let limit_hit = picked.len() > max_tasks;
-        picked.truncate(max_tasks);
-        let marks = Redrive {
-            letters: picked
-                .iter()
-                .map(|t| DeadLetterRef {
-                    partition: t.dlq_partition,
-                    offset: t.dlq_offset,
-                })
-                .collect(),
-            at_ms: now_ms(),
-        };
+        let at_ms = now_ms();
         let (tx, rx) = mpsc::channel(picked.len().max(1));
         for mut t in picked {
             t.team = sub.team.clone();
@@ -453,7 +472,11 @@ impl History {
         }
         drop(tx);
         let replayed = self.produce(rx).await?;
-        if !marks.letters.is_empty() {
+        for letters in redriven.chunks(MARKS_PER_RECORD) {
+            let marks = Redrive {
+                letters: letters.to_vec(),
+                at_ms,
+            };
             self.producer
                 .send(
                     &self.dlq_topic,
@@ -467,7 +490,7 @@ impl History {
                 .await
                 .map_err(|e| {
                     Status::unavailable(format!(
-                        "replayed {replayed} dead letters but could not mark them redriven ({e}): a second replay would send them again"
+                        "replayed {replayed} dead letters but could not mark them all redriven ({e}): a second replay would send some again"
                     ))
                 })?;
         }
@@ -656,4 +679,77 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| Status::internal(format!("history task failed: {e}")))?
         .map_err(unavailable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter(event: &str, partition: i32, offset: i64) -> DeliveryTask {
+        DeliveryTask {
+            event_id: event.into(),
+            dlq_partition: partition,
+            dlq_offset: offset,
+            ..Default::default()
+        }
+    }
+
+    fn mark(at_ms: i64, letters: &[(i32, i64)]) -> Redrive {
+        Redrive {
+            letters: letters
+                .iter()
+                .map(|&(partition, offset)| DeadLetterRef { partition, offset })
+                .collect(),
+            at_ms,
+        }
+    }
+
+    #[test]
+    fn letters_carry_their_latest_redrive() {
+        let mut letters = [letter("a", 0, 5), letter("b", 1, 5), letter("c", 0, 6)];
+        mark_redriven(
+            &mut letters,
+            &[
+                mark(100, &[(0, 5), (0, 6)]),
+                mark(300, &[(0, 5)]),
+                mark(200, &[(2, 5)]),
+            ],
+        );
+        let at: Vec<i64> = letters.iter().map(|t| t.redriven_at_ms).collect();
+        assert_eq!(at, [300, 0, 100], "marks name a partition and an offset");
+    }
+
+    #[test]
+    fn a_full_redrive_mark_fits_a_kafka_record() {
+        let worst = DeadLetterRef {
+            partition: i32::MAX,
+            offset: i64::MAX,
+        };
+        let marks = Redrive {
+            letters: vec![worst; MARKS_PER_RECORD],
+            at_ms: i64::MAX,
+        };
+        assert!(marks.encoded_len() < 500_000, "{}", marks.encoded_len());
+    }
+
+    #[test]
+    fn a_replay_skips_what_was_redriven_unless_asked() {
+        let mut letters = vec![letter("a", 0, 1), letter("b", 0, 2), letter("c", 0, 3)];
+        letters[1].redriven_at_ms = 100;
+        let ids = |(picked, _): (Vec<DeliveryTask>, bool)| -> Vec<String> {
+            picked.into_iter().map(|t| t.event_id).collect()
+        };
+        let mut req = ReplayDeadLettersRequest::default();
+        assert_eq!(ids(pick(letters.clone(), &req, 10)), ["a", "c"]);
+        req.include_redriven = true;
+        assert_eq!(ids(pick(letters.clone(), &req, 10)), ["a", "b", "c"]);
+        req.event_ids = vec!["b".into()];
+        assert_eq!(ids(pick(letters.clone(), &req, 10)), ["b"]);
+        let (picked, more) = pick(letters, &ReplayDeadLettersRequest::default(), 1);
+        assert_eq!(
+            (picked.len(), more),
+            (1, true),
+            "the rest waits for the next replay"
+        );
+    }
 }

@@ -156,7 +156,7 @@ impl Store {
                 Write::Upsert(e) => {
                     let id = entity_id::id_of(&e)
                         .ok_or_else(|| Status::internal("entity without a kind"))?;
-                    let record = self.to_record(*e);
+                    let record = to_record(&self.master, *e);
                     (id, Some(record.encode_to_vec()))
                 }
                 Write::Delete(id) => (id, None),
@@ -188,76 +188,6 @@ impl Store {
         }
     }
 
-    /// The stored form: subscription secrets encrypted, bound to the subscription id.
-    fn to_record(&self, entity: Entity) -> ControlRecord {
-        let kind = match entity.kind {
-            Some(entity::Kind::Team(t)) => control_record::Kind::Team(t),
-            Some(entity::Kind::Topic(t)) => control_record::Kind::Topic(t),
-            Some(entity::Kind::ApiKey(k)) => control_record::Kind::ApiKey(k),
-            Some(entity::Kind::Grant(g)) => control_record::Kind::Grant(g),
-            Some(entity::Kind::Subscription(mut s)) => {
-                let secrets = std::mem::take(&mut s.secrets)
-                    .into_iter()
-                    .map(|sec| self.master.encrypt(&s.id, &sec.secret, sec.expires_at_ms))
-                    .collect();
-                let headers = std::mem::take(&mut s.headers);
-                let headers = (!headers.is_empty()).then(|| {
-                    let clear = HeaderValues { headers }.encode_to_vec();
-                    self.master.encrypt_bytes(&headers_aad(&s.id), &clear, 0)
-                });
-                control_record::Kind::Subscription(StoredSubscription {
-                    subscription: Some(s),
-                    secrets,
-                    headers,
-                })
-            }
-            None => return ControlRecord { kind: None },
-        };
-        ControlRecord { kind: Some(kind) }
-    }
-
-    /// The in-memory form: secrets decrypted. A secret that does not decrypt (wrong master key)
-    /// is dropped with an error log, so the subscription stays visible but cannot be signed.
-    fn decode_record(&self, record: ControlRecord) -> Option<Entity> {
-        let kind = match record.kind? {
-            control_record::Kind::Team(t) => entity::Kind::Team(t),
-            control_record::Kind::Topic(t) => entity::Kind::Topic(t),
-            control_record::Kind::ApiKey(k) => entity::Kind::ApiKey(k),
-            control_record::Kind::Grant(g) => entity::Kind::Grant(g),
-            control_record::Kind::Subscription(stored) => {
-                let mut s: Subscription = stored.subscription?;
-                s.secrets = stored
-                    .secrets
-                    .iter()
-                    .filter_map(|enc| match self.master.decrypt(&s.id, enc) {
-                        Some(secret) => Some(SigningSecret {
-                            secret,
-                            expires_at_ms: enc.expires_at_ms,
-                        }),
-                        None => {
-                            tracing::error!(subscription = %s.id, "cannot decrypt a signing secret: is HERALD_MASTER_KEY the key it was written with?");
-                            None
-                        }
-                    })
-                    .collect();
-                if let Some(sealed) = &stored.headers {
-                    match self
-                        .master
-                        .decrypt_bytes(&headers_aad(&s.id), sealed)
-                        .and_then(|clear| HeaderValues::decode(clear.as_slice()).ok())
-                    {
-                        Some(values) => s.headers = values.headers,
-                        None => {
-                            tracing::error!(subscription = %s.id, "cannot decrypt the custom headers: is HERALD_MASTER_KEY the key they were written with?");
-                        }
-                    }
-                }
-                entity::Kind::Subscription(s)
-            }
-        };
-        Some(Entity { kind: Some(kind) })
-    }
-
     /// Applies one record of the state topic.
     fn apply(&self, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) {
         let revision = offset + 1;
@@ -267,7 +197,7 @@ impl Store {
         let entity = match value {
             None => None,
             Some(v) => match ControlRecord::decode(v) {
-                Ok(r) => self.decode_record(r),
+                Ok(r) => decode_record(&self.master, r),
                 Err(error) => {
                     tracing::error!(offset, %error, "skipping an undecodable state record");
                     None
@@ -339,6 +269,78 @@ impl Store {
         self.publisher
             .publish(View::from_entities(view.revision, entities));
     }
+}
+
+/// The stored form: subscription secrets and custom headers encrypted, bound to the
+/// subscription id.
+fn to_record(master: &MasterKey, entity: Entity) -> ControlRecord {
+    let kind = match entity.kind {
+        Some(entity::Kind::Team(t)) => control_record::Kind::Team(t),
+        Some(entity::Kind::Topic(t)) => control_record::Kind::Topic(t),
+        Some(entity::Kind::ApiKey(k)) => control_record::Kind::ApiKey(k),
+        Some(entity::Kind::Grant(g)) => control_record::Kind::Grant(g),
+        Some(entity::Kind::Subscription(mut s)) => {
+            let secrets = std::mem::take(&mut s.secrets)
+                .into_iter()
+                .map(|sec| master.encrypt(&s.id, &sec.secret, sec.expires_at_ms))
+                .collect();
+            let headers = std::mem::take(&mut s.headers);
+            let headers = (!headers.is_empty()).then(|| {
+                let clear = HeaderValues { headers }.encode_to_vec();
+                master.encrypt_bytes(&headers_aad(&s.id), &clear, 0)
+            });
+            control_record::Kind::Subscription(StoredSubscription {
+                subscription: Some(s),
+                secrets,
+                headers,
+            })
+        }
+        None => return ControlRecord { kind: None },
+    };
+    ControlRecord { kind: Some(kind) }
+}
+
+/// The in-memory form: secrets and headers decrypted. Records written before headers were
+/// encrypted carry them in clear and still load (the next write of the subscription encrypts
+/// them). A secret that does not decrypt (wrong master key) is dropped with an error log, so the
+/// subscription stays visible but cannot be signed.
+fn decode_record(master: &MasterKey, record: ControlRecord) -> Option<Entity> {
+    let kind = match record.kind? {
+        control_record::Kind::Team(t) => entity::Kind::Team(t),
+        control_record::Kind::Topic(t) => entity::Kind::Topic(t),
+        control_record::Kind::ApiKey(k) => entity::Kind::ApiKey(k),
+        control_record::Kind::Grant(g) => entity::Kind::Grant(g),
+        control_record::Kind::Subscription(stored) => {
+            let mut s: Subscription = stored.subscription?;
+            s.secrets = stored
+                .secrets
+                .iter()
+                .filter_map(|enc| match master.decrypt(&s.id, enc) {
+                    Some(secret) => Some(SigningSecret {
+                        secret,
+                        expires_at_ms: enc.expires_at_ms,
+                    }),
+                    None => {
+                        tracing::error!(subscription = %s.id, "cannot decrypt a signing secret: is HERALD_MASTER_KEY the key it was written with?");
+                        None
+                    }
+                })
+                .collect();
+            if let Some(sealed) = &stored.headers {
+                match master
+                    .decrypt_bytes(&headers_aad(&s.id), sealed)
+                    .and_then(|clear| HeaderValues::decode(clear.as_slice()).ok())
+                {
+                    Some(values) => s.headers = values.headers,
+                    None => {
+                        tracing::error!(subscription = %s.id, "cannot decrypt the custom headers: is HERALD_MASTER_KEY the key they were written with?");
+                    }
+                }
+            }
+            entity::Kind::Subscription(s)
+        }
+    };
+    Some(Entity { kind: Some(kind) })
 }
 
 /// Decrements the watcher gauge on drop.
@@ -566,5 +568,158 @@ async fn follow_once(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn subscription(headers: &[(&str, &str)]) -> Subscription {
+        Subscription {
+            id: "sub_1".into(),
+            team: "acme".into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            secrets: vec![SigningSecret {
+                secret: "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0".into(),
+                expires_at_ms: 0,
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn stored(record: &ControlRecord) -> &StoredSubscription {
+        match &record.kind {
+            Some(control_record::Kind::Subscription(s)) => s,
+            other => panic!("not a subscription: {other:?}"),
+        }
+    }
+
+    fn decoded(master: &MasterKey, record: ControlRecord) -> Subscription {
+        match decode_record(master, record).and_then(|e| e.kind) {
+            Some(entity::Kind::Subscription(s)) => s,
+            other => panic!("not a subscription: {other:?}"),
+        }
+    }
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn header_values_are_stored_encrypted_and_read_back() {
+        let (master, _) = MasterKey::generate();
+        let sub = subscription(&[("authorization", "Bearer partner-credential")]);
+        let record = to_record(
+            &master,
+            Entity {
+                kind: Some(entity::Kind::Subscription(sub.clone())),
+            },
+        );
+        let bytes = record.encode_to_vec();
+        assert!(
+            !contains(&bytes, "partner-credential"),
+            "header value in clear"
+        );
+        assert!(
+            !contains(&bytes, "authorization"),
+            "header names are sealed too"
+        );
+        let s = stored(&record);
+        assert!(s.subscription.as_ref().unwrap().headers.is_empty());
+        assert!(s.headers.as_ref().is_some_and(|h| h.nonce.len() == 12));
+        assert_eq!(
+            decoded(&master, record),
+            sub,
+            "the data plane gets the real values"
+        );
+    }
+
+    #[test]
+    fn sealed_headers_are_bound_to_their_subscription() {
+        let (master, _) = MasterKey::generate();
+        let mut record = to_record(
+            &master,
+            Entity {
+                kind: Some(entity::Kind::Subscription(subscription(&[("x-key", "k1")]))),
+            },
+        );
+        // Moving the ciphertext to another subscription must not make it readable there.
+        if let Some(control_record::Kind::Subscription(s)) = &mut record.kind {
+            s.subscription.as_mut().unwrap().id = "sub_2".into();
+        }
+        let moved = decoded(&master, record);
+        assert!(moved.headers.is_empty(), "{:?}", moved.headers);
+    }
+
+    #[test]
+    fn records_with_clear_headers_still_load_and_are_encrypted_on_the_next_write() {
+        let (master, _) = MasterKey::generate();
+        // As written before headers were encrypted: in clear in the public fields.
+        let mut legacy = subscription(&[("authorization", "Bearer legacy-credential")]);
+        let secrets = std::mem::take(&mut legacy.secrets);
+        let old = ControlRecord {
+            kind: Some(control_record::Kind::Subscription(StoredSubscription {
+                subscription: Some(legacy.clone()),
+                secrets: secrets
+                    .iter()
+                    .map(|s| master.encrypt(&legacy.id, &s.secret, s.expires_at_ms))
+                    .collect(),
+                headers: None,
+            })),
+        };
+        let loaded = decoded(&master, old);
+        assert_eq!(
+            loaded.headers,
+            HashMap::from([("authorization".into(), "Bearer legacy-credential".into())])
+        );
+        assert_eq!(loaded.secrets, secrets);
+        let rewritten = to_record(
+            &master,
+            Entity {
+                kind: Some(entity::Kind::Subscription(loaded.clone())),
+            },
+        );
+        assert!(!contains(&rewritten.encode_to_vec(), "legacy-credential"));
+        assert_eq!(decoded(&master, rewritten), loaded);
+    }
+
+    #[test]
+    fn answers_to_others_show_header_names_only() {
+        let (master, _) = MasterKey::generate();
+        let sub = subscription(&[("authorization", "Bearer x"), ("x-tenant", "t1")]);
+        let record = to_record(
+            &master,
+            Entity {
+                kind: Some(entity::Kind::Subscription(sub)),
+            },
+        );
+        let entity = decode_record(&master, record).unwrap();
+        let Some(entity::Kind::Subscription(public)) = public_entity(entity.clone()).kind else {
+            panic!("not a subscription");
+        };
+        assert!(public.secrets.is_empty());
+        let mut names: Vec<&str> = public.headers.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["authorization", "x-tenant"]);
+        assert!(
+            public
+                .headers
+                .values()
+                .all(|v| v == herald_runtime::REDACTED)
+        );
+        let Some(entity::Kind::Subscription(internal)) = internal_entity(entity, now_ms()).kind
+        else {
+            panic!("not a subscription");
+        };
+        assert_eq!(internal.headers["authorization"], "Bearer x");
+        assert_eq!(internal.secrets.len(), 1);
     }
 }

@@ -457,6 +457,13 @@ async fn subscriptions_grants_and_validation() {
         sub.headers.get("x-tenant").map(String::as_str),
         Some("<redacted>")
     );
+    let mut copy = sub_request(&acme, &["orders"]);
+    copy.headers = sub.headers.clone();
+    assert_status(
+        root.create_subscription(copy).await,
+        Code::InvalidArgument,
+        "write-only",
+    );
     assert!(sub.secrets.is_empty(), "secrets never in API answers");
     Secret::parse(&secret).expect("whsec secret");
     assert!(secret.starts_with("whsec_"));
@@ -1835,4 +1842,286 @@ fn tokio_stream_listener(
         let r = l.accept().await.map(|(s, _)| s);
         Some((r, l))
     })
+}
+
+/// Defect 3 of "Tenancy you can trust": a publish-only key reads no subscriptions, attempts or
+/// dead letters (the subscribe scope is needed, `herald_watch::Action::ReadDeliveries`), and an
+/// admin key sees a subscription's header names but never their values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_keys_read_no_deliveries_and_admins_see_header_names_only() {
+    let control = TestControl::start(test_config()).await;
+    let mut root = control.root().await;
+    let acme = team("acme");
+    create_team(&mut root, &acme).await;
+    create_topic(&mut root, &acme, "orders").await;
+    let credential = format!("Bearer partner-{}", uuid::Uuid::new_v4().simple());
+    let mut request = sub_request(&acme, &["orders"]);
+    request
+        .headers
+        .insert("Authorization".into(), credential.clone());
+    let sub = root
+        .create_subscription(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .subscription
+        .unwrap();
+    let (_, publish_secret) = create_key(&mut root, &acme, &[Scope::Publish]).await;
+    let (_, admin_secret) = create_key(&mut root, &acme, &[Scope::Admin]).await;
+
+    let mut publisher = control.client(Some(&publish_secret)).await;
+    let (team, id) = (acme.clone(), sub.id.clone());
+    assert_status(
+        publisher
+            .get_subscription(GetSubscriptionRequest {
+                team: team.clone(),
+                id: id.clone(),
+            })
+            .await,
+        Code::PermissionDenied,
+        "subscribe",
+    );
+    assert_status(
+        publisher
+            .list_subscriptions(ListSubscriptionsRequest { team: team.clone() })
+            .await,
+        Code::PermissionDenied,
+        "subscribe",
+    );
+    assert_status(
+        publisher
+            .list_attempts(ListAttemptsRequest {
+                team: team.clone(),
+                subscription_id: id.clone(),
+                limit: 0,
+            })
+            .await,
+        Code::PermissionDenied,
+        "subscribe",
+    );
+    assert_status(
+        publisher
+            .list_dead_letters(ListDeadLettersRequest {
+                team,
+                subscription_id: id,
+                ..Default::default()
+            })
+            .await,
+        Code::PermissionDenied,
+        "subscribe",
+    );
+
+    let mut admin = control.client(Some(&admin_secret)).await;
+    let listed = admin
+        .list_subscriptions(ListSubscriptionsRequest { team: acme.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .subscriptions;
+    let got = admin
+        .get_subscription(GetSubscriptionRequest {
+            team: acme.clone(),
+            id: sub.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed, std::slice::from_ref(&got));
+    let names: BTreeSet<&str> = got.headers.keys().map(String::as_str).collect();
+    assert_eq!(names, BTreeSet::from(["authorization", "x-tenant"]));
+    assert!(
+        got.headers.values().all(|v| v == "<redacted>") && got.secrets.is_empty(),
+        "{got:?}"
+    );
+    assert!(!format!("{listed:?}").contains(&credential));
+    control.stop().await;
+}
+
+/// Subscriptions stored before custom headers were encrypted (values in clear in the record)
+/// still deliver with their headers, answer with names only, and are encrypted when next written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clear_headers_of_older_records_still_work_and_are_encrypted_on_the_next_write() {
+    let config = test_config();
+    let control = TestControl::start(config.clone()).await;
+    let mut root = control.root().await;
+    let acme = team("acme");
+    create_team(&mut root, &acme).await;
+    create_topic(&mut root, &acme, "orders").await;
+
+    // A record as the control plane wrote it before: secret sealed, headers in clear.
+    let id = format!("sub_{}", uuid::Uuid::new_v4().simple());
+    let credential = format!("Bearer legacy-{}", uuid::Uuid::new_v4().simple());
+    let secret = "whsec_bGVnYWN5LXNpZ25pbmctc2VjcmV0LTMyLWJ5dGVzISE=";
+    let master = herald_control::MasterKey::parse(config.master_key.expose()).unwrap();
+    let legacy = ControlRecord {
+        kind: Some(control_record::Kind::Subscription(StoredSubscription {
+            subscription: Some(Subscription {
+                id: id.clone(),
+                team: acme.clone(),
+                topics: vec![format!("{acme}.orders")],
+                url: "https://example.com/hooks".into(),
+                headers: HashMap::from([("authorization".into(), credential.clone())]),
+                state: SubscriptionState::Active as i32,
+                created_at_ms: herald_control_now(),
+                updated_at_ms: herald_control_now(),
+                ..Default::default()
+            }),
+            secrets: vec![master.encrypt(&id, secret, 0)],
+            headers: None,
+        })),
+    };
+    let key = herald_watch::entity_id::subscription(&id);
+    Producer::new(&kafka_config(), Duration::from_secs(30))
+        .unwrap()
+        .send(
+            &config.state_topic,
+            Some(key.as_bytes()),
+            &[],
+            &legacy.encode_to_vec(),
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let loaded = loop {
+        if let Some(s) = internal_view(&control).await.subscriptions.get(&id) {
+            break s.clone();
+        }
+        assert!(Instant::now() < deadline, "the older record was not loaded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(loaded.headers["authorization"], credential);
+    assert_eq!(loaded.secrets[0].secret, secret);
+    let shown = root
+        .get_subscription(GetSubscriptionRequest {
+            team: acme.clone(),
+            id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(shown.headers["authorization"], "<redacted>");
+
+    // Any write of the subscription stores its headers sealed; the data plane still gets them.
+    root.pause_subscription(PauseSubscriptionRequest {
+        team: acme.clone(),
+        id: id.clone(),
+    })
+    .await
+    .unwrap();
+    let after = internal_view(&control).await.subscriptions[&id].clone();
+    assert_eq!(after.headers["authorization"], credential);
+    assert_eq!(after.secrets[0].secret, secret);
+    control.stop().await;
+    let latest = read_topic(&config.state_topic)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k.as_deref() == Some(key.as_bytes()))
+        .filter_map(|(_, v)| v)
+        .next_back()
+        .expect("the subscription's records");
+    assert!(
+        !latest
+            .windows(credential.len())
+            .any(|w| w == credential.as_bytes()),
+        "the rewritten record holds the header in clear"
+    );
+    let Some(control_record::Kind::Subscription(stored)) =
+        ControlRecord::decode(latest.as_slice()).unwrap().kind
+    else {
+        panic!("not a subscription record");
+    };
+    assert!(stored.subscription.unwrap().headers.is_empty());
+    assert!(stored.headers.is_some_and(|h| !h.ciphertext.is_empty()));
+}
+
+/// The redrive state lives in Kafka, not in a replica's memory: another replica and a
+/// restarted one see what was redriven and do not send it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redrive_state_survives_restarts_and_is_shared_by_replicas() {
+    let config = test_config();
+    let control = TestControl::start(config.clone()).await;
+    let mut root_a = control.root().await;
+    let acme = team("acme");
+    create_team(&mut root_a, &acme).await;
+    create_topic(&mut root_a, &acme, "orders").await;
+    let (sub, _) = create_sub(&mut root_a, &acme, &["orders"]).await;
+    let producer = Producer::new(&kafka_config(), Duration::from_secs(30)).unwrap();
+    let dead = async |n: i64| {
+        producer
+            .send(
+                &config.dlq_topic,
+                Some(sub.id.as_bytes()),
+                &[],
+                &dead_letter(&sub.id, n, herald_control_now()).encode_to_vec(),
+            )
+            .await
+            .unwrap();
+    };
+    for n in 0..3 {
+        dead(n).await;
+    }
+    let replay = ReplayDeadLettersRequest {
+        team: acme.clone(),
+        subscription_id: sub.id.clone(),
+        ..Default::default()
+    };
+    let replica = TestControl::start(config.clone()).await;
+    let mut root_b = replica.root().await;
+    let first = root_a
+        .replay_dead_letters(replay.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.replayed, 3);
+
+    // Replica B never saw the replay, yet lists the letters redriven and sends nothing again.
+    let listed = root_b
+        .list_dead_letters(ListDeadLettersRequest {
+            team: acme.clone(),
+            subscription_id: sub.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert_eq!(listed.len(), 3);
+    assert!(listed.iter().all(|t| t.redriven_at_ms > 0), "{listed:?}");
+    let again = root_b
+        .replay_dead_letters(replay.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.replayed, 0, "{again:?}");
+    // A letter dead-lettered after the replay is the only one the next replay sends.
+    dead(3).await;
+    let fresh = root_b
+        .replay_dead_letters(replay.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(fresh.replayed, 1, "{fresh:?}");
+    replica.stop().await;
+
+    // After a restart, the same: nothing to send unless asked.
+    let addr = control.endpoint.trim_start_matches("http://").to_owned();
+    control.stop().await;
+    let control = TestControl::start_on(config.clone(), &addr).await;
+    let mut root = control.root().await;
+    let after = root
+        .replay_dead_letters(replay.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.replayed, 0, "{after:?}");
+    let forced = root
+        .replay_dead_letters(ReplayDeadLettersRequest {
+            include_redriven: true,
+            ..replay
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(forced.replayed, 4, "{forced:?}");
+    control.stop().await;
 }

@@ -768,3 +768,138 @@ async fn a_worker_leaving_the_group_hands_its_partitions_over_without_loss() {
     assert_eq!(missing, 0);
     b.stop().await;
 }
+
+/// The whole path of custom headers and secrets: the control plane stores them sealed, its
+/// internal Watch hands them to the worker in clear, and the worker sends the real header values
+/// and signs only with the secret left after a rotation without overlap. The attempt record
+/// carries no header value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
+    use herald_proto::v1::{
+        CreateSubscriptionRequest, CreateTeamRequest, CreateTopicRequest, RotateSecretRequest,
+    };
+    use herald_tests::control::{TestControl, test_config as control_config};
+
+    let control = TestControl::start(control_config()).await;
+    let mut root = control.root().await;
+    let team = unique("hdr")[..16].to_owned();
+    root.create_team(CreateTeamRequest {
+        name: team.clone(),
+        display_name: String::new(),
+    })
+    .await
+    .unwrap();
+    root.create_topic(CreateTopicRequest {
+        team: team.clone(),
+        name: "orders".into(),
+        partitions: 1,
+        retention_ms: 3_600_000,
+    })
+    .await
+    .unwrap();
+    let rx = Receiver::ok().await;
+    let credential = format!("Bearer partner-{}", uuid::Uuid::new_v4().simple());
+    let created = root
+        .create_subscription(CreateSubscriptionRequest {
+            team: team.clone(),
+            topics: vec!["orders".into()],
+            url: rx.url(),
+            headers: [
+                ("Authorization".to_owned(), credential.clone()),
+                ("X-Tenant".to_owned(), "t1".to_owned()),
+            ]
+            .into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let sub_id = created.subscription.unwrap().id;
+    let leaked = created.secret;
+    let rotated = root
+        .rotate_secret(RotateSecretRequest {
+            team: team.clone(),
+            id: sub_id.clone(),
+            overlap_ms: Some(0),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .secret;
+
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let mut view = herald_watch::follow(
+        control.endpoint.clone(),
+        control.internal_token().to_owned(),
+        cancel.clone(),
+    );
+    assert!(view.wait_synced(Duration::from_secs(10)).await);
+    let seen = view.current().subscriptions[&sub_id].clone();
+    assert_eq!(seen.headers["authorization"], credential);
+    assert_eq!(
+        seen.secrets.iter().map(|s| &s.secret).collect::<Vec<_>>(),
+        [&rotated],
+        "only the new secret after a rotation without overlap"
+    );
+
+    let config = test_config(&["1s"]);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let mut registry = herald_runtime::prometheus_client::registry::Registry::default();
+    let worker = herald_delivery::start(
+        &config,
+        herald_delivery::DeliveryDeps {
+            view,
+            admin: std::sync::Arc::new(herald_kafka::KafkaAdmin::new(&config.kafka, 1).unwrap()),
+            control: std::sync::Arc::new(
+                herald_delivery::GrpcControl::new(&control.endpoint, control.internal_token())
+                    .unwrap(),
+            ),
+        },
+        &mut registry,
+        herald_runtime::Health::default(),
+        shutdown.clone(),
+    )
+    .await
+    .expect("start worker");
+    let since = now_ms();
+    let e = event("order.created", 1);
+    publish(&producer(), &format!("{team}.orders"), &e).await;
+
+    let got = rx.wait_for(1, WAIT).await;
+    let r = &got[0];
+    assert_eq!(r.header("authorization"), Some(credential.as_str()));
+    assert_eq!(r.header("x-tenant"), Some("t1"));
+    let sig = r.header("webhook-signature").unwrap();
+    assert_eq!(sig.split(' ').count(), 1, "one live secret: {sig}");
+    let verify = |secret: &str| {
+        Verifier::new(herald_core::Secret::parse(secret).unwrap()).verify(
+            r.header("webhook-id"),
+            r.header("webhook-timestamp"),
+            Some(sig),
+            &r.body,
+            unix_now(),
+        )
+    };
+    verify(&rotated).expect("signed with the new secret");
+    assert!(verify(&leaked).is_err(), "the cut secret no longer signs");
+
+    let attempts: Vec<AttemptRecord> = scan(ATTEMPTS_TOPIC, since, 1, WAIT, {
+        let id = sub_id.clone();
+        move |a: &AttemptRecord| a.subscription_id == id
+    })
+    .await;
+    assert_eq!(attempts[0].outcome, AttemptOutcome::Succeeded as i32);
+    let raw = attempts[0].encode_to_vec();
+    assert!(
+        !raw.windows(credential.len())
+            .any(|w| w == credential.as_bytes()),
+        "a header value in the attempt record"
+    );
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), worker.wait())
+        .await
+        .expect("worker stops in time")
+        .expect("worker stopped cleanly");
+    cancel.cancel();
+    control.stop().await;
+}

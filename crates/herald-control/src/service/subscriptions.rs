@@ -12,6 +12,17 @@ pub(super) async fn create_subscription(
     let url = validate::url(&req.url).map_err(invalid)?;
     let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
     let headers = validate::headers(&req.headers).map_err(invalid)?;
+    // A client re-creating a subscription from an answer would otherwise store the placeholder
+    // as its endpoint credential.
+    if let Some(name) = headers
+        .iter()
+        .find_map(|(name, value)| (value == herald_runtime::REDACTED).then_some(name))
+    {
+        return Err(invalid(format!(
+            "header {name} has the value {}: send the real value (values are write-only)",
+            herald_runtime::REDACTED
+        )));
+    }
     validate::limits(req.rate_limit, req.max_in_flight).map_err(invalid)?;
     let guard = svc.store.lock().await;
     let view = svc.store.view();
@@ -252,42 +263,12 @@ pub(super) async fn rotate_secret(
 ) -> Result<Response<RotateSecretResponse>, Status> {
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
-    // Unset means the configured default; 0 cuts the old secrets at once (a leaked secret).
-    let overlap = match req.overlap_ms {
-        None => svc.limits.secret_overlap_ms,
-        Some(o) if !(0..=MAX_OVERLAP_MS).contains(&o) => {
-            return Err(invalid(format!(
-                "overlap_ms must be between 0 and {MAX_OVERLAP_MS} (30 days), got {o}"
-            )));
-        }
-        Some(o) => o,
-    };
+    let overlap = overlap_of(req.overlap_ms, svc.limits.secret_overlap_ms)?;
     let secret = generate_signing_secret();
     let new = secret.clone();
     let sub = svc
         .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
-            let now = now_ms();
-            let until = now + overlap;
-            let mut secrets = vec![SigningSecret {
-                secret: new,
-                expires_at_ms: 0,
-            }];
-            secrets.extend(
-                s.secrets
-                    .drain(..)
-                    .filter(|_| overlap > 0)
-                    .filter(|old| old.expires_at_ms == 0 || old.expires_at_ms > now)
-                    .map(|mut old| {
-                        old.expires_at_ms = if old.expires_at_ms == 0 {
-                            until
-                        } else {
-                            old.expires_at_ms.min(until)
-                        };
-                        old
-                    }),
-            );
-            secrets.truncate(MAX_SECRETS);
-            s.secrets = secrets;
+            s.secrets = rotated(std::mem::take(&mut s.secrets), new, overlap, now_ms());
             Ok(())
         })
         .await?;
@@ -296,6 +277,43 @@ pub(super) async fn rotate_secret(
         subscription: Some(sub),
         secret,
     }))
+}
+
+/// The overlap a rotation asks for: unset means the configured default, and 0 cuts the old
+/// secrets at once (a leaked secret), so it must not fall back to the default.
+fn overlap_of(requested: Option<i64>, default: i64) -> Result<i64, Status> {
+    match requested {
+        None => Ok(default),
+        Some(o) if !(0..=MAX_OVERLAP_MS).contains(&o) => Err(invalid(format!(
+            "overlap_ms must be between 0 and {MAX_OVERLAP_MS} (30 days), got {o}"
+        ))),
+        Some(o) => Ok(o),
+    }
+}
+
+/// The secrets after a rotation at `now`: `new` first, then the old ones that still sign, each
+/// cut at `now + overlap` at the latest; with no overlap, `new` alone.
+fn rotated(old: Vec<SigningSecret>, new: String, overlap: i64, now: i64) -> Vec<SigningSecret> {
+    let until = now + overlap;
+    let mut secrets = vec![SigningSecret {
+        secret: new,
+        expires_at_ms: 0,
+    }];
+    secrets.extend(
+        old.into_iter()
+            .filter(|_| overlap > 0)
+            .filter(|old| old.expires_at_ms == 0 || old.expires_at_ms > now)
+            .map(|mut old| {
+                old.expires_at_ms = if old.expires_at_ms == 0 {
+                    until
+                } else {
+                    old.expires_at_ms.min(until)
+                };
+                old
+            }),
+    );
+    secrets.truncate(MAX_SECRETS);
+    secrets
 }
 
 pub(super) async fn delete_subscription(
@@ -316,4 +334,59 @@ pub(super) async fn delete_subscription(
         .await?;
     tracing::info!(subscription = %sub.id, "subscription deleted");
     Ok(Response::new(DeleteSubscriptionResponse {}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(name: &str, expires_at_ms: i64) -> SigningSecret {
+        SigningSecret {
+            secret: name.into(),
+            expires_at_ms,
+        }
+    }
+
+    #[test]
+    fn overlap_zero_means_none_and_unset_means_the_default() {
+        assert_eq!(overlap_of(Some(0), 86_400_000).unwrap(), 0);
+        assert_eq!(overlap_of(None, 86_400_000).unwrap(), 86_400_000);
+        assert_eq!(overlap_of(Some(60_000), 86_400_000).unwrap(), 60_000);
+        for bad in [-1, MAX_OVERLAP_MS + 1] {
+            let err = overlap_of(Some(bad), 0).unwrap_err();
+            assert_eq!(err.code(), tonic::Code::InvalidArgument);
+            assert!(err.message().contains("overlap_ms"), "{}", err.message());
+        }
+    }
+
+    #[test]
+    fn rotation_without_overlap_keeps_only_the_new_secret() {
+        let old = vec![secret("current", 0), secret("older", 5_000)];
+        assert_eq!(
+            rotated(old, "new".into(), 0, 1_000),
+            [secret("new", 0)],
+            "a leaked secret is cut at once"
+        );
+    }
+
+    #[test]
+    fn rotation_with_overlap_keeps_the_old_secrets_until_it_ends() {
+        let old = vec![
+            secret("current", 0),
+            secret("soon", 1_500),
+            secret("late", 90_000),
+            secret("expired", 500),
+        ];
+        assert_eq!(
+            rotated(old, "new".into(), 10_000, 1_000),
+            [
+                secret("new", 0),
+                secret("current", 11_000),
+                secret("soon", 1_500),
+                secret("late", 11_000),
+            ]
+        );
+        let many = (0..10).map(|i| secret(&format!("s{i}"), 0)).collect();
+        assert_eq!(rotated(many, "new".into(), 1, 0).len(), MAX_SECRETS);
+    }
 }

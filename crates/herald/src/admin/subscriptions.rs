@@ -236,6 +236,30 @@ pub(super) async fn execute(
 mod tests {
     use super::*;
 
+    /// `herald subscription …` on its own, to check how arguments parse.
+    #[derive(Debug, clap::Parser)]
+    struct Sub {
+        #[command(subcommand)]
+        cmd: SubscriptionCommand,
+    }
+
+    fn overlap(args: &[&str]) -> Option<i64> {
+        let args = ["subscription", "rotate-secret", "acme", "sub_1"]
+            .iter()
+            .chain(args);
+        match <Sub as clap::Parser>::try_parse_from(args).unwrap().cmd {
+            SubscriptionCommand::RotateSecret { overlap_ms, .. } => overlap_ms,
+            other => panic!("not a rotation: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rotation_overlap_zero_is_sent_and_an_omitted_one_is_left_to_the_server() {
+        assert_eq!(overlap(&["--overlap-ms", "0"]), Some(0), "cuts at once");
+        assert_eq!(overlap(&["--overlap-ms", "60000"]), Some(60_000));
+        assert_eq!(overlap(&[]), None, "the server's default");
+    }
+
     #[test]
     fn headers_are_name_equals_value() {
         assert_eq!(
