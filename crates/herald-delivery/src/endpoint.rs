@@ -16,7 +16,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::http::Target;
 
 /// A subscription prepared for delivery: parsed URL, signer and headers.
-#[derive(Debug)]
 pub struct Route {
     /// The subscription as the view has it.
     pub sub: Subscription,
@@ -26,6 +25,17 @@ pub struct Route {
     pub signer: Signer,
     /// Custom headers that are valid and do not shadow the webhook headers.
     pub headers: HeaderMap,
+}
+
+impl std::fmt::Debug for Route {
+    // Custom header values and signing secrets are credentials: never in logs or panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("subscription", &self.sub.id)
+            .field("url", &self.shown_url())
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Headers a subscription may not set (we own them).
@@ -462,6 +472,33 @@ mod tests {
             "{:?}",
             next - later
         );
+    }
+
+    #[test]
+    fn debug_output_holds_no_credential() {
+        use herald_proto::v1::SigningSecret;
+        let secret = Secret::from_bytes(vec![7u8; 32]).unwrap().expose();
+        let route = Route::new(
+            Subscription {
+                id: "sub_1".into(),
+                url: "https://user:url-password@example.com/hook".into(),
+                secrets: vec![SigningSecret {
+                    secret: secret.clone(),
+                    expires_at_ms: 0,
+                }],
+                headers: [("authorization".to_owned(), "Bearer partner-cred".to_owned())].into(),
+                ..Default::default()
+            },
+            0,
+        );
+        let shown = format!("{route:?}");
+        assert!(
+            shown.contains("sub_1") && shown.contains("authorization"),
+            "{shown}"
+        );
+        for credential in ["partner-cred", "url-password", &secret[6..]] {
+            assert!(!shown.contains(credential), "{credential} in {shown}");
+        }
     }
 
     #[test]
