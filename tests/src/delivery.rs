@@ -388,6 +388,37 @@ pub async fn publish(producer: &Producer, topic: &str, event: &Event) {
         .expect("publish");
 }
 
+/// Assigns `parts` of `topic` from the first record at or after `since_ms`. A partition with
+/// no such record yet starts at its end as read before the time lookup, not at "the end" when
+/// assigned, which would skip a record written in between.
+fn assign_since(c: &BaseConsumer, topic: &str, parts: &[i32], since_ms: i64) {
+    let ends: Vec<i64> = parts
+        .iter()
+        .map(|p| {
+            c.fetch_watermarks(topic, *p, Duration::from_secs(10))
+                .unwrap()
+                .1
+        })
+        .collect();
+    let mut tpl = TopicPartitionList::new();
+    for p in parts {
+        tpl.add_partition_offset(topic, *p, Offset::Offset(since_ms))
+            .unwrap();
+    }
+    let found = c.offsets_for_times(tpl, Duration::from_secs(10)).unwrap();
+    let mut start = TopicPartitionList::new();
+    for (p, end) in parts.iter().zip(ends) {
+        let offset = match found.find_partition(topic, *p).map(|e| e.offset()) {
+            Some(Offset::Offset(o)) => o,
+            _ => end,
+        };
+        start
+            .add_partition_offset(topic, *p, Offset::Offset(offset))
+            .unwrap();
+    }
+    c.assign(&start).unwrap();
+}
+
 /// Reads protobuf records of `topic` written since `since_ms` that satisfy `keep`, until `want`
 /// of them are found or `timeout` passes.
 pub async fn scan<T>(
@@ -411,13 +442,7 @@ where
             .fetch_metadata(Some(&topic), Duration::from_secs(10))
             .unwrap();
         let parts: Vec<i32> = md.topics()[0].partitions().iter().map(|p| p.id()).collect();
-        let mut tpl = TopicPartitionList::new();
-        for p in &parts {
-            tpl.add_partition_offset(&topic, *p, Offset::Offset(since_ms))
-                .unwrap();
-        }
-        let found = c.offsets_for_times(tpl, Duration::from_secs(10)).unwrap();
-        c.assign(&found).unwrap();
+        assign_since(&c, &topic, &parts, since_ms);
         let deadline = Instant::now() + timeout;
         let mut out = Vec::new();
         while out.len() < want && Instant::now() < deadline {
@@ -457,13 +482,7 @@ pub async fn scan_events(topic: &str, since_ms: i64, want: usize, timeout: Durat
             }
             std::thread::sleep(Duration::from_millis(200));
         };
-        let mut tpl = TopicPartitionList::new();
-        for p in &parts {
-            tpl.add_partition_offset(&topic, *p, Offset::Offset(since_ms))
-                .unwrap();
-        }
-        let found = c.offsets_for_times(tpl, Duration::from_secs(10)).unwrap();
-        c.assign(&found).unwrap();
+        assign_since(&c, &topic, &parts, since_ms);
         let mut out = Vec::new();
         while out.len() < want && Instant::now() < deadline {
             if let Some(Ok(m)) = c.poll(Duration::from_millis(200))
