@@ -23,11 +23,11 @@ pub(crate) struct Guard {
 }
 
 impl Guard {
-    /// A guard for a stream of `team/topic` opened by `principal`.
-    ///
-    /// `config` should be a handle that has not yet seen the view the stream was authorized
-    /// against, so a change that raced with the opening is checked at once.
-    pub fn new(config: ConfigHandle, principal: &Principal, team: &str, topic: &str) -> Self {
+    /// A guard for a stream of `team/topic` opened by `principal`, following changes after
+    /// the latest view. Check [`Guard::revoked`] once after this: a change may have come
+    /// between the authorization and now.
+    pub fn new(mut config: ConfigHandle, principal: &Principal, team: &str, topic: &str) -> Self {
+        config.current_seen();
         let holder = match principal {
             Principal::Root => Holder::Root,
             Principal::Internal => Holder::Internal,

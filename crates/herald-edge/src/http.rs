@@ -382,6 +382,9 @@ pub(crate) async fn open_stream(
     let kafka_topic = kafka_topic(&view, team, topic)?;
     drop(view);
     let guard = Guard::new(state.view.clone(), &principal, team, topic);
+    if let Some(reason) = guard.revoked() {
+        return Err(EdgeError::Forbidden(format!("permission denied: {reason}")));
+    }
     let filter = Arc::new(parse_filter(q.types.as_deref())?);
     let start = parse_start(headers, &q)?;
     let fresh = !matches!(start, Start::Cursor(_));
