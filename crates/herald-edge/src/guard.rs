@@ -27,7 +27,7 @@ impl Guard {
     /// the latest view. Check [`Guard::revoked`] once after this: a change may have come
     /// between the authorization and now.
     pub fn new(mut config: ConfigHandle, principal: &Principal, team: &str, topic: &str) -> Self {
-        config.current_seen();
+        config.mark_seen();
         let holder = match principal {
             Principal::Root => Holder::Root,
             Principal::Internal => Holder::Internal,

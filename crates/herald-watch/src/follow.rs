@@ -32,9 +32,9 @@ impl ConfigHandle {
             .is_ok_and(|r| r.is_ok())
     }
 
-    /// The latest view, marked as seen: [`ConfigHandle::changed`] then waits for a later one.
-    pub fn current_seen(&mut self) -> Arc<View> {
-        self.rx.borrow_and_update().clone().unwrap_or_default()
+    /// Marks the latest view as seen: [`ConfigHandle::changed`] then waits for a later one.
+    pub fn mark_seen(&mut self) {
+        self.rx.borrow_and_update();
     }
 
     /// Waits for the next change; `false` once the source has gone away for good.
