@@ -448,3 +448,52 @@ def test_herald_health_is_what_the_compose_healthchecks_need(herald_bin):
         closed = s.getsockname()[1]
     refused = run([herald_bin, "health", f"http://127.0.0.1:{closed}/readyz"], timeout=30)
     assert refused.returncode != 0
+
+
+def test_old_duration_keys_are_still_read_with_a_deprecation_warning(tmp_path):
+    """Keys renamed to humantime durations keep working for one release, converted, and say so."""
+    config = tmp_path / "edge.toml"
+    config.write_text("heartbeat_ms = 2500\ndrain_grace_ms = 1000\n")
+    args = [service_binary("herald-edge"), "--config", str(config), "--print-config"]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
+    out = run(args, env={**base, "HERALD_TOKEN_TTL_SECS": "90"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    printed = tomllib.loads(out.stdout)
+    assert printed["heartbeat"] == "2s 500ms"
+    assert printed["shutdown_grace"] == "1s"
+    assert printed["token_ttl"] == "1m 30s"
+    for old in ("heartbeat_ms", "drain_grace_ms", "token_ttl_secs"):
+        assert old not in printed
+        assert f"`{old}` is deprecated" in out.stderr, out.stderr
+    config.write_text("heartbeat = 15\n")
+    out = run(args, env=base, timeout=60)
+    assert out.returncode == 2
+    assert '"15" is not a duration' in out.stderr or "15 has no unit" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("service", ["herald-ingest", "herald-control", "herald-delivery", "herald-edge"])
+def test_a_taken_listen_address_is_named_and_exits_as_permanent(service):
+    """Every service binds the same way: the error names the setting and address, exit code 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        free = []
+        for _ in range(3):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                free.append(s.getsockname()[1])
+        base = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
+        env = {
+            **base,
+            "HERALD_GRPC_LISTEN": f"127.0.0.1:{free[0]}",
+            "HERALD_HTTP_LISTEN": f"127.0.0.1:{free[1]}",
+            "HERALD_ADMIN_LISTEN": f"127.0.0.1:{port}",
+            # Control refuses to start without a master key before it binds anything.
+            "HERALD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "HERALD_KAFKA__BOOTSTRAP_SERVERS": "127.0.0.1:1",
+        }
+        out = run([service_binary(service)], env=env, timeout=60)
+    assert out.returncode == 2, (out.returncode, out.stderr, out.stdout)
+    logs = out.stdout + out.stderr
+    assert f"cannot listen on admin_listen 127.0.0.1:{port}" in logs, logs

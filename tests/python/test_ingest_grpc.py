@@ -60,7 +60,7 @@ def ingest(tmp_path_factory):
 grpc_listen = "127.0.0.1:{grpc_port}"
 http_listen = "127.0.0.1:{http_port}"
 admin_listen = "127.0.0.1:{admin_port}"
-delivery_timeout_ms = 10000
+delivery_timeout = "10s"
 
 [kafka]
 bootstrap_servers = "{bootstrap}"

@@ -25,8 +25,8 @@ pub fn test_config() -> ControlConfig {
     let (_, master) = MasterKey::generate();
     ControlConfig {
         kafka: kafka_config(),
-        grpc_listen: "127.0.0.1:0".into(),
-        admin_listen: "127.0.0.1:0".into(),
+        grpc_listen: ([127, 0, 0, 1], 0).into(),
+        admin_listen: ([127, 0, 0, 1], 0).into(),
         root_key: unique("root").into(),
         internal_token: unique("internal").into(),
         master_key: master.into(),
@@ -67,8 +67,7 @@ impl TestControl {
         let shutdown = Shutdown::new(Duration::from_secs(5));
         let task = tokio::spawn(herald_control::run(
             config.clone(),
-            grpc,
-            admin,
+            herald_control::Listeners { grpc, admin },
             shutdown.clone(),
         ));
         let control = Self {

@@ -264,7 +264,7 @@ pub fn test_config(delays: &[&str]) -> DeliveryConfig {
             delays: delays.iter().map(|d| (*d).to_owned()).collect(),
             jitter: 0.0,
         },
-        commit_interval: "200ms".into(),
+        commit_interval: Duration::from_millis(200),
         internal_replication: 1,
         ..DeliveryConfig::default()
     }

@@ -141,10 +141,10 @@ impl Fixture {
             kafka: kafka_config(),
             root_key: ROOT_KEY.into(),
             token_secret: TOKEN_SECRET.into(),
-            heartbeat_ms: 300,
-            retry_ms: 500,
-            reader_linger_ms: 1_000,
-            drain_grace_ms: 2_000,
+            heartbeat: Duration::from_millis(300),
+            client_retry: Duration::from_millis(500),
+            reader_linger: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(2),
             ..EdgeConfig::default()
         }
     }
@@ -169,7 +169,7 @@ impl Fixture {
     }
 }
 
-/// An edge started with `herald_edge::run_with_view` on loopback.
+/// An edge started with `herald_edge::run_with` on loopback.
 pub struct RunningEdge {
     /// The SSE listener.
     pub addr: SocketAddr,
@@ -189,11 +189,10 @@ impl RunningEdge {
         let addr = http.local_addr().expect("addr");
         let admin_addr = admin.local_addr().expect("admin addr");
         let shutdown = Shutdown::new(Duration::from_secs(5));
-        let task = tokio::spawn(herald_edge::run_with_view(
+        let task = tokio::spawn(herald_edge::run_with(
             config,
             handle,
-            http,
-            admin,
+            herald_edge::Listeners { http, admin },
             shutdown.clone(),
         ));
         Self {

@@ -189,8 +189,8 @@ pub fn test_config(kafka: KafkaConfig) -> IngestConfig {
     IngestConfig {
         kafka,
         root_key: ROOT_KEY.into(),
-        delivery_timeout_ms: 5_000,
-        shutdown_grace_secs: 10,
+        delivery_timeout: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(10),
         ..IngestConfig::default()
     }
 }
@@ -212,9 +212,7 @@ pub async fn start(config: IngestConfig, view: Option<View>) -> RunningIngest {
     let task = tokio::spawn(herald_ingest::run_with(
         config,
         handle,
-        grpc,
-        http,
-        admin,
+        herald_ingest::Listeners { grpc, http, admin },
         shutdown.clone(),
     ));
     RunningIngest {

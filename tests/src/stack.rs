@@ -296,7 +296,7 @@ impl Stack {
             "herald-ingest",
             &dir,
             &format!(
-                "grpc_listen = \"{grpc}\"\nhttp_listen = \"{http}\"\nadmin_listen = \"{ingest_admin}\"\nshutdown_grace_secs = 15\n{common}{kafka}",
+                "grpc_listen = \"{grpc}\"\nhttp_listen = \"{http}\"\nadmin_listen = \"{ingest_admin}\"\nshutdown_grace = \"15s\"\n{common}{kafka}",
                 http = free_addr(),
             ),
             ingest_admin,
@@ -319,7 +319,7 @@ impl Stack {
             "herald-edge",
             &dir,
             &format!(
-                "http_listen = \"{edge_http}\"\nadmin_listen = \"{edge_admin}\"\nheartbeat_ms = 500\nretry_ms = 100\ndrain_grace_ms = 2000\n{common}{kafka}",
+                "http_listen = \"{edge_http}\"\nadmin_listen = \"{edge_admin}\"\nheartbeat = \"500ms\"\nclient_retry = \"100ms\"\nshutdown_grace = \"2s\"\n{common}{kafka}",
             ),
             edge_admin,
             env,

@@ -78,8 +78,10 @@ async fn main() {
     let shutdown = Shutdown::new(Duration::from_secs(5));
     let server = tokio::spawn(herald_control::run(
         config.clone(),
-        grpc,
-        admin_listener,
+        herald_control::Listeners {
+            grpc,
+            admin: admin_listener,
+        },
         shutdown.clone(),
     ));
 

@@ -1,10 +1,11 @@
 //! Configuration of the control plane.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use herald_core::names::internal;
 use herald_kafka::KafkaConfig;
-use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Renamed, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
 
 /// Everything `herald-control` needs; loaded from defaults, a TOML file and `HERALD_*` variables
@@ -17,9 +18,9 @@ pub struct ControlConfig {
     /// Logging and tracing.
     pub telemetry: TelemetryConfig,
     /// gRPC listen address (`herald.v1.Control`, health, reflection).
-    pub grpc_listen: String,
+    pub grpc_listen: SocketAddr,
     /// Admin HTTP listen address (`/livez`, `/readyz`, `/metrics`).
-    pub admin_listen: String,
+    pub admin_listen: SocketAddr,
     /// The root key (`HERALD_ROOT_KEY`): manages teams and may do everything except receive
     /// secrets. At least 32 random characters (`openssl rand -hex 32`). Unset or empty = no root
     /// access (teams cannot be created).
@@ -47,25 +48,32 @@ pub struct ControlConfig {
     pub default_partitions: i32,
     /// Largest partition count a team topic may ask for.
     pub max_partitions: i32,
-    /// Retention of a new team topic when the request does not say (ms; -1 = forever).
-    pub default_retention_ms: i64,
+    /// Retention of a new team topic when the request does not say, e.g. `7d`, or `forever`.
+    #[serde(with = "herald_runtime::duration::or_forever")]
+    pub default_retention: Option<Duration>,
     /// Replication factor of every topic the control plane creates.
     pub replication_factor: i32,
     /// Partitions of herald.attempts, herald.dlq and herald.replay when the control plane
     /// creates them.
     pub internal_partitions: i32,
-    /// How long a rotated-out signing secret keeps signing when the request does not say (ms).
-    pub secret_overlap_ms: i64,
-    /// How long a write may take to be acknowledged and applied before the RPC fails (ms).
-    pub write_timeout_ms: u64,
+    /// How long a rotated-out signing secret keeps signing when the request does not say, e.g. `24h`.
+    #[serde(with = "herald_runtime::duration")]
+    pub secret_overlap: Duration,
+    /// How long a write may take to be acknowledged and applied before the RPC fails, e.g. `10s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub write_timeout: Duration,
     /// Records examined per partition by the history RPCs (ListAttempts, ListDeadLetters).
     pub history_scan_records: i64,
     /// Records a replay may examine in total.
     pub replay_scan_records: u64,
     /// Tasks a replay writes at most.
     pub replay_max_tasks: u32,
-    /// Time bound of one history read or replay (ms).
-    pub scan_timeout_ms: u64,
+    /// Time bound of one history read or replay, e.g. `20s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub scan_timeout: Duration,
+    /// How long open RPCs (Watch streams end at once) may take to finish on shutdown, e.g. `30s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ControlConfig {
@@ -73,8 +81,8 @@ impl Default for ControlConfig {
         Self {
             kafka: KafkaConfig::default(),
             telemetry: TelemetryConfig::default(),
-            grpc_listen: "0.0.0.0:50051".to_owned(),
-            admin_listen: "0.0.0.0:9601".to_owned(),
+            grpc_listen: SocketAddr::from(([0, 0, 0, 0], 50051)),
+            admin_listen: SocketAddr::from(([0, 0, 0, 0], 9601)),
             root_key: Secret::default(),
             internal_token: Secret::default(),
             master_key: Secret::default(),
@@ -84,15 +92,16 @@ impl Default for ControlConfig {
             replay_topic: internal::REPLAY_TOPIC.to_owned(),
             default_partitions: 3,
             max_partitions: 256,
-            default_retention_ms: 7 * 24 * 3600 * 1000,
+            default_retention: Some(Duration::from_secs(7 * 86_400)),
             replication_factor: 1,
             internal_partitions: internal::DEFAULT_PARTITIONS,
-            secret_overlap_ms: 24 * 3600 * 1000,
-            write_timeout_ms: 10_000,
+            secret_overlap: Duration::from_secs(86_400),
+            write_timeout: Duration::from_secs(10),
             history_scan_records: 20_000,
             replay_scan_records: 1_000_000,
             replay_max_tasks: 100_000,
-            scan_timeout_ms: 20_000,
+            scan_timeout: Duration::from_secs(20),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -106,11 +115,11 @@ impl std::fmt::Debug for ControlConfig {
 
 impl ControlConfig {
     pub(crate) fn write_timeout(&self) -> Duration {
-        Duration::from_millis(self.write_timeout_ms.max(100))
+        self.write_timeout.max(Duration::from_millis(100))
     }
 
     pub(crate) fn scan_timeout(&self) -> Duration {
-        Duration::from_millis(self.scan_timeout_ms.max(100))
+        self.scan_timeout.max(Duration::from_millis(100))
     }
 }
 
@@ -130,6 +139,17 @@ impl ServiceConfig for ControlConfig {
             Credential::new("master_key", &self.master_key).generated_by("openssl rand -base64 32"),
         ]
     }
+
+    fn shutdown_grace(&self) -> Duration {
+        self.shutdown_grace
+    }
+
+    const RENAMED: &'static [Renamed] = &[
+        Renamed::millis("default_retention_ms", "default_retention"),
+        Renamed::millis("secret_overlap_ms", "secret_overlap"),
+        Renamed::millis("write_timeout_ms", "write_timeout"),
+        Renamed::millis("scan_timeout_ms", "scan_timeout"),
+    ];
 }
 
 #[cfg(test)]

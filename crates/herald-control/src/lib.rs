@@ -26,7 +26,7 @@ use std::time::Duration;
 use herald_kafka::{KafkaAdmin, TopicAdmin};
 use herald_proto::v1::control_server::ControlServer;
 use herald_runtime::prometheus_client::registry::Registry;
-use herald_runtime::{Health, Shutdown};
+use herald_runtime::{BindError, Health, Shutdown};
 use herald_watch::{Authenticator, ConfigHandle};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -111,8 +111,14 @@ pub fn build(
         limits: Limits {
             default_partitions: config.default_partitions.max(1),
             max_partitions: config.max_partitions.max(1),
-            default_retention_ms: config.default_retention_ms,
-            secret_overlap_ms: config.secret_overlap_ms.max(0),
+            default_retention_ms: config
+                .default_retention
+                .map_or(-1, |d| d.as_millis().try_into().unwrap_or(i64::MAX)),
+            secret_overlap_ms: config
+                .secret_overlap
+                .as_millis()
+                .try_into()
+                .unwrap_or(i64::MAX),
         },
         shutdown: shutdown.clone(),
     };
@@ -130,49 +136,60 @@ pub fn build(
     })
 }
 
-/// Serves the control plane on `grpc` (Control, grpc.health.v1, reflection) and the admin
-/// endpoints on `admin_listener` until `shutdown`, against the cluster in `config.kafka`.
+/// The sockets the control plane serves on, bound before [`run`] so a caller may bind port 0.
+#[derive(Debug)]
+pub struct Listeners {
+    /// gRPC: Control, health, reflection.
+    pub grpc: TcpListener,
+    /// `/livez`, `/readyz`, `/metrics`.
+    pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Binds `grpc_listen` and `admin_listen`.
+    pub async fn bind(config: &ControlConfig) -> Result<Self, BindError> {
+        Ok(Self {
+            grpc: herald_runtime::bind("grpc_listen", config.grpc_listen).await?,
+            admin: herald_runtime::bind("admin_listen", config.admin_listen).await?,
+        })
+    }
+}
+
+/// Serves the control plane on `listeners` until `shutdown`, against the cluster in
+/// `config.kafka`.
 pub async fn run(
     config: ControlConfig,
-    grpc: TcpListener,
-    admin_listener: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), ControlError> {
     let admin: Arc<dyn TopicAdmin> = Arc::new(KafkaAdmin::new(
         &config.kafka,
         config.replication_factor.max(1),
     )?);
-    run_with_admin(config, admin, grpc, admin_listener, shutdown).await
+    run_with(config, admin, listeners, shutdown).await
 }
 
 /// [`run`] with a given topic administration (e.g. an embedded cluster's).
-pub async fn run_with_admin(
+pub async fn run_with(
     config: ControlConfig,
     admin: Arc<dyn TopicAdmin>,
-    grpc: TcpListener,
-    admin_listener: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), ControlError> {
+    let Listeners {
+        grpc,
+        admin: admin_listener,
+    } = listeners;
     let token = shutdown.token();
     let mut registry = Registry::default();
     let parts = build(&config, admin, &mut registry, token.clone())?;
     let health = Health::default();
-    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let (grpc_router, reporter) =
+        herald_runtime::grpc_server(herald_proto::FILE_DESCRIPTOR_SET, &["herald.v1.Control"])
+            .map_err(|e| ControlError::Config(e.to_string()))?;
     reporter
         .set_not_serving::<ControlServer<ControlService>>()
         .await;
-    let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(herald_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-    };
-    let reflection_v1 = reflection()
-        .build_v1()
-        .map_err(|e| ControlError::Config(format!("reflection: {e}")))?;
-    // Older grpcurl and client libraries only speak v1alpha.
-    let reflection_v1alpha = reflection()
-        .build_v1alpha()
-        .map_err(|e| ControlError::Config(format!("reflection: {e}")))?;
     tracing::info!(grpc = %grpc.local_addr()?, admin = %admin_listener.local_addr()?, state_topic = %config.state_topic, "herald-control listening");
 
     let store = parts.store.clone();
@@ -194,26 +211,22 @@ pub async fn run_with_admin(
         token.clone(),
     ));
     let grpc_token = token.clone();
-    let served = tonic::transport::Server::builder()
-        // Watch streams are long-lived: keepalives find dead peers so their tasks end.
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
+    let grpc_server = grpc_router
         .add_service(parts.service)
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(grpc),
             async move {
                 grpc_token.cancelled().await;
             },
-        )
-        .await;
+        );
+    // Watch streams end with the token; unary RPCs in flight get the grace to finish.
+    let served = herald_runtime::drain(&shutdown, "control rpcs", grpc_server)
+        .await
+        .unwrap_or(Ok(()));
     token.cancel();
-    match tokio::time::timeout(shutdown.grace(), admin_server).await {
-        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "admin server failed"),
-        Ok(_) => {}
-        Err(_) => tracing::warn!("admin server did not stop within the grace period"),
+    let admin_result = herald_runtime::drain(&shutdown, "control admin server", admin_server).await;
+    if let Some(Ok(Err(e))) = admin_result {
+        tracing::warn!(error = %e, "admin server failed");
     }
     served?;
     Ok(())

@@ -2,11 +2,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-use herald_control::ControlConfig;
+use herald_control::{ControlConfig, Listeners};
 use herald_runtime::{ServiceArgs, parse_service_args, service_main};
-use tokio::net::TcpListener;
 
 /// Herald's control plane: teams, topics, keys, grants, subscriptions and the Watch stream.
 #[derive(Debug, Parser)]
@@ -22,15 +20,8 @@ fn main() -> ExitCode {
         "herald-control",
         args.service,
         |config: ControlConfig, shutdown| async move {
-            let grpc = TcpListener::bind(&config.grpc_listen)
-                .await
-                .with_context(|| format!("cannot listen on grpc_listen {}", config.grpc_listen))?;
-            let admin = TcpListener::bind(&config.admin_listen)
-                .await
-                .with_context(|| {
-                    format!("cannot listen on admin_listen {}", config.admin_listen)
-                })?;
-            herald_control::run(config, grpc, admin, shutdown).await?;
+            let listeners = Listeners::bind(&config).await?;
+            herald_control::run(config, listeners, shutdown).await?;
             Ok(())
         },
     )

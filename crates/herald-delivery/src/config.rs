@@ -1,7 +1,8 @@
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use herald_core::{RetrySchedule, Tier, retry};
+use herald_core::{RetrySchedule, retry};
 use herald_kafka::KafkaConfig;
 use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ pub struct DeliveryConfig {
     /// Logs and traces.
     pub telemetry: TelemetryConfig,
     /// `/livez`, `/readyz`, `/metrics`.
-    pub admin_listen: String,
+    pub admin_listen: SocketAddr,
     /// The control plane (Watch for config, DisableSubscription for 410 and auto-disable).
     pub control_endpoint: String,
     /// The data plane's credential for internal control-plane RPCs (HERALD_INTERNAL_TOKEN).
@@ -28,9 +29,11 @@ pub struct DeliveryConfig {
     /// Retry ladder and jitter; one topic `herald.retry.<delay>` per distinct delay.
     pub retry: RetryConfig,
     /// Whole-request timeout (connect + send + response headers + excerpt), e.g. `15s`.
-    pub request_timeout: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub request_timeout: Duration,
     /// TCP connect timeout, e.g. `5s`.
-    pub connect_timeout: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub connect_timeout: Duration,
     /// Concurrent requests per subscription when the subscription sets none.
     pub max_in_flight: u32,
     /// Deliveries one subscription may have waiting in memory while its endpoint is slow
@@ -38,7 +41,8 @@ pub struct DeliveryConfig {
     /// slow endpoint cannot take the whole record budget from the others.
     pub max_queued_per_subscription: u32,
     /// Average attempt latency from which an endpoint counts as slow, e.g. `1s`.
-    pub slow_latency: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub slow_latency: Duration,
     /// Records (across all partitions) being worked on at once; bounds memory with a backlog.
     pub max_pending_records: u32,
     /// Allow private, loopback and other internal targets (tests, on-prem). Off by default:
@@ -47,15 +51,19 @@ pub struct DeliveryConfig {
     /// Treat 4xx answers other than 408/410/429 as permanent (straight to the DLQ).
     pub four_xx_permanent: bool,
     /// Disable a subscription that has failed continuously for this long, e.g. `5d`.
-    pub auto_disable_after: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub auto_disable_after: Duration,
     /// Circuit breaker per subscription.
     pub circuit: CircuitConfig,
     /// How often completed offsets are committed, e.g. `500ms`.
-    pub commit_interval: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub commit_interval: Duration,
     /// How long a revoked partition's in-flight deliveries may take before it is released.
-    pub revoke_timeout: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub revoke_timeout: Duration,
     /// How long in-flight work may take to drain on shutdown.
-    pub shutdown_grace: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub shutdown_grace: Duration,
     /// Partitions of the internal topics created at start (retry tiers, DLQ, attempts, replay).
     pub internal_partitions: i32,
     /// Replication factor of the internal topics (-1 = the broker's default).
@@ -73,24 +81,24 @@ impl Default for DeliveryConfig {
         Self {
             kafka: KafkaConfig::default(),
             telemetry: TelemetryConfig::default(),
-            admin_listen: "0.0.0.0:9603".to_owned(),
+            admin_listen: SocketAddr::from(([0, 0, 0, 0], 9603)),
             control_endpoint: "http://127.0.0.1:50051".to_owned(),
             internal_token: Secret::default(),
             group_id: "herald-delivery".to_owned(),
             retry: RetryConfig::default(),
-            request_timeout: "15s".to_owned(),
-            connect_timeout: "5s".to_owned(),
+            request_timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
             max_in_flight: 64,
             max_queued_per_subscription: 1_000,
-            slow_latency: "1s".to_owned(),
+            slow_latency: Duration::from_secs(1),
             max_pending_records: 20_000,
             allow_private_targets: false,
             four_xx_permanent: false,
-            auto_disable_after: "5d".to_owned(),
+            auto_disable_after: Duration::from_secs(432000),
             circuit: CircuitConfig::default(),
-            commit_interval: "500ms".to_owned(),
-            revoke_timeout: "20s".to_owned(),
-            shutdown_grace: "30s".to_owned(),
+            commit_interval: Duration::from_millis(500),
+            revoke_timeout: Duration::from_secs(20),
+            shutdown_grace: Duration::from_secs(30),
             internal_partitions: herald_core::names::internal::DEFAULT_PARTITIONS,
             internal_replication: -1,
             auto_offset_reset: "earliest".to_owned(),
@@ -123,7 +131,7 @@ impl ServiceConfig for DeliveryConfig {
     }
 
     fn shutdown_grace(&self) -> Duration {
-        parse_duration("shutdown_grace", &self.shutdown_grace).unwrap_or(Duration::from_secs(30))
+        self.shutdown_grace
     }
 }
 
@@ -156,14 +164,15 @@ pub struct CircuitConfig {
     /// Consecutive failed attempts that open the circuit (0 = never).
     pub failure_threshold: u32,
     /// How long the circuit stays open before one probe request is let through, e.g. `30s`.
-    pub open_for: String,
+    #[serde(with = "herald_runtime::duration")]
+    pub open_for: Duration,
 }
 
 impl Default for CircuitConfig {
     fn default() -> Self {
         Self {
             failure_threshold: 20,
-            open_for: "30s".to_owned(),
+            open_for: Duration::from_secs(30),
         }
     }
 }
@@ -190,13 +199,6 @@ pub struct StaticSubscription {
     pub rate_limit: u32,
     /// Concurrent deliveries; 0 = the worker default.
     pub max_in_flight: u32,
-}
-
-/// Parses `500ms`, `15s`, `2m`, `1h`, `5d`.
-pub(crate) fn parse_duration(field: &str, text: &str) -> Result<Duration, DeliveryError> {
-    Tier::parse(text)
-        .map(|t| t.delay)
-        .map_err(|e| DeliveryError::Config(format!("{field}: {e}")))
 }
 
 /// The configuration with durations parsed and checked once at start.
@@ -227,20 +229,20 @@ impl Settings {
                 .map_err(|e| DeliveryError::Config(format!("retry: {e}")))?;
         Ok(Self {
             schedule,
-            request_timeout: parse_duration("request_timeout", &c.request_timeout)?,
-            connect_timeout: parse_duration("connect_timeout", &c.connect_timeout)?,
+            request_timeout: c.request_timeout,
+            connect_timeout: c.connect_timeout,
             max_in_flight: c.max_in_flight.max(1),
             max_queued: c.max_queued_per_subscription.max(1) as usize,
-            slow_latency: parse_duration("slow_latency", &c.slow_latency)?,
+            slow_latency: c.slow_latency,
             max_pending: c.max_pending_records.max(1) as usize,
             allow_private_targets: c.allow_private_targets,
             four_xx_permanent: c.four_xx_permanent,
-            auto_disable_after: parse_duration("auto_disable_after", &c.auto_disable_after)?,
+            auto_disable_after: c.auto_disable_after,
             circuit_threshold: c.circuit.failure_threshold,
-            circuit_open_for: parse_duration("circuit.open_for", &c.circuit.open_for)?,
-            commit_interval: parse_duration("commit_interval", &c.commit_interval)?,
-            revoke_timeout: parse_duration("revoke_timeout", &c.revoke_timeout)?,
-            shutdown_grace: parse_duration("shutdown_grace", &c.shutdown_grace)?,
+            circuit_open_for: c.circuit.open_for,
+            commit_interval: c.commit_interval,
+            revoke_timeout: c.revoke_timeout,
+            shutdown_grace: c.shutdown_grace,
             internal_partitions: c.internal_partitions.max(1),
         })
     }

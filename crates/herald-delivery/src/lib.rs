@@ -32,7 +32,7 @@ use herald_core::{Classify, ErrorClass};
 use herald_kafka::{KafkaAdmin, KafkaError, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{Entity, SigningSecret, Subscription, SubscriptionState, entity};
 use herald_runtime::prometheus_client::registry::Registry;
-use herald_runtime::{Health, Shutdown};
+use herald_runtime::{BindError, Health, Shutdown};
 use herald_watch::{ConfigHandle, ConfigPublisher, View};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -224,11 +224,27 @@ pub fn static_view(subs: &[StaticSubscription]) -> View {
     )
 }
 
-/// Serves standalone: the worker plus `/livez`, `/readyz`, `/metrics` on `admin_listener`.
+/// The socket the worker serves on, bound before [`run`] so a caller may bind port 0.
+#[derive(Debug)]
+pub struct Listeners {
+    /// `/livez`, `/readyz`, `/metrics`.
+    pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Binds `admin_listen`.
+    pub async fn bind(config: &DeliveryConfig) -> Result<Self, BindError> {
+        Ok(Self {
+            admin: herald_runtime::bind("admin_listen", config.admin_listen).await?,
+        })
+    }
+}
+
+/// Serves standalone: the worker plus `/livez`, `/readyz`, `/metrics` on `listeners.admin`.
 /// Subscriptions come from the control plane's Watch, or from `static_subscriptions` when set.
 pub async fn run(
     config: DeliveryConfig,
-    admin_listener: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), DeliveryError> {
     let token = shutdown.token();
@@ -274,18 +290,20 @@ pub async fn run(
         token.clone(),
     )
     .await?;
+    tracing::info!(admin = ?listeners.admin.local_addr().ok(), "herald-delivery starting");
     let admin_server = tokio::spawn(herald_runtime::serve_admin(
-        admin_listener,
+        listeners.admin,
         health,
         Arc::new(registry),
         token.clone(),
     ));
     let result = worker.wait().await;
     token.cancel();
-    let admin_result = admin_server.await;
+    let admin_result =
+        herald_runtime::drain(&shutdown, "delivery admin server", admin_server).await;
     result?;
     match admin_result {
-        Ok(Err(e)) => Err(DeliveryError::Io(e)),
+        Some(Ok(Err(e))) => Err(DeliveryError::Io(e)),
         _ => Ok(()),
     }
 }

@@ -2,9 +2,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-use herald_delivery::DeliveryConfig;
+use herald_delivery::{DeliveryConfig, Listeners};
 use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 
 // The worker allocates small buffers at a high rate across threads; mimalloc is markedly
@@ -26,11 +25,8 @@ fn main() -> ExitCode {
         "herald-delivery",
         args.service,
         |config: DeliveryConfig, shutdown| async move {
-            let listener = tokio::net::TcpListener::bind(&config.admin_listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", config.admin_listen))?;
-            tracing::info!(admin = %listener.local_addr()?, "herald-delivery starting");
-            herald_delivery::run(config, listener, shutdown).await?;
+            let listeners = Listeners::bind(&config).await?;
+            herald_delivery::run(config, listeners, shutdown).await?;
             Ok(())
         },
     )

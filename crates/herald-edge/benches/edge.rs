@@ -113,9 +113,14 @@ async fn serve() {
     println!("listening {}", http.local_addr().expect("addr"));
     let shutdown = herald_runtime::Shutdown::new(Duration::from_secs(5));
     herald_runtime::spawn_signal_handler(shutdown.clone());
-    herald_edge::run_with_view(config, handle, http, admin, shutdown)
-        .await
-        .expect("edge");
+    herald_edge::run_with(
+        config,
+        handle,
+        herald_edge::Listeners { http, admin },
+        shutdown,
+    )
+    .await
+    .expect("edge");
     drop(publisher);
 }
 

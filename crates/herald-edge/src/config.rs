@@ -1,9 +1,10 @@
 //! The edge's configuration.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use herald_kafka::KafkaConfig;
-use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Renamed, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
 
 /// Settings of herald-edge (TOML file + `HERALD_*` environment, see `herald_runtime::load_config`).
@@ -15,9 +16,9 @@ pub struct EdgeConfig {
     /// Logging and tracing.
     pub telemetry: TelemetryConfig,
     /// Address of the SSE HTTP listener.
-    pub http_listen: String,
+    pub http_listen: SocketAddr,
     /// Address of `/livez`, `/readyz` and `/metrics`.
-    pub admin_listen: String,
+    pub admin_listen: SocketAddr,
     /// The control plane's gRPC endpoint (followed with Control.Watch for keys, topics, grants).
     pub control_endpoint: String,
     /// Herald's internal service credential (`HERALD_INTERNAL_TOKEN`), used for Control.Watch.
@@ -31,12 +32,15 @@ pub struct EdgeConfig {
     /// minted by one is accepted by all. Unset or empty disables minting and accepting tokens.
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub token_secret: Secret,
-    /// Lifetime of a minted stream token, in seconds. It is checked when a stream (re)connects.
-    pub token_ttl_secs: u64,
-    /// Interval of heartbeat comments, in milliseconds.
-    pub heartbeat_ms: u64,
-    /// The `retry:` hint sent to clients (reconnect delay), in milliseconds.
-    pub retry_ms: u64,
+    /// Lifetime of a minted stream token, e.g. `10m`. It is checked when a stream (re)connects.
+    #[serde(with = "herald_runtime::duration")]
+    pub token_ttl: Duration,
+    /// Interval of heartbeat comments, e.g. `15s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub heartbeat: Duration,
+    /// The `retry:` hint sent to clients (how long they wait before reconnecting), e.g. `2s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub client_retry: Duration,
     /// Events that may wait for one client; a client further behind is cut as a slow consumer.
     pub client_buffer: usize,
     /// Recent events each topic reader keeps so resuming clients join without reading Kafka.
@@ -50,19 +54,23 @@ pub struct EdgeConfig {
     /// Most concurrent catch-up readers (temporary Kafka consumers for resumes far behind);
     /// further resumes wait their turn.
     pub max_catchup_readers: usize,
-    /// How long a topic reader stays up after its last stream left, in milliseconds.
-    pub reader_linger_ms: u64,
-    /// How long a cut slow client's connection may take to read its final comment, in ms.
-    pub slow_client_grace_ms: u64,
-    /// On shutdown, how long connections may take to close after being told to reconnect, in ms.
-    pub drain_grace_ms: u64,
+    /// How long a topic reader stays up after its last stream left, e.g. `5s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub reader_linger: Duration,
+    /// How long a cut slow client's connection may take to read its final comment, e.g. `5s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub slow_client_grace: Duration,
+    /// On shutdown, how long connections may take to close after being told to reconnect, e.g. `5s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub shutdown_grace: Duration,
     /// Browser origins allowed by CORS; `*` allows any; empty disables CORS headers.
     pub cors_origins: Vec<String>,
     /// Answer HTTP/1.x stream requests with the edge's own small SSE writer instead of hyper
     /// (about a third of the memory per idle stream); other requests always go to hyper.
     pub lean_http1: bool,
-    /// How long a new connection may take for its TLS handshake and first request head, in ms.
-    pub head_timeout_ms: u64,
+    /// How long a new connection may take for its TLS handshake and first request head, e.g. `10s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub head_timeout: Duration,
     /// PEM certificate chain (leaf first) to serve HTTPS on `http_listen`, with `tls_key_file`;
     /// both empty: plain HTTP.
     pub tls_cert_file: String,
@@ -75,27 +83,27 @@ impl Default for EdgeConfig {
         Self {
             kafka: KafkaConfig::default(),
             telemetry: TelemetryConfig::default(),
-            http_listen: "0.0.0.0:8081".into(),
-            admin_listen: "0.0.0.0:9604".into(),
+            http_listen: SocketAddr::from(([0, 0, 0, 0], 8081)),
+            admin_listen: SocketAddr::from(([0, 0, 0, 0], 9604)),
             control_endpoint: "http://127.0.0.1:50051".into(),
             internal_token: Secret::default(),
             root_key: Secret::default(),
             token_secret: Secret::default(),
-            token_ttl_secs: 600,
-            heartbeat_ms: 15_000,
-            retry_ms: 2_000,
+            token_ttl: Duration::from_secs(600),
+            heartbeat: Duration::from_secs(15),
+            client_retry: Duration::from_secs(2),
             client_buffer: 1024,
             replay_events: 4096,
             replay_bytes: 8 << 20,
             max_streams: 20_000,
             max_streams_per_key: 1_000,
             max_catchup_readers: 16,
-            reader_linger_ms: 5_000,
-            slow_client_grace_ms: 5_000,
-            drain_grace_ms: 5_000,
+            reader_linger: Duration::from_secs(5),
+            slow_client_grace: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(5),
             cors_origins: Vec::new(),
             lean_http1: true,
-            head_timeout_ms: 10_000,
+            head_timeout: Duration::from_secs(10),
             tls_cert_file: String::new(),
             tls_key_file: String::new(),
         }
@@ -104,7 +112,7 @@ impl Default for EdgeConfig {
 
 impl EdgeConfig {
     pub(crate) fn heartbeat(&self) -> Duration {
-        Duration::from_millis(self.heartbeat_ms.max(10))
+        self.heartbeat.max(Duration::from_millis(10))
     }
 }
 
@@ -131,6 +139,20 @@ impl ServiceConfig for EdgeConfig {
             Credential::new("token_secret", &self.token_secret),
         ]
     }
+
+    fn shutdown_grace(&self) -> Duration {
+        self.shutdown_grace
+    }
+
+    const RENAMED: &'static [Renamed] = &[
+        Renamed::secs("token_ttl_secs", "token_ttl"),
+        Renamed::millis("heartbeat_ms", "heartbeat"),
+        Renamed::millis("retry_ms", "client_retry"),
+        Renamed::millis("reader_linger_ms", "reader_linger"),
+        Renamed::millis("slow_client_grace_ms", "slow_client_grace"),
+        Renamed::millis("drain_grace_ms", "shutdown_grace"),
+        Renamed::millis("head_timeout_ms", "head_timeout"),
+    ];
 }
 
 #[cfg(test)]

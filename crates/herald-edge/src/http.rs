@@ -488,8 +488,12 @@ pub(crate) fn state(
         ),
         limits,
         token_secret: config.token_secret.expose().as_bytes().to_vec(),
-        token_ttl: Duration::from_secs(config.token_ttl_secs.max(1)),
-        retry_ms: config.retry_ms,
+        token_ttl: config.token_ttl.max(Duration::from_secs(1)),
+        retry_ms: config
+            .client_retry
+            .as_millis()
+            .try_into()
+            .unwrap_or(u64::MAX),
         cors: Cors::new(&config.cors_origins),
     }
 }

@@ -27,7 +27,7 @@ mod token;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_runtime::{Health, Shutdown, serve_admin};
+use herald_runtime::{BindError, Health, Shutdown, serve_admin};
 use herald_watch::ConfigHandle;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
@@ -78,8 +78,8 @@ impl Edge {
                 client_buffer: config.client_buffer,
                 replay_events: config.replay_events,
                 replay_bytes: config.replay_bytes,
-                linger: Duration::from_millis(config.reader_linger_ms),
-                slow_grace: Duration::from_millis(config.slow_client_grace_ms),
+                linger: config.reader_linger,
+                slow_grace: config.slow_client_grace,
                 max_catchup_readers: config.max_catchup_readers,
                 heartbeat: config.heartbeat(),
             },
@@ -99,8 +99,8 @@ impl Edge {
             tasks,
             metrics,
             lean_http1: config.lean_http1,
-            head_timeout: Duration::from_millis(config.head_timeout_ms.max(1)),
-            drain_grace: Duration::from_millis(config.drain_grace_ms),
+            head_timeout: config.head_timeout.max(Duration::from_millis(1)),
+            drain_grace: config.shutdown_grace,
             tls_cert_file: config.tls_cert_file.clone(),
             tls_key_file: config.tls_key_file.clone(),
         }
@@ -149,12 +149,30 @@ impl Edge {
     }
 }
 
+/// The sockets the edge serves on, bound before [`run`] so a caller may bind port 0.
+#[derive(Debug)]
+pub struct Listeners {
+    /// Streams (SSE), HTTP or HTTPS.
+    pub http: TcpListener,
+    /// `/livez`, `/readyz`, `/metrics`.
+    pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Binds `http_listen` and `admin_listen`.
+    pub async fn bind(config: &EdgeConfig) -> Result<Self, BindError> {
+        Ok(Self {
+            http: herald_runtime::bind("http_listen", config.http_listen).await?,
+            admin: herald_runtime::bind("admin_listen", config.admin_listen).await?,
+        })
+    }
+}
+
 /// Runs a standalone edge: config from the control plane (`control_endpoint`, authenticated by
-/// `internal_token`), streams on `http`, `/livez` `/readyz` `/metrics` on `admin`, until shutdown.
+/// `internal_token`), on `listeners`, until shutdown.
 pub async fn run(
     config: EdgeConfig,
-    http: TcpListener,
-    admin: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), EdgeError> {
     let view = herald_watch::follow(
@@ -162,17 +180,17 @@ pub async fn run(
         config.internal_token.expose().to_owned(),
         shutdown.token(),
     );
-    run_with_view(config, view, http, admin, shutdown).await
+    run_with(config, view, listeners, shutdown).await
 }
 
-/// Like [`run`] with config from `view` (tests and `herald dev` pass their own handle).
-pub async fn run_with_view(
+/// Like [`run`] with config from `view` (tests and benches pass their own handle).
+pub async fn run_with(
     config: EdgeConfig,
     view: ConfigHandle,
-    http: TcpListener,
-    admin: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), EdgeError> {
+    let Listeners { http, admin } = listeners;
     let token = shutdown.token();
     let mut registry = Registry::default();
     let edge = Edge::new(&config, view.clone(), &mut registry, token.clone());
@@ -199,10 +217,10 @@ pub async fn run_with_view(
     token.cancel();
     edge.stopped().await;
     ready_task.abort();
-    match admin_task.await {
-        Ok(Err(error)) => tracing::warn!(%error, "admin server failed"),
-        Err(error) => tracing::warn!(%error, "admin server task failed"),
-        Ok(Ok(())) => {}
+    match herald_runtime::drain(&shutdown, "edge admin server", admin_task).await {
+        Some(Ok(Err(error))) => tracing::warn!(%error, "admin server failed"),
+        Some(Err(error)) => tracing::warn!(%error, "admin server task failed"),
+        Some(Ok(Ok(()))) | None => {}
     }
     served
 }

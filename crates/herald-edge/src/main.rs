@@ -1,7 +1,7 @@
 //! The herald-edge binary: SSE streams of Herald topics.
 
 use clap::Parser;
-use herald_edge::EdgeConfig;
+use herald_edge::{EdgeConfig, Listeners};
 use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 
 #[derive(Debug, Parser)]
@@ -20,9 +20,8 @@ fn main() -> std::process::ExitCode {
         "herald-edge",
         args.service,
         |config: EdgeConfig, shutdown| async move {
-            let http = tokio::net::TcpListener::bind(&config.http_listen).await?;
-            let admin = tokio::net::TcpListener::bind(&config.admin_listen).await?;
-            herald_edge::run(config, http, admin, shutdown).await?;
+            let listeners = Listeners::bind(&config).await?;
+            herald_edge::run(config, listeners, shutdown).await?;
             Ok(())
         },
     )

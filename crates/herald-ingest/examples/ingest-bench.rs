@@ -358,9 +358,11 @@ fn main() -> anyhow::Result<()> {
         let task = tokio::spawn(herald_ingest::run_with(
             config,
             handle,
-            g,
-            h,
-            ad,
+            herald_ingest::Listeners {
+                grpc: g,
+                http: h,
+                admin: ad,
+            },
             shutdown.clone(),
         ));
         anyhow::Ok((addrs.0, addrs.1, task))

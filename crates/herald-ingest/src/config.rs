@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use herald_kafka::KafkaConfig;
 use herald_proto::v1::{ApiKey, Entity, Scope, Team, Topic, entity};
-use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
+use herald_runtime::{Credential, Renamed, Secret, ServiceConfig, TelemetryConfig};
 use herald_watch::View;
 use serde::{Deserialize, Serialize};
 
@@ -37,14 +37,17 @@ pub struct IngestConfig {
     /// Size limits of events and requests.
     pub limits: Limits,
     /// How long a publish may wait for the cluster's acknowledgement before it fails as
-    /// unavailable (librdkafka `message.timeout.ms`), in milliseconds.
-    pub delivery_timeout_ms: u64,
-    /// `Retry-After` seconds sent with 503 answers.
-    pub retry_after_secs: u64,
+    /// unavailable (librdkafka `message.timeout.ms`), e.g. `10s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub delivery_timeout: Duration,
+    /// `Retry-After` sent with 503 answers (whole seconds), e.g. `2s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub retry_after: Duration,
     /// Producer-supplied idempotency (see the crate docs for its limits).
     pub idempotency: IdempotencyConfig,
-    /// How long in-flight work may take to drain at shutdown, in seconds.
-    pub shutdown_grace_secs: u64,
+    /// How long in-flight work may take to drain at shutdown, e.g. `30s`.
+    #[serde(with = "herald_runtime::duration")]
+    pub shutdown_grace: Duration,
     /// Serve a fixed set of topics and keys instead of following the control plane (tests and
     /// local development without `herald-control`). When set, `control_endpoint` is ignored.
     pub static_config: Option<StaticConfig>,
@@ -62,19 +65,19 @@ impl Default for IngestConfig {
             internal_token: Secret::default(),
             root_key: Secret::default(),
             limits: Limits::default(),
-            delivery_timeout_ms: 10_000,
-            retry_after_secs: 2,
+            delivery_timeout: Duration::from_secs(10),
+            retry_after: Duration::from_secs(2),
             idempotency: IdempotencyConfig::default(),
-            shutdown_grace_secs: 30,
+            shutdown_grace: Duration::from_secs(30),
             static_config: None,
         }
     }
 }
 
 impl IngestConfig {
-    /// The delivery timeout as a duration.
+    /// The delivery timeout, at least a millisecond (librdkafka reads 0 as "forever").
     pub fn delivery_timeout(&self) -> Duration {
-        Duration::from_millis(self.delivery_timeout_ms.max(1))
+        self.delivery_timeout.max(Duration::from_millis(1))
     }
 }
 
@@ -102,8 +105,15 @@ impl ServiceConfig for IngestConfig {
     }
 
     fn shutdown_grace(&self) -> Duration {
-        Duration::from_secs(self.shutdown_grace_secs)
+        self.shutdown_grace
     }
+
+    const RENAMED: &'static [Renamed] = &[
+        Renamed::millis("delivery_timeout_ms", "delivery_timeout"),
+        Renamed::secs("retry_after_secs", "retry_after"),
+        Renamed::secs("shutdown_grace_secs", "shutdown_grace"),
+        Renamed::secs("idempotency.window_secs", "idempotency.window"),
+    ];
 }
 
 /// Size limits. Requests beyond them are refused whole (`413` / `RESOURCE_EXHAUSTED`).
@@ -134,8 +144,9 @@ impl Default for Limits {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IdempotencyConfig {
-    /// Window in seconds; 0 turns the feature off.
-    pub window_secs: u64,
+    /// How long an event id is remembered, e.g. `10m`; `0s` turns the feature off.
+    #[serde(with = "herald_runtime::duration")]
+    pub window: Duration,
     /// Most remembered ids; the oldest are forgotten first when it is exceeded.
     pub max_entries: usize,
 }
@@ -143,7 +154,7 @@ pub struct IdempotencyConfig {
 impl Default for IdempotencyConfig {
     fn default() -> Self {
         Self {
-            window_secs: 600,
+            window: Duration::from_secs(600),
             max_entries: 100_000,
         }
     }

@@ -36,7 +36,7 @@
 //! | invalid JSON / CloudEvents attribute, missing CloudEvents `id`/`source`/`type`/`specversion`, `specversion` other than 1.0, undecodable gzip (the message names it) | 400 | `INVALID_ARGUMENT` |
 //! | unsupported `content-type` or `content-encoding` (only `gzip` and `identity`) | 415 | `INVALID_ARGUMENT` |
 //! | event > `limits.max_event_bytes`, batch > `limits.max_batch_events`, body > `limits.max_request_bytes` (before and after gzip decoding) | 413 | `RESOURCE_EXHAUSTED` (tonic answers `OUT_OF_RANGE` for messages above `max_request_bytes`) |
-//! | broker not acknowledging within `delivery_timeout_ms`, producer queue full, config not loaded | 503 + `Retry-After` | `UNAVAILABLE` |
+//! | broker not acknowledging within `delivery_timeout`, producer queue full, config not loaded | 503 + `Retry-After` | `UNAVAILABLE` |
 //!
 //! Nothing is accepted and then dropped: a 2xx/OK is only sent for events Kafka acknowledged,
 //! and an event that is not acknowledged within the delivery timeout fails the call.
@@ -44,7 +44,7 @@
 //! # Idempotency window
 //!
 //! When the producer supplies an event id, the same (topic, id) published again within
-//! `idempotency.window_secs` (default 10 minutes, at most `idempotency.max_entries` ids, oldest
+//! `idempotency.window` (default 10 minutes, at most `idempotency.max_entries` ids, oldest
 //! forgotten first) is answered with the first receipt and `duplicate = true` without writing a
 //! second record; a concurrent repeat waits for the first attempt's outcome. The window lives
 //! in one process's memory: it does not span replicas or restarts, and an attempt whose caller
@@ -71,7 +71,7 @@ use std::time::Duration;
 
 use herald_proto::v1::publisher_server::PublisherServer;
 use herald_runtime::prometheus_client::registry::Registry;
-use herald_runtime::{Health, Shutdown, serve_admin};
+use herald_runtime::{BindError, Health, Shutdown, serve_admin};
 use herald_watch::{ConfigHandle, ConfigPublisher};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -166,13 +166,33 @@ pub fn config_source(
     ))
 }
 
-/// Serves ingest standalone with its config from [`config_source`]: gRPC (Publisher, health,
-/// reflection) on `grpc`, HTTP on `http`, admin on `admin`, until `shutdown`.
+/// The sockets ingest serves on, bound before [`run`] so a caller may bind port 0.
+#[derive(Debug)]
+pub struct Listeners {
+    /// gRPC: Publisher, health, reflection.
+    pub grpc: TcpListener,
+    /// HTTP publish API.
+    pub http: TcpListener,
+    /// `/livez`, `/readyz`, `/metrics`.
+    pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Binds `grpc_listen`, `http_listen` and `admin_listen`.
+    pub async fn bind(config: &IngestConfig) -> Result<Self, BindError> {
+        Ok(Self {
+            grpc: herald_runtime::bind("grpc_listen", config.grpc_listen).await?,
+            http: herald_runtime::bind("http_listen", config.http_listen).await?,
+            admin: herald_runtime::bind("admin_listen", config.admin_listen).await?,
+        })
+    }
+}
+
+/// Serves ingest standalone with its config from [`config_source`] on `listeners`, until
+/// `shutdown`.
 pub async fn run(
     config: IngestConfig,
-    grpc: TcpListener,
-    http: TcpListener,
-    admin: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), IngestError> {
     let view = config_source(&config, &shutdown)?;
@@ -183,31 +203,24 @@ pub async fn run(
             admin.ensure_topic(&spec).await?;
         }
     }
-    run_with(config, view, grpc, http, admin, shutdown).await
+    run_with(config, view, listeners, shutdown).await
 }
 
 /// Like [`run`], with the config view passed in (tests, embedding). On shutdown the listeners
-/// stop accepting, in-flight publishes finish, then the producer is flushed.
+/// stop accepting, in-flight publishes finish within the grace, then the producer is flushed.
 pub async fn run_with(
     config: IngestConfig,
     view: ConfigHandle,
-    grpc: TcpListener,
-    http: TcpListener,
-    admin: TcpListener,
+    listeners: Listeners,
     shutdown: Shutdown,
 ) -> Result<(), IngestError> {
+    let Listeners { grpc, http, admin } = listeners;
     let mut registry = Registry::default();
     let ingest = Ingest::new(&config, view.clone(), &mut registry)?;
     let health = Health::default();
-    let (reporter, health_service) = tonic_health::server::health_reporter();
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(herald_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        // List only what this port serves (the shared descriptor set also holds Control).
-        .with_service_name("herald.v1.Publisher")
-        .with_service_name("grpc.health.v1.Health")
-        .build_v1()
-        .map_err(|e| IngestError::Serve(format!("reflection: {e}")))?;
+    let (grpc_router, reporter) =
+        herald_runtime::grpc_server(herald_proto::FILE_DESCRIPTOR_SET, &["herald.v1.Publisher"])
+            .map_err(|e| IngestError::Serve(e.to_string()))?;
     let token = shutdown.token();
     tracing::info!(
         grpc = %grpc.local_addr().map_err(|e| IngestError::Serve(e.to_string()))?,
@@ -223,9 +236,7 @@ pub async fn run_with(
         reporter,
         token.clone(),
     ));
-    let grpc_server = tonic::transport::Server::builder()
-        .add_service(health_service)
-        .add_service(reflection)
+    let grpc_server = grpc_router
         .add_service(ingest.grpc_service())
         .serve_with_incoming_shutdown(
             TcpListenerStream::new(grpc),
@@ -258,20 +269,9 @@ pub async fn run_with(
     // The servers stop accepting at once and wait for requests in flight, which end within the
     // delivery timeout; the grace bounds the wait so a client stalling its request (a slow
     // upload) cannot keep the process from exiting.
-    let grace_over = async {
-        token.cancelled().await;
-        tokio::time::sleep(shutdown.grace()).await;
-    };
-    let (g, h, a) = tokio::select! {
-        results = servers => results,
-        () = grace_over => {
-            tracing::warn!(
-                grace_secs = shutdown.grace().as_secs(),
-                "shutdown grace over, abandoning requests still in flight"
-            );
-            (Ok(()), Ok(()), Ok(()))
-        }
-    };
+    let (g, h, a) = herald_runtime::drain(&shutdown, "ingest requests", servers)
+        .await
+        .unwrap_or((Ok(()), Ok(()), Ok(())));
     readiness.abort();
     health.set_ready(false);
     let flushed = ingest.flush(shutdown.grace()).await;
@@ -289,7 +289,7 @@ async fn become_ready(
     kafka: herald_kafka::KafkaConfig,
     mut view: ConfigHandle,
     health: Health,
-    reporter: tonic_health::server::HealthReporter,
+    reporter: herald_runtime::HealthReporter,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
     while !view.wait_synced(Duration::from_secs(5)).await {

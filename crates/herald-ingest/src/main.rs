@@ -1,9 +1,8 @@
 //! `herald-ingest`: publish events over gRPC and HTTP into Kafka.
 
 use clap::Parser;
-use herald_ingest::IngestConfig;
+use herald_ingest::{IngestConfig, Listeners};
 use herald_runtime::{ServiceArgs, parse_service_args, service_main};
-use tokio::net::TcpListener;
 
 /// Herald ingest: gRPC `herald.v1.Publisher` and HTTP `POST /v1/topics/{team}/{topic}/events`.
 #[derive(Debug, Parser)]
@@ -19,10 +18,8 @@ fn main() -> std::process::ExitCode {
         "herald-ingest",
         args.service,
         |config: IngestConfig, shutdown| async move {
-            let grpc = TcpListener::bind(config.grpc_listen).await?;
-            let http = TcpListener::bind(config.http_listen).await?;
-            let admin = TcpListener::bind(config.admin_listen).await?;
-            herald_ingest::run(config, grpc, http, admin, shutdown).await?;
+            let listeners = Listeners::bind(&config).await?;
+            herald_ingest::run(config, listeners, shutdown).await?;
             Ok(())
         },
     )

@@ -131,12 +131,8 @@ impl Core {
     ) -> Result<Self, IngestError> {
         let delivery_timeout = config.delivery_timeout();
         let producer = Producer::new(&config.kafka, delivery_timeout)?;
-        let dedup = (config.idempotency.window_secs > 0).then(|| {
-            Dedup::new(
-                Duration::from_secs(config.idempotency.window_secs),
-                config.idempotency.max_entries,
-            )
-        });
+        let dedup = (!config.idempotency.window.is_zero())
+            .then(|| Dedup::new(config.idempotency.window, config.idempotency.max_entries));
         Ok(Self {
             producer: ProducerSlot {
                 kafka: config.kafka.clone(),
@@ -151,7 +147,7 @@ impl Core {
             limits: config.limits.clone(),
             dedup,
             metrics,
-            retry_after_secs: config.retry_after_secs,
+            retry_after_secs: config.retry_after.as_millis().div_ceil(1000) as u64,
         })
     }
 

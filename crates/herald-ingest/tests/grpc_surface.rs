@@ -24,7 +24,7 @@ async fn health_reflection_and_unavailable_broker() {
     let config = IngestConfig {
         kafka: KafkaConfig::new("127.0.0.1:1"),
         root_key: "root".into(),
-        delivery_timeout_ms: 1_000,
+        delivery_timeout: Duration::from_secs(1),
         ..IngestConfig::default()
     };
     let view = StaticConfig {
@@ -46,9 +46,7 @@ async fn health_reflection_and_unavailable_broker() {
     let server = tokio::spawn(herald_ingest::run_with(
         config,
         handle,
-        grpc,
-        http,
-        admin,
+        herald_ingest::Listeners { grpc, http, admin },
         shutdown.clone(),
     ));
 

@@ -173,7 +173,7 @@ impl Stack {
             Kind::Ingest => format!(
                 "grpc_listen = \"127.0.0.1:{}\"\nhttp_listen = \"127.0.0.1:{}\"\n\
                  control_endpoint = \"{}\"\nroot_key = \"{}\"\ninternal_token = \"{}\"\n\
-                 shutdown_grace_secs = 10\n",
+                 shutdown_grace = \"10s\"\n",
                 self.port(1),
                 self.port(2),
                 self.control_endpoint(),
@@ -202,8 +202,8 @@ impl Stack {
             }
             Kind::Edge => format!(
                 "http_listen = \"127.0.0.1:{}\"\ncontrol_endpoint = \"{}\"\nroot_key = \"{}\"\n\
-                 internal_token = \"{}\"\ntoken_secret = \"{}\"\nheartbeat_ms = 2000\n\
-                 retry_ms = 250\ndrain_grace_ms = 1000\nclient_buffer = 65536\n",
+                 internal_token = \"{}\"\ntoken_secret = \"{}\"\nheartbeat = \"2s\"\n\
+                 client_retry = \"250ms\"\nshutdown_grace = \"1s\"\nclient_buffer = 65536\n",
                 self.port(3),
                 self.control_endpoint(),
                 self.root_key,

@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use figment::Figment;
+use figment::Provider;
 use figment::providers::{Format, Serialized, Toml};
 use figment::value::{Dict, Value};
 use serde::Serialize;
@@ -19,34 +20,172 @@ pub enum ConfigError {
     Invalid(#[from] Box<figment::Error>),
 }
 
+/// A configuration and what loading it has to say (old keys that still work, for now).
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// The configuration.
+    pub config: T,
+    /// One line per deprecated key that was read; log them once logging is up.
+    pub deprecations: Vec<String>,
+}
+
+/// A setting whose key changed: the old key is still read for one release, converted, with a
+/// deprecation warning. A value under the new key in the same source wins over the old one.
+#[derive(Debug, Clone, Copy)]
+pub struct Renamed {
+    /// Old dotted key, e.g. `idempotency.window_secs`.
+    pub old: &'static str,
+    /// New dotted key, e.g. `idempotency.window`.
+    pub new: &'static str,
+    unit: OldUnit,
+}
+
+/// How an old value becomes the new one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OldUnit {
+    Millis,
+    Secs,
+    Same,
+}
+
+impl Renamed {
+    /// A number of milliseconds that became a humantime duration (negative: `forever`).
+    pub const fn millis(old: &'static str, new: &'static str) -> Self {
+        Self {
+            old,
+            new,
+            unit: OldUnit::Millis,
+        }
+    }
+
+    /// A number of seconds that became a humantime duration.
+    pub const fn secs(old: &'static str, new: &'static str) -> Self {
+        Self {
+            old,
+            new,
+            unit: OldUnit::Secs,
+        }
+    }
+
+    /// A key renamed with its value unchanged.
+    pub const fn same(old: &'static str, new: &'static str) -> Self {
+        Self {
+            old,
+            new,
+            unit: OldUnit::Same,
+        }
+    }
+
+    /// Moves this key in `dict`, if present; says what happened.
+    fn apply(&self, dict: &mut Dict, source: &str) -> Option<String> {
+        let old: Vec<&str> = self.old.split('.').collect();
+        let value = take(dict, &old)?;
+        let new: Vec<&str> = self.new.split('.').collect();
+        if get(dict, &new).is_some() {
+            return Some(format!(
+                "{source}: `{}` is deprecated and ignored: `{}` is set too",
+                self.old, self.new
+            ));
+        }
+        let converted = self.convert(&value);
+        let shown = match &converted {
+            Value::String(_, text) => format!("\"{text}\""),
+            other => format!("{other:?}"),
+        };
+        insert(dict, &new, converted);
+        Some(format!(
+            "{source}: `{}` is deprecated and will be removed in the next release: write `{} = {shown}`",
+            self.old, self.new
+        ))
+    }
+
+    fn convert(&self, value: &Value) -> Value {
+        let number = match value {
+            Value::Num(_, n) => n.to_i128(),
+            Value::String(_, s) => s.trim().parse::<i128>().ok(),
+            _ => None,
+        };
+        match (self.unit, number) {
+            (OldUnit::Same, _) | (_, None) => value.clone(),
+            (_, Some(n)) if n < 0 => Value::from(crate::duration::or_forever::FOREVER),
+            (OldUnit::Millis, Some(n)) => Value::from(format!("{n}ms")),
+            (OldUnit::Secs, Some(n)) => Value::from(format!("{n}s")),
+        }
+    }
+}
+
 /// Layers the embedded defaults (`T::default()`), then the optional TOML file, then `HERALD_*`
-/// environment variables; nested keys use `__`, e.g. `HERALD_KAFKA__BOOTSTRAP_SERVERS`.
-pub fn load_config<T>(file: Option<&Path>) -> Result<T, ConfigError>
+/// environment variables; nested keys use `__`, e.g. `HERALD_KAFKA__BOOTSTRAP_SERVERS`. Keys in
+/// `renamed` are read under their old names too.
+pub fn load_config<T>(file: Option<&Path>, renamed: &[Renamed]) -> Result<Loaded<T>, ConfigError>
 where
     T: DeserializeOwned + Serialize + Default,
 {
-    load_config_with_env(file, std::env::vars())
+    load_config_with_env(file, std::env::vars(), renamed)
 }
 
 /// [`load_config`] with the environment given as `vars` (the shared settings tests).
 pub(crate) fn load_config_with_env<T>(
     file: Option<&Path>,
     vars: impl Iterator<Item = (String, String)>,
-) -> Result<T, ConfigError>
+    renamed: &[Renamed],
+) -> Result<Loaded<T>, ConfigError>
 where
     T: DeserializeOwned + Serialize + Default,
 {
+    let mut deprecations = Vec::new();
     let mut figment = Figment::from(Serialized::defaults(T::default()));
     if let Some(path) = file {
         if !path.exists() {
             return Err(ConfigError::MissingFile(path.display().to_string()));
         }
-        figment = figment.merge(Toml::file(path));
+        let mut dict = Toml::file(path)
+            .data()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?
+            .remove(&figment::Profile::Default)
+            .unwrap_or_default();
+        let source = path.display().to_string();
+        deprecations.extend(renamed.iter().filter_map(|r| r.apply(&mut dict, &source)));
+        figment = figment.merge(Serialized::defaults(dict));
     }
-    figment = figment.merge(Serialized::defaults(env_settings(vars)));
-    figment
+    let mut env = env_settings(vars);
+    deprecations.extend(
+        renamed
+            .iter()
+            .filter_map(|r| r.apply(&mut env, "environment")),
+    );
+    figment = figment.merge(Serialized::defaults(env));
+    let config = figment
         .extract_lossy()
-        .map_err(|e| ConfigError::Invalid(Box::new(e)))
+        .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+    Ok(Loaded {
+        config,
+        deprecations,
+    })
+}
+
+/// Removes and returns the value at `path`.
+fn take(dict: &mut Dict, path: &[&str]) -> Option<Value> {
+    match path {
+        [] => None,
+        [leaf] => dict.remove(*leaf),
+        [head, rest @ ..] => match dict.get_mut(*head) {
+            Some(Value::Dict(_, inner)) => take(inner, rest),
+            _ => None,
+        },
+    }
+}
+
+/// The value at `path`.
+fn get<'a>(dict: &'a Dict, path: &[&str]) -> Option<&'a Value> {
+    match path {
+        [] => None,
+        [leaf] => dict.get(*leaf),
+        [head, rest @ ..] => match dict.get(*head) {
+            Some(Value::Dict(_, inner)) => get(inner, rest),
+            _ => None,
+        },
+    }
 }
 
 /// `config` as TOML for `--print-config`: every [`Secret`](crate::Secret) shows as
@@ -241,12 +380,102 @@ mod tests {
         }
     }
 
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    #[serde(default)]
+    struct Timed {
+        #[serde(with = "crate::duration")]
+        grace: std::time::Duration,
+        #[serde(with = "crate::duration::or_forever")]
+        retention: Option<std::time::Duration>,
+        inner: TimedInner,
+    }
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct TimedInner {
+        #[serde(with = "crate::duration")]
+        window: std::time::Duration,
+    }
+
+    impl Default for Timed {
+        fn default() -> Self {
+            Self {
+                grace: std::time::Duration::from_secs(30),
+                retention: Some(std::time::Duration::from_secs(60)),
+                inner: TimedInner {
+                    window: std::time::Duration::from_secs(600),
+                },
+            }
+        }
+    }
+
+    const TIMED_RENAMED: &[Renamed] = &[
+        Renamed::secs("grace_secs", "grace"),
+        Renamed::millis("retention_ms", "retention"),
+        Renamed::secs("inner.window_secs", "inner.window"),
+    ];
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn old_keys_are_read_converted_and_reported_and_new_keys_win() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "grace_secs = 5\nretention_ms = -1\n[inner]\nwindow_secs = 90\n",
+            )?;
+            let loaded: Loaded<Timed> =
+                load_config(Some(Path::new("c.toml")), TIMED_RENAMED).map_err(|e| e.to_string())?;
+            assert_eq!(loaded.config.grace, std::time::Duration::from_secs(5));
+            assert_eq!(loaded.config.retention, None);
+            assert_eq!(
+                loaded.config.inner.window,
+                std::time::Duration::from_secs(90)
+            );
+            assert_eq!(loaded.deprecations.len(), 3, "{:?}", loaded.deprecations);
+            assert!(
+                loaded.deprecations[0].contains("`grace_secs` is deprecated")
+                    && loaded.deprecations[0].contains("write `grace = \"5s\"`"),
+                "{:?}",
+                loaded.deprecations
+            );
+            jail.set_env("HERALD_RETENTION_MS", "1500");
+            jail.set_env("HERALD_GRACE", "1m");
+            jail.set_env("HERALD_GRACE_SECS", "7");
+            let loaded: Loaded<Timed> =
+                load_config(Some(Path::new("c.toml")), TIMED_RENAMED).map_err(|e| e.to_string())?;
+            assert_eq!(loaded.config.grace, std::time::Duration::from_secs(60));
+            assert_eq!(
+                loaded.config.retention,
+                Some(std::time::Duration::from_millis(1500))
+            );
+            assert!(
+                loaded
+                    .deprecations
+                    .iter()
+                    .any(|d| d
+                        .contains("`grace_secs` is deprecated and ignored: `grace` is set too")),
+                "{:?}",
+                loaded.deprecations
+            );
+            jail.set_env("HERALD_GRACE", "30");
+            let error = load_config::<Timed>(None, TIMED_RENAMED)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("\"30\" is not a duration") && error.contains("grace"),
+                "{error}"
+            );
+            Ok(())
+        });
+    }
+
     #[test]
     #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
     fn file_then_env_override_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("c.toml", "port = 7")?;
-            let c: Sample = load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            let c: Sample = load_config(Some(Path::new("c.toml")), &[])
+                .map(|l| l.config)
+                .map_err(|e| e.to_string())?;
             assert_eq!(
                 c,
                 Sample {
@@ -255,7 +484,9 @@ mod tests {
                 }
             );
             jail.set_env("HERALD_NAME", "y");
-            let c: Sample = load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            let c: Sample = load_config(Some(Path::new("c.toml")), &[])
+                .map(|l| l.config)
+                .map_err(|e| e.to_string())?;
             assert_eq!(
                 c,
                 Sample {
@@ -265,7 +496,7 @@ mod tests {
                 }
             );
             jail.set_env("HERALD_PORT", "not-a-port");
-            let err = load_config::<Sample>(None).unwrap_err().to_string();
+            let err = load_config::<Sample>(None, &[]).unwrap_err().to_string();
             assert!(err.contains("port"), "{err}");
             jail.set_env("HERALD_PORT", "8");
             jail.set_env("HERALD_NAME", "0123");
@@ -275,7 +506,9 @@ mod tests {
             jail.set_env("HERALD_NESTED__SECRET", "1e5");
             jail.set_env("HERALD_CONFIG", "c.toml");
             jail.set_env("HERALD_PROPS__SECURITY.PROTOCOL", "SSL");
-            let c: Sample = load_config(None).map_err(|e| e.to_string())?;
+            let c: Sample = load_config(None, &[])
+                .map(|l| l.config)
+                .map_err(|e| e.to_string())?;
             assert_eq!(
                 c,
                 Sample {
@@ -293,7 +526,7 @@ mod tests {
             Ok(())
         });
         assert!(matches!(
-            load_config::<Sample>(Some(Path::new("/nonexistent.toml"))),
+            load_config::<Sample>(Some(Path::new("/nonexistent.toml")), &[]),
             Err(ConfigError::MissingFile(_))
         ));
     }

@@ -4,12 +4,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use herald_core::ErrorClass;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    Credential, CredentialError, Shutdown, TelemetryConfig, init_telemetry, load_config,
-    render_config, spawn_signal_handler,
+    Credential, CredentialError, Failure, Loaded, Renamed, Shutdown, TelemetryConfig,
+    init_telemetry, load_config, render_config, spawn_signal_handler,
 };
 
 /// Implemented by each service's configuration so the shared `main` can find its settings.
@@ -25,10 +26,10 @@ pub trait ServiceConfig: DeserializeOwned + Serialize + Default + std::fmt::Debu
     fn telemetry(&self) -> &TelemetryConfig;
     /// Every credential of the configuration, set or not; a set one must be strong to start.
     fn credentials(&self) -> Vec<Credential<'_>>;
-    /// How long in-flight work may take to drain after SIGTERM.
-    fn shutdown_grace(&self) -> Duration {
-        Duration::from_secs(30)
-    }
+    /// How long in-flight work may take to drain after SIGTERM (the `shutdown_grace` setting).
+    fn shutdown_grace(&self) -> Duration;
+    /// Keys renamed in this release, still read under their old names with a warning.
+    const RENAMED: &'static [Renamed] = &[];
 }
 
 /// The command line every service binary shares.
@@ -52,21 +53,28 @@ pub fn check_credentials<C: ServiceConfig>(config: &C) -> Result<(), CredentialE
 
 /// The whole `main` of a service: parse arguments, load config, refuse weak credentials, start
 /// telemetry and the signal handler, run `serve` on a multi-threaded runtime, and map its
-/// outcome to an exit code.
+/// outcome to an exit code: 0 stopped, 2 a configuration or other permanent error (starting
+/// again will fail again), 1 an error a restart may cure.
 pub fn service_main<C, F, Fut>(name: &'static str, args: ServiceArgs, serve: F) -> ExitCode
 where
     C: ServiceConfig,
     F: FnOnce(C, Shutdown) -> Fut,
-    Fut: Future<Output = anyhow::Result<()>>,
+    Fut: Future<Output = Result<(), Failure>>,
 {
-    let config: C = match load_config(args.config.as_deref()) {
-        Ok(c) => c,
+    let Loaded {
+        config,
+        deprecations,
+    } = match load_config::<C>(args.config.as_deref(), C::RENAMED) {
+        Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("{name}: {error}");
             return ExitCode::from(2);
         }
     };
     if args.print_config {
+        for deprecation in &deprecations {
+            eprintln!("{name}: warning: {deprecation}");
+        }
         return match render_config(&config) {
             Ok(text) => {
                 print!("{text}");
@@ -100,6 +108,9 @@ where
                 return ExitCode::from(2);
             }
         };
+        for deprecation in &deprecations {
+            tracing::warn!(service = name, "{deprecation}");
+        }
         let shutdown = Shutdown::new(config.shutdown_grace());
         spawn_signal_handler(shutdown.clone());
         match serve(config, shutdown).await {
@@ -107,9 +118,14 @@ where
                 tracing::info!(service = name, "stopped");
                 ExitCode::SUCCESS
             }
-            Err(error) => {
-                tracing::error!(service = name, error = format!("{error:#}"), "failed");
-                ExitCode::FAILURE
+            Err(failure) => {
+                tracing::error!(
+                    service = name,
+                    error = %failure,
+                    retryable = failure.class() == ErrorClass::Retryable,
+                    "failed"
+                );
+                ExitCode::from(failure.exit_code())
             }
         }
     })

@@ -200,7 +200,8 @@ pub fn assert_credentials_guarded<C: ServiceConfig>() {
         );
     }
     let load = |vars: &[(String, String)]| -> C {
-        load_config_with_env(None, vars.iter().cloned())
+        load_config_with_env(None, vars.iter().cloned(), C::RENAMED)
+            .map(|l| l.config)
             .unwrap_or_else(|error| panic!("loading {vars:?}: {error}"))
     };
     let env = |key: &str| env_var(key).expect("credentials are top-level or nested settings");
@@ -368,6 +369,10 @@ pub struct Sample {
                 Credential::new("internal_token", &self.internal_token),
             ]
         }
+
+        fn shutdown_grace(&self) -> std::time::Duration {
+            std::time::Duration::from_secs(1)
+        }
     }
 
     /// [`Sample`] with a credential left out of `credentials()`.
@@ -385,6 +390,10 @@ pub struct Sample {
 
         fn credentials(&self) -> Vec<Credential<'_>> {
             vec![Credential::new("root_key", &self.0.root_key)]
+        }
+
+        fn shutdown_grace(&self) -> std::time::Duration {
+            std::time::Duration::from_secs(1)
         }
     }
 
@@ -404,7 +413,9 @@ pub struct Sample {
     fn a_weak_root_key_in_the_environment_is_refused_and_a_strong_one_accepted() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("HERALD_ROOT_KEY", "1");
-            let config: Sample = load_config(None).map_err(|e| e.to_string())?;
+            let config: Sample = load_config(None, &[])
+                .map(|l| l.config)
+                .map_err(|e| e.to_string())?;
             let error = check_credentials(&config).unwrap_err().to_string();
             assert_eq!(
                 error,
@@ -414,8 +425,9 @@ pub struct Sample {
             let strong = "3f7a9c1e5b2d8f4a6c0e9b7d5a3f1c8e2b4d6f8a0c9e7b5d3a1f2c4e6b8d0f9a";
             jail.set_env("HERALD_ROOT_KEY", strong);
             jail.create_file("c.toml", "internal_token = \"\"")?;
-            let config: Sample =
-                load_config(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            let config: Sample = load_config(Some(Path::new("c.toml")), &[])
+                .map(|l| l.config)
+                .map_err(|e| e.to_string())?;
             assert_eq!(config.root_key.expose(), strong);
             assert!(config.internal_token.is_empty());
             check_credentials(&config).map_err(|e| e.to_string())?;

@@ -154,21 +154,18 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         token.clone(),
     ));
 
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let (grpc_router, health_reporter) = herald_runtime::grpc_server(
+        herald_proto::FILE_DESCRIPTOR_SET,
+        &["herald.v1.Control", "herald.v1.Publisher"],
+    )?;
     health_reporter
         .set_serving::<herald_proto::v1::control_server::ControlServer<herald_control::ControlService>>()
         .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(herald_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("building reflection")?;
     let grpc_token = token.clone();
     let grpc_task = tokio::spawn(
-        tonic::transport::Server::builder()
+        grpc_router
             .add_service(control.service)
             .add_service(ingest.grpc_service())
-            .add_service(health_service)
-            .add_service(reflection)
             .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
                 grpc_token.cancelled().await
             }),
@@ -232,8 +229,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
 
     shutdown.cancelled().await;
     eprintln!("herald dev: shutting down");
-    let grace = shutdown.grace();
-    let drained = tokio::time::timeout(grace, async {
+    herald_runtime::drain(&shutdown, "herald dev services", async {
         if let Err(error) = delivery.wait().await {
             tracing::warn!(%error, "delivery worker stopped with an error");
         }
@@ -246,12 +242,6 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         }
     })
     .await;
-    if drained.is_err() {
-        tracing::warn!(
-            grace_secs = grace.as_secs(),
-            "shutdown grace period elapsed"
-        );
-    }
     drop(embedded);
     Ok(())
 }

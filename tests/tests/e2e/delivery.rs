@@ -635,7 +635,7 @@ async fn an_open_circuit_short_circuits_then_a_probe_recovers() {
     let sub = subscription(&sub_id, "acme", &[&topic], &rx.url(), &[&secret()]);
     let mut config = test_config(&["1s", "1s", "1s", "1s", "1s", "1s", "1s", "1s"]);
     config.circuit.failure_threshold = 3;
-    config.circuit.open_for = "3s".into();
+    config.circuit.open_for = Duration::from_secs(3);
     let worker = TestWorker::start(config, &[sub]).await;
     let since = now_ms();
     let p = producer();
@@ -695,7 +695,7 @@ async fn a_subscription_failing_long_enough_is_auto_disabled() {
     let sub_id = unique("sub");
     let sub = subscription(&sub_id, "acme", &[&topic], &rx.url(), &[&secret()]);
     let mut config = test_config(&["1s", "1s", "1s", "1s", "1s", "1s"]);
-    config.auto_disable_after = "3s".into();
+    config.auto_disable_after = Duration::from_secs(3);
     let worker = TestWorker::start(config, &[sub]).await;
     publish(&producer(), &topic, &event("order.created", 1)).await;
     let deadline = Instant::now() + WAIT;

@@ -107,7 +107,7 @@ async fn type_filters_exact_and_prefix() {
 async fn auth_failures_and_tokens() {
     let fx = Fixture::new(1, &[]).await;
     let mut config = fx.config();
-    config.token_ttl_secs = 2;
+    config.token_ttl = Duration::from_secs(2);
     let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
     let c = client();
     let url = edge.url(&fx.path());
@@ -395,7 +395,7 @@ async fn slow_client_is_cut_without_affecting_a_fast_one() {
     let fx = Fixture::new(1, &[]).await;
     let mut config = fx.config();
     config.client_buffer = 64;
-    config.slow_client_grace_ms = 60_000;
+    config.slow_client_grace = Duration::from_secs(60);
     let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
     let c = client();
     let mut fast = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
@@ -685,7 +685,7 @@ async fn lean_http1_framing_refusals_and_drain() {
     let fx = Fixture::new(1, &[]).await;
     let mut config = fx.config();
     config.cors_origins = vec!["https://app.example".into()];
-    config.head_timeout_ms = 500;
+    config.head_timeout = Duration::from_millis(500);
     let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
     let path = fx.path();
 

@@ -1118,7 +1118,7 @@ async fn a_stopped_broker_fails_publishes_fast_and_loses_no_acknowledged_event()
     let f = Fixture::new();
     f.create_topics(&kafka).await;
     let mut config = test_config(kafka.clone());
-    config.delivery_timeout_ms = 3_000;
+    config.delivery_timeout = Duration::from_secs(3);
     let ingest = start(config, Some(f.view())).await;
     let mut c = client(ingest.grpc_url()).await;
     let http = reqwest::Client::new();

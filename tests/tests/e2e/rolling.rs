@@ -319,9 +319,7 @@ async fn ingest_stops_within_its_grace_despite_a_stalled_request() {
     let task = tokio::spawn(herald_ingest::run_with(
         herald_tests::ingest::test_config(herald_tests::kafka_config()),
         view,
-        grpc,
-        http,
-        admin,
+        herald_ingest::Listeners { grpc, http, admin },
         shutdown.clone(),
     ));
     // A request whose body never finishes arriving: the server waits for it while draining.

@@ -132,9 +132,7 @@ impl World {
         tokio::spawn(herald_ingest::run_with(
             ingest_config,
             follow(&ingest_shutdown),
-            grpc,
-            http,
-            admin,
+            herald_ingest::Listeners { grpc, http, admin },
             ingest_shutdown.clone(),
         ));
         let edge_config = EdgeConfig {
@@ -142,7 +140,7 @@ impl World {
             root_key: control.root_key().into(),
             internal_token: control.internal_token().into(),
             token_secret: unique("token-secret").into(),
-            heartbeat_ms: 300,
+            heartbeat: Duration::from_millis(300),
             ..EdgeConfig::default()
         };
         let mut handle = follow(&ingest_shutdown);

@@ -164,6 +164,8 @@ and lists (a float setting still accepts an integer).
 - name: HERALD_{{ upper $name }}_LISTEN
   value: {{ printf "0.0.0.0:%v" $port | quote }}
 {{- end }}
+- name: HERALD_SHUTDOWN_GRACE
+  value: {{ $c.shutdownGrace | quote }}
 - name: HERALD_INTERNAL_TOKEN
   valueFrom:
     secretKeyRef:
