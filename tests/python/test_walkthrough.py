@@ -18,9 +18,10 @@ def walkthrough_lines() -> list[str]:
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
-def start_dev(herald_bin):
+def start_dev(herald_bin, *flags):
     proc = subprocess.Popen(
-        [herald_bin, "dev", "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", "--admin", "127.0.0.1:0"],
+        [herald_bin, "dev", "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", "--admin", "127.0.0.1:0",
+         *flags],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
     )
     exports = {}

@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use herald_control::{ControlConfig, MasterKey};
-use herald_delivery::{DeliveryConfig, DeliveryDeps, GrpcControl};
+use herald_core::RetrySchedule;
+use herald_delivery::{DeliveryConfig, DeliveryDeps, GrpcControl, RetryConfig};
 use herald_edge::{Edge, EdgeConfig};
 use herald_ingest::{Ingest, IngestConfig};
 use herald_kafka::{EmbeddedKafka, KafkaAdmin, KafkaConfig, TopicAdmin};
@@ -49,6 +50,28 @@ pub struct DevArgs {
     /// OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces.
     #[arg(long, env = "HERALD_TELEMETRY__OTLP_ENDPOINT")]
     otlp_endpoint: Option<String>,
+    /// Retry delays of failed webhooks, comma-separated and non-decreasing (`<n>ms|s|m|h|d`);
+    /// after the last one a task is dead-lettered. A short ladder such as `1s,2s` shows dead
+    /// letters and replay within seconds. Default: the production ladder (about 3.5 days).
+    #[arg(long, value_delimiter = ',', value_name = "DELAYS")]
+    retry: Vec<String>,
+    /// Refuse webhooks to private, loopback and link-local addresses, as the delivery service
+    /// does by default; `herald dev` otherwise allows them so local receivers work.
+    #[arg(long)]
+    refuse_private_targets: bool,
+}
+
+impl DevArgs {
+    /// The retry ladder asked for, checked before anything starts.
+    fn retry(&self) -> anyhow::Result<RetryConfig> {
+        let mut retry = RetryConfig::default();
+        if !self.retry.is_empty() {
+            RetrySchedule::parse(self.retry.iter().map(String::as_str), retry.jitter)
+                .context("--retry")?;
+            retry.delays = self.retry.clone();
+        }
+        Ok(retry)
+    }
 }
 
 /// `prefix` and 24 random bytes in hex: strong enough for every credential check.
@@ -68,6 +91,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: DevArgs) -> anyhow::Result<()> {
+    let retry = args.retry()?;
     let telemetry = TelemetryConfig {
         log_filter: args.log.clone(),
         otlp_endpoint: args.otlp_endpoint.clone(),
@@ -176,7 +200,8 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         kafka: kafka.clone(),
         control_endpoint: grpc_url.clone(),
         internal_token: internal_token.clone(),
-        allow_private_targets: true,
+        allow_private_targets: !args.refuse_private_targets,
+        retry,
         ..DeliveryConfig::default()
     };
     let health = Health::default();

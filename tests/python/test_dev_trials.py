@@ -1,0 +1,108 @@
+"""`herald dev` for real trials: a short retry ladder shows dead letters within seconds, and the
+SSRF guard can be switched on, without running the separate services."""
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from test_walkthrough import start_dev
+
+
+class Failing(http.server.BaseHTTPRequestHandler):
+    """A receiver that answers every webhook 500 and counts them."""
+
+    hits = 0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        type(self).hits += 1
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def cli(herald_bin, exports, *args):
+    env = {**os.environ, **exports}
+    out = subprocess.run([herald_bin, "--output", "json", *args], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout) if out.stdout.strip() else None
+
+
+def publish(exports):
+    import urllib.request
+    req = urllib.request.Request(
+        f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events",
+        data=json.dumps({"type": "order.created", "data": {"order": 7}}).encode(),
+        headers={"authorization": f"Bearer {exports['HERALD_KEY']}", "content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status in (200, 202), resp.status
+
+
+def dead_letters(herald_bin, exports, sub_id, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        letters = cli(herald_bin, exports, "dlq", "demo", sub_id)["tasks"]
+        if letters:
+            return letters
+        time.sleep(0.5)
+    return []
+
+
+def stop(proc):
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def subscribe(herald_bin, exports, url):
+    created = cli(herald_bin, exports, "subscription", "create", "demo", "--topic", "events", "--url", url)
+    return created["subscription"]["id"]
+
+
+def test_a_short_retry_ladder_dead_letters_within_seconds(herald_bin):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proc, exports = start_dev(herald_bin, "--retry", "1s,1s")
+    try:
+        sub_id = subscribe(herald_bin, exports, f"http://127.0.0.1:{server.server_port}/hooks")
+        started = time.time()
+        publish(exports)
+        letters = dead_letters(herald_bin, exports, sub_id, 60)
+        assert letters, "no dead letter within 60 s with --retry 1s,1s"
+        assert Failing.hits == 3, Failing.hits
+        # Seconds, not the production ladder's days: one try and two one-second retries.
+        assert time.time() - started < 30
+    finally:
+        stop(proc)
+        server.shutdown()
+
+
+def test_refusing_private_targets_dead_letters_a_loopback_webhook_unsent(herald_bin):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    before = Failing.hits
+    proc, exports = start_dev(herald_bin, "--refuse-private-targets")
+    try:
+        sub_id = subscribe(herald_bin, exports, f"http://127.0.0.1:{server.server_port}/hooks")
+        publish(exports)
+        letters = dead_letters(herald_bin, exports, sub_id, 60)
+        assert letters, "a webhook to loopback was not refused"
+        assert "private" in json.dumps(letters) or "loopback" in json.dumps(letters), letters
+        assert Failing.hits == before, "the refused webhook reached the receiver"
+    finally:
+        stop(proc)
+        server.shutdown()
+
+
+def test_a_bad_retry_ladder_is_refused_before_anything_starts(herald_bin):
+    out = subprocess.run([herald_bin, "dev", "--retry", "5s,1s"], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "--retry" in out.stderr and "must not decrease" in out.stderr, out.stderr
