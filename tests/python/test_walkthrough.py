@@ -33,6 +33,9 @@ def start_dev(herald_bin, *flags):
         m = re.match(r"export (HERALD_\w+)=(\S+)", line)
         if m:
             exports[m.group(1)] = m.group(2)
+        admin = re.match(r"\s+admin\s+(http\S+)", line)
+        if admin:
+            exports["HERALD_ADMIN_URL"] = admin.group(1)
     assert "HERALD_KEY" in exports, "herald dev did not print its exports"
     return proc, exports
 

@@ -1,6 +1,6 @@
 // Validates the custom resources in rendered manifests against the schemas of their CRDs, which
 // kubeconform's Kubernetes schemas do not cover: KEDA's ScaledObject and TriggerAuthentication,
-// the Prometheus Operator's ServiceMonitor. The validators are the CRDs' OpenAPI schemas compiled
+// the Prometheus Operator's ServiceMonitor and PrometheusRule. The validators are the CRDs' OpenAPI schemas compiled
 // by the kubernetes-models packages (types, required fields, enums, formats; like the API server
 // they do not reject unknown fields, which a CRD prunes).
 //
@@ -8,12 +8,13 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { ScaledObject, TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1";
-import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 
 const models = {
   "keda.sh/v1alpha1/ScaledObject": ScaledObject,
   "keda.sh/v1alpha1/TriggerAuthentication": TriggerAuthentication,
   "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 let valid = 0;
