@@ -19,7 +19,10 @@ import re
 import socket
 import subprocess
 import threading
+import time
 import tomllib
+import urllib.error
+import urllib.request
 
 import pytest
 import yaml
@@ -498,3 +501,42 @@ def test_a_taken_listen_address_is_named_and_exits_as_permanent(service):
     assert out.returncode == 2, (out.returncode, out.stderr, out.stdout)
     logs = out.stdout + out.stderr
     assert f"cannot listen on admin_listen 127.0.0.1:{port}" in logs, logs
+
+
+def test_readyz_names_the_control_plane_it_waits_for():
+    """A data-plane service that cannot reach the control plane says so on /readyz, naming it."""
+    ports = []
+    for _ in range(4):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    grpc, http_port, admin, closed = ports
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
+    env = {
+        **base,
+        "HERALD_GRPC_LISTEN": f"127.0.0.1:{grpc}",
+        "HERALD_HTTP_LISTEN": f"127.0.0.1:{http_port}",
+        "HERALD_ADMIN_LISTEN": f"127.0.0.1:{admin}",
+        "HERALD_CONTROL_ENDPOINT": f"http://127.0.0.1:{closed}",
+    }
+    proc = subprocess.Popen([service_binary("herald-ingest")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        body = ""
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{admin}/readyz", timeout=5)
+                raise AssertionError("ingest became ready without a control plane")
+            except urllib.error.HTTPError as e:
+                assert e.code == 503
+                body = e.read().decode()
+                if f"the control plane at http://127.0.0.1:{closed}" in body:
+                    break
+            except urllib.error.URLError:
+                pass
+            time.sleep(0.3)
+        assert f"not ready: waiting for the control plane at http://127.0.0.1:{closed}" in body, body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -192,6 +192,7 @@ pub async fn run_with(
         .await;
     tracing::info!(grpc = %grpc.local_addr()?, admin = %admin_listener.local_addr()?, state_topic = %config.state_topic, "herald-control listening");
 
+    health.set_waiting(format!("the state topic {} to load", config.state_topic));
     let store = parts.store.clone();
     let ready_health = health.clone();
     let ready_token = token.clone();

@@ -233,11 +233,19 @@ async fn watch_readiness(
     shutdown: CancellationToken,
 ) {
     loop {
-        let broker = herald_kafka::ping(&kafka, Duration::from_secs(5))
-            .await
-            .is_ok();
+        let broker = herald_kafka::ping(&kafka, Duration::from_secs(5)).await;
         let synced = view.wait_synced(Duration::from_millis(100)).await;
-        health.set_ready(broker && synced);
+        match (&broker, synced) {
+            (Ok(()), true) => health.set_ready(true),
+            (Err(error), _) => {
+                health.set_waiting(format!("kafka at {}: {error}", kafka.bootstrap_servers));
+            }
+            (Ok(()), false) => health.set_waiting(
+                view.problem()
+                    .unwrap_or_else(|| "configuration from the control plane".to_owned()),
+            ),
+        }
+        let (broker, synced) = (broker.is_ok(), synced);
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(if broker && synced { 10 } else { 1 })) => {}

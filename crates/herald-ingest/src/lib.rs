@@ -292,13 +292,21 @@ async fn become_ready(
     reporter: herald_runtime::HealthReporter,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
-    while !view.wait_synced(Duration::from_secs(5)).await {
-        tracing::info!("waiting for configuration from the control plane");
+    health.set_waiting("configuration from the control plane");
+    while !view.wait_synced(Duration::from_secs(1)).await {
+        let cause = view
+            .problem()
+            .unwrap_or_else(|| "configuration from the control plane".to_owned());
+        tracing::info!(waiting_for = %cause, "not ready");
+        health.set_waiting(cause);
     }
     loop {
         match herald_kafka::ping(&kafka, Duration::from_secs(5)).await {
             Ok(()) => break,
-            Err(error) => tracing::warn!(%error, "kafka not reachable yet"),
+            Err(error) => {
+                tracing::warn!(%error, "kafka not reachable yet");
+                health.set_waiting(format!("kafka at {}: {error}", kafka.bootstrap_servers));
+            }
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,

@@ -1,5 +1,4 @@
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::State;
@@ -10,21 +9,47 @@ use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// Readiness of a service: ready only once its dependencies (the broker) answer.
-#[derive(Debug, Clone, Default)]
+/// Readiness of a service: ready only once its dependencies answer; until then, what it is
+/// waiting for, which `/readyz` tells.
+#[derive(Debug, Clone)]
 pub struct Health {
-    ready: Arc<AtomicBool>,
+    waiting_for: Arc<Mutex<Option<String>>>,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self {
+            waiting_for: Arc::new(Mutex::new(Some("starting".to_owned()))),
+        }
+    }
 }
 
 impl Health {
-    /// Marks the service ready or not.
+    /// Marks the service ready, or not ready without saying why.
     pub fn set_ready(&self, ready: bool) {
-        self.ready.store(ready, Ordering::Relaxed);
+        *self.lock() = (!ready).then(|| "stopping".to_owned());
+    }
+
+    /// Marks the service not ready because of `cause`, e.g. "kafka at host:9092: timed out".
+    pub fn set_waiting(&self, cause: impl Into<String>) {
+        *self.lock() = Some(cause.into());
     }
 
     /// Whether the service is ready.
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Relaxed)
+        self.lock().is_none()
+    }
+
+    /// What the service waits for, when it is not ready.
+    pub fn waiting_for(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // A panic while holding this lock cannot leave the value half-written.
+        self.waiting_for
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -52,13 +77,12 @@ pub async fn serve_admin(
 }
 
 async fn readyz(State(s): State<AdminState>) -> impl IntoResponse {
-    if s.health.is_ready() {
-        (StatusCode::OK, "ready\n")
-    } else {
-        (
+    match s.health.waiting_for() {
+        None => (StatusCode::OK, "ready\n".to_owned()),
+        Some(cause) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: broker not reachable yet\n",
-        )
+            format!("not ready: waiting for {cause}\n"),
+        ),
     }
 }
 

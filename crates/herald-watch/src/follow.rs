@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_proto::v1::WatchRequest;
@@ -12,7 +12,11 @@ use crate::{Bearer, View};
 #[derive(Debug, Clone)]
 pub struct ConfigHandle {
     rx: watch::Receiver<Option<Arc<View>>>,
+    problem: Problem,
 }
+
+/// Why the source of a view cannot deliver it now, shared by the publisher and its handles.
+type Problem = Arc<Mutex<Option<String>>>;
 
 impl ConfigHandle {
     /// The latest view (empty until the first snapshot arrived).
@@ -23,6 +27,12 @@ impl ConfigHandle {
     /// Whether a snapshot has been received, i.e. the view is authoritative.
     pub fn is_synced(&self) -> bool {
         self.rx.borrow().is_some()
+    }
+
+    /// Why the source cannot deliver the view now (e.g. the control plane refuses the
+    /// connection or the credential); `None` while it follows.
+    pub fn problem(&self) -> Option<String> {
+        lock(&self.problem).clone()
     }
 
     /// Waits until a snapshot has been received, up to `timeout`; returns whether it was.
@@ -58,26 +68,48 @@ impl ConfigHandle {
 #[derive(Debug, Clone)]
 pub struct ConfigPublisher {
     tx: Arc<watch::Sender<Option<Arc<View>>>>,
+    problem: Problem,
 }
 
 impl ConfigPublisher {
     /// A publisher with no view yet, and a handle on it.
     pub fn new() -> (Self, ConfigHandle) {
         let (tx, rx) = watch::channel(None);
-        (Self { tx: Arc::new(tx) }, ConfigHandle { rx })
+        let problem = Problem::default();
+        (
+            Self {
+                tx: Arc::new(tx),
+                problem: problem.clone(),
+            },
+            ConfigHandle { rx, problem },
+        )
     }
 
-    /// Replaces the view.
+    /// Replaces the view; the source works again.
     pub fn publish(&self, view: View) {
+        *lock(&self.problem) = None;
         self.tx.send_replace(Some(Arc::new(view)));
+    }
+
+    /// Says why the source cannot deliver the view now (see [`ConfigHandle::problem`]).
+    pub fn report(&self, problem: String) {
+        *lock(&self.problem) = Some(problem);
     }
 
     /// Another handle on the same view.
     pub fn subscribe(&self) -> ConfigHandle {
         ConfigHandle {
             rx: self.tx.subscribe(),
+            problem: self.problem.clone(),
         }
     }
+}
+
+fn lock(problem: &Problem) -> std::sync::MutexGuard<'_, Option<String>> {
+    // Whatever panicked while holding it, the value is a whole string or none.
+    problem
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Follows `Control.Watch` at `endpoint` (e.g. `http://127.0.0.1:50051`) with `token` (the
@@ -99,6 +131,11 @@ pub fn follow(endpoint: String, token: String, shutdown: CancellationToken) -> C
                 }
                 Err(error) => {
                     tracing::warn!(%endpoint, %error, retry_in_ms = backoff.as_millis() as u64, "control watch failed");
+                    publisher.report(format!(
+                        "the control plane at {endpoint}: {} ({:?})",
+                        error.message(),
+                        error.code()
+                    ));
                 }
             }
             tokio::select! {
@@ -121,7 +158,7 @@ async fn watch_once(
         .connect_timeout(Duration::from_secs(5))
         .connect()
         .await
-        .map_err(|e| tonic::Status::unavailable(format!("connect: {e}")))?;
+        .map_err(|e| tonic::Status::unavailable(format!("connect: {}", chain(&e))))?;
     let mut client = ControlClient::new(channel).max_decoding_message_size(256 << 20);
     let mut request = tonic::Request::new(WatchRequest {});
     Bearer::new(token)
@@ -136,4 +173,17 @@ async fn watch_once(
         view = Some(next);
     }
     Ok(())
+}
+
+/// An error and its sources on one line: tonic's transport error alone says only "transport
+/// error", its source says "Connection refused".
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
