@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.request
 
 from test_walkthrough import start_dev
 
@@ -35,10 +36,9 @@ def cli(herald_bin, exports, *args):
     return json.loads(out.stdout) if out.stdout.strip() else None
 
 
-def publish(exports):
-    import urllib.request
+def publish(exports, topic="events"):
     req = urllib.request.Request(
-        f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events",
+        f"{exports['HERALD_HTTP']}/v1/topics/demo/{topic}/events",
         data=json.dumps({"type": "order.created", "data": {"order": 7}}).encode(),
         headers={"authorization": f"Bearer {exports['HERALD_KEY']}", "content-type": "application/json"},
         method="POST",
@@ -106,3 +106,59 @@ def test_a_bad_retry_ladder_is_refused_before_anything_starts(herald_bin):
     out = subprocess.run([herald_bin, "dev", "--retry", "5s,1s"], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "--retry" in out.stderr and "must not decrease" in out.stderr, out.stderr
+
+
+class Verifying(http.server.BaseHTTPRequestHandler):
+    """A receiver that checks each webhook's Standard Webhooks signature with `secret`."""
+
+    secret = ""
+    verified: list = []
+
+    def do_POST(self):
+        from standardwebhooks.webhooks import Webhook
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        Webhook(self.secret).verify(body, headers)
+        type(self).verified.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_on_a_real_cluster_the_generated_keys_survive_a_restart(herald_bin, tmp_path):
+    """Subscriptions made by one `herald dev --kafka` run still sign and deliver in the next:
+    the master key that encrypted their secrets is kept (in $XDG_STATE_HOME/herald/dev)."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    assert bootstrap, "tests/run exports KAFKA_BOOTSTRAP_SERVERS (the test broker)"
+    os.environ["XDG_STATE_HOME"] = str(tmp_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Verifying)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    topic = "keys" + os.urandom(4).hex()
+    try:
+        proc, first = start_dev(herald_bin, "--kafka", bootstrap)
+        try:
+            cli(herald_bin, first, "topic", "create", "demo", topic, "--partitions", "1")
+            created = cli(herald_bin, first, "subscription", "create", "demo", "--topic", topic,
+                          "--url", f"http://127.0.0.1:{server.server_port}/hooks")
+            Verifying.secret = created["secret"]
+        finally:
+            stop(proc)
+        proc, second = start_dev(herald_bin, "--kafka", bootstrap)
+        try:
+            assert second["HERALD_ROOT_KEY"] == first["HERALD_ROOT_KEY"]
+            keys = list((tmp_path / "herald" / "dev").glob("*.toml"))
+            assert len(keys) == 1 and oct(keys[0].stat().st_mode & 0o777) == "0o600", keys
+            publish(second, topic)
+            deadline = time.time() + 60
+            while not Verifying.verified and time.time() < deadline:
+                time.sleep(0.2)
+            assert Verifying.verified, "no verified webhook after the restart"
+            delivered = Verifying.verified[0]
+            assert {"order": 7} in (delivered, delivered.get("data")), delivered
+        finally:
+            stop(proc)
+    finally:
+        del os.environ["XDG_STATE_HOME"]
+        server.shutdown()

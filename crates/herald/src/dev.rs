@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use herald_control::{ControlConfig, MasterKey};
+use herald_control::ControlConfig;
 use herald_core::RetrySchedule;
 use herald_delivery::{DeliveryConfig, DeliveryDeps, GrpcControl, RetryConfig};
 use herald_edge::{Edge, EdgeConfig};
@@ -21,9 +21,10 @@ use herald_runtime::{
     spawn_signal_handler,
 };
 use herald_watch::Bearer;
-use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::dev_keys::{self, DevKeys};
 
 /// Arguments of `herald dev`.
 #[derive(Debug, Args)]
@@ -74,13 +75,6 @@ impl DevArgs {
     }
 }
 
-/// `prefix` and 24 random bytes in hex: strong enough for every credential check.
-fn random_token(prefix: &str) -> Secret {
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", hex::encode(bytes)).into()
-}
-
 /// Runs until Ctrl-C or SIGTERM.
 pub fn run(args: DevArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -120,6 +114,13 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
                 (Some(cluster), kafka, Arc::new(admin))
             }
         };
+    let (keys, keys_file) = match &args.kafka {
+        Some(servers) => {
+            let (keys, file) = DevKeys::for_cluster(&dev_keys::state_dir()?, servers)?;
+            (keys, Some(file))
+        }
+        None => (DevKeys::generate(), None),
+    };
 
     // A root key given by the user may be reused outside dev, so it is held to the same bar.
     let root_key = match &args.root_key {
@@ -127,10 +128,10 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
             Credential::new("root_key", given).check()?;
             given.clone()
         }
-        _ => random_token("hrk_dev_"),
+        _ => keys.root_key,
     };
-    let internal_token = random_token("hit_dev_");
-    let (_, master_key) = MasterKey::generate();
+    let internal_token = keys.internal_token;
+    let master_key = keys.master_key;
     let grpc = TcpListener::bind(args.grpc)
         .await
         .with_context(|| format!("binding {}", args.grpc))?;
@@ -148,7 +149,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         kafka: kafka.clone(),
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
-        master_key: master_key.into(),
+        master_key,
         ..ControlConfig::default()
     };
     let control =
@@ -168,7 +169,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         kafka: kafka.clone(),
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
-        token_secret: random_token(""),
+        token_secret: keys.token_secret,
         ..EdgeConfig::default()
     };
     let edge = Arc::new(Edge::new(
@@ -244,7 +245,14 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
                     e.bootstrap_servers()
                 )
             })
-            .unwrap_or_else(|| kafka.bootstrap_servers.clone()),
+            .unwrap_or_else(|| match &keys_file {
+                Some(file) => format!(
+                    "{} (keys kept in {})",
+                    kafka.bootstrap_servers,
+                    file.display()
+                ),
+                None => kafka.bootstrap_servers.clone(),
+            }),
         grpc: grpc_url,
         http: format!("http://{http_addr}"),
         admin: format!("http://{admin_addr}"),

@@ -2,6 +2,7 @@
 
 mod admin;
 mod dev;
+mod dev_keys;
 mod health;
 mod webhook;
 
