@@ -21,7 +21,13 @@ pub const SCENARIOS: &[&str] = &[
     "rebalance",
     "edge-restart",
     "malformed-input",
+    "leader-kill",
+    "broker-rolling",
+    "controller-kill",
 ];
+
+/// Scenarios that need a replicated cluster (`--kafka-nodes 3`); skipped on one broker.
+const CLUSTER_SCENARIOS: &[&str] = &["leader-kill", "broker-rolling", "controller-kill"];
 
 /// How the suite runs.
 #[derive(Debug, Clone)]
@@ -65,6 +71,11 @@ struct ScenarioResult {
     sse_duplicates: u64,
     recovery_secs: f64,
     fault_secs: f64,
+    /// The longest time no webhook arrived during the fault and after it: how long delivery
+    /// was unavailable.
+    webhook_gap_secs: f64,
+    /// The same for the SSE clients.
+    sse_gap_secs: f64,
     webhook_ms: Phases,
     sse_ms: Phases,
     crashes: Vec<String>,
@@ -118,6 +129,7 @@ async fn suite(
         .iter()
         .copied()
         .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| o == s))
+        .filter(|s| stack.kafka_nodes() >= 3 || !CLUSTER_SCENARIOS.contains(s))
         .collect();
     let mut results = Vec::new();
     let mut round = 0;
@@ -233,6 +245,11 @@ async fn scenario(
         duplicates: report.duplicates,
         sse_duplicates: report.sse_duplicates,
         recovery_secs: (recovery_secs * 10.0).round() / 10.0,
+        webhook_gap_secs: (run.webhook_samples().longest_gap_us(fault_start, end) as f64 / 1e5)
+            .round()
+            / 10.0,
+        sse_gap_secs: (run.sse_samples().longest_gap_us(fault_start, end) as f64 / 1e5).round()
+            / 10.0,
         fault_secs: ((fault_end - fault_start) as f64 / 1e5).round() / 10.0,
         webhook_ms,
         sse_ms,
@@ -393,6 +410,56 @@ async fn inject(
             }
             notes.push(format!("{rounds} rounds, {probes} malformed requests"));
         }
+        "leader-kill" => {
+            // The busiest partition is as good as any: the load spreads over all of them.
+            let kafka_topic = format!("{}.{topic}", harness.team());
+            let leader = stack
+                .kafka_script(&["leader", &kafka_topic, "0"], false)
+                .await?;
+            let tick = Instant::now();
+            stack.kafka_script(&["kill-node", &leader], false).await?;
+            notes.push(format!(
+                "SIGKILL node {leader}, the leader of {kafka_topic}/0"
+            ));
+            tokio::time::sleep(opts.fault / 2).await;
+            stack.kafka_script(&["start-node", &leader], false).await?;
+            notes.push(format!(
+                "node {leader} answering again after {:.1}s",
+                tick.elapsed().as_secs_f64()
+            ));
+        }
+        "broker-rolling" => {
+            for node in 1..=stack.kafka_nodes() {
+                let node = node.to_string();
+                let tick = Instant::now();
+                stack.kafka_script(&["stop-node", &node], false).await?;
+                let stopped = tick.elapsed();
+                stack.kafka_script(&["start-node", &node], false).await?;
+                notes.push(format!(
+                    "node {node}: stopped in {:.1}s, answering again after {:.1}s",
+                    stopped.as_secs_f64(),
+                    tick.elapsed().as_secs_f64()
+                ));
+                // Let it catch up before the next one goes, as a careful rolling restart does.
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+        "controller-kill" => {
+            let controller = stack.kafka_script(&["controller"], false).await?;
+            let tick = Instant::now();
+            stack
+                .kafka_script(&["kill-node", &controller], false)
+                .await?;
+            let next = stack.kafka_script(&["controller"], false).await?;
+            notes.push(format!(
+                "SIGKILL node {controller}, the active controller; node {next} leads after {:.1}s",
+                tick.elapsed().as_secs_f64()
+            ));
+            tokio::time::sleep(opts.fault / 2).await;
+            stack
+                .kafka_script(&["start-node", &controller], false)
+                .await?;
+        }
         other => anyhow::bail!("unknown scenario {other}"),
     }
     Ok(())
@@ -401,7 +468,7 @@ async fn inject(
 fn print_table(results: &[ScenarioResult]) {
     eprintln!();
     eprintln!(
-        "{:<18} {:>5} {:>7} {:>5} {:>5} {:>5} {:>6} {:>6} {:>8} {:>15} {:>15} {:>15}",
+        "{:<18} {:>5} {:>7} {:>5} {:>5} {:>5} {:>6} {:>6} {:>8} {:>6} {:>15} {:>15} {:>15}",
         "scenario",
         "pass",
         "acked",
@@ -411,6 +478,7 @@ fn print_table(results: &[ScenarioResult]) {
         "dup",
         "sseDup",
         "recov_s",
+        "gap_s",
         "before p50/p99",
         "during p50/p99",
         "after p50/p99"
@@ -418,7 +486,7 @@ fn print_table(results: &[ScenarioResult]) {
     for r in results {
         let pp = |p: &Percentiles| format!("{:.0}/{:.0}", p.p50, p.p99);
         eprintln!(
-            "{:<18} {:>5} {:>7} {:>5} {:>5} {:>5} {:>6} {:>6} {:>8.1} {:>15} {:>15} {:>15}",
+            "{:<18} {:>5} {:>7} {:>5} {:>5} {:>5} {:>6} {:>6} {:>8.1} {:>6.1} {:>15} {:>15} {:>15}",
             r.scenario,
             if r.pass { "yes" } else { "NO" },
             r.report.acked,
@@ -428,6 +496,7 @@ fn print_table(results: &[ScenarioResult]) {
             r.duplicates,
             r.sse_duplicates,
             r.recovery_secs,
+            r.webhook_gap_secs,
             pp(&r.webhook_ms.before),
             pp(&r.webhook_ms.during),
             pp(&r.webhook_ms.after),

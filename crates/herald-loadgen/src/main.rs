@@ -114,12 +114,17 @@ struct FaultArgs {
     #[arg(long, default_value_t = 30)]
     minutes: u64,
     /// Only these scenarios (repeat): delivery-sigkill, rolling-restart, broker-outage,
-    /// receiver-faults, rebalance, edge-restart, malformed-input.
+    /// receiver-faults, rebalance, edge-restart, malformed-input; with `--kafka-nodes 3` also
+    /// leader-kill, broker-rolling, controller-kill.
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     /// Port of the suite's own Kafka broker (never the shared one).
     #[arg(long, default_value_t = 29092)]
     kafka_port: u16,
+    /// Nodes of the suite's Kafka cluster. 3 adds the failover scenarios (leader-kill,
+    /// broker-rolling, controller-kill) with replication factor 3 and min.insync.replicas 2.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=5))]
+    kafka_nodes: u16,
     /// First of the ports the services listen on (up to base+20).
     #[arg(long, default_value_t = 31000)]
     base_port: u16,
@@ -206,6 +211,7 @@ async fn fault(args: FaultArgs) -> anyhow::Result<bool> {
             bin_dir: args.bin_dir,
             run_dir: args.run_dir,
             kafka_port: args.kafka_port,
+            kafka_nodes: args.kafka_nodes,
             base_port: args.base_port,
             retry_delays: ladder.iter().map(|d| (*d).to_owned()).collect(),
         },

@@ -45,6 +45,8 @@ pub struct StackOptions {
     pub run_dir: PathBuf,
     /// Port of the suite's own broker (never the shared one).
     pub kafka_port: u16,
+    /// Nodes of the suite's Kafka cluster (3 for the failover scenarios).
+    pub kafka_nodes: u16,
     /// First of the ports the services listen on.
     pub base_port: u16,
     /// The delivery retry ladder.
@@ -104,9 +106,17 @@ impl Stack {
         &self.root_key
     }
 
-    /// The broker's bootstrap address.
+    /// The cluster's bootstrap addresses (`deploy/local/kafka`'s layout: consecutive ports).
     pub fn bootstrap(&self) -> String {
-        format!("127.0.0.1:{}", self.opts.kafka_port)
+        (0..self.opts.kafka_nodes)
+            .map(|i| format!("127.0.0.1:{}", self.opts.kafka_port + i))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Nodes of the cluster.
+    pub fn kafka_nodes(&self) -> u16 {
+        self.opts.kafka_nodes
     }
 
     fn port(&self, offset: u16) -> u16 {
@@ -136,24 +146,37 @@ impl Stack {
     /// Runs `deploy/local/kafka <cmd>` against the suite's broker. `fresh` wipes its data on
     /// start; otherwise a stopped broker restarts on its existing data (an outage, not a loss).
     pub async fn kafka(&self, cmd: &'static str, fresh: bool) -> anyhow::Result<()> {
+        self.kafka_script(&[cmd], fresh).await.map(drop)
+    }
+
+    /// Runs `deploy/local/kafka ARGS...` (a node command or a query, e.g. `leader T 0`) and
+    /// returns what it printed.
+    pub async fn kafka_script(&self, args: &[&str], fresh: bool) -> anyhow::Result<String> {
         let script = self.opts.repo.join("deploy/local/kafka");
         let run = self.opts.run_dir.join("kafka");
         let port = self.opts.kafka_port.to_string();
-        let status = tokio::task::spawn_blocking(move || {
+        let nodes = self.opts.kafka_nodes.to_string();
+        let owned: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let output = tokio::task::spawn_blocking(move || {
             Command::new("bash")
                 .arg(script)
-                .arg(cmd)
+                .args(&owned)
                 .env("HERALD_KAFKA_PORT", port)
+                .env("HERALD_KAFKA_NODES", nodes)
                 .env("HERALD_KAFKA_RUN", run)
                 .env("HERALD_KAFKA_KEEP_DATA", if fresh { "0" } else { "1" })
-                .stdout(Stdio::null())
-                .status()
+                .stderr(Stdio::inherit())
+                .output()
         })
         .await??;
-        if !status.success() {
-            bail!("deploy/local/kafka {cmd} failed: {status}");
+        if !output.status.success() {
+            bail!(
+                "deploy/local/kafka {} failed: {}",
+                args.join(" "),
+                output.status
+            );
         }
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
     fn config(&self, kind: Kind, admin_port: u16, group: &str) -> String {
@@ -164,11 +187,13 @@ impl Stack {
         let own = match kind {
             Kind::Control => format!(
                 "grpc_listen = \"127.0.0.1:{}\"\nroot_key = \"{}\"\ninternal_token = \"{}\"\n\
-                 master_key = \"{}\"\ndefault_partitions = 6\ninternal_partitions = 3\n",
+                 master_key = \"{}\"\ndefault_partitions = 6\ninternal_partitions = 3\n\
+                 replication_factor = {}\n",
                 self.port(0),
                 self.root_key,
                 self.internal_token,
-                self.master_key
+                self.master_key,
+                self.opts.kafka_nodes.min(3)
             ),
             Kind::Ingest => format!(
                 "grpc_listen = \"127.0.0.1:{}\"\nhttp_listen = \"127.0.0.1:{}\"\n\

@@ -57,6 +57,27 @@ impl Samples {
         self.window(0, u64::MAX)
     }
 
+    /// The longest time in `[from_us, to_us]` during which nothing was seen (µs): how long the
+    /// path was unavailable while events kept being sent.
+    pub fn longest_gap_us(&self, from_us: u64, to_us: u64) -> u64 {
+        let mut seen: Vec<u64> = self
+            .0
+            .lock()
+            .expect("samples lock")
+            .iter()
+            .map(|s| s.seen_us)
+            .filter(|t| (from_us..=to_us).contains(t))
+            .collect();
+        seen.sort_unstable();
+        let mut previous = from_us;
+        let mut longest = 0;
+        for t in seen.into_iter().chain(std::iter::once(to_us)) {
+            longest = longest.max(t - previous);
+            previous = t;
+        }
+        longest
+    }
+
     /// The last time (µs since start) an event scheduled at or after `from_us` was seen later
     /// than `threshold_us`: the end of the disturbance a fault caused.
     pub fn last_late_seen(&self, from_us: u64, threshold_us: u64) -> Option<u64> {
