@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use herald_control::{ControlConfig, MasterKey};
-use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
-use herald_kafka::rdkafka::error::KafkaError as RdError;
-use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use herald_proto::v1::control_client::ControlClient;
 use herald_runtime::Shutdown;
 use herald_watch::Bearer;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::{Message, Offset, TopicPartitionList};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;

@@ -16,11 +16,12 @@ use herald_core::{Event, Secret};
 use herald_delivery::{
     DeliveryConfig, DeliveryDeps, DeliveryError, DeliveryWorker, SubscriptionControl,
 };
-use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
-use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use herald_kafka::{KafkaAdmin, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{Entity, SigningSecret, Subscription, SubscriptionState, entity};
 use herald_watch::{ConfigPublisher, View};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Headers;
+use rdkafka::{Message, Offset, TopicPartitionList};
 use tokio_util::sync::CancellationToken;
 
 use crate::{kafka_config, unique};
@@ -459,6 +460,19 @@ where
     .unwrap()
 }
 
+/// The CloudEvent a record holds in binary content mode, if it is one.
+fn event_of(m: &impl Message) -> Option<Event> {
+    let headers: Vec<(&str, &[u8])> = m
+        .headers()
+        .map(|hs| {
+            hs.iter()
+                .filter_map(|h| h.value.map(|v| (h.key, v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Event::from_headers(headers, m.payload().unwrap_or_default().to_vec()).ok()
+}
+
 /// Reads CloudEvents of `topic` since `since_ms` until `want` match or `timeout`.
 pub async fn scan_events(topic: &str, since_ms: i64, want: usize, timeout: Duration) -> Vec<Event> {
     let topic = topic.to_owned();
@@ -486,7 +500,7 @@ pub async fn scan_events(topic: &str, since_ms: i64, want: usize, timeout: Durat
         let mut out = Vec::new();
         while out.len() < want && Instant::now() < deadline {
             if let Some(Ok(m)) = c.poll(Duration::from_millis(200))
-                && let Ok(e) = herald_kafka::event_from_message(&m)
+                && let Some(e) = event_of(&m)
             {
                 out.push(e);
             }

@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use herald_ingest::IngestConfig;
-use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use herald_kafka::rdkafka::message::{Headers, OwnedMessage};
-use herald_kafka::rdkafka::{ClientConfig, Message};
 use herald_kafka::{KafkaAdmin, KafkaConfig, TopicSpec};
 use herald_proto::v1::{ApiKey, Entity, Scope, Team, Topic, entity};
 use herald_runtime::Shutdown;
 use herald_watch::{ConfigPublisher, View, hash_key};
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, OwnedMessage};
+use rdkafka::{ClientConfig, Message};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 

@@ -7,12 +7,9 @@ use std::time::{Duration, Instant};
 
 use herald_core::Header;
 use herald_core::event_type_matches;
-use herald_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
-use herald_kafka::rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
-use herald_kafka::rdkafka::message::{BorrowedMessage, Headers};
-use herald_kafka::rdkafka::producer::FutureRecord;
-use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
-use herald_kafka::{KafkaConfig, KafkaError, Producer};
+use herald_kafka::{
+    KafkaConfig, KafkaError, PartitionRange, Pending, Producer, RecordRef, ScanReader, Scanned,
+};
 use herald_proto::v1::{
     AttemptRecord, DeadLetterRef, DeliveryTask, RecordHeader, Redrive, ReplayDeadLettersRequest,
     ReplayResponse, Subscription, replay_topic_request,
@@ -55,14 +52,6 @@ struct Range {
     end: i64,
 }
 
-/// How a scan ended.
-#[derive(Debug, Default)]
-struct Scanned {
-    records: u64,
-    /// Every range was read to its end.
-    complete: bool,
-}
-
 /// Where to start reading a partition.
 #[derive(Debug, Clone, Copy)]
 enum Start {
@@ -78,60 +67,43 @@ fn unavailable(e: KafkaError) -> Status {
     Status::unavailable(format!("kafka: {e}"))
 }
 
-fn scan_consumer(kafka: &KafkaConfig) -> Result<BaseConsumer, KafkaError> {
-    // Assigned partitions only: never joins the group, never commits.
-    // The scan ends at each partition's end: it needs the end-of-partition events.
-    let c = kafka
-        .client()
-        .reader("herald-control-history", true)
-        .build();
-    Ok(c.create()?)
+fn scan_consumer(kafka: &KafkaConfig) -> Result<ScanReader, KafkaError> {
+    ScanReader::new(kafka.client(), "herald-control-history")
 }
 
 /// Ranges to read in `topic`, from `start` to the current end of every partition. A missing
 /// topic has no ranges.
 fn ranges(
-    consumer: &BaseConsumer,
+    consumer: &ScanReader,
     topic: &str,
     start: Start,
     timeout: Duration,
 ) -> Result<Vec<Range>, KafkaError> {
-    let md = consumer.fetch_metadata(Some(topic), timeout)?;
-    let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
+    let Some(partitions) = consumer.partitions(topic, timeout)? else {
         return Ok(Vec::new());
     };
-    if t.error().is_some() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for p in t.partitions() {
-        let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
-        out.push(Range {
-            partition: p.id(),
+    let marks = consumer.watermarks(topic, &partitions, timeout)?;
+    let mut out: Vec<Range> = partitions
+        .iter()
+        .zip(marks)
+        .map(|(p, (low, high))| Range {
+            partition: *p,
             low,
             start: low,
             end: high,
-        });
-    }
+        })
+        .collect();
     match start {
         Start::Tail(n) => out
             .iter_mut()
             .for_each(|r| r.start = (r.end - n).max(r.low)),
         Start::Offset(o) => out.iter_mut().for_each(|r| r.start = o.clamp(r.low, r.end)),
         Start::Time(ms) => {
-            let mut tpl = TopicPartitionList::new();
-            for r in &out {
-                tpl.add_partition_offset(topic, r.partition, Offset::Offset(ms))?;
-            }
-            let found = consumer.offsets_for_times(tpl, timeout)?;
-            let by_partition: HashMap<i32, Offset> = found
-                .elements()
-                .iter()
-                .map(|e| (e.partition(), e.offset()))
-                .collect();
+            let found = consumer.offsets_for_time(topic, &partitions, ms, timeout)?;
+            let by_partition: HashMap<i32, Option<i64>> = found.into_iter().collect();
             for r in &mut out {
                 r.start = match by_partition.get(&r.partition) {
-                    Some(Offset::Offset(o)) => (*o).clamp(r.low, r.end),
+                    Some(Some(o)) => (*o).clamp(r.low, r.end),
                     _ => r.end,
                 };
             }
@@ -144,64 +116,22 @@ fn ranges(
 /// Reads `ranges` of `topic`, calling `visit` per record until it returns false, every range is
 /// done, `max_records` were read or `deadline` passed.
 fn scan(
-    consumer: &BaseConsumer,
+    consumer: &ScanReader,
     topic: &str,
     ranges: &[Range],
     max_records: u64,
     deadline: Instant,
-    mut visit: impl FnMut(&BorrowedMessage<'_>) -> bool,
+    visit: impl FnMut(&RecordRef<'_>) -> bool,
 ) -> Result<Scanned, KafkaError> {
-    let mut todo: HashMap<i32, i64> = ranges
+    let ranges: Vec<PartitionRange> = ranges
         .iter()
-        .filter(|r| r.start < r.end)
-        .map(|r| (r.partition, r.end))
+        .map(|r| PartitionRange {
+            partition: r.partition,
+            start: r.start,
+            end: r.end,
+        })
         .collect();
-    let mut out = Scanned::default();
-    if todo.is_empty() {
-        out.complete = true;
-        return Ok(out);
-    }
-    let mut tpl = TopicPartitionList::new();
-    for r in ranges.iter().filter(|r| r.start < r.end) {
-        tpl.add_partition_offset(topic, r.partition, Offset::Offset(r.start))?;
-    }
-    consumer.assign(&tpl)?;
-    while !todo.is_empty() {
-        let now = Instant::now();
-        if now >= deadline || out.records >= max_records {
-            return Ok(out);
-        }
-        let Some(result) = consumer.poll((deadline - now).min(Duration::from_millis(200))) else {
-            continue;
-        };
-        match result {
-            Ok(m) => {
-                let Some(end) = todo.get(&m.partition()).copied() else {
-                    continue;
-                };
-                if m.offset() >= end {
-                    todo.remove(&m.partition());
-                    continue;
-                }
-                out.records += 1;
-                if m.offset() + 1 >= end {
-                    todo.remove(&m.partition());
-                }
-                if !visit(&m) {
-                    return Ok(out);
-                }
-            }
-            Err(RdError::PartitionEOF(p)) => {
-                todo.remove(&p);
-            }
-            Err(e) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::UnknownTopicOrPartition) => {
-                return Err(KafkaError::UnknownTopic(topic.to_owned()));
-            }
-            Err(error) => tracing::debug!(%error, topic, "history scan consumer error"),
-        }
-    }
-    out.complete = true;
-    Ok(out)
+    consumer.scan(topic, &ranges, max_records, deadline, visit)
 }
 
 fn limit_of(limit: u32) -> usize {
@@ -211,7 +141,7 @@ fn limit_of(limit: u32) -> usize {
     }
 }
 
-fn key_is(m: &BorrowedMessage<'_>, id: &str) -> bool {
+fn key_is(m: &RecordRef<'_>, id: &str) -> bool {
     m.key().is_none_or(|k| k == id.as_bytes())
 }
 
@@ -219,27 +149,24 @@ fn in_range(at: i64, since: i64, until: i64) -> bool {
     at >= since && (until == 0 || at < until)
 }
 
-fn record_time(m: &BorrowedMessage<'_>) -> i64 {
-    m.timestamp().to_millis().unwrap_or_default()
+fn record_time(m: &RecordRef<'_>) -> i64 {
+    m.timestamp_ms().unwrap_or_default()
 }
 
 /// The record header that tells a [`Redrive`] mark from a dead letter in herald.dlq.
 const RECORD_KIND: &str = "herald-record";
 const REDRIVE: &[u8] = b"redrive";
 
-fn is_redrive(m: &BorrowedMessage<'_>) -> bool {
-    m.headers().is_some_and(|headers| {
-        headers
-            .iter()
-            .any(|h| h.key == RECORD_KIND && h.value == Some(REDRIVE))
-    })
+fn is_redrive(m: &RecordRef<'_>) -> bool {
+    m.headers()
+        .any(|(key, value)| key == RECORD_KIND && value == Some(REDRIVE))
 }
 
 /// Reads subscription `id`'s dead letters dead-lettered in `[since, until)` from `ranges` of
 /// the DLQ, with their place in it and when each was last redriven (the redrive marks follow
 /// the letters they mark in the same partition, so one pass sees both).
 fn read_dead_letters(
-    consumer: &BaseConsumer,
+    consumer: &ScanReader,
     topic: &str,
     ranges: &[Range],
     max_records: u64,
@@ -529,21 +456,17 @@ impl History {
         let filters = sub.event_types.clone();
         let source = topic.to_owned();
         self.replay(topic.to_owned(), start, limit, move |m| {
-            let event = herald_kafka::event_from_message(m).ok()?;
+            let event = m.event().ok()?;
             if !event_type_matches(&filters, &event.ty) {
                 return None;
             }
             let headers = m
                 .headers()
-                .map(|hs| {
-                    hs.iter()
-                        .map(|h| RecordHeader {
-                            key: h.key.to_owned(),
-                            value: h.value.map(<[u8]>::to_vec).unwrap_or_default(),
-                        })
-                        .collect()
+                .map(|(key, value)| RecordHeader {
+                    key: key.to_owned(),
+                    value: value.map(<[u8]>::to_vec).unwrap_or_default(),
                 })
-                .unwrap_or_default();
+                .collect();
             Some(DeliveryTask {
                 subscription_id: id.clone(),
                 team: team.clone(),
@@ -570,7 +493,7 @@ impl History {
         topic: String,
         start: Start,
         limit: u32,
-        mut pick: impl FnMut(&BorrowedMessage<'_>) -> Option<DeliveryTask> + Send + 'static,
+        mut pick: impl FnMut(&RecordRef<'_>) -> Option<DeliveryTask> + Send + 'static,
     ) -> Result<ReplayResponse, Status> {
         let max_tasks = match limit {
             0 => self.replay_max,
@@ -618,20 +541,20 @@ impl History {
         let mut replayed = 0u64;
         while let Some(task) = rx.recv().await {
             let payload = task.encode_to_vec();
-            let key = task.subscription_id.as_str();
+            let key = task.subscription_id.as_bytes();
             loop {
-                let record = FutureRecord::<str, [u8]>::to(&self.replay_topic)
-                    .key(key)
-                    .payload(&payload);
-                match self.producer.raw().send_result(record) {
+                match self
+                    .producer
+                    .enqueue(&self.replay_topic, Some(key), &[], &payload)
+                {
                     Ok(f) => {
                         pending.push(f);
                         break;
                     }
-                    Err((e, _)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) => {
+                    Err(e) if e.is_queue_full() => {
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
-                    Err((e, _)) => {
+                    Err(e) => {
                         return Err(Status::unavailable(format!(
                             "cannot write {}: {e}",
                             self.replay_topic
@@ -647,24 +570,21 @@ impl History {
         Ok(replayed)
     }
 
-    async fn acknowledge(
-        &self,
-        pending: &mut Vec<herald_kafka::rdkafka::producer::DeliveryFuture>,
-    ) -> Result<u64, Status> {
+    async fn acknowledge(&self, pending: &mut Vec<Pending>) -> Result<u64, Status> {
         let mut n = 0;
         for f in pending.drain(..) {
-            match f.await {
-                Ok(Ok(_)) => n += 1,
-                Ok(Err((e, _))) => {
+            match f.acknowledged().await {
+                Ok(_) => n += 1,
+                Err(KafkaError::ProducerGone) => {
+                    return Err(Status::unavailable(
+                        "the producer went away during a replay",
+                    ));
+                }
+                Err(e) => {
                     return Err(Status::unavailable(format!(
                         "writing {} failed after {n} tasks of this batch: {e}",
                         self.replay_topic
                     )));
-                }
-                Err(_) => {
-                    return Err(Status::unavailable(
-                        "the producer went away during a replay",
-                    ));
                 }
             }
         }

@@ -6,11 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use herald_core::names::internal;
-use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use herald_kafka::rdkafka::error::KafkaError as RdError;
-use herald_kafka::rdkafka::producer::FutureRecord;
-use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
-use herald_kafka::{KafkaConfig, KafkaError, Producer, TopicAdmin, TopicSpec};
+use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{
     ControlRecord, Entity, HeaderValues, SigningSecret, Snapshot, StoredSubscription, Subscription,
     WatchEvent, control_record, entity, watch_event,
@@ -161,18 +157,16 @@ impl Store {
                 }
                 Write::Delete(id) => (id, None),
             };
-            let mut record = FutureRecord::<str, [u8]>::to(&self.topic).key(&id);
-            if let Some(v) = value.as_deref() {
-                record = record.payload(v);
-            }
-            let delivered = self
-                .producer
-                .raw()
-                .send(record, Duration::ZERO)
-                .await
-                .map_err(|(e, _)| {
-                    Status::unavailable(format!("cannot write the state topic: {e}"))
-                })?;
+            let sent = match value.as_deref() {
+                Some(v) => {
+                    self.producer
+                        .send(&self.topic, Some(id.as_bytes()), &[], v)
+                        .await
+                }
+                None => self.producer.delete(&self.topic, id.as_bytes()).await,
+            };
+            let delivered = sent
+                .map_err(|e| Status::unavailable(format!("cannot write the state topic: {e}")))?;
             self.metrics.writes.inc();
             last = Some(delivered.offset);
         }
@@ -509,14 +503,13 @@ pub(crate) async fn follow_state(
     }
 }
 
-fn state_consumer(kafka: &KafkaConfig) -> Result<StreamConsumer, KafkaError> {
+fn state_consumer(kafka: &KafkaConfig) -> Result<TailConsumer, KafkaError> {
     // Catching up means reaching every partition's end.
-    let c = kafka
-        .client()
-        .tune("fetch.wait.max.ms", "50")
-        .reader("herald-control-state-reader", true)
-        .build();
-    Ok(c.create()?)
+    TailConsumer::new(
+        kafka.client().tune("fetch.wait.max.ms", "50"),
+        "herald-control-state-reader",
+        true,
+    )
 }
 
 async fn follow_once(
@@ -530,19 +523,14 @@ async fn follow_once(
         // History and replay need them, the state does not: serve the state anyway.
         tracing::warn!(%error, "cannot create the delivery topics");
     }
-    let consumer = Arc::new(state_consumer(&config.kafka)?);
+    let consumer = state_consumer(&config.kafka)?;
     let start = *store.applied.borrow();
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(&config.state_topic, 0, Offset::Offset(start))
-        .map_err(KafkaError::from)?;
-    consumer.assign(&tpl).map_err(KafkaError::from)?;
-    let (_, high) = herald_kafka::fetch_watermarks(
-        consumer.clone(),
-        config.state_topic.clone(),
-        0,
-        Duration::from_secs(10),
-    )
-    .await?;
+    consumer.assign(&config.state_topic, &[(0, start)])?;
+    let high = consumer
+        .watermarks(&config.state_topic, vec![0], Duration::from_secs(10))
+        .await?
+        .first()
+        .map_or(0, |(_, high)| *high);
     if high <= start {
         store.mark_ready();
     }
@@ -558,12 +546,10 @@ async fn follow_once(
                     store.mark_ready();
                 }
             }
-            Err(RdError::PartitionEOF(_)) => store.mark_ready(),
+            Err(error) if error.end_of_partition().is_some() => store.mark_ready(),
             Err(error) => {
                 tracing::warn!(%error, "state topic consumer error");
-                if error.rdkafka_error_code().is_some_and(|c| {
-                    c == herald_kafka::rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition
-                }) {
+                if error.is_unknown_topic() {
                     return Err(KafkaError::UnknownTopic(config.state_topic.clone()).into());
                 }
             }

@@ -17,13 +17,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use herald_core::{Event, Secret};
-use herald_kafka::rdkafka::Message;
-use herald_kafka::rdkafka::consumer::{Consumer, DefaultConsumerContext};
-use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicAdmin, TopicSpec};
+use herald_kafka::{GroupConsumer, KafkaAdmin, KafkaConfig, Producer, TopicAdmin, TopicSpec};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use rdkafka::Message;
+use rdkafka::consumer::{Consumer, StreamConsumer};
 
 fn now_us() -> u64 {
     SystemTime::now()
@@ -206,13 +206,11 @@ async fn wait_count_from(sink: &Sink, n: u64, timeout: Duration) -> Option<(Dura
 /// every record with 64 in flight; no signing, no tracking, no commits.
 async fn baseline_child(topic: String, url: String) {
     let kafka = KafkaConfig::new(bootstrap());
-    let consumer = herald_kafka::consumer(
-        kafka.client(),
-        &unique("baseline"),
-        "earliest",
-        DefaultConsumerContext,
-    )
-    .unwrap();
+    let consumer: StreamConsumer =
+        GroupConsumer::settings(kafka.client(), &unique("baseline"), "earliest")
+            .build()
+            .create()
+            .unwrap();
     consumer.subscribe(&[&topic]).unwrap();
     let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(256)

@@ -6,71 +6,42 @@
 
 use std::time::Duration;
 
-use herald_kafka::KafkaConfig;
-use herald_kafka::rdkafka::ClientContext;
-use herald_kafka::rdkafka::producer::{
-    BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer,
-};
+use herald_kafka::{KafkaConfig, LogProducer};
 use herald_runtime::prometheus_client::metrics::counter::Counter;
 
 use crate::{ATTEMPTS_TOPIC, DeliveryError};
 
-/// Counts failed writes.
-pub(crate) struct AttemptContext {
-    failed: Counter,
-}
-
-impl ClientContext for AttemptContext {}
-
-impl ProducerContext for AttemptContext {
-    type DeliveryOpaque = ();
-
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        if let Err((error, _)) = result {
-            self.failed.inc();
-            tracing::warn!(%error, "attempt record not written");
-        }
-    }
-}
-
 /// Fire-and-forget writer of attempt records.
 pub(crate) struct AttemptLog {
-    producer: ThreadedProducer<AttemptContext>,
+    producer: LogProducer,
 }
 
 impl AttemptLog {
     pub fn new(config: &KafkaConfig, failed: Counter) -> Result<Self, DeliveryError> {
-        let c = config
+        let client = config
             .client()
             // History, not a handoff: a longer linger makes fewer, larger batches (the broker
             // thread's per-wakeup partition scan showed in profiles at 20 ms).
             .tune("linger.ms", "100")
             .tune("compression.type", "lz4")
             .tune("message.timeout.ms", "60000")
-            .tune("queue.buffering.max.kbytes", "65536")
-            .require("enable.idempotence", "true")
-            .require("acks", "all")
-            // Only failures are acted on (counted): a report per written record is work for
-            // nothing.
-            .require("delivery.report.only.error", "true")
-            .build();
-        let producer = c
-            .create_with_context(AttemptContext { failed })
-            .map_err(|e| DeliveryError::Kafka(e.into()))?;
+            .tune("queue.buffering.max.kbytes", "65536");
+        let producer = LogProducer::new(client, move |error| {
+            failed.inc();
+            tracing::warn!(%error, "attempt record not written");
+        })?;
         Ok(Self { producer })
     }
 
     /// Enqueues one record; a full queue drops it (logged), never blocks a delivery.
     pub fn write(&self, key: &str, value: &[u8]) {
-        let record = BaseRecord::to(ATTEMPTS_TOPIC).key(key).payload(value);
-        if let Err((error, _)) = self.producer.send(record) {
+        if let Err(error) = self.producer.send(ATTEMPTS_TOPIC, key, value) {
             tracing::warn!(%error, "attempt record dropped");
         }
     }
 
     /// Waits for queued records (at shutdown).
     pub async fn flush(&self, timeout: Duration) {
-        let producer = self.producer.clone();
-        let _ = tokio::task::spawn_blocking(move || producer.flush(timeout)).await;
+        let _ = self.producer.flush(timeout).await;
     }
 }

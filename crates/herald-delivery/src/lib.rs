@@ -65,12 +65,6 @@ pub enum DeliveryError {
     Task(String),
 }
 
-impl From<herald_kafka::rdkafka::error::KafkaError> for DeliveryError {
-    fn from(e: herald_kafka::rdkafka::error::KafkaError) -> Self {
-        Self::Kafka(KafkaError::Client(e))
-    }
-}
-
 impl Classify for DeliveryError {
     fn class(&self) -> ErrorClass {
         match self {

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use herald_core::Event;
 use herald_edge::EdgeConfig;
-use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use herald_kafka::rdkafka::message::Message;
-use herald_kafka::rdkafka::{Offset, TopicPartitionList};
 use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec};
 use herald_proto::v1::{Entity, Team, Topic, entity};
 use herald_watch::{ConfigPublisher, View};
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;

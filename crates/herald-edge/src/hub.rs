@@ -19,10 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use herald_kafka::rdkafka::message::{Headers, Message};
-use herald_kafka::rdkafka::{Offset, TopicPartitionList};
-use herald_kafka::{KafkaConfig, KafkaError};
+use herald_kafka::{KafkaConfig, KafkaError, RecordRef, TailConsumer};
 use herald_runtime::trace;
 use tokio::sync::{OnceCell, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -62,11 +59,10 @@ pub(crate) struct LiveEvent {
 
 impl LiveEvent {
     /// Builds the shared form of a record.
-    pub fn from_message<M: Message>(message: &M, positions: Box<[i64]>) -> Self {
+    pub fn from_record(message: &RecordRef<'_>, positions: Box<[i64]>) -> Self {
         let header = |name: &str| {
             message
-                .headers()
-                .and_then(|hs| hs.iter().find(|h| h.key == name).and_then(|h| h.value))
+                .header(name)
                 .and_then(|v| std::str::from_utf8(v).ok())
         };
         let ty = header("ce_type").unwrap_or_default();
@@ -178,7 +174,7 @@ pub(crate) struct TopicReader {
     /// while the reader still replays from an earlier start.
     start_high: Vec<i64>,
     state: Mutex<State>,
-    consumer: Arc<StreamConsumer>,
+    consumer: TailConsumer,
     next_id: AtomicU64,
     settings: HubSettings,
     metrics: Metrics,
@@ -286,34 +282,29 @@ impl TopicReader {
 
     /// Low and high watermark of every partition.
     pub async fn watermarks(&self) -> Result<Vec<(i64, i64)>, EdgeError> {
-        let consumer = self.consumer.clone();
-        let topic = self.topic.clone();
-        let n = self.partitions as i32;
-        let result = tokio::task::spawn_blocking(move || {
-            (0..n)
-                .map(|p| consumer.fetch_watermarks(&topic, p, KAFKA_TIMEOUT))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await
-        .map_err(|e| KafkaError::Task(e.to_string()))?;
-        Ok(result.map_err(KafkaError::from)?)
+        let partitions = (0..self.partitions as i32).collect();
+        Ok(self
+            .consumer
+            .watermarks(&self.topic, partitions, KAFKA_TIMEOUT)
+            .await?)
     }
 
     /// For each partition, the first offset at or after `timestamp_ms` (the high watermark where
     /// there is none).
     pub async fn offsets_for_time(&self, timestamp_ms: i64) -> Result<Vec<i64>, EdgeError> {
-        let found = herald_kafka::offsets_for_times(
-            self.consumer.clone(),
-            self.topic.clone(),
-            (0..self.partitions as i32).collect(),
-            timestamp_ms,
-            KAFKA_TIMEOUT,
-        )
-        .await?;
+        let found = self
+            .consumer
+            .offsets_for_time(
+                &self.topic,
+                (0..self.partitions as i32).collect(),
+                timestamp_ms,
+                KAFKA_TIMEOUT,
+            )
+            .await?;
         let marks = self.watermarks().await?;
         let mut out: Vec<i64> = marks.iter().map(|(_, high)| *high).collect();
         for (p, offset) in found {
-            if let (Offset::Offset(o), Some(slot)) = (offset, out.get_mut(p as usize)) {
+            if let (Some(o), Some(slot)) = (offset, out.get_mut(p as usize)) {
                 *slot = o;
             }
         }
@@ -446,14 +437,12 @@ fn lock_slots(slots: &Slots) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<
 pub(crate) fn assign_consumer(
     kafka: &KafkaConfig,
     prefetch_kbytes: u32,
-) -> Result<StreamConsumer, KafkaError> {
-    let c = kafka
+) -> Result<TailConsumer, KafkaError> {
+    let client = kafka
         .client()
         .tune("fetch.wait.max.ms", "100")
-        .tune("queued.max.messages.kbytes", prefetch_kbytes.to_string())
-        .reader("herald-edge-unused", false)
-        .build();
-    Ok(c.create()?)
+        .tune("queued.max.messages.kbytes", prefetch_kbytes.to_string());
+    TailConsumer::new(client, "herald-edge-unused", false)
 }
 
 impl Hub {
@@ -516,59 +505,19 @@ impl Hub {
         topic: &str,
         hint: Option<&Cursor>,
     ) -> Result<Arc<TopicReader>, EdgeError> {
-        let consumer = Arc::new(assign_consumer(&self.kafka, 16 * 1024)?);
-        let c = consumer.clone();
-        let name = topic.to_owned();
+        let consumer = assign_consumer(&self.kafka, 16 * 1024)?;
         let hint: Option<std::collections::BTreeMap<i32, i64>> = hint.map(|c| c.offsets.clone());
         let budget = self.settings.replay_events as i64;
         let (starts, highs) =
-            tokio::task::spawn_blocking(move || -> Result<(Vec<i64>, Vec<i64>), KafkaError> {
-                let md = c.fetch_metadata(Some(&name), KAFKA_TIMEOUT)?;
-                let partitions = md
-                    .topics()
-                    .iter()
-                    .find(|t| t.name() == name && t.error().is_none())
-                    .map(|t| t.partitions().len())
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| KafkaError::UnknownTopic(name.clone()))?;
-                if partitions as u64 > MAX_CURSOR_PARTITIONS {
-                    return Err(KafkaError::Unsupported(format!(
-                        "topic {name} has {partitions} partitions; streams support at most \
-                         {MAX_CURSOR_PARTITIONS} (the resume cursor must fit in a header)"
-                    )));
-                }
-                let mut highs = Vec::with_capacity(partitions);
-                let mut starts = Vec::with_capacity(partitions);
-                for p in 0..partitions as i32 {
-                    let (low, high) = c.fetch_watermarks(&name, p, KAFKA_TIMEOUT)?;
-                    let wanted = hint
-                        .as_ref()
-                        .and_then(|h| h.get(&p))
-                        .copied()
-                        .unwrap_or(high);
-                    starts.push(wanted.clamp(low, high));
-                    highs.push(high);
-                }
-                let behind: i64 = highs.iter().zip(&starts).map(|(h, s)| h - s).sum();
-                if behind > budget {
-                    starts.clone_from(&highs);
-                }
-                let mut tpl = TopicPartitionList::new();
-                for (p, start) in starts.iter().enumerate() {
-                    tpl.add_partition_offset(&name, p as i32, Offset::Offset(*start))?;
-                }
-                c.assign(&tpl)?;
-                Ok((starts, highs))
-            })
-            .await
-            .map_err(|e| KafkaError::Task(e.to_string()))?
-            .map_err(|e| match e {
-                KafkaError::UnknownTopic(t) => {
-                    EdgeError::NotFound(format!("kafka topic {t} does not exist"))
-                }
-                KafkaError::Unsupported(message) => EdgeError::BadRequest(message),
-                e => EdgeError::Kafka(e),
-            })?;
+            open_reader(&consumer, topic, hint, budget)
+                .await
+                .map_err(|e| match e {
+                    KafkaError::UnknownTopic(t) => {
+                        EdgeError::NotFound(format!("kafka topic {t} does not exist"))
+                    }
+                    KafkaError::Unsupported(message) => EdgeError::BadRequest(message),
+                    e => EdgeError::Kafka(e),
+                })?;
         let reader = Arc::new(TopicReader {
             topic: topic.to_owned(),
             partitions: highs.len(),
@@ -603,6 +552,54 @@ impl Hub {
     }
 }
 
+/// Assigns every partition of `name` to `consumer`, each at the `hint` (clamped to what Kafka
+/// retains) when the hint is at most `budget` records behind in all, else at the end; returns
+/// the start and the high watermark of every partition.
+async fn open_reader(
+    consumer: &TailConsumer,
+    name: &str,
+    hint: Option<std::collections::BTreeMap<i32, i64>>,
+    budget: i64,
+) -> Result<(Vec<i64>, Vec<i64>), KafkaError> {
+    let partitions = consumer
+        .partitions(name, KAFKA_TIMEOUT)
+        .await?
+        .map(|p| p.len())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| KafkaError::UnknownTopic(name.to_owned()))?;
+    if partitions as u64 > MAX_CURSOR_PARTITIONS {
+        return Err(KafkaError::Unsupported(format!(
+            "topic {name} has {partitions} partitions; streams support at most \
+             {MAX_CURSOR_PARTITIONS} (the resume cursor must fit in a header)"
+        )));
+    }
+    let marks = consumer
+        .watermarks(name, (0..partitions as i32).collect(), KAFKA_TIMEOUT)
+        .await?;
+    let mut highs = Vec::with_capacity(partitions);
+    let mut starts = Vec::with_capacity(partitions);
+    for (p, (low, high)) in marks.into_iter().enumerate() {
+        let wanted = hint
+            .as_ref()
+            .and_then(|h| h.get(&(p as i32)))
+            .copied()
+            .unwrap_or(high);
+        starts.push(wanted.clamp(low, high));
+        highs.push(high);
+    }
+    let behind: i64 = highs.iter().zip(&starts).map(|(h, s)| h - s).sum();
+    if behind > budget {
+        starts.clone_from(&highs);
+    }
+    let assignment: Vec<(i32, i64)> = starts
+        .iter()
+        .enumerate()
+        .map(|(p, start)| (p as i32, *start))
+        .collect();
+    consumer.assign(name, &assignment)?;
+    Ok((starts, highs))
+}
+
 async fn read_loop(
     reader: Arc<TopicReader>,
     slots: Slots,
@@ -625,7 +622,7 @@ async fn read_loop(
                     let p = m.partition() as usize;
                     if p < positions.len() && m.offset() >= positions[p] {
                         positions[p] = m.offset() + 1;
-                        let event = LiveEvent::from_message(&m, positions.clone().into_boxed_slice());
+                        let event = LiveEvent::from_record(&m, positions.clone().into_boxed_slice());
                         drop(m);
                         reader.process(event);
                     }
@@ -672,7 +669,7 @@ mod tests {
                 closed: false,
                 idle_since: None,
             }),
-            consumer: Arc::new(assign_consumer(&kafka, 1024).expect("consumer")),
+            consumer: assign_consumer(&kafka, 1024).expect("consumer"),
             next_id: AtomicU64::new(0),
             settings: HubSettings {
                 client_buffer,

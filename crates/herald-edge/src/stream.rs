@@ -6,9 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use herald_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use herald_kafka::rdkafka::message::Message;
-use herald_kafka::rdkafka::{Offset, TopicPartitionList};
+use herald_kafka::TailConsumer;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -29,7 +27,7 @@ enum Phase {
     NeedCatchUp,
     /// Reading Kafka with a temporary consumer.
     CatchUp {
-        consumer: StreamConsumer,
+        consumer: TailConsumer,
         /// Held while reading: bounds concurrent catch-up consumers.
         _permit: OwnedSemaphorePermit,
     },
@@ -247,7 +245,7 @@ impl SseStream {
                             if p < self.pos.len() && m.offset() >= self.pos[p] {
                                 let mut positions = self.pos.clone();
                                 positions[p] = m.offset() + 1;
-                                read = Some(LiveEvent::from_message(&m, positions.into_boxed_slice()));
+                                read = Some(LiveEvent::from_record(&m, positions.into_boxed_slice()));
                             }
                         }
                         Ok(Err(error)) => {
@@ -258,9 +256,9 @@ impl SseStream {
                         Err(_) => {
                             // Nothing new: offsets may skip records that are never delivered
                             // (transaction markers), so take the consumer's own position.
-                            if let Ok(tpl) = consumer.position() {
-                                for e in tpl.elements() {
-                                    if let (Offset::Offset(o), Some(mine)) = (e.offset(), self.pos.get_mut(e.partition() as usize)) {
+                            if let Ok(positions) = consumer.positions() {
+                                for (p, o) in positions {
+                                    if let Some(mine) = self.pos.get_mut(p as usize) {
                                         *mine = (*mine).max(o);
                                     }
                                 }
@@ -285,13 +283,15 @@ impl SseStream {
         }
     }
 
-    fn open_catchup(&self) -> Result<StreamConsumer, herald_kafka::KafkaError> {
+    fn open_catchup(&self) -> Result<TailConsumer, herald_kafka::KafkaError> {
         let consumer = assign_consumer(self.hub.kafka(), 2048)?;
-        let mut tpl = TopicPartitionList::new();
-        for (p, o) in self.pos.iter().enumerate() {
-            tpl.add_partition_offset(&self.reader.topic, p as i32, Offset::Offset(*o))?;
-        }
-        consumer.assign(&tpl)?;
+        let starts: Vec<(i32, i64)> = self
+            .pos
+            .iter()
+            .enumerate()
+            .map(|(p, o)| (p as i32, *o))
+            .collect();
+        consumer.assign(&self.reader.topic, &starts)?;
         Ok(consumer)
     }
 }

@@ -27,12 +27,13 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use herald_core::Event;
 use herald_ingest::{IngestConfig, StaticConfig};
-use herald_kafka::rdkafka::producer::{FutureProducer, FutureRecord};
-use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec, owned_headers};
+use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec};
 use herald_proto::v1::publisher_client::PublisherClient;
 use herald_proto::v1::{Event as ProtoEvent, PublishBatchRequest};
 use herald_runtime::Shutdown;
 use herald_watch::ConfigPublisher;
+use rdkafka::message::{Header as RdHeader, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use tonic::transport::Channel;
 
 const ROOT_KEY: &str = "bench-root-key";
@@ -144,7 +145,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// A record as the baseline writes it: the same attributes ingest would set.
-fn baseline_record_headers() -> (String, herald_kafka::rdkafka::message::OwnedHeaders) {
+fn baseline_record_headers() -> (String, OwnedHeaders) {
     let id = uuid::Uuid::now_v7().to_string();
     let mut e = Event::new(id, "/herald/bench/baseline", "bench.tick", Vec::new());
     e.time = Some(herald_core::envelope::format_time(
@@ -152,7 +153,15 @@ fn baseline_record_headers() -> (String, herald_kafka::rdkafka::message::OwnedHe
     ));
     e.content_type = Some("application/json".into());
     e.traceparent = Some(herald_runtime::trace::new_traceparent());
-    let headers = owned_headers(&e.to_headers());
+    let headers = e.to_headers();
+    let headers = headers
+        .iter()
+        .fold(OwnedHeaders::new_with_capacity(headers.len()), |acc, h| {
+            acc.insert(RdHeader {
+                key: &h.key,
+                value: Some(h.value.as_slice()),
+            })
+        });
     (e.id, headers)
 }
 
@@ -372,7 +381,9 @@ fn main() -> anyhow::Result<()> {
     let (mut p99s, mut base_p99s) = (Vec::new(), Vec::new());
     client_rt.block_on(async {
         let producer = Producer::new(&kafka, Duration::from_secs(30))?;
-        let raw = producer.raw().clone();
+        let raw: FutureProducer = Producer::settings(&kafka, Duration::from_secs(30))
+            .build()
+            .create()?;
         let warm = Event::new("warm", "/bench", "bench", b"{}".to_vec());
         producer
             .send(&baseline_topic, None, &warm.to_headers(), &warm.data)

@@ -2,7 +2,6 @@
 
 use herald_core::{Classify, ErrorClass};
 use herald_kafka::KafkaError;
-use herald_kafka::rdkafka::types::RDKafkaErrorCode;
 use herald_watch::{AuthError, Denied};
 
 /// Why a publish (or the service) failed.
@@ -47,21 +46,20 @@ pub enum IngestError {
 impl IngestError {
     /// Maps a failed produce to what the publisher is told.
     pub(crate) fn from_produce(topic: &str, e: KafkaError) -> Self {
-        use RDKafkaErrorCode as C;
-        match e.code() {
-            Some(C::UnknownTopicOrPartition | C::UnknownTopic) => {
-                Self::NotFound(format!("kafka topic {topic} does not exist"))
-            }
-            Some(C::MessageSizeTooLarge | C::InvalidMessageSize) => {
-                Self::TooLarge(format!("the broker refused the record as too large: {e}"))
-            }
-            Some(C::QueueFull) => Self::Unavailable(
+        if e.is_unknown_topic() {
+            Self::NotFound(format!("kafka topic {topic} does not exist"))
+        } else if e.is_too_large() {
+            Self::TooLarge(format!("the broker refused the record as too large: {e}"))
+        } else if e.is_queue_full() {
+            Self::Unavailable(
                 "the producer queue is full, nothing was accepted; retry later".to_owned(),
-            ),
-            _ if e.is_retryable() => Self::Unavailable(format!(
+            )
+        } else if e.is_retryable() {
+            Self::Unavailable(format!(
                 "the broker did not acknowledge the event, nothing was accepted; retry later ({e})"
-            )),
-            _ => Self::Internal(format!("the broker refused the event: {e}")),
+            ))
+        } else {
+            Self::Internal(format!("the broker refused the event: {e}"))
         }
     }
 

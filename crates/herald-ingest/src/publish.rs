@@ -100,10 +100,9 @@ impl ProducerSlot {
     }
 
     fn recover_if_fatal(&self) {
-        use herald_kafka::rdkafka::producer::Producer as _;
         let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
-        if let Some((code, reason)) = current.raw().client().fatal_error() {
-            tracing::error!(?code, %reason, "kafka producer hit a fatal error, recreating it");
+        if let Some(reason) = current.fatal_error() {
+            tracing::error!(%reason, "kafka producer hit a fatal error, recreating it");
             match Producer::new(&self.kafka, self.delivery_timeout) {
                 Ok(p) => *current = p,
                 Err(error) => tracing::error!(%error, "cannot recreate the kafka producer"),

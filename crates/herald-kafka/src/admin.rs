@@ -112,9 +112,7 @@ impl TopicAdmin for KafkaAdmin {
                     return Err(KafkaError::TopicExists(name));
                 }
                 Err((_, code)) => {
-                    return Err(KafkaError::Client(rdkafka::error::KafkaError::AdminOp(
-                        code,
-                    )));
+                    return Err(rdkafka::error::KafkaError::AdminOp(code).into());
                 }
             }
         }
@@ -130,9 +128,7 @@ impl TopicAdmin for KafkaAdmin {
                     return Err(KafkaError::UnknownTopic(name));
                 }
                 Err((_, code)) => {
-                    return Err(KafkaError::Client(rdkafka::error::KafkaError::AdminOp(
-                        code,
-                    )));
+                    return Err(rdkafka::error::KafkaError::AdminOp(code).into());
                 }
             }
         }

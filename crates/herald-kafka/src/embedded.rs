@@ -151,15 +151,48 @@ impl TopicAdmin for EmbeddedAdmin {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
 
     use herald_core::Event;
-    use rdkafka::consumer::{Consumer, DefaultConsumerContext};
-    use rdkafka::{Message, Offset, TopicPartitionList};
 
     use super::*;
-    use crate::{Producer, commit_offsets, consumer, event_from_message};
+    use crate::{
+        GroupConsumer, PartitionRange, Producer, RebalanceHandler, ScanReader, TailConsumer,
+        TopicPartition,
+    };
+
+    /// Records the rebalance calls it gets.
+    #[derive(Default)]
+    struct Calls(Mutex<Vec<String>>);
+
+    impl RebalanceHandler for Calls {
+        fn assigned(&self, partitions: &[TopicPartition]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("assigned {}", partitions.len()));
+        }
+        fn revoking(&self, partitions: &[TopicPartition]) -> Vec<(TopicPartition, i64)> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("revoking {}", partitions.len()));
+            Vec::new()
+        }
+        fn revoked(&self, partitions: &[TopicPartition]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("revoked {}", partitions.len()));
+        }
+        fn lost(&self, partitions: &[TopicPartition]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("lost {}", partitions.len()));
+        }
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn serves_produce_consume_and_commits() {
@@ -187,28 +220,107 @@ mod tests {
         assert_eq!(offsets.len(), 2);
         assert_eq!(offsets[d.partition as usize].high, d.offset + 1);
 
-        let c = Arc::new(
-            consumer(
-                kafka.config().client(),
-                "g1",
-                "earliest",
-                DefaultConsumerContext,
-            )
-            .unwrap(),
-        );
+        let calls = Arc::new(Calls::default());
+        let c =
+            GroupConsumer::new(kafka.config().client(), "g1", "earliest", calls.clone()).unwrap();
         c.subscribe(&["demo.orders"]).unwrap();
-        let msg = tokio::time::timeout(Duration::from_secs(20), c.recv())
+        let mut stream = c.stream();
+        let msg = tokio::time::timeout(Duration::from_secs(20), stream.next())
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(event_from_message(&msg).unwrap(), e);
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(
-            "demo.orders",
-            msg.partition(),
-            Offset::Offset(msg.offset() + 1),
-        )
+        assert_eq!(msg.event().unwrap(), e);
+        assert_eq!(msg.key(), Some(&b"k"[..]));
+        assert_eq!(msg.header("ce_type"), Some(&b"order.created"[..]));
+        let tp = TopicPartition {
+            topic: "demo.orders".into(),
+            partition: msg.partition(),
+        };
+        let next = msg.offset() + 1;
+        drop(msg);
+        c.commit(&[(tp, next)]).await.unwrap();
+        assert_eq!(calls.0.lock().unwrap().as_slice(), ["assigned 2"]);
+        drop(stream);
+        c.close().await;
+        assert_eq!(
+            calls.0.lock().unwrap().as_slice(),
+            ["assigned 2", "revoking 2", "revoked 2"]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_scan_to_the_end_and_tail_from_offsets() {
+        let kafka = EmbeddedKafka::start(1).unwrap();
+        let admin = kafka.admin().unwrap();
+        admin
+            .create_topic(&TopicSpec::new("demo.log", 1))
+            .await
+            .unwrap();
+        let producer = Producer::new(&kafka.config(), Duration::from_secs(10)).unwrap();
+        for i in 0..5u8 {
+            producer
+                .send("demo.log", Some(b"k"), &[], &[i])
+                .await
+                .unwrap();
+        }
+        producer.delete("demo.log", b"k").await.unwrap();
+
+        let (tx, rx) = std::sync::mpsc::channel();
+        let config = kafka.config();
+        tokio::task::spawn_blocking(move || {
+            let reader = ScanReader::new(config.client(), "scan").unwrap();
+            let timeout = Duration::from_secs(10);
+            assert_eq!(reader.partitions("demo.none", timeout).unwrap(), None);
+            assert_eq!(
+                reader.partitions("demo.log", timeout).unwrap(),
+                Some(vec![0])
+            );
+            assert_eq!(
+                reader.watermarks("demo.log", &[0], timeout).unwrap(),
+                [(0, 6)]
+            );
+            let range = PartitionRange {
+                partition: 0,
+                start: 2,
+                end: 6,
+            };
+            let deadline = Instant::now() + timeout;
+            let mut seen = Vec::new();
+            let scanned = reader
+                .scan("demo.log", &[range], u64::MAX, deadline, |r| {
+                    seen.push((r.offset(), r.payload().map(<[u8]>::to_vec)));
+                    true
+                })
+                .unwrap();
+            assert!(scanned.complete);
+            assert_eq!(scanned.records, 4);
+            tx.send(seen).unwrap();
+        })
+        .await
         .unwrap();
-        commit_offsets(c.clone(), tpl).await.unwrap();
+        let seen = rx.recv().unwrap();
+        assert_eq!(
+            seen,
+            [
+                (2, Some(vec![2])),
+                (3, Some(vec![3])),
+                (4, Some(vec![4])),
+                (5, None)
+            ]
+        );
+
+        let tail = TailConsumer::new(kafka.config().client(), "tail", false).unwrap();
+        tail.assign("demo.log", &[(0, 4)]).unwrap();
+        let r = tokio::time::timeout(Duration::from_secs(20), tail.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.offset(), r.payload()), (4, Some(&[4u8][..])));
+        drop(r);
+        let marks = tail
+            .watermarks("demo.log", vec![0], Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(marks, [(0, 6)]);
     }
 }

@@ -1,14 +1,21 @@
 //! Kafka for Herald: clients built with safe settings (librdkafka's defaults are not), topic
 //! administration, and the CloudEvents header codec. Calls that block inside librdkafka run on
 //! tokio's blocking pool so they never stall the async runtime.
+//!
+//! This is the only crate that uses librdkafka: the others get small, named clients in
+//! Herald's own types ([`Producer`], [`LogProducer`], [`GroupConsumer`], [`TailConsumer`],
+//! [`ScanReader`], [`RecordRef`], [`KafkaError`]).
 
 mod admin;
 mod config;
-mod consumer;
 mod embedded;
 mod error;
+mod group;
 mod headers;
+mod lookup;
 mod producer;
+mod reader;
+mod record;
 
 /// The source of [`KafkaConfig`] and what it embeds: their doc comments are the reference of
 /// the `[kafka]` settings that every service's `--help` prints (see `herald_runtime::ServiceConfig`).
@@ -16,12 +23,13 @@ pub const CONFIG_SOURCE: &str = include_str!("config.rs");
 
 pub use admin::{KafkaAdmin, PartitionOffsets, TopicAdmin, TopicSpec};
 pub use config::{ClientSettings, KafkaConfig};
-pub use consumer::{commit_offsets, consumer, fetch_watermarks, offsets_for_times};
 pub use embedded::{EmbeddedAdmin, EmbeddedKafka};
-pub use error::KafkaError;
-pub use headers::{event_from_message, header_map, owned_headers};
-pub use producer::{Delivered, Producer};
-pub use rdkafka;
+pub use error::{ClientError, KafkaError};
+pub use group::{GroupConsumer, RebalanceHandler, RecordStream};
+pub(crate) use headers::owned_headers;
+pub use producer::{Delivered, LogProducer, Pending, Producer};
+pub use reader::{PartitionRange, ScanReader, Scanned, TailConsumer};
+pub use record::{RecordRef, TopicPartition};
 
 /// Checks that the cluster answers a metadata request within `timeout` (used by `/readyz`).
 pub async fn ping(config: &KafkaConfig, timeout: std::time::Duration) -> Result<(), KafkaError> {

@@ -1,9 +1,13 @@
 use std::time::Duration;
 
 use herald_core::Header;
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::ClientContext;
+use rdkafka::producer::{
+    BaseRecord, DeliveryFuture, DeliveryResult, FutureProducer, FutureRecord, Producer as _,
+    ProducerContext, ThreadedProducer,
+};
 
-use crate::{KafkaConfig, KafkaError, owned_headers};
+use crate::{ClientSettings, KafkaConfig, KafkaError, owned_headers};
 
 /// Where a record was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +35,17 @@ impl Producer {
     /// Creates a producer; `delivery_timeout` bounds how long a record may wait for the
     /// cluster before its send fails (so callers can answer "unavailable" instead of hanging).
     pub fn new(config: &KafkaConfig, delivery_timeout: Duration) -> Result<Self, KafkaError> {
-        let c = config
+        let c = Self::settings(config, delivery_timeout).build();
+        let inner: FutureProducer = c.create()?;
+        Ok(Self {
+            inner,
+            queue_timeout: Duration::ZERO,
+        })
+    }
+
+    /// The producer's client settings (benchmarks build their baseline producer from them).
+    pub fn settings(config: &KafkaConfig, delivery_timeout: Duration) -> ClientSettings<'_> {
+        config
             .client()
             .tune("max.in.flight.requests.per.connection", "5")
             .tune("linger.ms", "2")
@@ -45,12 +59,6 @@ impl Producer {
                 "message.timeout.ms",
                 delivery_timeout.as_millis().to_string(),
             )
-            .build();
-        let inner: FutureProducer = c.create()?;
-        Ok(Self {
-            inner,
-            queue_timeout: Duration::ZERO,
-        })
     }
 
     /// Produces one record and waits for the cluster's acknowledgement. A full local queue
@@ -62,19 +70,51 @@ impl Producer {
         headers: &[Header],
         payload: &[u8],
     ) -> Result<Delivered, KafkaError> {
-        let mut record = FutureRecord::<[u8], [u8]>::to(topic)
-            .payload(payload)
-            .headers(owned_headers(headers));
-        if let Some(key) = key {
-            record = record.key(key);
-        }
+        self.produce(record(topic, key, headers, Some(payload)))
+            .await
+    }
+
+    /// Produces a deletion of `key` (a tombstone: a record without a value, which compaction
+    /// keeps until it removes the key) and waits for the acknowledgement.
+    pub async fn delete(&self, topic: &str, key: &[u8]) -> Result<Delivered, KafkaError> {
+        self.produce(record(topic, Some(key), &[], None)).await
+    }
+
+    async fn produce(&self, record: FutureRecord<'_, [u8], [u8]>) -> Result<Delivered, KafkaError> {
         match self.inner.send(record, self.queue_timeout).await {
             Ok(d) => Ok(Delivered {
                 partition: d.partition,
                 offset: d.offset,
             }),
-            Err((e, _)) => Err(KafkaError::Client(e)),
+            Err((e, _)) => Err(e.into()),
         }
+    }
+
+    /// Enqueues one record without waiting: the acknowledgement comes through the returned
+    /// [`Pending`]. A full local queue fails at once ([`KafkaError::is_queue_full`]).
+    pub fn enqueue(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        headers: &[Header],
+        payload: &[u8],
+    ) -> Result<Pending, KafkaError> {
+        match self
+            .inner
+            .send_result(record(topic, key, headers, Some(payload)))
+        {
+            Ok(f) => Ok(Pending(f)),
+            Err((e, _)) => Err(e.into()),
+        }
+    }
+
+    /// Why the producer became unusable for good (`code: reason`), if it did: an idempotent
+    /// producer that lost its state refuses every later record until it is recreated.
+    pub fn fatal_error(&self) -> Option<String> {
+        self.inner
+            .client()
+            .fatal_error()
+            .map(|(code, reason)| format!("{code:?}: {reason}"))
     }
 
     /// Waits up to `timeout` for queued records to be delivered (used at shutdown).
@@ -85,9 +125,108 @@ impl Producer {
             .map_err(|e| KafkaError::Task(e.to_string()))?
             .map_err(KafkaError::from)
     }
+}
 
-    /// The underlying librdkafka producer.
-    pub fn raw(&self) -> &FutureProducer {
-        &self.inner
+fn record<'a>(
+    topic: &'a str,
+    key: Option<&'a [u8]>,
+    headers: &[Header],
+    payload: Option<&'a [u8]>,
+) -> FutureRecord<'a, [u8], [u8]> {
+    let mut record = FutureRecord::<[u8], [u8]>::to(topic);
+    if !headers.is_empty() {
+        record = record.headers(owned_headers(headers));
+    }
+    if let Some(key) = key {
+        record = record.key(key);
+    }
+    if let Some(payload) = payload {
+        record = record.payload(payload);
+    }
+    record
+}
+
+/// A record enqueued by [`Producer::enqueue`], not yet acknowledged.
+pub struct Pending(DeliveryFuture);
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
+    }
+}
+
+impl Pending {
+    /// Waits for the cluster's acknowledgement.
+    pub async fn acknowledged(self) -> Result<Delivered, KafkaError> {
+        match self.0.await {
+            Ok(Ok(d)) => Ok(Delivered {
+                partition: d.partition,
+                offset: d.offset,
+            }),
+            Ok(Err((e, _))) => Err(e.into()),
+            Err(_) => Err(KafkaError::ProducerGone),
+        }
+    }
+}
+
+/// Calls back on every record a [`LogProducer`] failed to write.
+struct LogContext {
+    on_failure: Box<dyn Fn(&KafkaError) + Send + Sync>,
+}
+
+impl ClientContext for LogContext {}
+
+impl ProducerContext for LogContext {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if let Err((error, _)) = result {
+            (self.on_failure)(&error.clone().into());
+        }
+    }
+}
+
+/// A fire-and-forget, idempotent, acks=all producer for logs (history, not handoffs): records
+/// are enqueued without waiting, and only failures are reported, to `on_failure`. Cheap to
+/// clone; clones share one librdkafka client.
+#[derive(Clone)]
+pub struct LogProducer {
+    inner: ThreadedProducer<LogContext>,
+}
+
+impl std::fmt::Debug for LogProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogProducer").finish_non_exhaustive()
+    }
+}
+
+impl LogProducer {
+    /// Creates a producer with the client's tuning (linger, compression, timeouts).
+    pub fn new(
+        client: ClientSettings<'_>,
+        on_failure: impl Fn(&KafkaError) + Send + Sync + 'static,
+    ) -> Result<Self, KafkaError> {
+        let c = client
+            .require("enable.idempotence", "true")
+            .require("acks", "all")
+            // Only failures are acted on: a report per written record is work for nothing.
+            .require("delivery.report.only.error", "true")
+            .build();
+        let inner = c.create_with_context(LogContext {
+            on_failure: Box::new(on_failure),
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Enqueues one record; fails at once when the local queue is full, never blocks.
+    pub fn send(&self, topic: &str, key: &str, value: &[u8]) -> Result<(), KafkaError> {
+        let record = BaseRecord::to(topic).key(key).payload(value);
+        self.inner.send(record).map_err(|(e, _)| e.into())
+    }
+
+    /// Waits up to `timeout` for queued records to be written (used at shutdown).
+    pub async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
+        let inner = self.inner.clone();
+        crate::lookup::blocking(move || Ok(inner.flush(timeout)?)).await
     }
 }

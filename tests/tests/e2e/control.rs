@@ -1245,15 +1245,14 @@ async fn state_topic_holds_no_secrets_in_clear() {
     control.stop().await;
 
     // The state topic is compacted: the latest value per entity id is kept forever.
-    let admin: herald_kafka::rdkafka::admin::AdminClient<
-        herald_kafka::rdkafka::client::DefaultClientContext,
-    > = kafka_config().client_config().create().unwrap();
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        kafka_config().client_config().create().unwrap();
     let described = admin
         .describe_configs(
-            &[herald_kafka::rdkafka::admin::ResourceSpecifier::Topic(
+            &[rdkafka::admin::ResourceSpecifier::Topic(
                 &config.state_topic,
             )],
-            &herald_kafka::rdkafka::admin::AdminOptions::new(),
+            &rdkafka::admin::AdminOptions::new(),
         )
         .await
         .unwrap();

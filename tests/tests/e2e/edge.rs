@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_edge::Cursor;
-use herald_kafka::rdkafka::admin::{AdminClient, AdminOptions};
-use herald_kafka::rdkafka::client::DefaultClientContext;
-use herald_kafka::rdkafka::{Offset, TopicPartitionList};
 use herald_tests::edge::{Fixture, ROOT_KEY, RunningEdge, SseClient, SseItem, TestCert, open};
 use herald_tests::kafka_config;
+use rdkafka::admin::{AdminClient, AdminOptions};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
 

@@ -7,36 +7,46 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use herald_core::Event;
-use herald_kafka::rdkafka::consumer::{Consumer, DefaultConsumerContext, StreamConsumer};
-use herald_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use herald_kafka::{
-    KafkaAdmin, KafkaError, Producer, TopicAdmin, TopicSpec, commit_offsets, consumer,
-    event_from_message,
+    GroupConsumer, KafkaAdmin, KafkaError, Producer, RebalanceHandler, RecordStream, TopicAdmin,
+    TopicPartition, TopicSpec,
 };
 use herald_tests::{kafka_config, unique};
 
 const EVENTS: usize = 30;
 const COMMITTED: usize = 20;
 
-fn group_consumer(group: &str, topic: &str) -> Arc<StreamConsumer> {
-    let c = consumer(
+/// Commits nothing on a rebalance: only the explicit commit counts.
+struct NoCommitOnRevoke;
+
+impl RebalanceHandler for NoCommitOnRevoke {
+    fn assigned(&self, _: &[TopicPartition]) {}
+    fn revoking(&self, _: &[TopicPartition]) -> Vec<(TopicPartition, i64)> {
+        Vec::new()
+    }
+    fn revoked(&self, _: &[TopicPartition]) {}
+    fn lost(&self, _: &[TopicPartition]) {}
+}
+
+fn group_consumer(group: &str, topic: &str) -> GroupConsumer {
+    let c = GroupConsumer::new(
         kafka_config().client(),
         group,
         "earliest",
-        DefaultConsumerContext,
+        Arc::new(NoCommitOnRevoke),
     )
     .expect("consumer");
     c.subscribe(&[topic]).expect("subscribe");
-    Arc::new(c)
+    c
 }
 
 /// Receives one record as (partition, offset, event), or None after `wait` of silence.
-async fn next(c: &StreamConsumer, wait: Duration) -> Option<(i32, i64, Event)> {
-    let msg = tokio::time::timeout(wait, c.recv())
+async fn next(stream: &mut RecordStream<'_>, wait: Duration) -> Option<(i32, i64, Event)> {
+    let msg = tokio::time::timeout(wait, stream.next())
         .await
         .ok()?
         .expect("kafka error while consuming");
-    let event = event_from_message(&msg).expect("record is a CloudEvent");
+    let event = msg.event().expect("record is a CloudEvent");
     Some((msg.partition(), msg.offset(), event))
 }
 
@@ -71,9 +81,10 @@ async fn uncommitted_records_are_redelivered_and_none_are_lost() {
     // First member: read everything, commit only the first COMMITTED records, then die.
     let group = unique("smoke-group");
     let first = group_consumer(&group, &topic);
+    let mut stream = first.stream();
     let mut seen = Vec::new();
     while seen.len() < EVENTS {
-        let (p, o, e) = next(&first, Duration::from_secs(30))
+        let (p, o, e) = next(&mut stream, Duration::from_secs(30))
             .await
             .expect("all records arrive");
         let (pp, po, original) = &published[&e.id];
@@ -85,31 +96,37 @@ async fn uncommitted_records_are_redelivered_and_none_are_lost() {
         assert_eq!(&e, original, "headers and payload round-trip exactly");
         seen.push((p, o, e.id));
     }
-    let mut commit = TopicPartitionList::new();
     let mut next_offsets: BTreeMap<i32, i64> = BTreeMap::new();
     for (p, o, _) in &seen[..COMMITTED] {
         let n = next_offsets.entry(*p).or_default();
         *n = (*n).max(o + 1);
     }
-    for (p, n) in &next_offsets {
-        commit
-            .add_partition_offset(&topic, *p, Offset::Offset(*n))
-            .expect("tpl");
-    }
-    commit_offsets(first.clone(), commit).await.expect("commit");
+    let commit: Vec<(TopicPartition, i64)> = next_offsets
+        .iter()
+        .map(|(p, n)| {
+            let tp = TopicPartition {
+                topic: topic.as_str().into(),
+                partition: *p,
+            };
+            (tp, *n)
+        })
+        .collect();
+    first.commit(&commit).await.expect("commit");
     let uncommitted: BTreeSet<String> = seen
         .iter()
         .filter(|(p, o, _)| *o >= next_offsets.get(p).copied().unwrap_or(0))
         .map(|(_, _, id)| id.clone())
         .collect();
     assert_eq!(uncommitted.len(), EVENTS - COMMITTED);
-    drop(first);
+    drop(stream);
+    first.close().await;
 
     // Second member: gets exactly the uncommitted records, nothing more.
     let second = group_consumer(&group, &topic);
+    let mut stream = second.stream();
     let mut redelivered = BTreeSet::new();
     while redelivered.len() < uncommitted.len() {
-        let (_, _, e) = next(&second, Duration::from_secs(30))
+        let (_, _, e) = next(&mut stream, Duration::from_secs(30))
             .await
             .expect("uncommitted records arrive");
         assert!(
@@ -119,7 +136,7 @@ async fn uncommitted_records_are_redelivered_and_none_are_lost() {
         );
     }
     assert!(
-        next(&second, Duration::from_secs(2)).await.is_none(),
+        next(&mut stream, Duration::from_secs(2)).await.is_none(),
         "nothing beyond the uncommitted records is redelivered"
     );
     assert_eq!(redelivered, uncommitted);

@@ -5,13 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
 use herald_core::event_type_matches;
-use herald_kafka::KafkaConfig;
-use herald_kafka::rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, MessageStream, Rebalance, StreamConsumer,
-};
-use herald_kafka::rdkafka::{ClientContext, Offset, TopicPartitionList};
+use herald_kafka::{GroupConsumer, KafkaConfig, RebalanceHandler, RecordStream, TopicPartition};
 use herald_proto::v1::DeliveryTask;
 use herald_watch::ConfigHandle;
 use prost::Message as _;
@@ -23,7 +18,7 @@ use crate::tracker::{Tp, Tracker};
 use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC};
 
 use super::records::{Incoming, Payload};
-use super::{Shared, is_task_topic, now_ms, tpl_of};
+use super::{Shared, is_task_topic, now_ms};
 
 /// Tasks of a paused tier partition, waiting in offset order for their due time.
 #[derive(Debug, Default)]
@@ -34,34 +29,25 @@ struct WaitQueue {
 
 type Waiting = Arc<Mutex<HashMap<Tp, WaitQueue>>>;
 
-/// The consumer context: on revocation, lets in-flight work of the revoked partitions finish
-/// (bounded), commits their progress, and only then lets them go.
-pub(crate) struct WorkerContext {
+/// The rebalance handler: on revocation, lets in-flight work of the revoked partitions finish
+/// (bounded), has their progress committed, and only then lets them go.
+pub(crate) struct Rebalancer {
     tracker: Arc<Tracker>,
     waiting: Waiting,
     revoke_timeout: Duration,
 }
 
-impl ClientContext for WorkerContext {}
-
-impl ConsumerContext for WorkerContext {
-    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let Rebalance::Revoke(tpl) = rebalance else {
-            return;
-        };
-        let tps: Vec<Tp> = tpl
-            .elements()
-            .iter()
-            .map(|e| (Arc::<str>::from(e.topic()), e.partition()))
-            .collect();
+impl Rebalancer {
+    /// Drops the partitions' waiting tasks and waits, bounded, for their work in flight.
+    fn settle(&self, tps: &[Tp]) {
         {
             // Tasks not yet due were never begun: the next owner reads them again.
             let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-            for tp in &tps {
+            for tp in tps {
                 waiting.remove(tp);
             }
         }
-        let wait = || self.tracker.wait_idle(Some(&tps), self.revoke_timeout);
+        let wait = || self.tracker.wait_idle(Some(tps), self.revoke_timeout);
         let idle = match tokio::runtime::Handle::try_current() {
             Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
                 tokio::task::block_in_place(wait)
@@ -74,35 +60,45 @@ impl ConsumerContext for WorkerContext {
                 "revoke timeout: releasing partitions with deliveries still in flight"
             );
         }
-        let offsets = self.tracker.committable(Some(&tps));
-        // Lost (the session expired, e.g. during a broker outage): the group has moved on and a
-        // commit can only fail, after blocking this thread until the coordinator answers. The
-        // next owner redelivers what was not committed.
-        if consumer.assignment_lost() {
-            tracing::info!(partitions = tps.len(), "partitions lost, not committing");
-        } else if !offsets.is_empty() {
-            let mut out = TopicPartitionList::new();
-            for ((t, p), o) in &offsets {
-                let _ = out.add_partition_offset(t, *p, Offset::Offset(*o));
-            }
-            match consumer.commit(&out, CommitMode::Sync) {
-                Ok(()) => tracing::info!(partitions = tps.len(), "committed revoked partitions"),
-                Err(error) => tracing::warn!(%error, "commit on revoke failed"),
-            }
-        }
-        self.tracker.forget(&tps);
-    }
-
-    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Assign(tpl) = rebalance {
-            // A partition paused under a previous assignment must not stay paused.
-            let _ = consumer.resume(tpl);
-            tracing::info!(partitions = tpl.count(), "partitions assigned");
-        }
     }
 }
 
-type Kafka = StreamConsumer<WorkerContext>;
+fn tps_of(partitions: &[TopicPartition]) -> Vec<Tp> {
+    partitions
+        .iter()
+        .map(|tp| (tp.topic.clone(), tp.partition))
+        .collect()
+}
+
+fn to_commit(offsets: Vec<(Tp, i64)>) -> Vec<(TopicPartition, i64)> {
+    offsets
+        .into_iter()
+        .map(|((topic, partition), o)| (TopicPartition { topic, partition }, o))
+        .collect()
+}
+
+impl RebalanceHandler for Rebalancer {
+    fn assigned(&self, partitions: &[TopicPartition]) {
+        tracing::info!(partitions = partitions.len(), "partitions assigned");
+    }
+
+    fn revoking(&self, partitions: &[TopicPartition]) -> Vec<(TopicPartition, i64)> {
+        let tps = tps_of(partitions);
+        self.settle(&tps);
+        to_commit(self.tracker.committable(Some(&tps)))
+    }
+
+    fn revoked(&self, partitions: &[TopicPartition]) {
+        self.tracker.forget(&tps_of(partitions));
+    }
+
+    fn lost(&self, partitions: &[TopicPartition]) {
+        let tps = tps_of(partitions);
+        self.settle(&tps);
+        tracing::info!(partitions = tps.len(), "partitions lost, not committing");
+        self.tracker.forget(&tps);
+    }
+}
 
 /// Completion of one consumed record: done when every delivery of it is done.
 struct Completion {
@@ -155,11 +151,11 @@ impl Worker {
         }
         let shared = self.shared.clone();
         let waiting: Waiting = Arc::default();
-        let context = WorkerContext {
+        let rebalancer = Arc::new(Rebalancer {
             tracker: shared.tracker.clone(),
             waiting: waiting.clone(),
             revoke_timeout: shared.settings.revoke_timeout,
-        };
+        });
         let client = self
             .kafka
             .client()
@@ -170,12 +166,8 @@ impl Worker {
             // flight: a short long-poll keeps retries within tens of milliseconds of their due
             // time.
             .tune("fetch.wait.max.ms", "50");
-        let consumer: Arc<Kafka> = Arc::new(herald_kafka::consumer(
-            client,
-            &self.group_id,
-            &self.auto_offset_reset,
-            context,
-        )?);
+        let consumer =
+            GroupConsumer::new(client, &self.group_id, &self.auto_offset_reset, rebalancer)?;
         let task_topics: Vec<String> = shared
             .settings
             .schedule
@@ -234,10 +226,10 @@ impl Worker {
                 (permit, message) = next_message(&mut stream, &budget, &mut interned) => match message {
                     Ok(m) => loop_ctx.on_message(&shared, m, permit),
                     Err(error) => {
-                        if let Some((code, reason)) = consumer.client().fatal_error() {
+                        if let Some(reason) = consumer.fatal_error() {
                             // The client is unusable: stop rather than stay ready while
                             // consuming nothing; uncommitted work is redelivered.
-                            tracing::error!(?code, %reason, "kafka consumer failed for good");
+                            tracing::error!(%reason, "kafka consumer failed for good");
                             return Err(error);
                         }
                         tracing::debug!(%error, "consumer error");
@@ -265,11 +257,7 @@ impl Worker {
         commit(&consumer, &shared.tracker).await;
         drop(stream);
         drop(loop_ctx);
-        let _ = tokio::task::spawn_blocking(move || {
-            consumer.unsubscribe();
-            drop(consumer);
-        })
-        .await;
+        consumer.close().await;
         let _ = shared.producer.flush(Duration::from_secs(5)).await;
         shared.attempts.flush(Duration::from_secs(5)).await;
         Ok(())
@@ -278,7 +266,7 @@ impl Worker {
     /// Rebuilds routes from the view and follows changed topics.
     fn refresh(
         &self,
-        consumer: &Kafka,
+        consumer: &GroupConsumer,
         task_topics: &[String],
         subscribed: &mut Vec<String>,
     ) -> Result<(), DeliveryError> {
@@ -316,7 +304,7 @@ impl Worker {
 }
 
 struct LoopState<'a> {
-    consumer: Arc<Kafka>,
+    consumer: GroupConsumer,
     waiting: Waiting,
     due_tx: mpsc::UnboundedSender<(Tp, u64)>,
     generation: &'a AtomicU64,
@@ -352,7 +340,7 @@ impl LoopState<'_> {
                 return skip(shared, &tp, offset);
             }
             if task.due_at_ms > now_ms() {
-                let _ = self.consumer.pause(&tpl_of(std::slice::from_ref(&tp)));
+                let _ = self.consumer.pause(&tp.0, tp.1);
                 let generation = self.generation.fetch_add(1, Ordering::Relaxed);
                 self.schedule(&tp, task.due_at_ms, generation);
                 let mut q = WaitQueue {
@@ -462,7 +450,7 @@ impl LoopState<'_> {
             }
             None => {
                 waiting.remove(&tp);
-                let _ = self.consumer.resume(&tpl_of(std::slice::from_ref(&tp)));
+                let _ = self.consumer.resume(&tp.0, tp.1);
             }
         }
     }
@@ -526,7 +514,7 @@ fn spawn_delivery(
 }
 
 async fn next_message(
-    stream: &mut MessageStream<'_, WorkerContext>,
+    stream: &mut RecordStream<'_>,
     budget: &Arc<Semaphore>,
     topics: &mut HashMap<String, Arc<str>>,
 ) -> (OwnedSemaphorePermit, Result<Incoming, DeliveryError>) {
@@ -535,45 +523,34 @@ async fn next_message(
         Ok(p) => p,
         Err(_) => std::future::pending().await,
     };
-    // A consumer's stream never ends.
-    let Some(message) = stream.next().await else {
-        return std::future::pending().await;
-    };
-    let message = message
-        .map(|m| Incoming::from_message(&m, topics))
-        .map_err(|e| DeliveryError::Kafka(e.into()));
+    let message = stream
+        .next()
+        .await
+        .map(|m| Incoming::from_record(&m, topics))
+        .map_err(DeliveryError::Kafka);
     (permit, message)
 }
 
-async fn commit(consumer: &Arc<Kafka>, tracker: &Tracker) {
+async fn commit(consumer: &GroupConsumer, tracker: &Tracker) {
     let offsets = tracker.committable(None);
     if offsets.is_empty() {
         return;
     }
-    let mut tpl = TopicPartitionList::new();
-    for ((t, p), o) in &offsets {
-        let _ = tpl.add_partition_offset(t, *p, Offset::Offset(*o));
-    }
-    let c = consumer.clone();
-    match tokio::task::spawn_blocking(move || c.commit(&tpl, CommitMode::Sync)).await {
-        Ok(Ok(())) => tracker.committed(&offsets),
-        Ok(Err(error)) => tracing::warn!(%error, "commit failed"),
-        Err(error) => tracing::warn!(%error, "commit task failed"),
+    match consumer.commit(&to_commit(offsets.clone())).await {
+        Ok(()) => tracker.committed(&offsets),
+        Err(error) => tracing::warn!(%error, "commit failed"),
     }
 }
 
-fn spawn_lag_update(consumer: Arc<Kafka>, shared: Arc<Shared>) {
+fn spawn_lag_update(consumer: GroupConsumer, shared: Arc<Shared>) {
     tokio::spawn(async move {
+        let timeout = Duration::from_secs(5);
         let positions = shared.tracker.committable_positions();
         let mut per_topic: HashMap<String, i64> = HashMap::new();
         for ((t, p), pos) in positions {
-            let c = consumer.clone();
-            let topic = t.to_string();
-            let high = tokio::task::spawn_blocking(move || {
-                c.fetch_watermarks(&topic, p, Duration::from_secs(5))
-            })
-            .await;
-            if let Ok(Ok((_, high))) = high {
+            if let Ok(marks) = consumer.watermarks(&t, vec![p], timeout).await
+                && let Some((_, high)) = marks.first()
+            {
                 *per_topic.entry(t.to_string()).or_default() += (high - pos).max(0);
             }
         }
@@ -584,30 +561,25 @@ fn spawn_lag_update(consumer: Arc<Kafka>, shared: Arc<Shared>) {
                 .get_or_create(&vec![("topic", t)])
                 .set(lag);
         }
-        let dlq = tokio::task::spawn_blocking(move || retained(&consumer, DLQ_TOPIC)).await;
-        match dlq {
-            Ok(Ok(records)) => {
+        match retained(&consumer, DLQ_TOPIC, timeout).await {
+            Ok(records) => {
                 shared.metrics.dlq_records.set(records);
             }
-            Ok(Err(error)) => tracing::debug!(%error, "cannot read the dead-letter topic's size"),
-            Err(_) => {}
+            Err(error) => tracing::debug!(%error, "cannot read the dead-letter topic's size"),
         }
     });
 }
 
 /// Records `topic` retains now: the sum over its partitions of high minus low watermark.
-fn retained(
-    consumer: &Kafka,
+async fn retained(
+    consumer: &GroupConsumer,
     topic: &str,
-) -> Result<i64, herald_kafka::rdkafka::error::KafkaError> {
-    let timeout = Duration::from_secs(5);
-    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
-    let mut total = 0;
-    for t in metadata.topics() {
-        for p in t.partitions() {
-            let (low, high) = consumer.fetch_watermarks(topic, p.id(), timeout)?;
-            total += (high - low).max(0);
-        }
-    }
-    Ok(total)
+    timeout: Duration,
+) -> Result<i64, herald_kafka::KafkaError> {
+    let partitions = consumer
+        .partitions(topic, timeout)
+        .await?
+        .unwrap_or_default();
+    let marks = consumer.watermarks(topic, partitions, timeout).await?;
+    Ok(marks.iter().map(|(low, high)| (high - low).max(0)).sum())
 }

@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use herald_core::names::internal::RETRY_TOPIC_PREFIX;
-use herald_kafka::rdkafka::TopicPartitionList;
 use herald_kafka::{Producer, TopicAdmin};
 use tokio_util::sync::CancellationToken;
 
@@ -25,7 +24,7 @@ use crate::config::Settings;
 use crate::endpoint::{Endpoint, Route, Routes};
 use crate::http::WebhookClient;
 use crate::metrics::Metrics;
-use crate::tracker::{Tp, Tracker};
+use crate::tracker::Tracker;
 use crate::{REPLAY_TOPIC, SubscriptionControl};
 
 pub(crate) use consume::Worker;
@@ -39,14 +38,6 @@ pub(crate) fn now_ms() -> i64 {
 
 fn is_task_topic(topic: &str) -> bool {
     topic.starts_with(RETRY_TOPIC_PREFIX) || topic == REPLAY_TOPIC
-}
-
-fn tpl_of(tps: &[Tp]) -> TopicPartitionList {
-    let mut tpl = TopicPartitionList::new();
-    for (t, p) in tps {
-        tpl.add_partition(t, *p);
-    }
-    tpl
 }
 
 /// State shared by the consumer loop and every delivery task.

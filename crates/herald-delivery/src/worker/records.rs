@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use herald_kafka::rdkafka::Message;
-use herald_kafka::rdkafka::message::Headers;
+use herald_kafka::RecordRef;
 use herald_proto::v1::{DeliveryTask, RecordHeader};
 use prost::Message as _;
 
@@ -20,7 +19,7 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    pub(super) fn from_message<M: Message>(m: &M, topics: &mut HashMap<String, Arc<str>>) -> Self {
+    pub(super) fn from_record(m: &RecordRef<'_>, topics: &mut HashMap<String, Arc<str>>) -> Self {
         // Topic names are interned: a record costs no allocation for its partition's name.
         let topic = match topics.get(m.topic()) {
             Some(t) => t.clone(),
@@ -30,11 +29,9 @@ impl Incoming {
                 .clone(),
         };
         let mut headers = RecordHeaders::default();
-        if let Some(hs) = m.headers() {
-            for h in hs.iter() {
-                if let Some(v) = h.value {
-                    headers.push(h.key, v);
-                }
+        for (key, value) in m.headers() {
+            if let Some(value) = value {
+                headers.push(key, value);
             }
         }
         Self {
