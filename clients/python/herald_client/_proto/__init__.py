@@ -1,0 +1,1 @@
+"""Generated gRPC code for herald.v1 (clients/python/generate); do not edit."""

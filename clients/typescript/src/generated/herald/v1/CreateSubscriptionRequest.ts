@@ -1,0 +1,22 @@
+// Original file: ../../proto/herald/v1/control.proto
+
+
+export interface CreateSubscriptionRequest {
+  'team'?: (string);
+  'topics'?: (string)[];
+  'url'?: (string);
+  'eventTypes'?: (string)[];
+  'headers'?: ({[key: string]: string});
+  'rateLimit'?: (number);
+  'maxInFlight'?: (number);
+}
+
+export interface CreateSubscriptionRequest__Output {
+  'team': (string);
+  'topics': (string)[];
+  'url': (string);
+  'eventTypes': (string)[];
+  'headers': ({[key: string]: string});
+  'rateLimit': (number);
+  'maxInFlight': (number);
+}

@@ -1,0 +1,15 @@
+// Original file: ../../proto/herald/v1/publish.proto
+
+import type { EventReceipt as _herald_v1_EventReceipt, EventReceipt__Output as _herald_v1_EventReceipt__Output } from '../../herald/v1/EventReceipt';
+
+export interface EventResult {
+  'receipt'?: (_herald_v1_EventReceipt | null);
+  'code'?: (number);
+  'error'?: (string);
+}
+
+export interface EventResult__Output {
+  'receipt': (_herald_v1_EventReceipt__Output | null);
+  'code': (number);
+  'error': (string);
+}

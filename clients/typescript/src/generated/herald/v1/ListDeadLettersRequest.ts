@@ -1,0 +1,19 @@
+// Original file: ../../proto/herald/v1/control.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface ListDeadLettersRequest {
+  'team'?: (string);
+  'subscriptionId'?: (string);
+  'limit'?: (number);
+  'sinceMs'?: (number | string | Long);
+  'untilMs'?: (number | string | Long);
+}
+
+export interface ListDeadLettersRequest__Output {
+  'team': (string);
+  'subscriptionId': (string);
+  'limit': (number);
+  'sinceMs': (number);
+  'untilMs': (number);
+}

@@ -1,0 +1,15 @@
+// Original file: ../../proto/herald/v1/control.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface PartitionInfo {
+  'partition'?: (number);
+  'lowOffset'?: (number | string | Long);
+  'highOffset'?: (number | string | Long);
+}
+
+export interface PartitionInfo__Output {
+  'partition': (number);
+  'lowOffset': (number);
+  'highOffset': (number);
+}

@@ -1,0 +1,26 @@
+// Original file: ../../proto/herald/v1/control.proto
+
+
+export interface UpdateSubscriptionRequest {
+  'team'?: (string);
+  'id'?: (string);
+  'eventTypes'?: (string)[];
+  'headers'?: ({[key: string]: string});
+  'rateLimit'?: (number);
+  'maxInFlight'?: (number);
+  'url'?: (string);
+  'updateMask'?: (string)[];
+  'topics'?: (string)[];
+}
+
+export interface UpdateSubscriptionRequest__Output {
+  'team': (string);
+  'id': (string);
+  'eventTypes': (string)[];
+  'headers': ({[key: string]: string});
+  'rateLimit': (number);
+  'maxInFlight': (number);
+  'url': (string);
+  'updateMask': (string)[];
+  'topics': (string)[];
+}
