@@ -133,6 +133,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         bail!("the control plane did not load its state from kafka within 60s");
     }
     let view = control.config_handle();
+    let control_router = control.router();
 
     let ingest_config = IngestConfig {
         kafka: kafka.clone(),
@@ -193,7 +194,12 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     )
     .await?;
 
-    let router = ingest.router().merge(edge.router());
+    let router = ingest
+        .router()
+        .merge(edge.router())
+        .merge(control_router)
+        .fallback(herald_runtime::route_not_found)
+        .method_not_allowed_fallback(herald_runtime::method_not_allowed);
     let http_addr = http.local_addr()?;
     // The edge's server: stream requests take its lean HTTP/1 path, the rest goes to hyper.
     let http_task = tokio::spawn({
@@ -309,7 +315,7 @@ fn print_banner(b: &Banner) {
 
   kafka   {kafka}
   grpc    {grpc}   herald.v1.Control, herald.v1.Publisher, grpc.health.v1, reflection
-  http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}
+  http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}, /v1/teams/...
   admin   {admin}   /livez /readyz /metrics
   team    demo, topic events (Kafka topic demo.events)
 

@@ -81,6 +81,7 @@ fn sub_request(team: &str, topics: &[&str]) -> CreateSubscriptionRequest {
         headers: HashMap::from([("X-Tenant".into(), "t1".into())]),
         rate_limit: 10,
         max_in_flight: 4,
+        ..Default::default()
     }
 }
 
@@ -1372,6 +1373,7 @@ async fn history_and_replay() {
             team: acme.clone(),
             subscription_id: sub.id.clone(),
             limit: 0,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1400,6 +1402,7 @@ async fn history_and_replay() {
             team: acme.clone(),
             subscription_id: sub.id.clone(),
             limit: 3,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1415,6 +1418,7 @@ async fn history_and_replay() {
             team: acme.clone(),
             subscription_id: sub.id.clone(),
             limit: 100,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1427,6 +1431,7 @@ async fn history_and_replay() {
                 team: acme.clone(),
                 subscription_id: "sub_nope".into(),
                 limit: 1,
+                ..Default::default()
             })
             .await,
         Code::NotFound,
@@ -1478,6 +1483,7 @@ async fn history_and_replay() {
             limit: 10,
             since_ms: now - 9_500,
             until_ms: now - 7_500,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1894,6 +1900,7 @@ async fn publish_keys_read_no_deliveries_and_admins_see_header_names_only() {
                 team: team.clone(),
                 subscription_id: id.clone(),
                 limit: 0,
+                ..Default::default()
             })
             .await,
         Code::PermissionDenied,

@@ -88,6 +88,7 @@ fn dlq_request(a: DlqArgs) -> ListDeadLettersRequest {
         limit: a.limit,
         since_ms: a.since.unwrap_or(0),
         until_ms: a.until.unwrap_or(0),
+        ..Default::default()
     }
 }
 
@@ -103,6 +104,7 @@ pub(super) async fn execute(
                     team: a.team,
                     subscription_id: a.subscription,
                     limit: a.limit,
+                    ..Default::default()
                 })
                 .await?
                 .into_inner();

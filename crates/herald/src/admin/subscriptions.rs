@@ -129,6 +129,7 @@ pub(super) async fn execute(
                     headers: settings.headers.into_iter().collect(),
                     rate_limit: settings.rate_limit.unwrap_or(0),
                     max_in_flight: settings.max_in_flight.unwrap_or(0),
+                    ..Default::default()
                 })
                 .await?
                 .into_inner();
@@ -189,6 +190,7 @@ pub(super) async fn execute(
                     url: settings.url.unwrap_or_default(),
                     update_mask: mask,
                     topics: settings.topics,
+                    ..Default::default()
                 })
                 .await?
                 .into_inner();
