@@ -979,3 +979,42 @@ async fn history_pages_with_cursors_filters_and_replays() {
     assert_eq!(neither.status, StatusCode::BAD_REQUEST);
     control.stop().await;
 }
+
+/// `GET /v1/openapi.json` at `url`: an OpenAPI 3.1 document with `paths`, and the error body.
+async fn document(url: String) -> Value {
+    let res = reqwest::get(url).await.expect("openapi request");
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = serde_json::from_str(&res.text().await.expect("body")).expect("json document");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_service_serves_its_openapi_document() {
+    let (control, _, _) = start().await;
+    let doc = document(format!("{}/v1/openapi.json", control.http_url)).await;
+    assert!(doc["paths"]["/v1/teams/{team}/subscriptions/{id}"]["patch"].is_object());
+    control.stop().await;
+
+    let ingest =
+        herald_tests::ingest::start(herald_tests::ingest::test_config(kafka_config()), None).await;
+    let doc = document(format!("http://{}/v1/openapi.json", ingest.http)).await;
+    assert!(doc["paths"]["/v1/topics/{team}/{topic}/events"]["post"].is_object());
+    ingest.stop().await;
+
+    let (_publisher, handle) = herald_watch::ConfigPublisher::new();
+    let config = herald_edge::EdgeConfig {
+        kafka: kafka_config(),
+        ..herald_edge::EdgeConfig::default()
+    };
+    let edge = herald_tests::edge::RunningEdge::start(config, handle, None).await;
+    let doc = document(edge.url("/v1/openapi.json")).await;
+    assert!(doc["paths"]["/v1/streams/{team}/{topic}"]["get"].is_object());
+    assert!(doc["paths"]["/v1/streams/{team}/{topic}/token"]["post"].is_object());
+    edge.stop().await;
+}
