@@ -42,7 +42,7 @@ pub(super) fn openapi() -> utoipa::openapi::OpenApi {
 struct Doc;
 
 /// How an attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum Outcome {
     /// The endpoint answered 2xx.
@@ -70,7 +70,20 @@ impl Outcome {
             pb::AttemptOutcome::Unspecified => Self::Unknown,
         }
     }
+}
 
+/// The outcomes `?status=` filters by (an outcome the record did not say cannot be asked for).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum OutcomeFilter {
+    Succeeded,
+    Retrying,
+    DeadLettered,
+    Disabled,
+    ShortCircuited,
+}
+
+impl OutcomeFilter {
     fn proto(self) -> pb::AttemptOutcome {
         match self {
             Self::Succeeded => pb::AttemptOutcome::Succeeded,
@@ -78,7 +91,6 @@ impl Outcome {
             Self::DeadLettered => pb::AttemptOutcome::DeadLettered,
             Self::Disabled => pb::AttemptOutcome::Disabled,
             Self::ShortCircuited => pb::AttemptOutcome::ShortCircuited,
-            Self::Unknown => pb::AttemptOutcome::Unspecified,
         }
     }
 }
@@ -131,7 +143,7 @@ impl From<pb::AttemptRecord> for Attempt {
 #[into_params(parameter_in = Query)]
 pub(super) struct AttemptQuery {
     /// Only attempts with this outcome.
-    status: Option<Outcome>,
+    status: Option<OutcomeFilter>,
     /// Only attempts to deliver this event.
     event_id: Option<String>,
     /// Page size: default 50, at most 1000.

@@ -224,7 +224,6 @@ async fn create_subscription(
         .await?
         .into_inner();
     let sub = subscription(r.subscription)?;
-    tracing::info!(team = %sub.team, subscription = %sub.id, "subscription created over http");
     Ok(created(
         format!("/v1/teams/{}/subscriptions/{}", sub.team, sub.id),
         WithSecret {
