@@ -4,7 +4,9 @@
 
 use serde_json::json;
 use utoipa::OpenApi as _;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
 use utoipa::openapi::{ComponentsBuilder, OpenApi, Ref, RefOr};
 
 #[derive(utoipa::OpenApi)]
@@ -65,7 +67,9 @@ fn event() -> ObjectBuilder {
         .required("type")
         .property(
             "data",
-            ObjectBuilder::new().description(Some("Any JSON value, stored as the bytes sent")),
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some("Any JSON value, stored as the bytes sent")),
         )
         .property(
             "id",
@@ -91,7 +95,9 @@ fn cloud_event() -> ObjectBuilder {
     event
         .property(
             "data",
-            ObjectBuilder::new().description(Some("The payload")),
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some("The payload")),
         )
         .property("data_base64", string("A binary payload, base64"))
         .property("datacontenttype", string("The payload's content type"))

@@ -38,7 +38,11 @@ pub(super) fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_attempts, list_dead_letters, replay_dead_letters, replay_topic))]
+// Query parameter types are not collected from the paths, so the filter is listed here.
+#[openapi(
+    paths(list_attempts, list_dead_letters, replay_dead_letters, replay_topic),
+    components(schemas(OutcomeFilter))
+)]
 struct Doc;
 
 /// How an attempt ended.

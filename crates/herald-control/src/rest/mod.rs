@@ -301,5 +301,26 @@ mod tests {
             assert!(json["paths"][path].is_object(), "{path} missing");
         }
         assert!(json["components"]["schemas"]["ErrorBody"].is_object());
+        assert_refs_resolve(&json, &json);
+    }
+
+    /// Every `$ref` in `value` names a schema of `doc`'s components.
+    fn assert_refs_resolve(doc: &serde_json::Value, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let name = r.trim_start_matches("#/components/schemas/");
+                    assert!(
+                        doc["components"]["schemas"][name].is_object(),
+                        "{r} points nowhere"
+                    );
+                }
+                map.values().for_each(|v| assert_refs_resolve(doc, v));
+            }
+            serde_json::Value::Array(items) => {
+                items.iter().for_each(|v| assert_refs_resolve(doc, v))
+            }
+            _ => {}
+        }
     }
 }
