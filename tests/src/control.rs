@@ -26,6 +26,7 @@ pub fn test_config() -> ControlConfig {
     ControlConfig {
         kafka: kafka_config(),
         grpc_listen: ([127, 0, 0, 1], 0).into(),
+        http_listen: ([127, 0, 0, 1], 0).into(),
         admin_listen: ([127, 0, 0, 1], 0).into(),
         root_key: unique("root").into(),
         internal_token: unique("internal").into(),
@@ -43,6 +44,8 @@ pub fn test_config() -> ControlConfig {
 pub struct TestControl {
     /// `http://127.0.0.1:<port>`.
     pub endpoint: String,
+    /// The HTTP/JSON API's base URL.
+    pub http_url: String,
     /// The admin HTTP base URL.
     pub admin_url: String,
     /// The configuration it runs with (restart with the same one to reload the same state).
@@ -61,17 +64,20 @@ impl TestControl {
     /// instance, to test reconnecting clients).
     pub async fn start_on(config: ControlConfig, grpc_addr: &str) -> Self {
         let grpc = TcpListener::bind(grpc_addr).await.expect("bind grpc");
+        let http = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
         let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind admin");
         let endpoint = format!("http://{}", grpc.local_addr().unwrap());
+        let http_url = format!("http://{}", http.local_addr().unwrap());
         let admin_url = format!("http://{}", admin.local_addr().unwrap());
         let shutdown = Shutdown::new(Duration::from_secs(5));
         let task = tokio::spawn(herald_control::run(
             config.clone(),
-            herald_control::Listeners { grpc, admin },
+            herald_control::Listeners { grpc, http, admin },
             shutdown.clone(),
         ));
         let control = Self {
             endpoint,
+            http_url,
             admin_url,
             config,
             shutdown,

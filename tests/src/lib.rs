@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod edge;
 pub mod ingest;
 pub mod otlp;
+pub mod rest;
 pub mod stack;
 
 /// Bootstrap address of the broker under test: `KAFKA_BOOTSTRAP_SERVERS` when set, otherwise

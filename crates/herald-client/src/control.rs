@@ -292,18 +292,12 @@ impl Client {
         Ok(())
     }
 
-    /// A subscription's delivery attempts, most recent first (`limit` 0: the server's 50).
+    /// A subscription's delivery attempts, most recent first, filtered by outcome or event and
+    /// paged by `page_token` (`limit` 0: the server's 50).
     pub async fn list_attempts(
         &self,
-        team: &str,
-        subscription_id: &str,
-        limit: u32,
+        request: proto::ListAttemptsRequest,
     ) -> Result<proto::ListAttemptsResponse, Error> {
-        let request = proto::ListAttemptsRequest {
-            team: team.into(),
-            subscription_id: subscription_id.into(),
-            limit,
-        };
         Ok(self
             .control
             .clone()

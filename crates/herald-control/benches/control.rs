@@ -73,6 +73,7 @@ async fn main() {
         ..ControlConfig::default()
     };
     let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", grpc.local_addr().unwrap());
     let shutdown = Shutdown::new(Duration::from_secs(5));
@@ -80,6 +81,7 @@ async fn main() {
         config.clone(),
         herald_control::Listeners {
             grpc,
+            http,
             admin: admin_listener,
         },
         shutdown.clone(),

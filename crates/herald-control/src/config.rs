@@ -19,6 +19,8 @@ pub struct ControlConfig {
     pub telemetry: TelemetryConfig,
     /// gRPC listen address (`herald.v1.Control`, health, reflection).
     pub grpc_listen: SocketAddr,
+    /// HTTP listen address of the JSON API (`/v1/teams/...`, `/v1/openapi.json`).
+    pub http_listen: SocketAddr,
     /// Admin HTTP listen address (`/livez`, `/readyz`, `/metrics`).
     pub admin_listen: SocketAddr,
     /// The root key (`HERALD_ROOT_KEY`): manages teams and may do everything except receive
@@ -82,6 +84,7 @@ impl Default for ControlConfig {
             kafka: KafkaConfig::default(),
             telemetry: TelemetryConfig::default(),
             grpc_listen: SocketAddr::from(([0, 0, 0, 0], 50051)),
+            http_listen: SocketAddr::from(([0, 0, 0, 0], 8082)),
             admin_listen: SocketAddr::from(([0, 0, 0, 0], 9601)),
             root_key: Secret::default(),
             internal_token: Secret::default(),

@@ -8,14 +8,19 @@
 //! replicas converge in offset order (last writer wins). API keys are stored as SHA-256 hashes,
 //! signing secrets encrypted with AES-256-GCM under the master key.
 //!
-//! [`build`] gives the tonic service and starts the background work, so `herald dev` can mount
-//! it on a shared router; [`run`] serves it standalone with health, reflection and the admin
-//! endpoints.
+//! The same operations are served over HTTP/JSON (`/v1/teams/...`, documented by OpenAPI 3.1 at
+//! `/v1/openapi.json`) by calling the gRPC service's methods, so both transports share every
+//! rule.
+//!
+//! [`build`] gives the tonic service and the HTTP routes and starts the background work, so
+//! `herald dev` can mount them on shared routers; [`run`] serves them standalone with health,
+//! reflection and the admin endpoints.
 
 mod config;
 mod crypto;
 mod error;
 mod history;
+mod rest;
 mod service;
 mod store;
 mod validate;
@@ -34,6 +39,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::ControlConfig;
 pub use crypto::{API_KEY_PREFIX, MasterKey};
 pub use error::ControlError;
+pub use rest::openapi;
 pub use service::ControlService;
 
 use crate::history::History;
@@ -48,6 +54,7 @@ pub struct ControlParts {
     /// The gRPC service to add to a tonic router.
     pub service: ControlServer<ControlService>,
     store: Arc<Store>,
+    rest: Arc<ControlService>,
 }
 
 impl std::fmt::Debug for ControlParts {
@@ -75,6 +82,12 @@ impl ControlParts {
     pub fn config_handle(&self) -> ConfigHandle {
         self.store.config_handle()
     }
+
+    /// The HTTP/JSON routes (`/v1/teams/...`), calling the same service as [`Self::service`];
+    /// without a fallback or the OpenAPI route, so they can be merged with other routers.
+    pub fn router(&self) -> axum::Router {
+        rest::router(self.rest.clone())
+    }
 }
 
 /// Builds the service and starts following the state topic (creating it, and the delivery
@@ -100,7 +113,7 @@ pub fn build(
     }
     let store = Store::new(config, master, registry)?;
     let producer = herald_kafka::Producer::new(&config.kafka, config.write_timeout())?;
-    let service = ControlService {
+    let service = Arc::new(ControlService {
         store: store.clone(),
         auth: Authenticator::new(
             Some(config.root_key.expose()),
@@ -121,7 +134,7 @@ pub fn build(
                 .unwrap_or(i64::MAX),
         },
         shutdown: shutdown.clone(),
-    };
+    });
     tokio::spawn(store::follow_state(
         store.clone(),
         config.clone(),
@@ -129,10 +142,11 @@ pub fn build(
         shutdown,
     ));
     Ok(ControlParts {
-        service: ControlServer::new(service)
+        service: ControlServer::from_arc(service.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES),
         store,
+        rest: service,
     })
 }
 
@@ -141,15 +155,18 @@ pub fn build(
 pub struct Listeners {
     /// gRPC: Control, health, reflection.
     pub grpc: TcpListener,
+    /// HTTP/JSON: the control API and its OpenAPI document.
+    pub http: TcpListener,
     /// `/livez`, `/readyz`, `/metrics`.
     pub admin: TcpListener,
 }
 
 impl Listeners {
-    /// Binds `grpc_listen` and `admin_listen`.
+    /// Binds `grpc_listen`, `http_listen` and `admin_listen`.
     pub async fn bind(config: &ControlConfig) -> Result<Self, BindError> {
         Ok(Self {
             grpc: herald_runtime::bind("grpc_listen", config.grpc_listen).await?,
+            http: herald_runtime::bind("http_listen", config.http_listen).await?,
             admin: herald_runtime::bind("admin_listen", config.admin_listen).await?,
         })
     }
@@ -178,6 +195,7 @@ pub async fn run_with(
 ) -> Result<(), ControlError> {
     let Listeners {
         grpc,
+        http,
         admin: admin_listener,
     } = listeners;
     let token = shutdown.token();
@@ -190,7 +208,7 @@ pub async fn run_with(
     reporter
         .set_not_serving::<ControlServer<ControlService>>()
         .await;
-    tracing::info!(grpc = %grpc.local_addr()?, admin = %admin_listener.local_addr()?, state_topic = %config.state_topic, "herald-control listening");
+    tracing::info!(grpc = %grpc.local_addr()?, http = %http.local_addr()?, admin = %admin_listener.local_addr()?, state_topic = %config.state_topic, "herald-control listening");
 
     health.set_waiting(format!("the state topic {} to load", config.state_topic));
     let store = parts.store.clone();
@@ -211,6 +229,15 @@ pub async fn run_with(
         Arc::new(registry),
         token.clone(),
     ));
+    let http_router = parts
+        .router()
+        .merge(herald_runtime::openapi::router(openapi()))
+        .fallback(herald_runtime::route_not_found)
+        .method_not_allowed_fallback(herald_runtime::method_not_allowed);
+    let http_token = token.clone();
+    let http_server = axum::serve(http, http_router)
+        .with_graceful_shutdown(async move { http_token.cancelled().await })
+        .into_future();
     let grpc_token = token.clone();
     let grpc_server = grpc_router
         .add_service(parts.service)
@@ -220,15 +247,19 @@ pub async fn run_with(
                 grpc_token.cancelled().await;
             },
         );
-    // Watch streams end with the token; unary RPCs in flight get the grace to finish.
-    let served = herald_runtime::drain(&shutdown, "control rpcs", grpc_server)
-        .await
-        .unwrap_or(Ok(()));
+    // Watch streams end with the token; unary RPCs and HTTP requests in flight get the grace to
+    // finish.
+    let (served, http_served) = herald_runtime::drain(&shutdown, "control rpcs", async {
+        tokio::join!(grpc_server, http_server)
+    })
+    .await
+    .unwrap_or((Ok(()), Ok(())));
     token.cancel();
     let admin_result = herald_runtime::drain(&shutdown, "control admin server", admin_server).await;
     if let Some(Ok(Err(e))) = admin_result {
         tracing::warn!(error = %e, "admin server failed");
     }
     served?;
+    http_served?;
     Ok(())
 }

@@ -143,6 +143,39 @@ fn http_name_invalid(name: &str) -> bool {
             .any(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)))
 }
 
+/// Longest subscription description, in characters.
+const MAX_DESCRIPTION_CHARS: usize = 1000;
+
+/// A caller-supplied signing secret: `whsec_` and the base64 of 24 to 64 bytes, as Standard
+/// Webhooks defines it, so every receiver library accepts it.
+pub fn signing_secret(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if !text.starts_with(herald_core::signing::SECRET_PREFIX) {
+        return Err(
+            "secret must start with whsec_ followed by the base64 of 24 to 64 random bytes, or be left out for Herald to generate one".into(),
+        );
+    }
+    herald_core::signing::Secret::parse(text)
+        .map(|s| s.expose())
+        .map_err(|e| {
+            format!("secret: {e}; use whsec_ followed by the base64 of 24 to 64 random bytes")
+        })
+}
+
+/// A subscription description: free text of bounded length, without control characters.
+pub fn description(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(format!(
+            "description is longer than {MAX_DESCRIPTION_CHARS} characters"
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err("description must not contain control characters other than newlines".into());
+    }
+    Ok(text.to_owned())
+}
+
 /// Rate and in-flight limits.
 pub fn limits(rate_limit: u32, max_in_flight: u32) -> Result<(), String> {
     if rate_limit > MAX_RATE_LIMIT {
@@ -180,6 +213,26 @@ mod tests {
             url("http://127.0.0.1:8080/x").is_ok(),
             "ssrf is delivery's job"
         );
+    }
+
+    #[test]
+    fn signing_secrets_and_descriptions() {
+        let good = herald_core::signing::Secret::from_bytes(vec![7u8; 32])
+            .unwrap()
+            .expose();
+        assert_eq!(signing_secret(&good).unwrap(), good);
+        for bad in [
+            "whsec_",
+            "whsec_not base64!",
+            "whsec_AAAA",
+            &good["whsec_".len()..],
+            &format!("whsec_{}", "A".repeat(120)),
+        ] {
+            assert!(signing_secret(bad).is_err(), "{bad}");
+        }
+        assert_eq!(description("  payments  ").unwrap(), "payments");
+        assert!(description(&"x".repeat(1001)).is_err());
+        assert!(description("bell\u{7}").is_err());
     }
 
     #[test]

@@ -327,7 +327,29 @@ pub(crate) fn stream_query(
         .map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))
 }
 
-async fn stream(
+/// Streams a topic as server-sent events, resuming from `Last-Event-ID`.
+#[utoipa::path(get, path = "/v1/streams/{team}/{topic}", tag = "edge",
+    params(
+        ("team" = String, Path, description = "The topic's team"),
+        ("topic" = String, Path, description = "The topic"),
+        ("types" = Option<String>, Query, description = "Comma-separated event types or prefixes (order.*)"),
+        ("since" = Option<String>, Query, description = "Start at this time: RFC 3339 or unix ms"),
+        ("start" = Option<String>, Query, description = "now (default) or earliest"),
+        ("last_event_id" = Option<String>, Query, description = "Resume after this cursor (as the Last-Event-ID header)"),
+        ("access_token" = Option<String>, Query, description = "A token from the token route, for clients without headers"),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this cursor"),
+    ),
+    responses(
+        (status = 200, description = "The stream", body = ref("#/components/schemas/EventStream"), content_type = "text/event-stream"),
+        (status = 400, description = "Invalid query or cursor", body = herald_runtime::ErrorBody),
+        (status = 401, description = "No or unknown credentials", body = herald_runtime::ErrorBody),
+        (status = 403, description = "May not subscribe to the topic", body = herald_runtime::ErrorBody),
+        (status = 404, description = "No such topic", body = herald_runtime::ErrorBody),
+        (status = 429, description = "Too many streams for this key", body = herald_runtime::ErrorBody),
+        (status = 503, description = "Not ready, or too many streams on this node", body = herald_runtime::ErrorBody),
+    ),
+    security(("bearer" = []), ()))]
+pub(crate) async fn stream(
     State(state): State<Arc<AppState>>,
     Path((team, topic)): Path<(String, String)>,
     query: Result<Query<StreamQuery>, QueryRejection>,
@@ -425,7 +447,18 @@ pub(crate) async fn open_stream(
     ))
 }
 
-async fn mint(
+/// Mints a short-lived access token for one stream (for `EventSource`).
+#[utoipa::path(post, path = "/v1/streams/{team}/{topic}/token", tag = "edge",
+    params(("team" = String, Path, description = "The topic's team"), ("topic" = String, Path, description = "The topic")),
+    responses(
+        (status = 200, description = "The token", body = ref("#/components/schemas/StreamToken")),
+        (status = 401, description = "No or unknown credentials", body = herald_runtime::ErrorBody),
+        (status = 403, description = "May not subscribe to the topic", body = herald_runtime::ErrorBody),
+        (status = 404, description = "No such topic", body = herald_runtime::ErrorBody),
+        (status = 503, description = "Tokens disabled, or not ready", body = herald_runtime::ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub(crate) async fn mint(
     State(state): State<Arc<AppState>>,
     Path((team, topic)): Path<(String, String)>,
     headers: HeaderMap,

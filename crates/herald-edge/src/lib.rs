@@ -18,6 +18,7 @@ mod hub;
 mod lean;
 mod limits;
 mod metrics;
+mod openapi;
 mod server;
 mod sse;
 mod stream;
@@ -39,6 +40,7 @@ pub use cursor::{Cursor, CursorError, MAX_CURSOR_LEN, MAX_CURSOR_PARTITIONS};
 pub use error::EdgeError;
 pub use hub::ConnKill;
 pub use metrics::Metrics;
+pub use openapi::openapi;
 pub use server::serve;
 pub use token::{Claims, TokenError};
 
@@ -213,7 +215,10 @@ pub async fn run_with(
         lean_http1 = config.lean_http1,
         "edge listening"
     );
-    let served = edge.serve(http, edge.router(), token.clone()).await;
+    let router = edge
+        .router()
+        .merge(herald_runtime::openapi::router(openapi()));
+    let served = edge.serve(http, router, token.clone()).await;
     token.cancel();
     edge.stopped().await;
     ready_task.abort();

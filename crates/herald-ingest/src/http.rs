@@ -48,7 +48,27 @@ fn receipt_json(r: &Receipt) -> Value {
     json!({ "id": r.id, "partition": r.partition, "offset": r.offset, "duplicate": r.duplicate })
 }
 
-async fn publish(
+/// Publishes one event or a batch; answers once Kafka acknowledged.
+#[utoipa::path(post, path = "/v1/topics/{team}/{topic}/events", tag = "ingest",
+    params(("team" = String, Path, description = "The team"), ("topic" = String, Path, description = "The topic")),
+    request_body(description = "Herald's JSON form (one event or an array), a structured or batched CloudEvent, or any body with ce-* headers (binary mode)",
+        content(
+            (ref("#/components/schemas/PublishBody") = "application/json"),
+            (ref("#/components/schemas/CloudEvent") = "application/cloudevents+json"),
+            (ref("#/components/schemas/CloudEventBatch") = "application/cloudevents-batch+json"),
+        )),
+    responses(
+        (status = 202, description = "Acknowledged by Kafka", body = ref("#/components/schemas/PublishAnswer")),
+        (status = 400, description = "Invalid event", body = herald_runtime::ErrorBody),
+        (status = 401, description = "No or unknown credentials", body = herald_runtime::ErrorBody),
+        (status = 403, description = "May not publish to the topic", body = herald_runtime::ErrorBody),
+        (status = 404, description = "No such topic", body = herald_runtime::ErrorBody),
+        (status = 413, description = "Body too large", body = herald_runtime::ErrorBody),
+        (status = 415, description = "Unsupported content type or encoding", body = herald_runtime::ErrorBody),
+        (status = 503, description = "Kafka is unavailable; retry after Retry-After", body = herald_runtime::ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub(crate) async fn publish(
     State(core): State<Arc<Core>>,
     Path((team, topic)): Path<(String, String)>,
     headers: HeaderMap,

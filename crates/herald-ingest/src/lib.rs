@@ -64,6 +64,7 @@ mod error;
 mod grpc;
 mod http;
 mod metrics;
+mod openapi;
 mod publish;
 
 use std::sync::Arc;
@@ -80,6 +81,7 @@ pub use config::{IdempotencyConfig, IngestConfig, Limits, StaticConfig, StaticKe
 pub use error::IngestError;
 pub use grpc::PublisherService;
 pub use http::EVENTS_PATH;
+pub use openapi::openapi;
 pub use publish::{Draft, Receipt};
 
 /// Parses an HTTP publish request body into drafts exactly as `POST` [`EVENTS_PATH`] does for a
@@ -242,7 +244,10 @@ pub async fn run_with(
             TcpListenerStream::new(grpc),
             token.clone().cancelled_owned(),
         );
-    let http_server = axum::serve(http, ingest.router())
+    let http_router = ingest
+        .router()
+        .merge(herald_runtime::openapi::router(openapi()));
+    let http_server = axum::serve(http, http_router)
         .with_graceful_shutdown(token.clone().cancelled_owned())
         .into_future();
     let admin_server = serve_admin(admin, health.clone(), Arc::new(registry), token.clone());

@@ -1013,6 +1013,7 @@ impl Run {
                 limit: PAGE,
                 since_ms,
                 until_ms,
+                ..Default::default()
             };
             let page = c.list_dead_letters(req).await?.into_inner();
             let before = out.len();

@@ -2,12 +2,12 @@
 //! with a stable machine code per status.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// The body of every HTTP error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody<'a> {
     /// Stable machine code, e.g. `permission_denied`.
     pub code: &'static str,
@@ -46,6 +46,28 @@ pub fn error_response(status: StatusCode, message: &str) -> Response {
         message,
     };
     (status, Json(body)).into_response()
+}
+
+/// The fallback of a router: no route has this path (404 with Herald's body).
+pub async fn route_not_found(method: Method, uri: Uri) -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "no route for {method} {}: /v1/openapi.json lists the routes",
+            uri.path()
+        ),
+    )
+}
+
+/// The fallback of a router for a path it has, with a method it does not serve (405).
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "{} does not accept {method}: /v1/openapi.json lists the methods",
+            uri.path()
+        ),
+    )
 }
 
 #[cfg(test)]

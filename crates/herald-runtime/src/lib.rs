@@ -6,6 +6,7 @@ mod admin;
 mod config;
 pub mod duration;
 mod http_error;
+pub mod openapi;
 mod secret;
 mod serve;
 mod service;
@@ -18,7 +19,7 @@ pub use admin::{Health, serve_admin};
 pub use config::{
     ConfigError, Loaded, Renamed, RenderError, fmt_config, load_config, render_config,
 };
-pub use http_error::{ErrorBody, error_code, error_response};
+pub use http_error::{ErrorBody, error_code, error_response, method_not_allowed, route_not_found};
 pub use prometheus_client;
 pub use secret::{Credential, CredentialError, REDACTED, Secret};
 pub use serve::{BindError, Failure, ReflectionError, bind, drain, grpc_server};

@@ -158,6 +158,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         bail!("the control plane did not load its state from kafka within 60s");
     }
     let view = control.config_handle();
+    let control_router = control.router();
 
     let ingest_config = IngestConfig {
         kafka: kafka.clone(),
@@ -219,7 +220,18 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     )
     .await?;
 
-    let router = ingest.router().merge(edge.router());
+    // One document for the one port: every route of control, ingest and edge.
+    let mut doc = herald_control::openapi();
+    doc.merge(herald_ingest::openapi());
+    doc.merge(herald_edge::openapi());
+    let doc = herald_runtime::openapi::document(doc, "Herald (herald dev)");
+    let router = ingest
+        .router()
+        .merge(edge.router())
+        .merge(control_router)
+        .merge(herald_runtime::openapi::router(doc))
+        .fallback(herald_runtime::route_not_found)
+        .method_not_allowed_fallback(herald_runtime::method_not_allowed);
     let http_addr = http.local_addr()?;
     // The edge's server: stream requests take its lean HTTP/1 path, the rest goes to hyper.
     let http_task = tokio::spawn({
@@ -342,7 +354,7 @@ fn print_banner(b: &Banner) {
 
   kafka   {kafka}
   grpc    {grpc}   herald.v1.Control, herald.v1.Publisher, grpc.health.v1, reflection
-  http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}
+  http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}, /v1/teams/..., /v1/openapi.json
   admin   {admin}   /livez /readyz /metrics
   team    demo, topic events (Kafka topic demo.events)
 

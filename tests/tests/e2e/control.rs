@@ -81,6 +81,7 @@ fn sub_request(team: &str, topics: &[&str]) -> CreateSubscriptionRequest {
         headers: HashMap::from([("X-Tenant".into(), "t1".into())]),
         rate_limit: 10,
         max_in_flight: 4,
+        ..Default::default()
     }
 }
 
@@ -1371,6 +1372,7 @@ async fn history_and_replay() {
             team: acme.clone(),
             subscription_id: sub.id.clone(),
             limit: 0,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1399,6 +1401,7 @@ async fn history_and_replay() {
             team: acme.clone(),
             subscription_id: sub.id.clone(),
             limit: 3,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1414,6 +1417,7 @@ async fn history_and_replay() {
             team: acme.clone(),
             subscription_id: sub.id.clone(),
             limit: 100,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1426,6 +1430,7 @@ async fn history_and_replay() {
                 team: acme.clone(),
                 subscription_id: "sub_nope".into(),
                 limit: 1,
+                ..Default::default()
             })
             .await,
         Code::NotFound,
@@ -1477,6 +1482,7 @@ async fn history_and_replay() {
             limit: 10,
             since_ms: now - 9_500,
             until_ms: now - 7_500,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -1893,6 +1899,7 @@ async fn publish_keys_read_no_deliveries_and_admins_see_header_names_only() {
                 team: team.clone(),
                 subscription_id: id.clone(),
                 limit: 0,
+                ..Default::default()
             })
             .await,
         Code::PermissionDenied,

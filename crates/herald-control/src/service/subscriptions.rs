@@ -24,11 +24,16 @@ pub(super) async fn create_subscription(
         )));
     }
     validate::limits(req.rate_limit, req.max_in_flight).map_err(invalid)?;
+    let description = validate::description(&req.description).map_err(invalid)?;
+    let secret = if req.secret.trim().is_empty() {
+        generate_signing_secret()
+    } else {
+        validate::signing_secret(&req.secret).map_err(invalid)?
+    };
     let guard = svc.store.lock().await;
     let view = svc.store.view();
     ControlService::team_exists(&view, &req.team)?;
     let topics = ControlService::resolve_topics(&view, &req.team, &req.topics)?;
-    let secret = generate_signing_secret();
     let now = now_ms();
     let sub = Subscription {
         id: new_id("sub"),
@@ -47,6 +52,7 @@ pub(super) async fn create_subscription(
             secret: secret.clone(),
             expires_at_ms: 0,
         }],
+        description,
     };
     svc.store
         .write(
@@ -103,13 +109,14 @@ pub(super) async fn update_subscription(
 ) -> Result<Response<Subscription>, Status> {
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
-    const FIELDS: [&str; 6] = [
+    const FIELDS: [&str; 7] = [
         "url",
         "topics",
         "event_types",
         "headers",
         "rate_limit",
         "max_in_flight",
+        "description",
     ];
     if let Some(f) = req
         .update_mask
@@ -141,6 +148,10 @@ pub(super) async fn update_subscription(
         .transpose()
         .map_err(invalid)?;
     validate::limits(req.rate_limit, req.max_in_flight).map_err(invalid)?;
+    let description = set("description", !req.description.is_empty())
+        .then(|| validate::description(&req.description))
+        .transpose()
+        .map_err(invalid)?;
     let set_topics = set("topics", !req.topics.is_empty());
     let set_rate = set("rate_limit", req.rate_limit != 0);
     let set_inflight = set("max_in_flight", req.max_in_flight != 0);
@@ -177,6 +188,9 @@ pub(super) async fn update_subscription(
             }
             if set_inflight {
                 s.max_in_flight = req.max_in_flight;
+            }
+            if let Some(d) = description {
+                s.description = d;
             }
             Ok(())
         })

@@ -13,6 +13,28 @@ pub struct AttemptsArgs {
     /// At most this many (newest first).
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    /// Only attempts with this outcome.
+    #[arg(long, value_parser = parse_outcome)]
+    status: Option<AttemptOutcome>,
+    /// Only attempts to deliver this event.
+    #[arg(long)]
+    event_id: Option<String>,
+    /// The next page: the `next_page_token` a previous call printed.
+    #[arg(long)]
+    page_token: Option<String>,
+}
+
+fn parse_outcome(s: &str) -> Result<AttemptOutcome, String> {
+    match s {
+        "succeeded" => Ok(AttemptOutcome::Succeeded),
+        "retrying" => Ok(AttemptOutcome::Retrying),
+        "dead-lettered" => Ok(AttemptOutcome::DeadLettered),
+        "disabled" => Ok(AttemptOutcome::Disabled),
+        "short-circuited" => Ok(AttemptOutcome::ShortCircuited),
+        _ => Err(format!(
+            "unknown outcome {s:?}: use succeeded, retrying, dead-lettered, disabled or short-circuited"
+        )),
+    }
 }
 
 /// Arguments of `herald dlq`.
@@ -31,6 +53,9 @@ pub struct DlqArgs {
     /// Dead-lettered before (RFC 3339 or unix ms).
     #[arg(long, value_parser = parse_time)]
     until: Option<i64>,
+    /// The next page: the `next_page_token` a previous call printed.
+    #[arg(long)]
+    page_token: Option<String>,
 }
 
 /// Replays.
@@ -88,6 +113,7 @@ fn dlq_request(a: DlqArgs) -> ListDeadLettersRequest {
         limit: a.limit,
         since_ms: a.since.unwrap_or(0),
         until_ms: a.until.unwrap_or(0),
+        page_token: a.page_token.unwrap_or_default(),
     }
 }
 
@@ -103,11 +129,14 @@ pub(super) async fn execute(
                     team: a.team,
                     subscription_id: a.subscription,
                     limit: a.limit,
+                    outcome: a.status.map_or(0, |o| o as i32),
+                    event_id: a.event_id.unwrap_or_default(),
+                    page_token: a.page_token.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();
             let p = Printed::rows(
-                json!({ "attempts": r.attempts.iter().map(attempt_json).collect::<Vec<_>>(), "truncated": r.truncated }),
+                json!({ "attempts": r.attempts.iter().map(attempt_json).collect::<Vec<_>>(), "truncated": r.truncated, "next_page_token": r.next_page_token }),
                 vec![
                     "at", "event", "attempt", "status", "outcome", "latency", "error",
                 ],
@@ -126,10 +155,10 @@ pub(super) async fn execute(
                     })
                     .collect(),
             );
-            if r.truncated {
-                p.note("(more history exists)".into())
-            } else {
-                p
+            match r.next_page_token.as_str() {
+                "" if r.truncated => p.note("(more history exists)".into()),
+                "" => p,
+                token => p.note(format!("(next page: --page-token {token})")),
             }
         }
         AdminCommand::Dlq(a) => dead_letters(c, dlq_request(a)).await?,
@@ -191,7 +220,7 @@ async fn dead_letters(
 ) -> Result<Printed, tonic::Status> {
     let r = c.list_dead_letters(req).await?.into_inner();
     let p = Printed::rows(
-        json!({ "tasks": r.tasks.iter().map(task_json).collect::<Vec<_>>(), "truncated": r.truncated }),
+        json!({ "tasks": r.tasks.iter().map(task_json).collect::<Vec<_>>(), "truncated": r.truncated, "next_page_token": r.next_page_token }),
         vec![
             "dead-lettered",
             "event",
@@ -227,10 +256,10 @@ async fn dead_letters(
             })
             .collect(),
     );
-    Ok(if r.truncated {
-        p.note("(more dead letters exist)".into())
-    } else {
-        p
+    Ok(match r.next_page_token.as_str() {
+        "" if r.truncated => p.note("(more dead letters exist)".into()),
+        "" => p,
+        token => p.note(format!("(next page: --page-token {token})")),
     })
 }
 

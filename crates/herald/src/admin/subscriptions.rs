@@ -24,6 +24,9 @@ pub struct SubscriptionSettings {
     /// Concurrent deliveries (0 = the default).
     #[arg(long)]
     max_in_flight: Option<u32>,
+    /// Free text for people.
+    #[arg(long)]
+    description: Option<String>,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -41,6 +44,9 @@ pub enum SubscriptionCommand {
         team: String,
         #[command(flatten)]
         settings: SubscriptionSettings,
+        /// The signing secret to use (`whsec_` + base64 of 24-64 bytes); default: a new one.
+        #[arg(long)]
+        secret: Option<String>,
     },
     /// Show a subscription.
     Get {
@@ -119,7 +125,11 @@ pub(super) async fn execute(
     cmd: SubscriptionCommand,
 ) -> Result<Printed, tonic::Status> {
     Ok(match cmd {
-        SubscriptionCommand::Create { team, settings } => {
+        SubscriptionCommand::Create {
+            team,
+            settings,
+            secret,
+        } => {
             let r = c
                 .create_subscription(CreateSubscriptionRequest {
                     team,
@@ -129,6 +139,8 @@ pub(super) async fn execute(
                     headers: settings.headers.into_iter().collect(),
                     rate_limit: settings.rate_limit.unwrap_or(0),
                     max_in_flight: settings.max_in_flight.unwrap_or(0),
+                    secret: secret.unwrap_or_default(),
+                    description: settings.description.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();
@@ -173,6 +185,7 @@ pub(super) async fn execute(
             field("headers", !settings.headers.is_empty() || clear_headers);
             field("rate_limit", settings.rate_limit.is_some());
             field("max_in_flight", settings.max_in_flight.is_some());
+            field("description", settings.description.is_some());
             if mask.is_empty() {
                 return Err(tonic::Status::invalid_argument(
                     "nothing to update: give at least one setting",
@@ -189,6 +202,7 @@ pub(super) async fn execute(
                     url: settings.url.unwrap_or_default(),
                     update_mask: mask,
                     topics: settings.topics,
+                    description: settings.description.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();

@@ -271,7 +271,7 @@ class SigningSecret(_message.Message):
     def __init__(self, secret: _Optional[str] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "state", "disabled_reason", "created_at_ms", "updated_at_ms", "secrets")
+    __slots__ = ("id", "team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "state", "disabled_reason", "created_at_ms", "updated_at_ms", "secrets", "description")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -292,6 +292,7 @@ class Subscription(_message.Message):
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     SECRETS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     id: str
     team: str
     topics: _containers.RepeatedScalarFieldContainer[str]
@@ -305,10 +306,11 @@ class Subscription(_message.Message):
     created_at_ms: int
     updated_at_ms: int
     secrets: _containers.RepeatedCompositeFieldContainer[SigningSecret]
-    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., disabled_reason: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., secrets: _Optional[_Iterable[_Union[SigningSecret, _Mapping]]] = ...) -> None: ...
+    description: str
+    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., disabled_reason: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., secrets: _Optional[_Iterable[_Union[SigningSecret, _Mapping]]] = ..., description: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
-    __slots__ = ("team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight")
+    __slots__ = ("team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "secret", "description")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -323,6 +325,8 @@ class CreateSubscriptionRequest(_message.Message):
     HEADERS_FIELD_NUMBER: _ClassVar[int]
     RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     team: str
     topics: _containers.RepeatedScalarFieldContainer[str]
     url: str
@@ -330,7 +334,9 @@ class CreateSubscriptionRequest(_message.Message):
     headers: _containers.ScalarMap[str, str]
     rate_limit: int
     max_in_flight: int
-    def __init__(self, team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ...) -> None: ...
+    secret: str
+    description: str
+    def __init__(self, team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., secret: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionResponse(_message.Message):
     __slots__ = ("subscription", "secret")
@@ -361,7 +367,7 @@ class ListSubscriptionsResponse(_message.Message):
     def __init__(self, subscriptions: _Optional[_Iterable[_Union[Subscription, _Mapping]]] = ...) -> None: ...
 
 class UpdateSubscriptionRequest(_message.Message):
-    __slots__ = ("team", "id", "event_types", "headers", "rate_limit", "max_in_flight", "url", "update_mask", "topics")
+    __slots__ = ("team", "id", "event_types", "headers", "rate_limit", "max_in_flight", "url", "update_mask", "topics", "description")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -378,6 +384,7 @@ class UpdateSubscriptionRequest(_message.Message):
     URL_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     TOPICS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     team: str
     id: str
     event_types: _containers.RepeatedScalarFieldContainer[str]
@@ -387,7 +394,8 @@ class UpdateSubscriptionRequest(_message.Message):
     url: str
     update_mask: _containers.RepeatedScalarFieldContainer[str]
     topics: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, team: _Optional[str] = ..., id: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., url: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ...) -> None: ...
+    description: str
+    def __init__(self, team: _Optional[str] = ..., id: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., url: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ...) -> None: ...
 
 class PauseSubscriptionRequest(_message.Message):
     __slots__ = ("team", "id")
@@ -482,44 +490,56 @@ class Snapshot(_message.Message):
     def __init__(self, entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ...) -> None: ...
 
 class ListAttemptsRequest(_message.Message):
-    __slots__ = ("team", "subscription_id", "limit")
+    __slots__ = ("team", "subscription_id", "limit", "outcome", "event_id", "page_token")
     TEAM_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     team: str
     subscription_id: str
     limit: int
-    def __init__(self, team: _Optional[str] = ..., subscription_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    outcome: _records_pb2.AttemptOutcome
+    event_id: str
+    page_token: str
+    def __init__(self, team: _Optional[str] = ..., subscription_id: _Optional[str] = ..., limit: _Optional[int] = ..., outcome: _Optional[_Union[_records_pb2.AttemptOutcome, str]] = ..., event_id: _Optional[str] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListAttemptsResponse(_message.Message):
-    __slots__ = ("attempts", "truncated")
+    __slots__ = ("attempts", "truncated", "next_page_token")
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     attempts: _containers.RepeatedCompositeFieldContainer[_records_pb2.AttemptRecord]
     truncated: bool
-    def __init__(self, attempts: _Optional[_Iterable[_Union[_records_pb2.AttemptRecord, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, attempts: _Optional[_Iterable[_Union[_records_pb2.AttemptRecord, _Mapping]]] = ..., truncated: _Optional[bool] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
-    __slots__ = ("team", "subscription_id", "limit", "since_ms", "until_ms")
+    __slots__ = ("team", "subscription_id", "limit", "since_ms", "until_ms", "page_token")
     TEAM_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     SINCE_MS_FIELD_NUMBER: _ClassVar[int]
     UNTIL_MS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     team: str
     subscription_id: str
     limit: int
     since_ms: int
     until_ms: int
-    def __init__(self, team: _Optional[str] = ..., subscription_id: _Optional[str] = ..., limit: _Optional[int] = ..., since_ms: _Optional[int] = ..., until_ms: _Optional[int] = ...) -> None: ...
+    page_token: str
+    def __init__(self, team: _Optional[str] = ..., subscription_id: _Optional[str] = ..., limit: _Optional[int] = ..., since_ms: _Optional[int] = ..., until_ms: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
-    __slots__ = ("tasks", "truncated")
+    __slots__ = ("tasks", "truncated", "next_page_token")
     TASKS_FIELD_NUMBER: _ClassVar[int]
     TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tasks: _containers.RepeatedCompositeFieldContainer[_records_pb2.DeliveryTask]
     truncated: bool
-    def __init__(self, tasks: _Optional[_Iterable[_Union[_records_pb2.DeliveryTask, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[_records_pb2.DeliveryTask, _Mapping]]] = ..., truncated: _Optional[bool] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ReplayDeadLettersRequest(_message.Message):
     __slots__ = ("team", "subscription_id", "since_ms", "until_ms", "limit", "include_redriven", "event_ids")

@@ -9,6 +9,8 @@ export interface CreateSubscriptionRequest {
   'headers'?: ({[key: string]: string});
   'rateLimit'?: (number);
   'maxInFlight'?: (number);
+  'secret'?: (string);
+  'description'?: (string);
 }
 
 export interface CreateSubscriptionRequest__Output {
@@ -19,4 +21,6 @@ export interface CreateSubscriptionRequest__Output {
   'headers': ({[key: string]: string});
   'rateLimit': (number);
   'maxInFlight': (number);
+  'secret': (string);
+  'description': (string);
 }

@@ -5,9 +5,11 @@ import type { AttemptRecord as _herald_v1_AttemptRecord, AttemptRecord__Output a
 export interface ListAttemptsResponse {
   'attempts'?: (_herald_v1_AttemptRecord)[];
   'truncated'?: (boolean);
+  'nextPageToken'?: (string);
 }
 
 export interface ListAttemptsResponse__Output {
   'attempts': (_herald_v1_AttemptRecord__Output)[];
   'truncated': (boolean);
+  'nextPageToken': (string);
 }

@@ -8,6 +8,7 @@ export interface ListDeadLettersRequest {
   'limit'?: (number);
   'sinceMs'?: (number | string | Long);
   'untilMs'?: (number | string | Long);
+  'pageToken'?: (string);
 }
 
 export interface ListDeadLettersRequest__Output {
@@ -16,4 +17,5 @@ export interface ListDeadLettersRequest__Output {
   'limit': (number);
   'sinceMs': (number);
   'untilMs': (number);
+  'pageToken': (string);
 }

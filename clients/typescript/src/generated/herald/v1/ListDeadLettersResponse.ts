@@ -5,9 +5,11 @@ import type { DeliveryTask as _herald_v1_DeliveryTask, DeliveryTask__Output as _
 export interface ListDeadLettersResponse {
   'tasks'?: (_herald_v1_DeliveryTask)[];
   'truncated'?: (boolean);
+  'nextPageToken'?: (string);
 }
 
 export interface ListDeadLettersResponse__Output {
   'tasks': (_herald_v1_DeliveryTask__Output)[];
   'truncated': (boolean);
+  'nextPageToken': (string);
 }

@@ -18,6 +18,7 @@ export interface Subscription {
   'createdAtMs'?: (number | string | Long);
   'updatedAtMs'?: (number | string | Long);
   'secrets'?: (_herald_v1_SigningSecret)[];
+  'description'?: (string);
 }
 
 export interface Subscription__Output {
@@ -34,4 +35,5 @@ export interface Subscription__Output {
   'createdAtMs': (number);
   'updatedAtMs': (number);
   'secrets': (_herald_v1_SigningSecret__Output)[];
+  'description': (string);
 }

@@ -11,6 +11,7 @@ export interface UpdateSubscriptionRequest {
   'url'?: (string);
   'updateMask'?: (string)[];
   'topics'?: (string)[];
+  'description'?: (string);
 }
 
 export interface UpdateSubscriptionRequest__Output {
@@ -23,4 +24,5 @@ export interface UpdateSubscriptionRequest__Output {
   'url': (string);
   'updateMask': (string)[];
   'topics': (string)[];
+  'description': (string);
 }

@@ -1,0 +1,435 @@
+//! `/v1/teams/{team}/subscriptions`: webhook subscriptions, their settings, pause and resume,
+//! and secret rotation.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use herald_proto::v1::control_server::Control;
+use herald_proto::v1::{self as pb};
+use herald_runtime::ErrorBody;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use super::{ApiError, ApiResult, Body, OptionalBody, Segments, Svc, created, no_content, rpc};
+
+pub(super) fn routes() -> Router<std::sync::Arc<crate::ControlService>> {
+    Router::new()
+        .route(
+            "/v1/teams/{team}/subscriptions",
+            get(list_subscriptions).post(create_subscription),
+        )
+        .route(
+            "/v1/teams/{team}/subscriptions/{id}",
+            get(get_subscription)
+                .patch(update_subscription)
+                .delete(delete_subscription),
+        )
+        .route("/v1/teams/{team}/subscriptions/{id}/pause", post(pause))
+        .route("/v1/teams/{team}/subscriptions/{id}/resume", post(resume))
+        .route(
+            "/v1/teams/{team}/subscriptions/{id}/rotate-secret",
+            post(rotate_secret),
+        )
+}
+
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    create_subscription,
+    list_subscriptions,
+    get_subscription,
+    update_subscription,
+    delete_subscription,
+    pause,
+    resume,
+    rotate_secret
+))]
+struct Doc;
+
+/// Whether a subscription delivers.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum State {
+    /// Delivering.
+    Active,
+    /// Deliveries wait in Kafka until it is resumed.
+    Paused,
+    /// Stopped by Herald (410 Gone, persistent failure, a revoked grant); resume re-enables it.
+    Disabled,
+}
+
+/// A webhook subscription. Custom header values read `<redacted>`; the signing secret is never
+/// returned here.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct Subscription {
+    id: String,
+    team: String,
+    /// Kafka topics `<team>.<topic>` delivered.
+    topics: Vec<String>,
+    /// The endpoint.
+    url: String,
+    /// Event types: exact (`order.created`) or prefix (`order.*`); empty = all.
+    events: Vec<String>,
+    /// Custom headers sent with every webhook; values read `<redacted>`.
+    headers: HashMap<String, String>,
+    /// Deliveries per second; 0 = unlimited.
+    rate_limit: u32,
+    /// Concurrent deliveries; 0 = the default.
+    max_in_flight: u32,
+    state: State,
+    /// Why it was disabled, when it is.
+    disabled_reason: String,
+    description: String,
+    /// When it was created (unix ms).
+    created_at_ms: i64,
+    /// When it last changed (unix ms).
+    updated_at_ms: i64,
+}
+
+impl From<pb::Subscription> for Subscription {
+    fn from(s: pb::Subscription) -> Self {
+        let state = match s.state() {
+            pb::SubscriptionState::Paused => State::Paused,
+            pb::SubscriptionState::Disabled => State::Disabled,
+            pb::SubscriptionState::Active | pb::SubscriptionState::Unspecified => State::Active,
+        };
+        Self {
+            id: s.id,
+            team: s.team,
+            topics: s.topics,
+            url: s.url,
+            events: s.event_types,
+            headers: s.headers,
+            rate_limit: s.rate_limit,
+            max_in_flight: s.max_in_flight,
+            state,
+            disabled_reason: s.disabled_reason,
+            description: s.description,
+            created_at_ms: s.created_at_ms,
+            updated_at_ms: s.updated_at_ms,
+        }
+    }
+}
+
+fn subscription(s: Option<pb::Subscription>) -> ApiResult<Subscription> {
+    s.map(Subscription::from).ok_or_else(|| {
+        ApiError::from(tonic::Status::internal(
+            "the subscription is missing from the answer",
+        ))
+    })
+}
+
+/// A new subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CreateSubscription {
+    /// The endpoint: absolute http(s), no credentials or fragment.
+    url: String,
+    /// Topics: the team's own (`orders`) or granted ones (`<team>.<topic>`).
+    topics: Vec<String>,
+    /// Event types: exact or `prefix.*`; left out = all.
+    #[serde(default)]
+    events: Vec<String>,
+    /// The signing secret, `whsec_` + base64 of 24 to 64 bytes; left out = Herald generates one.
+    #[serde(default)]
+    secret: Option<String>,
+    /// Custom headers sent with every webhook (endpoint credentials belong here).
+    #[serde(default)]
+    headers: HashMap<String, String>,
+    #[serde(default)]
+    description: String,
+    /// Deliveries per second; left out or 0 = unlimited.
+    #[serde(default)]
+    rate_limit: u32,
+    /// Concurrent deliveries; left out or 0 = the default.
+    #[serde(default)]
+    max_in_flight: u32,
+}
+
+/// A subscription with its signing secret, shown only in this answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct WithSecret {
+    subscription: Subscription,
+    /// `whsec_...`: verify webhooks with it (Standard Webhooks). Shown once.
+    secret: String,
+}
+
+/// The fields to change; the ones left out keep their value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UpdateSubscription {
+    url: Option<String>,
+    topics: Option<Vec<String>>,
+    /// Event types; `[]` = all.
+    events: Option<Vec<String>>,
+    /// The whole header map; a value `<redacted>` keeps that header's stored value.
+    headers: Option<HashMap<String, String>>,
+    description: Option<String>,
+    rate_limit: Option<u32>,
+    max_in_flight: Option<u32>,
+}
+
+/// How long the old secrets keep signing.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Rotate {
+    /// Milliseconds, as in gRPC: left out = the server's default (24 h), 0 = the old secrets
+    /// stop at once (a leaked secret), at most 30 days.
+    overlap_ms: Option<i64>,
+}
+
+/// A team's subscriptions the caller may read.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct SubscriptionList {
+    subscriptions: Vec<Subscription>,
+}
+
+/// Creates a subscription (admin). The signing secret is returned once.
+#[utoipa::path(post, path = "/v1/teams/{team}/subscriptions", tag = "subscriptions", request_body = CreateSubscription,
+    params(("team" = String, Path, description = "The team")),
+    responses(
+        (status = 201, description = "The subscription, with its secret shown once", body = WithSecret),
+        (status = 400, description = "Invalid url, topics, events, headers, secret or limits", body = ErrorBody),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin of the team, or a topic not granted", body = ErrorBody),
+        (status = 404, description = "No such team or topic", body = ErrorBody),
+    ))]
+async fn create_subscription(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments(team): Segments<String>,
+    Body(body): Body<CreateSubscription>,
+) -> ApiResult<Response> {
+    let r = svc
+        .create_subscription(rpc(
+            &headers,
+            pb::CreateSubscriptionRequest {
+                team,
+                topics: body.topics,
+                url: body.url,
+                event_types: body.events,
+                headers: body.headers,
+                rate_limit: body.rate_limit,
+                max_in_flight: body.max_in_flight,
+                secret: body.secret.unwrap_or_default(),
+                description: body.description,
+            },
+        )?)
+        .await?
+        .into_inner();
+    let sub = subscription(r.subscription)?;
+    Ok(created(
+        format!("/v1/teams/{}/subscriptions/{}", sub.team, sub.id),
+        WithSecret {
+            subscription: sub,
+            secret: r.secret,
+        },
+    ))
+}
+
+/// Lists the team's subscriptions the caller may read.
+#[utoipa::path(get, path = "/v1/teams/{team}/subscriptions", tag = "subscriptions",
+    params(("team" = String, Path, description = "The team")),
+    responses(
+        (status = 200, description = "The subscriptions", body = SubscriptionList),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Neither admin nor subscribe scope on the team", body = ErrorBody),
+        (status = 404, description = "No such team", body = ErrorBody),
+    ))]
+async fn list_subscriptions(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments(team): Segments<String>,
+) -> ApiResult<Response> {
+    let r = svc
+        .list_subscriptions(rpc(&headers, pb::ListSubscriptionsRequest { team })?)
+        .await?
+        .into_inner();
+    Ok(axum::Json(SubscriptionList {
+        subscriptions: r
+            .subscriptions
+            .into_iter()
+            .map(Subscription::from)
+            .collect(),
+    })
+    .into_response())
+}
+
+/// Reads a subscription (never its secret).
+#[utoipa::path(get, path = "/v1/teams/{team}/subscriptions/{id}", tag = "subscriptions",
+    params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "May not read its deliveries", body = ErrorBody),
+        (status = 404, description = "No such subscription in the team", body = ErrorBody),
+    ))]
+async fn get_subscription(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments((team, id)): Segments<(String, String)>,
+) -> ApiResult<Response> {
+    let s = svc
+        .get_subscription(rpc(&headers, pb::GetSubscriptionRequest { team, id })?)
+        .await?
+        .into_inner();
+    Ok(axum::Json(Subscription::from(s)).into_response())
+}
+
+/// Changes the given fields of a subscription (admin).
+#[utoipa::path(patch, path = "/v1/teams/{team}/subscriptions/{id}", tag = "subscriptions", request_body = UpdateSubscription,
+    params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 400, description = "Nothing to change, or an invalid field", body = ErrorBody),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 404, description = "No such subscription in the team", body = ErrorBody),
+    ))]
+async fn update_subscription(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments((team, id)): Segments<(String, String)>,
+    Body(body): Body<UpdateSubscription>,
+) -> ApiResult<Response> {
+    // The mask names exactly the fields given, so `[]`, `""` and `0` clear a field.
+    let mut mask = Vec::new();
+    let mut given = |name: &str, present: bool| {
+        if present {
+            mask.push(name.to_owned());
+        }
+    };
+    given("url", body.url.is_some());
+    given("topics", body.topics.is_some());
+    given("event_types", body.events.is_some());
+    given("headers", body.headers.is_some());
+    given("description", body.description.is_some());
+    given("rate_limit", body.rate_limit.is_some());
+    given("max_in_flight", body.max_in_flight.is_some());
+    if mask.is_empty() {
+        return Err(ApiError::invalid(
+            "nothing to change: give at least one of url, topics, events, headers, description, rate_limit, max_in_flight",
+        ));
+    }
+    let s = svc
+        .update_subscription(rpc(
+            &headers,
+            pb::UpdateSubscriptionRequest {
+                team,
+                id,
+                event_types: body.events.unwrap_or_default(),
+                headers: body.headers.unwrap_or_default(),
+                rate_limit: body.rate_limit.unwrap_or_default(),
+                max_in_flight: body.max_in_flight.unwrap_or_default(),
+                url: body.url.unwrap_or_default(),
+                update_mask: mask,
+                topics: body.topics.unwrap_or_default(),
+                description: body.description.unwrap_or_default(),
+            },
+        )?)
+        .await?
+        .into_inner();
+    Ok(axum::Json(Subscription::from(s)).into_response())
+}
+
+/// Deletes a subscription (admin).
+#[utoipa::path(delete, path = "/v1/teams/{team}/subscriptions/{id}", tag = "subscriptions",
+    params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 404, description = "No such subscription in the team", body = ErrorBody),
+    ))]
+async fn delete_subscription(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments((team, id)): Segments<(String, String)>,
+) -> ApiResult<Response> {
+    svc.delete_subscription(rpc(&headers, pb::DeleteSubscriptionRequest { team, id })?)
+        .await?;
+    Ok(no_content())
+}
+
+/// Pauses deliveries; events wait in Kafka (admin).
+#[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/pause", tag = "subscriptions",
+    params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 404, description = "No such subscription in the team", body = ErrorBody),
+    ))]
+async fn pause(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments((team, id)): Segments<(String, String)>,
+) -> ApiResult<Response> {
+    let s = svc
+        .pause_subscription(rpc(&headers, pb::PauseSubscriptionRequest { team, id })?)
+        .await?
+        .into_inner();
+    Ok(axum::Json(Subscription::from(s)).into_response())
+}
+
+/// Resumes deliveries, also of a disabled subscription (admin).
+#[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/resume", tag = "subscriptions",
+    params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 404, description = "No such subscription in the team", body = ErrorBody),
+        (status = 409, description = "A topic's grant was revoked", body = ErrorBody),
+    ))]
+async fn resume(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments((team, id)): Segments<(String, String)>,
+) -> ApiResult<Response> {
+    let s = svc
+        .resume_subscription(rpc(&headers, pb::ResumeSubscriptionRequest { team, id })?)
+        .await?
+        .into_inner();
+    Ok(axum::Json(Subscription::from(s)).into_response())
+}
+
+/// Issues a new signing secret, shown once; the old ones keep signing for the overlap (admin).
+#[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/rotate-secret", tag = "subscriptions", request_body(content = Option<Rotate>, description = "Optional"),
+    params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
+    responses(
+        (status = 200, description = "The subscription, with the new secret shown once", body = WithSecret),
+        (status = 400, description = "Invalid overlap", body = ErrorBody),
+        (status = 401, description = "No or unknown credentials", body = ErrorBody),
+        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 404, description = "No such subscription in the team", body = ErrorBody),
+    ))]
+async fn rotate_secret(
+    svc: Svc,
+    headers: HeaderMap,
+    Segments((team, id)): Segments<(String, String)>,
+    OptionalBody(body): OptionalBody<Rotate>,
+) -> ApiResult<Response> {
+    let r = svc
+        .rotate_secret(rpc(
+            &headers,
+            pb::RotateSecretRequest {
+                team,
+                id,
+                overlap_ms: body.overlap_ms,
+            },
+        )?)
+        .await?
+        .into_inner();
+    Ok(axum::Json(WithSecret {
+        subscription: subscription(r.subscription)?,
+        secret: r.secret,
+    })
+    .into_response())
+}

@@ -1,0 +1,42 @@
+//! The OpenAPI 3.1 document of the edge's HTTP routes (the stream is `text/event-stream`, the
+//! token answer is built by hand, so their schemas are written here).
+
+use utoipa::OpenApi as _;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ComponentsBuilder, OpenApi};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(crate::http::stream, crate::http::mint))]
+struct Doc;
+
+/// The document of `GET /v1/streams/{team}/{topic}` and its token route.
+pub fn openapi() -> OpenApi {
+    let mut doc = Doc::openapi();
+    let integer = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .description(Some(d))
+    };
+    let token = ObjectBuilder::new()
+        .property(
+            "token",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("Pass as ?access_token= to the stream")),
+        )
+        .property("expires_at", integer("Unix seconds"))
+        .property("expires_in", integer("Seconds"))
+        .required("token")
+        .required("expires_at")
+        .required("expires_in");
+    let components = ComponentsBuilder::from(doc.components.take().unwrap_or_default())
+        .schema("StreamToken", token)
+        .schema(
+            "EventStream",
+            ObjectBuilder::new().schema_type(Type::String).description(Some(
+                "Server-sent events: `id:` is the resume cursor, `event:` the event type, `data:` the payload",
+            )),
+        );
+    doc.components = Some(components.build());
+    herald_runtime::openapi::document(doc, "Herald edge")
+}
