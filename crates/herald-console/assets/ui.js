@@ -205,7 +205,7 @@ export function confirmDialog(title, text, action = "Delete", tone = "danger") {
 export function secretDialog(title, secret, note) {
   return modal(title, (close) => h("div", {},
     h("p", {}, note || "Copy it now: Herald shows it only this once."),
-    h("div", { class: "secret" }, h("code", { "aria-label": "Secret" }, secret), copyButton(secret, "secret")),
+    secretField("Secret", secret, "secret"),
     h("div", { class: "actions" }, h("button", { type: "button", class: "btn btn-primary", autofocus: true, onclick: () => close(true) }, "I have copied it"))), { wide: true });
 }
 
@@ -299,4 +299,10 @@ export function fill(el, ...children) {
   el.replaceChildren();
   append(el, children);
   return el;
+}
+
+/** A read-only, selectable value (a secret or a link) with a copy button. */
+export function secretField(label, value, what) {
+  const input = h("input", { type: "text", readonly: true, value, "aria-label": label, spellcheck: "false", class: "mono", onfocus: (ev) => ev.target.select() });
+  return h("div", { class: "secret" }, input, copyButton(value, what));
 }

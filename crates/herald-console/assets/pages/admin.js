@@ -3,7 +3,7 @@
 import { get, post, del, path, missingRoute } from "../api.js";
 import {
   h, fill, pill, idText, when, duration, table, field, modal, confirmDialog, secretDialog, onSubmit,
-  act, toast, empty, pageHead, panel, notice, copyButton, splitList, errorBox,
+  act, toast, empty, pageHead, panel, notice, secretField, splitList, errorBox,
 } from "../ui.js";
 
 const t = (ctx) => encodeURIComponent(ctx.team);
@@ -216,7 +216,7 @@ export async function portalPage(ctx) {
       h("h2", { id: "link-h" }, "Portal link"),
       h("p", {}, "Send this link to the team's developers. It opens the console limited to team ", h("strong", {}, ctx.team),
         ": its subscriptions, delivery attempts, dead letters and live tail. It stops working ", when(made.expires_at_ms), "; revoke it sooner under Keys and grants."),
-      h("div", { class: "secret" }, h("code", { "aria-label": "Portal link" }, link), copyButton(link, "portal link")),
+      secretField("Portal link", link, "portal link"),
       h("p", { class: "muted small" }, "Shown once. Anyone with the link has its access until it expires.")));
   });
   fill(ctx.main, 

@@ -35,7 +35,8 @@ export async function overviewPage(ctx) {
       ctx.can.manage ? h("a", { class: "btn btn-primary", href: `#/t/${enc(ctx.team)}/subscriptions` }, "Go to subscriptions") : null)));
   if (!subs.length) return;
   const rows = subs.slice(0, 40).map((sub) => {
-    const cells = { rate: h("td", { class: "num" }, "…"), p50: h("td", { class: "num" }, "…"), p99: h("td", { class: "num" }, "…"), circuit: h("td", {}, "…"), spark: h("td", {}), attempts: h("td", { class: "num" }, "…") };
+    const wait = () => h("span", { class: "pending muted" }, "…");
+    const cells = { rate: h("td", { class: "num" }, wait()), p50: h("td", { class: "num" }, wait()), p99: h("td", { class: "num" }, wait()), circuit: h("td", {}, wait()), spark: h("td", {}), attempts: h("td", { class: "num" }, wait()) };
     const row = h("tr", {},
       h("td", {}, h("a", { href: `#/t/${enc(ctx.team)}/subscriptions/${enc(sub.id)}`, class: "strong url" }, sub.url), h("div", { class: "muted small mono" }, sub.id)),
       h("td", {}, pill(sub.state)), cells.rate, cells.attempts, cells.p50, cells.p99, cells.circuit, cells.spark);
