@@ -123,6 +123,9 @@ def check(page: Page, name: str):
     assert not bad, f"axe on {name}: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # Toasts of earlier steps would cover the page (the screenshot `style` option is an inline
+    # style, which the console's CSP rightly refuses).
+    page.evaluate("document.getElementById('toasts').replaceChildren()")
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
@@ -248,6 +251,22 @@ def test_console_walkthrough(dev, browser, receiver):
     expect(page.get_by_text("orders to the test receiver (edited)")).to_be_visible()
 
     # The other pages an operator opens.
+    # An API key, its secret shown once, and a grant to another team.
+    nav(page, "Keys and grants")
+    page.get_by_role("button", name="New API key").click()
+    dialog = page.get_by_role("dialog", name="New API key")
+    dialog.get_by_label("Name").fill("checkout-service")
+    dialog.get_by_role("button", name="Create key").click()
+    shown = page.get_by_role("dialog", name=re.compile("^API key"))
+    expect(shown.get_by_label("Secret", exact=True)).to_have_value(re.compile(r"^hk_"))
+    shown.get_by_role("button", name="I have copied it").click()
+    expect(page.get_by_role("cell", name="checkout-service", exact=True)).to_be_visible()
+    page.get_by_role("button", name="New grant").click()
+    dialog = page.get_by_role("dialog", name="New grant")
+    dialog.get_by_label("Team that may read it").fill("demo")
+    dialog.get_by_role("button", name="Create grant").click()
+    expect(page.get_by_role("cell", name="demo", exact=True)).to_be_visible()
+
     nav(page, "Teams")
     check(page, "teams")
     page.get_by_role("link", name=team, exact=True).click()
