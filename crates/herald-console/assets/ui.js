@@ -73,7 +73,7 @@ function copyIcon() {
 
 /** An id in monospace with a copy button. */
 export function idText(id, what = "id") {
-  return h("span", { class: "id" }, h("code", {}, id), copyButton(id, what));
+  return h("span", { class: "id" }, h("code", { title: id }, id), copyButton(id, what));
 }
 
 /** A time as "3 min ago" with the exact UTC time on hover and for screen readers. */

@@ -25,11 +25,17 @@ export async function subscriptionsPage(ctx) {
     subscriptions.length ? table([
       { label: "Endpoint", cell: (x) => h("div", { class: "cell-main" }, h("a", { href: link(ctx, x.id), class: "strong url" }, x.url), x.description ? h("div", { class: "muted small" }, x.description) : null) },
       { label: "Id", cell: (x) => idText(x.id, "subscription id") },
-      { label: "Topics", cell: (x) => (x.topics || []).join(", ") },
+      { label: "Topics", cell: (x) => topicNames(ctx, x.topics) },
       { label: "Event types", cell: (x) => (x.events?.length ? h("code", {}, x.events.join(", ")) : h("span", { class: "muted" }, "all")) },
       { label: "State", cell: (x) => pill(x.state) },
       { label: "Created", cell: (x) => when(x.created_at_ms) },
     ], subscriptions, { caption: "Subscriptions" }) : empty("No subscriptions yet", "A subscription POSTs every matching event of its topics to a URL.", newSub()));
+}
+
+/** Topic names as the team knows them (the API answers with Kafka names, "<team>.<topic>"). */
+export function topicNames(ctx, topics) {
+  const prefix = `${ctx.team}.`;
+  return (topics || []).map((x) => (x.startsWith(prefix) ? x.slice(prefix.length) : x)).join(", ");
 }
 
 function headerText(headers) {
@@ -87,7 +93,7 @@ async function detailPage(ctx) {
         h("h1", { tabindex: "-1", class: "url-title" }, sub.url),
         sub.description ? h("p", { class: "lead muted" }, sub.description) : null,
         h("div", { class: "meta" }, pill(sub.state), idText(sub.id, "subscription id"),
-          h("span", { class: "meta-item" }, h("span", { class: "muted" }, "topics "), sub.topics.join(", ")),
+          h("span", { class: "meta-item" }, h("span", { class: "muted" }, "topics "), topicNames(ctx, sub.topics)),
           h("span", { class: "meta-item" }, h("span", { class: "muted" }, "events "), sub.events?.length ? h("code", {}, sub.events.join(", ")) : "all")),
         sub.state === "disabled" && sub.disabled_reason ? notice(`Disabled: ${sub.disabled_reason}`, "bad") : null),
       h("div", { class: "page-actions" }, actions)),
