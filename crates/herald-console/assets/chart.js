@@ -8,6 +8,14 @@ function clock(ms) {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
+/** A round axis maximum whose half is a whole number too: 2, 4, 10, 20, 40, 100, ... */
+function nice(v) {
+  if (!(v > 2)) return 2;
+  const step = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 4, 6, 8, 10]) if (m * step >= v && (m * step) % 2 === 0) return m * step;
+  return 10 * step;
+}
+
 function summary(buckets) {
   const ok = buckets.reduce((n, b) => n + Number(b.succeeded || 0), 0);
   const bad = buckets.reduce((n, b) => n + Number(b.failed || 0), 0);
@@ -16,11 +24,11 @@ function summary(buckets) {
 
 /** The health panel's chart: attempts per bucket (succeeded, failed) and p50 latency. */
 export function healthChart(buckets) {
-  const W = 640, H = 180, L = 36, R = 44, T = 12, B = 26;
+  const W = 960, H = 220, L = 40, R = 56, T = 12, B = 28;
   const innerW = W - L - R, innerH = H - T - B;
   const n = Math.max(buckets.length, 1);
-  const max = Math.max(1, ...buckets.map((b) => Number(b.succeeded || 0) + Number(b.failed || 0)));
-  const maxLat = Math.max(1, ...buckets.map((b) => Number(b.latency_p50_ms || 0)));
+  const max = nice(Math.max(...buckets.map((b) => Number(b.succeeded || 0) + Number(b.failed || 0))));
+  const maxLat = nice(Math.max(...buckets.map((b) => Number(b.latency_p50_ms || 0))));
   const slot = innerW / n, bw = Math.max(4, slot * 0.62);
   const y = (v) => T + innerH - (v / max) * innerH;
   const yl = (v) => T + innerH - (v / maxLat) * innerH;

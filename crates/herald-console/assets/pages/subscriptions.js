@@ -170,7 +170,7 @@ async function healthTab(ctx, sub, body) {
       stat("Failed", `${hl.failed}${hl.short_circuited ? ` + ${hl.short_circuited} short-circuited` : ""}`),
       stat("Latency p50", ms(hl.latency_p50_ms)),
       stat("Latency p99", ms(hl.latency_p99_ms)),
-      stat("Circuit", h("span", {}, pill(hl.circuit), hl.circuit_since_ms ? h("span", { class: "muted small" }, " since ", when(hl.circuit_since_ms)) : null))),
+      stat("Circuit", h("div", {}, pill(hl.circuit), hl.circuit_since_ms ? h("div", { class: "muted small stat-note" }, "since ", when(hl.circuit_since_ms)) : null))),
     panel("Last hour", healthChart(hl.buckets || []), hl.truncated ? h("p", { class: "muted small" }, "Older attempts of the hour were beyond the scan bound and are not counted.") : null),
     panel("Last errors", hl.last_errors?.length ? attemptTable(ctx, sub, hl.last_errors) : empty("No failed attempts in the last hour", null)));
 }
