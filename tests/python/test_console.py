@@ -182,8 +182,15 @@ def test_console_walkthrough(dev, browser, receiver):
 
     # A team and a topic.
     nav(page, "Teams")
-    page.get_by_role("button", name="New team").first.click()
+    # Dialogs are modal: focus starts inside, Escape closes, focus returns to the opener.
+    opener = page.get_by_role("button", name="New team").first
+    opener.click()
     dialog = page.get_by_role("dialog", name="New team")
+    expect(dialog.get_by_label("Name", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()
+    opener.click()
     dialog.get_by_label("Name", exact=True).fill(team)
     dialog.get_by_label("Display name").fill("Console walkthrough")
     dialog.get_by_role("button", name="Create team").click()
@@ -246,6 +253,8 @@ def test_console_walkthrough(dev, browser, receiver):
     failed = api(dev, "POST", f"/v1/topics/{team}/orders/events", {"type": "order.failed", "data": {"order": 2}})
     page.get_by_role("link", name="Dead letters").click()
     refresh_until(page, page.get_by_role("cell", name="order.failed"))
+    page.get_by_role("button", name=f"Details of dead letter {failed['id']}").click()
+    expect(page.get_by_text('"order": 2')).to_be_visible()
     check(page, "dead-letters")
 
     # Redeliver it with the receiver healthy; its attempts end in success.

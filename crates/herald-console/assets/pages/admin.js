@@ -104,15 +104,14 @@ async function topicPage(ctx) {
       stat("Partitions", parts.length),
       stat("Retention", duration(info.retention_ms)),
       stat("Events retained", total.toLocaleString()),
-      stat("Delivery lag", hasLag ? lag.toLocaleString() : "not available")),
-    panel("Partitions", table([
-      { label: "Partition", class: "num", cell: (p) => p.partition },
+      stat("Delivery lag", hasLag ? h("span", { class: lag > 0 ? "tone-warn" : "tone-ok" }, lag.toLocaleString()) : h("span", { class: "muted small" }, "not available"))),
+    panel("Partitions", hasLag ? null : h("p", { class: "muted small" }, "Committed offsets and lag need a newer Herald control plane."), table([
+      { label: "Partition", cell: (p) => p.partition },
       { label: "Low offset", class: "num", cell: (p) => p.low_offset },
       { label: "High offset", class: "num", cell: (p) => p.high_offset },
       { label: "Committed", class: "num", cell: (p) => (p.committed_offset === undefined ? "—" : p.committed_offset < 0 ? "none" : p.committed_offset) },
       { label: "Lag", class: "num", cell: (p) => (p.lag === undefined ? "—" : p.lag > 0 ? pill(String(p.lag), "warn") : pill("0", "ok")) },
-    ], parts, { caption: "Partitions" }),
-    hasLag ? null : h("p", { class: "muted small" }, "Lag needs a newer Herald control plane.")));
+    ], parts, { caption: "Partitions" })));
 }
 
 function stat(label, value) {
