@@ -272,6 +272,25 @@ def test_console_walkthrough(dev, browser, receiver):
     page.get_by_role("link", name="Health").click()
     expect(page.get_by_role("heading", name="Last hour").or_(page.get_by_text("not available"))).to_be_visible()
     check(page, "subscription-health")
+
+    # Pause and resume, rotate the secret (shown once), send a test event and follow it.
+    state = page.locator("main .meta .pill")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    expect(state).to_have_text("paused")
+    page.get_by_role("button", name="Resume", exact=True).click()
+    expect(state).to_have_text("active")
+    page.get_by_role("button", name="Rotate secret").click()
+    page.get_by_role("dialog", name="Rotate signing secret").get_by_role("button", name="Rotate", exact=True).click()
+    shown = page.get_by_role("dialog", name="New signing secret")
+    expect(shown.get_by_label("Secret", exact=True)).to_have_value(re.compile(r"^whsec_"))
+    shown.get_by_role("button", name="I have copied it").click()
+    if has_console_api(dev):
+        page.get_by_role("button", name="Send test event").click()
+        page.get_by_role("link", name="See its attempts").click()
+        expect(page.get_by_text("Every attempt of event")).to_be_visible()
+        refresh_until(page, page.get_by_role("cell", name="succeeded"))
+        assert any('"test event from Herald"' in b for b in Receiver.bodies), Receiver.bodies
+        page.get_by_role("link", name="Health").click()
     page.get_by_role("link", name="Settings").click()
     page.get_by_label("Description").fill("orders to the test receiver (edited)")
     page.get_by_role("button", name="Save changes").click()
