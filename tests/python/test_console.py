@@ -325,7 +325,7 @@ def test_console_walkthrough(dev, browser, receiver):
             expect(page.get_by_role("table", name="Partitions")).to_be_visible()
             check(page, "topic")
     page.get_by_role("button", name="Create portal link").click()
-    made = page.get_by_label("Portal link", exact=True)
+    made = page.get_by_role("textbox", name="Portal link")
     expect(made.or_(page.get_by_text("Portal links are not available"))).to_be_visible()
     if has_console_api(dev):
         expect(made).to_have_value(re.compile(r"/console/#portal=hk_"))
