@@ -27,6 +27,8 @@ from test_walkthrough import start_dev
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "console"
 CHROMIUM = os.environ.get("HERALD_CHROMIUM", "/usr/bin/chromium")
+# Two cores running the whole suite: give each wait room.
+expect.set_options(timeout=15_000)
 # Deliveries wait for the delivery group to pick up a new topic; dead letters for two retries.
 SLOW = 90_000
 
@@ -241,7 +243,9 @@ def test_console_walkthrough(dev, browser, receiver):
     # The delivery in the attempt log, with what was sent and what came back.
     page.goto(sub_url)
     page.get_by_role("link", name="Attempts").click()
-    refresh_until(page, page.get_by_role("cell", name="succeeded"))
+    page.get_by_label("Auto-refresh").check()
+    expect(page.get_by_role("cell", name="succeeded").first).to_be_visible(timeout=SLOW)
+    page.get_by_label("Auto-refresh").uncheck()
     page.get_by_role("button", name=re.compile("^Details of attempt")).first.click()
     expect(page.get_by_role("heading", name=re.compile("^Response"))).to_be_visible()
     expect(page.get_by_text('"received": true')).to_be_visible()

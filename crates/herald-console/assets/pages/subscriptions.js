@@ -11,6 +11,7 @@ import { healthChart } from "../chart.js";
 import { stat } from "./admin.js";
 
 const enc = encodeURIComponent;
+const LIVE = "herald.console.attempts-live";
 const base = (ctx, id) => `/v1/teams/${enc(ctx.team)}/subscriptions${id ? `/${enc(id)}` : ""}`;
 const link = (ctx, id, tab, query) => `#/t/${enc(ctx.team)}/subscriptions/${enc(id)}${tab ? `/${tab}` : ""}${query ? `?${new URLSearchParams(query)}` : ""}`;
 
@@ -218,11 +219,14 @@ async function attemptsTab(ctx, sub, body) {
     [["", "Any outcome"], ["succeeded", "Succeeded"], ["retrying", "Retrying"], ["dead_lettered", "Dead-lettered"], ["short_circuited", "Short-circuited"], ["disabled", "Disabled"]]
       .map(([v, l]) => h("option", { value: v, selected: (q.status || "") === v }, l)));
   const event = h("input", { name: "event_id", id: "att-event", value: q.event_id || "", autocomplete: "off", spellcheck: "false", placeholder: "any event" });
+  // Auto-refresh reloads the newest page every 5 s while no row is opened; the choice lasts for the tab.
+  const live = h("input", { type: "checkbox", checked: sessionStorage.getItem(LIVE) === "1" });
   const filters = h("form", { class: "filters", "aria-label": "Filter attempts" },
     field("Outcome", status), field("Event id", event),
     h("div", { class: "filter-actions" },
       h("button", { type: "submit", class: "btn" }, "Apply"),
       h("button", { type: "button", class: "btn btn-ghost", onclick: () => ctx.refresh() }, "Refresh"),
+      h("label", { class: "check" }, live, "Auto-refresh"),
       q.status || q.event_id ? h("a", { class: "btn btn-ghost", href: link(ctx, sub.id, "attempts") }, "Clear filters") : null));
   filters.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -237,10 +241,33 @@ async function attemptsTab(ctx, sub, body) {
   if (q.status) params.set("status", q.status);
   if (q.event_id) params.set("event_id", q.event_id);
   const all = [];
+  let timer = null;
+  const tick = async () => {
+    if (!ctx.isCurrent()) { clearInterval(timer); return; }
+    if (list.querySelector("[aria-expanded='true']") || params.has("cursor")) return;
+    try {
+      const page = await get(`${base(ctx, sub.id)}/attempts?${params}`);
+      if (!ctx.isCurrent() || list.querySelector("[aria-expanded='true']") || params.has("cursor")) return;
+      all.length = 0;
+      show(page);
+    } catch {
+      // The next tick tries again; a lasting failure shows on the next manual refresh.
+    }
+  };
+  const setLive = () => {
+    clearInterval(timer);
+    sessionStorage.setItem(LIVE, live.checked ? "1" : "0");
+    timer = live.checked ? setInterval(tick, 5000) : null;
+  };
+  live.addEventListener("change", setLive);
+  ctx.setCleanup(() => clearInterval(timer));
   const load = async (cursor) => {
     if (cursor) params.set("cursor", cursor);
     const page = await get(`${base(ctx, sub.id)}/attempts?${params}`);
     if (!ctx.isCurrent()) return;
+    show(page);
+  };
+  const show = (page) => {
     all.push(...page.attempts);
     const more = page.next_cursor ? h("button", { type: "button", class: "btn", onclick: (ev) => act(ev.currentTarget, () => load(page.next_cursor)) }, "Load older attempts") : null;
     fill(list, 
@@ -248,6 +275,7 @@ async function attemptsTab(ctx, sub, body) {
       h("div", { class: "pager" }, more, !page.next_cursor && page.truncated ? h("span", { class: "muted small" }, "Older attempts exist beyond the history window.") : null));
   };
   await load();
+  setLive();
 }
 
 async function deadLettersTab(ctx, sub, body) {
