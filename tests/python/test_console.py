@@ -317,6 +317,12 @@ def test_console_walkthrough(dev, browser, receiver):
     dialog.get_by_role("button", name="Create grant").click()
     expect(page.get_by_role("cell", name="demo", exact=True)).to_be_visible()
 
+    # A second, paused subscription with an event filter, so the lists show more than one state.
+    other = api(dev, "POST", f"/v1/teams/{team}/subscriptions", {
+        "url": "https://billing.example.com/hooks/herald", "topics": ["orders"], "events": ["invoice.*"],
+        "description": "invoices to billing"})["subscription"]
+    api(dev, "POST", f"/v1/teams/{team}/subscriptions/{other['id']}/pause")
+
     nav(page, "Teams")
     check(page, "teams")
     page.get_by_role("link", name=team, exact=True).click()
@@ -335,6 +341,7 @@ def test_console_walkthrough(dev, browser, receiver):
         expect(made).to_have_value(re.compile(r"/console/#portal=hk_"))
     check(page, "portal-link")
     nav(page, "Replay")
+    page.get_by_label("To subscription").select_option(sub_url.rsplit("/", 1)[1])
     page.get_by_role("button", name="Replay").click()
     expect(page.get_by_text(re.compile(r"queued for redelivery"))).to_be_visible()
     assert not problems, problems
