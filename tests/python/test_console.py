@@ -379,6 +379,11 @@ def test_console_portal_link_shows_only_its_team(dev, browser):
     expect(portal.get_by_role("alert")).to_contain_text(f"limited to team {team}")
     portal.goto(dev["HERALD_HTTP"] + "/console/#/teams")
     expect(portal.get_by_role("heading", name="Page not found")).to_be_visible()
+    # Revoked, the link stops working and the console says so.
+    api(dev, "DELETE", f"/v1/teams/{team}/keys/{minted['key']['id']}")
+    portal.reload()
+    expect(portal.get_by_role("heading", name="Sign in to Herald")).to_be_visible()
+    expect(portal.get_by_role("alert")).to_contain_text("ask for a new one")
     assert not problems, problems
 
 
