@@ -320,6 +320,50 @@ mod tests {
         );
     }
 
+    /// Every module a script imports and every file the page links is embedded, so the browser
+    /// never meets a 404 for a piece of the console.
+    #[test]
+    fn every_referenced_file_is_embedded() {
+        let names: Vec<&str> = ASSETS.iter().map(|a| a.name).collect();
+        let mut checked = 0;
+        for asset in ASSETS {
+            let text = std::str::from_utf8(asset.body).unwrap();
+            let dir = asset.name.rsplit_once('/').map_or("", |(d, _)| d);
+            let mut refs = Vec::new();
+            for marker in [" from \"", "src=\"", "href=\""] {
+                for piece in text.split(marker).skip(1) {
+                    let target = piece.split('"').next().unwrap();
+                    if target.ends_with(".js")
+                        || target.ends_with(".css")
+                        || target.ends_with(".svg")
+                    {
+                        refs.push(target.to_owned());
+                    }
+                }
+            }
+            for target in refs {
+                let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+                for part in target.trim_start_matches("./").split('/') {
+                    match part {
+                        ".." => {
+                            parts.pop();
+                        }
+                        "." => {}
+                        p => parts.push(p),
+                    }
+                }
+                let resolved = parts.join("/");
+                assert!(
+                    names.contains(&resolved.as_str()),
+                    "{} refers to {target} ({resolved}), which is not embedded",
+                    asset.name
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 15, "only {checked} references found");
+    }
+
     #[tokio::test]
     async fn an_unchanged_asset_revalidates_to_304() {
         let router = router(ConsoleConfig::default());
