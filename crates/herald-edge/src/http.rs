@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use crate::cursor::{Cursor, encode_positions};
+use crate::cursor::{Cursor, TopicTag, encode_positions};
 use crate::guard::Guard;
 use crate::hub::{ConnKill, Filter, Hub, TopicReader};
 use crate::limits::Limits;
@@ -186,15 +186,18 @@ fn key_label(principal: &Principal) -> String {
     }
 }
 
-fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<String, EdgeError> {
+/// The Kafka topic of `team/topic` and its identity.
+fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<(String, TopicTag), EdgeError> {
     let t = view
         .topic(team, topic)
         .ok_or_else(|| EdgeError::NotFound(format!("topic {team}/{topic} does not exist")))?;
-    Ok(if t.kafka_topic.is_empty() {
+    let name = if t.kafka_topic.is_empty() {
         format!("{team}.{topic}")
     } else {
         t.kafka_topic.clone()
-    })
+    };
+    let tag = TopicTag::of(&name, t.created_at_ms);
+    Ok((name, tag))
 }
 
 fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
@@ -401,7 +404,7 @@ pub(crate) async fn open_stream(
     principal
         .authorize(&view, Action::Subscribe { team, topic })
         .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
-    let kafka_topic = kafka_topic(&view, team, topic)?;
+    let (kafka_topic, tag) = kafka_topic(&view, team, topic)?;
     drop(view);
     let guard = Guard::new(state.view.clone(), &principal, team, topic);
     if let Some(reason) = guard.revoked() {
@@ -412,10 +415,18 @@ pub(crate) async fn open_stream(
     let fresh = !matches!(start, Start::Cursor(_));
     let slot = state.limits.acquire(&label)?;
     let hint = match &start {
+        Start::Cursor(c) if c.topic.is_some_and(|t| t != tag) => {
+            return Err(EdgeError::BadRequest(
+                "invalid cursor (Last-Event-ID): it belongs to another topic, or to an earlier \
+                 topic of this name that was deleted; its offsets mean nothing here, so start \
+                 again with ?start=earliest, ?start=now or ?since="
+                    .into(),
+            ));
+        }
         Start::Cursor(c) => Some(c.clone()),
         _ => None,
     };
-    let reader = state.hub.reader(&kafka_topic, hint.as_ref()).await?;
+    let reader = state.hub.reader(&kafka_topic, tag, hint.as_ref()).await?;
     let (pos, gaps) = resolve(&reader, start).await?;
 
     let mut preamble = BytesMut::with_capacity(256);
@@ -430,11 +441,11 @@ pub(crate) async fn open_stream(
             "ranges": ranges,
         });
         let body = sse::event_body("herald.gap", data.to_string().as_bytes());
-        sse::put_event(&mut preamble, &encode_positions(&pos), &body);
+        sse::put_event(&mut preamble, &encode_positions(tag, &pos), &body);
     } else if fresh {
         // Give a fresh client a cursor at once so even a drop before its first event resumes
         // exactly where it started.
-        sse::put_cursor(&mut preamble, &encode_positions(&pos));
+        sse::put_cursor(&mut preamble, &encode_positions(tag, &pos));
     }
     Ok(SseStream::new(
         state.hub.clone(),

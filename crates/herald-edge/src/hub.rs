@@ -27,7 +27,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Span;
 
 use crate::EdgeError;
-use crate::cursor::{Cursor, MAX_CURSOR_PARTITIONS, encode_positions};
+use crate::cursor::{Cursor, MAX_CURSOR_PARTITIONS, TopicTag, encode_positions};
 use crate::metrics::Metrics;
 use crate::sse;
 
@@ -59,7 +59,7 @@ pub(crate) struct LiveEvent {
 
 impl LiveEvent {
     /// Builds the shared form of a record.
-    pub fn from_record(message: &RecordRef<'_>, positions: Box<[i64]>) -> Self {
+    pub fn from_record(message: &RecordRef<'_>, topic: TopicTag, positions: Box<[i64]>) -> Self {
         let header = |name: &str| {
             message
                 .header(name)
@@ -80,7 +80,7 @@ impl LiveEvent {
             offset: message.offset(),
             ty: ty.into(),
             body,
-            cursor: encode_positions(&positions).into(),
+            cursor: encode_positions(topic, &positions).into(),
             positions,
             traceparent,
         }
@@ -169,6 +169,8 @@ pub(crate) struct HubSettings {
 /// The live reader of one topic.
 pub(crate) struct TopicReader {
     pub topic: String,
+    /// The identity every cursor of this reader's streams carries.
+    pub tag: TopicTag,
     pub partitions: usize,
     /// High watermarks when the reader started: a `now` stream never starts below them, even
     /// while the reader still replays from an earlier start.
@@ -416,7 +418,10 @@ impl TopicReader {
     }
 }
 
-type Slots = Arc<Mutex<HashMap<String, Arc<OnceCell<Arc<TopicReader>>>>>>;
+/// Readers by Kafka topic and identity: a topic deleted and created again under the same name
+/// gets a reader of its own rather than the lingering one of its predecessor.
+type SlotMap = HashMap<(String, TopicTag), Arc<OnceCell<Arc<TopicReader>>>>;
+type Slots = Arc<Mutex<SlotMap>>;
 
 /// All readers of this node.
 pub(crate) struct Hub {
@@ -429,7 +434,7 @@ pub(crate) struct Hub {
     tracker: TaskTracker,
 }
 
-fn lock_slots(slots: &Slots) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<TopicReader>>>>> {
+fn lock_slots(slots: &Slots) -> MutexGuard<'_, SlotMap> {
     slots.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -477,22 +482,24 @@ impl Hub {
     pub async fn reader(
         &self,
         topic: &str,
+        tag: TopicTag,
         hint: Option<&Cursor>,
     ) -> Result<Arc<TopicReader>, EdgeError> {
+        let key = (topic.to_owned(), tag);
         loop {
             if self.shutdown.is_cancelled() {
                 return Err(EdgeError::Unavailable("the edge is shutting down".into()));
             }
             let slot = lock_slots(&self.slots)
-                .entry(topic.to_owned())
+                .entry(key.clone())
                 .or_default()
                 .clone();
-            match slot.get_or_try_init(|| self.start(topic, hint)).await {
+            match slot.get_or_try_init(|| self.start(topic, tag, hint)).await {
                 Ok(reader) if !reader.is_closed() => return Ok(reader.clone()),
                 result => {
                     let mut slots = lock_slots(&self.slots);
-                    if slots.get(topic).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
-                        slots.remove(topic);
+                    if slots.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                        slots.remove(&key);
                     }
                     result?;
                 }
@@ -503,6 +510,7 @@ impl Hub {
     async fn start(
         &self,
         topic: &str,
+        tag: TopicTag,
         hint: Option<&Cursor>,
     ) -> Result<Arc<TopicReader>, EdgeError> {
         let consumer = assign_consumer(&self.kafka, 16 * 1024)?;
@@ -520,6 +528,7 @@ impl Hub {
                 })?;
         let reader = Arc::new(TopicReader {
             topic: topic.to_owned(),
+            tag,
             partitions: highs.len(),
             start_high: highs,
             state: Mutex::new(State {
@@ -622,7 +631,7 @@ async fn read_loop(
                     let p = m.partition() as usize;
                     if p < positions.len() && m.offset() >= positions[p] {
                         positions[p] = m.offset() + 1;
-                        let event = LiveEvent::from_record(&m, positions.clone().into_boxed_slice());
+                        let event = LiveEvent::from_record(&m, reader.tag, positions.clone().into_boxed_slice());
                         drop(m);
                         reader.process(event);
                     }
@@ -638,12 +647,13 @@ async fn read_loop(
     reader.close();
     {
         let mut slots = lock_slots(&slots);
+        let key = (reader.topic.clone(), reader.tag);
         if slots
-            .get(&reader.topic)
+            .get(&key)
             .and_then(|s| s.get())
             .is_some_and(|r| Arc::ptr_eq(r, &reader))
         {
-            slots.remove(&reader.topic);
+            slots.remove(&key);
         }
     }
     metrics.live_readers.dec();
@@ -658,6 +668,7 @@ mod tests {
         let kafka = KafkaConfig::new("127.0.0.1:1");
         Arc::new(TopicReader {
             topic: "t".into(),
+            tag: TopicTag::default(),
             partitions,
             start_high: vec![0; partitions],
             state: Mutex::new(State {
@@ -691,7 +702,7 @@ mod tests {
             ty: ty.into(),
             body: sse::event_body(ty, format!("{partition}:{offset}").as_bytes()),
             positions: positions.into(),
-            cursor: encode_positions(positions).into(),
+            cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,
         }
     }

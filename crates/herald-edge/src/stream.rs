@@ -153,7 +153,11 @@ impl SseStream {
         let (fresh, ahead) = advance(&mut self.pos, event);
         if fresh {
             if ahead {
-                sse::put_event(&mut self.out, &encode_positions(&self.pos), &event.body);
+                sse::put_event(
+                    &mut self.out,
+                    &encode_positions(self.reader.tag, &self.pos),
+                    &event.body,
+                );
             } else {
                 sse::put_event(&mut self.out, &event.cursor, &event.body);
             }
@@ -176,7 +180,7 @@ impl SseStream {
             }
         }
         if self.pos != self.sent {
-            sse::put_cursor(&mut self.out, &encode_positions(&self.pos));
+            sse::put_cursor(&mut self.out, &encode_positions(self.reader.tag, &self.pos));
             self.sent.copy_from_slice(&self.pos);
         }
         self.out.put_slice(sse::HEARTBEAT.as_bytes());
@@ -245,7 +249,7 @@ impl SseStream {
                             if p < self.pos.len() && m.offset() >= self.pos[p] {
                                 let mut positions = self.pos.clone();
                                 positions[p] = m.offset() + 1;
-                                read = Some(LiveEvent::from_record(&m, positions.into_boxed_slice()));
+                                read = Some(LiveEvent::from_record(&m, self.reader.tag, positions.into_boxed_slice()));
                             }
                         }
                         Ok(Err(error)) => {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use herald_edge::Cursor;
+use herald_edge::{Cursor, TopicTag};
 use herald_tests::edge::{Fixture, ROOT_KEY, RunningEdge, SseClient, SseItem, TestCert, open};
 use herald_tests::kafka_config;
 use rdkafka::admin::{AdminClient, AdminOptions};
@@ -485,7 +485,7 @@ async fn gap_event_when_the_cursor_predates_retention() {
         .expect("delete records");
 
     let c = client();
-    let cursor = Cursor::from_positions(&[0, 0]).encode();
+    let cursor = fx.cursor(&[0, 0]);
     let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&cursor))
         .await
         .expect("open");
@@ -516,12 +516,79 @@ async fn gap_event_when_the_cursor_predates_retention() {
     assert_eq!(got, expected);
 
     // Garbage cursors are a 400 with a message; a cursor beyond the end too.
-    let beyond = Cursor::from_positions(&[1_000_000, 0]).encode();
+    let beyond = fx.cursor(&[1_000_000, 0]);
     let err = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&beyond))
         .await
         .err()
         .expect("400");
     assert_eq!(err.0, 400, "{}", err.1);
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cursor_of_another_topic_or_of_an_earlier_topic_of_the_name_is_refused() {
+    let fx = Fixture::new(2, &[]).await;
+    let edge = RunningEdge::start(fx.config(), fx.handle.clone(), None).await;
+    let c = client();
+    let url = edge.url(&fx.path());
+    let mut sse = open(&c, &url, Some(&fx.sub_key), None).await.expect("open");
+    while sse.last_id.is_none() {
+        sse.next().await.expect("preamble");
+    }
+    fx.publish("tag.test", "t0", "t0").await;
+    sse.next_event(WAIT).await.expect("first event");
+    let cursor = sse.last_id.clone().expect("cursor");
+    drop(sse);
+
+    // Another topic's cursor, with offsets that exist here, is refused with the reason.
+    let foreign = Cursor::from_positions(TopicTag::of("someone.else", 0), &[0, 0]).encode();
+    let err = open(&c, &url, Some(&fx.sub_key), Some(&foreign))
+        .await
+        .err()
+        .expect("400");
+    assert_eq!(err.0, 400, "{}", err.1);
+    assert!(err.1.contains("belongs to another topic"), "{}", err.1);
+    // A cursor written before cursors named their topic still resumes.
+    let unbound = Cursor {
+        topic: None,
+        offsets: [(0, 0), (1, 0)].into(),
+    }
+    .encode();
+    let mut sse = open(&c, &url, Some(&fx.sub_key), Some(&unbound))
+        .await
+        .expect("an unbound cursor resumes");
+    let SseItem::Event { data, .. } = sse.next_event(WAIT).await.expect("replayed") else {
+        unreachable!()
+    };
+    assert_eq!(data, "t0");
+    drop(sse);
+
+    // The topic is deleted and created again under the same name: the old cursor's offsets
+    // mean nothing now, while a fresh stream works and its cursor resumes.
+    fx.recreate_topic();
+    let err = open(&c, &url, Some(&fx.sub_key), Some(&cursor))
+        .await
+        .err()
+        .expect("400 after the topic was recreated");
+    assert_eq!(err.0, 400, "{}", err.1);
+    assert!(err.1.contains("earlier topic of this name"), "{}", err.1);
+    let mut sse = open(&c, &url, Some(&fx.sub_key), None)
+        .await
+        .expect("fresh");
+    while sse.last_id.is_none() {
+        sse.next().await.expect("preamble");
+    }
+    let fresh = sse.last_id.clone().expect("cursor");
+    assert_ne!(fresh, cursor);
+    drop(sse);
+    fx.publish("tag.test", "t1", "t1").await;
+    let mut sse = open(&c, &url, Some(&fx.sub_key), Some(&fresh))
+        .await
+        .expect("the new topic's cursor resumes");
+    let SseItem::Event { data, .. } = sse.next_event(WAIT).await.expect("resumed") else {
+        unreachable!()
+    };
+    assert_eq!(data, "t1");
     edge.stop().await;
 }
 
