@@ -9,16 +9,19 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::{BufMut, BytesMut};
 use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::cursor::{Cursor, TopicTag, encode_positions};
 use crate::guard::Guard;
-use crate::hub::{ConnKill, Filter, Hub, TopicReader};
+use crate::hub::{Client, ConnKill, Filter, Hub, TopicReader};
 use crate::limits::Limits;
 use crate::stream::{Admission, SseStream};
 use crate::token::{self, Claims};
@@ -431,6 +434,29 @@ pub(crate) async fn open_stream(
 
     let mut preamble = BytesMut::with_capacity(256);
     preamble.put_slice(format!("retry: {}\n\n", state.retry_ms).as_bytes());
+    // An access token names one client; a key may serve several, which then share the notice.
+    let who: Arc<str> = match q.access_token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let digest = Sha256::digest(token.as_bytes());
+            format!("token:{}", URL_SAFE_NO_PAD.encode(&digest[..12])).into()
+        }
+        None => format!("key:{label}").into(),
+    };
+    if let Some(ago) = state.hub.cuts.take(&who, &kafka_topic) {
+        let data = serde_json::json!({
+            "reason": "slow_consumer",
+            "previous": true,
+            "seconds_ago": ago.as_secs(),
+            "message": format!(
+                "your previous stream of this topic was cut {}s ago for falling more than {} \
+                 events behind; this stream resumes from the cursor you sent",
+                ago.as_secs(),
+                state.hub.settings.client_buffer
+            ),
+        });
+        preamble.put_slice(&sse::event_body(sse::CUT, data.to_string().as_bytes()));
+        preamble.put_u8(b'\n');
+    }
     if !gaps.is_empty() {
         let ranges: Vec<_> = gaps
             .iter()
@@ -453,7 +479,7 @@ pub(crate) async fn open_stream(
         filter,
         pos,
         preamble,
-        kill,
+        Client { who, kill },
         Admission { slot, guard },
     ))
 }

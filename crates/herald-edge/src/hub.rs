@@ -136,12 +136,58 @@ impl ConnKill {
     }
 }
 
+/// Who a stream serves, as the hub needs it when it cuts the stream.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Client {
+    /// The credential: a key, or one access token (so a cut is told to that client only).
+    pub who: Arc<str>,
+    /// Closes the connection of a cut client.
+    pub kill: Option<ConnKill>,
+}
+
+/// Streams cut for falling behind, remembered per credential and topic, so the client's next
+/// stream says why the last one ended: the final event of a cut stream sits behind data the
+/// client never read, and the connection closes before it gets there.
+#[derive(Debug, Default)]
+pub(crate) struct Cuts(Mutex<HashMap<(Arc<str>, String), Instant>>);
+
+/// How long a cut is remembered: a client that reconnects later learns nothing new from it.
+const CUT_MEMORY: Duration = Duration::from_secs(600);
+/// Most cuts remembered on a node; the oldest go first.
+const MAX_CUTS: usize = 10_000;
+
+impl Cuts {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(Arc<str>, String), Instant>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, who: &Arc<str>, topic: &str) {
+        let mut cuts = self.lock();
+        cuts.retain(|_, at| at.elapsed() < CUT_MEMORY);
+        if cuts.len() >= MAX_CUTS
+            && let Some(oldest) = cuts
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, _)| k.clone())
+        {
+            cuts.remove(&oldest);
+        }
+        cuts.insert((who.clone(), topic.to_owned()), Instant::now());
+    }
+
+    /// How long ago `who`'s last stream of `topic` was cut, if it was recently; forgets it.
+    pub fn take(&self, who: &str, topic: &str) -> Option<Duration> {
+        let at = self.lock().remove(&(Arc::from(who), topic.to_owned()))?;
+        Some(at.elapsed()).filter(|ago| *ago < CUT_MEMORY)
+    }
+}
+
 struct Sub {
     id: u64,
     filter: Arc<Filter>,
     tx: mpsc::Sender<Arc<LiveEvent>>,
     ended: Arc<AtomicU8>,
-    kill: Option<ConnKill>,
+    client: Client,
 }
 
 struct State {
@@ -180,6 +226,7 @@ pub(crate) struct TopicReader {
     next_id: AtomicU64,
     settings: HubSettings,
     metrics: Metrics,
+    cuts: Arc<Cuts>,
 }
 
 /// Outcome of [`TopicReader::join`].
@@ -233,12 +280,7 @@ impl TopicReader {
     }
 
     /// Registers a stream at `pos` if the replay window covers it (see the module doc).
-    pub fn join(
-        self: &Arc<Self>,
-        pos: &[i64],
-        filter: &Arc<Filter>,
-        kill: Option<ConnKill>,
-    ) -> Join {
+    pub fn join(self: &Arc<Self>, pos: &[i64], filter: &Arc<Filter>, client: &Client) -> Join {
         let mut state = self.lock();
         if state.closed {
             return Join::Closed;
@@ -267,7 +309,7 @@ impl TopicReader {
             filter: filter.clone(),
             tx,
             ended: ended.clone(),
-            kill,
+            client: client.clone(),
         });
         state.idle_since = None;
         drop(state);
@@ -380,7 +422,8 @@ impl TopicReader {
                 }
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     s.ended.store(SLOW, Ordering::Release);
-                    if let Some(kill) = &s.kill {
+                    self.cuts.record(&s.client.who, &self.topic);
+                    if let Some(kill) = &s.client.kill {
                         kill.cut_after(grace);
                     }
                     slow += 1;
@@ -432,6 +475,8 @@ pub(crate) struct Hub {
     pub metrics: Metrics,
     pub shutdown: CancellationToken,
     tracker: TaskTracker,
+    /// Recent slow-consumer cuts of every reader of this node.
+    pub cuts: Arc<Cuts>,
 }
 
 fn lock_slots(slots: &Slots) -> MutexGuard<'_, SlotMap> {
@@ -466,6 +511,7 @@ impl Hub {
             metrics,
             shutdown,
             tracker,
+            cuts: Arc::default(),
         }
     }
 
@@ -544,6 +590,7 @@ impl Hub {
             next_id: AtomicU64::new(0),
             settings: self.settings.clone(),
             metrics: self.metrics.clone(),
+            cuts: self.cuts.clone(),
         });
         self.metrics.live_readers.inc();
         tracing::info!(
@@ -692,6 +739,7 @@ mod tests {
                 heartbeat: Duration::from_secs(1),
             },
             metrics: Metrics::default(),
+            cuts: Arc::default(),
         })
     }
 
@@ -707,7 +755,7 @@ mod tests {
         }
     }
 
-    struct Client {
+    struct ModelClient {
         start: Vec<i64>,
         pos: Vec<i64>,
         sub: Option<LiveSub>,
@@ -715,7 +763,7 @@ mod tests {
         filter: Arc<Filter>,
     }
 
-    impl Client {
+    impl ModelClient {
         fn take(&mut self, e: &LiveEvent) {
             let (fresh, _) = advance(&mut self.pos, e);
             if fresh && self.filter.passes(e) {
@@ -744,7 +792,7 @@ mod tests {
             let mut log: Vec<Vec<String>> = vec![Vec::new(); partitions];
             let mut read = vec![0i64; partitions];
             let types = ["a.x", "a.y", "b"];
-            let mut clients: Vec<Client> = Vec::new();
+            let mut clients: Vec<ModelClient> = Vec::new();
             for _step in 0..300 {
                 match rand(10) {
                     // Produce a record.
@@ -771,7 +819,7 @@ mod tests {
                             1 => Filter(vec!["a.*".into()]),
                             _ => Filter(vec!["b".into()]),
                         });
-                        clients.push(Client {
+                        clients.push(ModelClient {
                             pos: start.clone(),
                             start,
                             sub: None,
@@ -789,7 +837,7 @@ mod tests {
                                 c.sub = Some(sub);
                                 continue;
                             }
-                            match r.join(&c.pos, &c.filter, None) {
+                            match r.join(&c.pos, &c.filter, &Client::default()) {
                                 Join::Joined(sub, backlog) => {
                                     for e in &backlog {
                                         c.take(e);
@@ -830,7 +878,7 @@ mod tests {
                     if c.sub.is_some() {
                         break;
                     }
-                    match r.join(&c.pos, &c.filter, None) {
+                    match r.join(&c.pos, &c.filter, &Client::default()) {
                         Join::Joined(sub, backlog) => {
                             for e in &backlog {
                                 c.take(e);
@@ -892,10 +940,14 @@ mod tests {
     async fn slow_subscriber_is_cut_and_others_are_not() {
         let r = reader(1, 16, 2);
         let all = Arc::new(Filter::default());
-        let Join::Joined(mut fast, _) = r.join(&[0], &all, None) else {
+        let client = |who: &str| Client {
+            who: who.into(),
+            kill: None,
+        };
+        let Join::Joined(mut fast, _) = r.join(&[0], &all, &client("fast")) else {
             panic!("join")
         };
-        let Join::Joined(slow, _) = r.join(&[0], &all, None) else {
+        let Join::Joined(slow, _) = r.join(&[0], &all, &client("slow")) else {
             panic!("join")
         };
         for o in 0..5 {
@@ -905,5 +957,9 @@ mod tests {
         assert_eq!(slow.ended.load(Ordering::Acquire), SLOW);
         assert_eq!(fast.ended.load(Ordering::Acquire), OPEN);
         assert_eq!(r.lock().subs.len(), 1);
+        // The cut is remembered for the slow client's next stream, once.
+        assert!(r.cuts.take("slow", "t").is_some());
+        assert!(r.cuts.take("slow", "t").is_none());
+        assert!(r.cuts.take("fast", "t").is_none());
     }
 }

@@ -447,10 +447,34 @@ async fn slow_client_is_cut_without_affecting_a_fast_one() {
             _ => break,
         }
     }
-    let tail = String::from_utf8_lossy(&text[text.len().saturating_sub(300)..]).to_string();
+    let tail = String::from_utf8_lossy(&text[text.len().saturating_sub(600)..]).to_string();
     assert!(
         tail.contains(": herald: slow consumer, resume with Last-Event-ID"),
         "tail: {tail:?}"
+    );
+    // The reason is an event a client can read.
+    assert!(
+        tail.contains("event: herald.cut\ndata: {") && tail.contains("slow_consumer"),
+        "tail: {tail:?}"
+    );
+    // The credential's next stream starts by saying why the last one ended, once.
+    let mut again = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
+        .await
+        .expect("reconnect");
+    let Some(SseItem::Event { ty, data, .. }) = again.next_event(WAIT).await else {
+        panic!("no notice")
+    };
+    assert_eq!(ty, "herald.cut");
+    let notice: serde_json::Value = serde_json::from_str(&data).expect("json");
+    assert_eq!(notice["reason"], "slow_consumer", "{notice}");
+    assert_eq!(notice["previous"], true, "{notice}");
+    drop(again);
+    let mut third = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
+        .await
+        .expect("third");
+    assert!(
+        third.next_event(Duration::from_millis(500)).await.is_none(),
+        "the notice is given once"
     );
     let metrics = edge.metrics().await;
     assert!(
