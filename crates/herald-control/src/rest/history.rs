@@ -117,6 +117,8 @@ pub(super) struct Attempt {
     error: String,
     /// The first bytes of the response body (at most 1 KiB).
     response_excerpt: String,
+    /// The first bytes of the request body sent (at most 1 KiB); empty when nothing was sent.
+    request_excerpt: String,
     /// When the attempt was made (unix ms).
     at_ms: i64,
     /// The endpoint, without credentials.
@@ -136,6 +138,7 @@ impl From<pb::AttemptRecord> for Attempt {
             latency_ms: a.latency_ms,
             error: a.error,
             response_excerpt: a.response_excerpt,
+            request_excerpt: a.request_excerpt,
             at_ms: a.at_ms,
             url: a.url,
         }

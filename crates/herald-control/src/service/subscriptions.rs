@@ -8,7 +8,7 @@ pub(super) async fn create_subscription(
 ) -> Result<Response<CreateSubscriptionResponse>, Status> {
     let (principal, view) = svc.caller(&request).await?;
     let req = request.into_inner();
-    allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
+    allow(&principal, &view, Action::ManageSubscriptions { team: &req.team })?;
     let url = validate::url(&req.url).map_err(invalid)?;
     let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
     let headers = validate::headers(&req.headers).map_err(invalid)?;
@@ -156,7 +156,7 @@ pub(super) async fn update_subscription(
     let set_rate = set("rate_limit", req.rate_limit != 0);
     let set_inflight = set("max_in_flight", req.max_in_flight != 0);
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |view, s| {
+        .update_subscription_with(&req.team, &req.id, manage_subscription, &principal, |view, s| {
             if set_topics {
                 s.topics = ControlService::resolve_topics(view, &s.team, &req.topics)?;
             }
@@ -205,7 +205,7 @@ pub(super) async fn pause_subscription(
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
+        .update_subscription_with(&req.team, &req.id, manage_subscription, &principal, |_, s| {
             s.state = SubscriptionState::Paused as i32;
             s.disabled_reason.clear();
             Ok(())
@@ -222,7 +222,7 @@ pub(super) async fn resume_subscription(
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |view, s| {
+        .update_subscription_with(&req.team, &req.id, manage_subscription, &principal, |view, s| {
             // A subscription disabled by a revoked grant must not come back without one.
             for t in &s.topics {
                 if let Ok(r) = TopicRef::from_kafka(t)
@@ -281,7 +281,7 @@ pub(super) async fn rotate_secret(
     let secret = generate_signing_secret();
     let new = secret.clone();
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
+        .update_subscription_with(&req.team, &req.id, manage_subscription, &principal, |_, s| {
             s.secrets = rotated(std::mem::take(&mut s.secrets), new, overlap, now_ms());
             Ok(())
         })
@@ -339,7 +339,7 @@ pub(super) async fn delete_subscription(
     let guard = svc.store.lock().await;
     let view = svc.store.view();
     let sub = ControlService::subscription(&view, &req.team, &req.id)?;
-    admin_of(&principal, &view, &sub)?;
+    manage_subscription(&principal, &view, &sub)?;
     svc.store
         .write(
             &guard,
