@@ -184,7 +184,11 @@ mod tests {
         assert_eq!(b[0], (2, 0, Some(10)));
         assert_eq!(b[1], (0, 1, Some(200)));
         assert_eq!(b[2], (0, 1, Some(400)));
-        assert_eq!(b[11], (1, 0, Some(20)), "short-circuited attempts have no latency");
+        assert_eq!(
+            b[11],
+            (1, 0, Some(20)),
+            "short-circuited attempts have no latency"
+        );
         let errors: Vec<i64> = h.last_errors.iter().map(|a| a.at_ms).collect();
         assert_eq!(errors, [since + 25_000, since + 15_000], "newest first");
         // The newest attempt succeeded: closed since it.

@@ -386,7 +386,10 @@ mod tests {
         split.extend("éé".as_bytes());
         let e = request_excerpt(&split);
         assert_eq!(e.len(), EXCERPT_LIMIT - 1);
-        assert!(!e.contains('\u{FFFD}'), "no replacement character at the cut");
+        assert!(
+            !e.contains('\u{FFFD}'),
+            "no replacement character at the cut"
+        );
         let mut exact = vec![b'x'; EXCERPT_LIMIT - 2];
         exact.extend("éé".as_bytes());
         assert_eq!(request_excerpt(&exact).len(), EXCERPT_LIMIT);

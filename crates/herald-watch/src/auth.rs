@@ -124,7 +124,9 @@ impl Authenticator {
         if self.internal.is_some_and(|r| bool::from(r.ct_eq(&d))) {
             return Ok(Principal::Internal);
         }
-        let key = view.key_by_hash(&hex::encode(d)).ok_or(AuthError::Unknown)?;
+        let key = view
+            .key_by_hash(&hex::encode(d))
+            .ok_or(AuthError::Unknown)?;
         check_expiry(key, now_ms())?;
         Ok(Principal::Key(key.clone()))
     }

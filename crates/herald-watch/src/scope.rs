@@ -262,9 +262,18 @@ mod tests {
         // One row per action: whether each caller of CALLERS is allowed (1) or refused (0).
         let table: [(Action, [u8; 10]); 17] = [
             (Action::ManageTeams, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-            (Action::ReadTeam { team: "acme" }, [1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
-            (Action::AdminTeam { team: "acme" }, [1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
-            (Action::AdminTeam { team: "beta" }, [1, 0, 0, 0, 0, 0, 0, 0, 1, 0]),
+            (
+                Action::ReadTeam { team: "acme" },
+                [1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+            ),
+            (
+                Action::AdminTeam { team: "acme" },
+                [1, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                Action::AdminTeam { team: "beta" },
+                [1, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+            ),
             (
                 Action::ReadDeliveries {
                     team: "acme",

@@ -230,7 +230,10 @@ mod tests {
         for bad in [-1, 4, 21] {
             let e = bounded_ms("ttl_ms", bad, 10, 5, 20).unwrap_err();
             assert_eq!(e.code(), tonic::Code::InvalidArgument);
-            assert!(e.message().contains("ttl_ms must be between 5 and 20"), "{e}");
+            assert!(
+                e.message().contains("ttl_ms must be between 5 and 20"),
+                "{e}"
+            );
         }
     }
 

@@ -228,7 +228,11 @@ fn manage_subscription(
     view: &View,
     sub: &Subscription,
 ) -> Result<(), Status> {
-    allow(principal, view, Action::ManageSubscriptions { team: &sub.team })
+    allow(
+        principal,
+        view,
+        Action::ManageSubscriptions { team: &sub.team },
+    )
 }
 
 fn read_deliveries(principal: &Principal, view: &View, sub: &Subscription) -> Result<(), Status> {
