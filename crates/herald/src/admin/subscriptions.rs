@@ -117,6 +117,29 @@ pub enum SubscriptionCommand {
         /// Subscription id.
         id: String,
     },
+    /// Delivery health over a window ending now: rates, latency, the circuit, recent failures.
+    Health {
+        /// Team.
+        team: String,
+        /// Subscription id.
+        id: String,
+        /// The window in milliseconds (default: 1 hour, at most 7 days).
+        #[arg(long)]
+        window_ms: Option<i64>,
+    },
+    /// Send a test event to this subscription only; prints its event id.
+    Test {
+        /// Team.
+        team: String,
+        /// Subscription id.
+        id: String,
+        /// The event type (default: herald.test).
+        #[arg(long)]
+        event_type: Option<String>,
+        /// The event's data as JSON (default: a small message with the time).
+        #[arg(long)]
+        data: Option<String>,
+    },
 }
 
 /// Runs a `herald subscription` command.
@@ -242,6 +265,43 @@ pub(super) async fn execute(
             })
             .await?;
             Printed::done(format!("deleted subscription {id}"))
+        }
+        SubscriptionCommand::Health {
+            team,
+            id,
+            window_ms,
+        } => health_out(
+            &c.get_subscription_health(GetSubscriptionHealthRequest {
+                team,
+                subscription_id: id,
+                window_ms: window_ms.unwrap_or(0),
+            })
+            .await?
+            .into_inner(),
+        ),
+        SubscriptionCommand::Test {
+            team,
+            id,
+            event_type,
+            data,
+        } => {
+            let r = c
+                .send_test_event(SendTestEventRequest {
+                    team,
+                    subscription_id: id,
+                    event_type: event_type.unwrap_or_default(),
+                    data_json: data.unwrap_or_default(),
+                })
+                .await?
+                .into_inner();
+            Printed {
+                json: json!({ "event_id": r.event_id }),
+                table: None,
+                notes: vec![format!(
+                    "sent test event {} (see `herald attempts --event-id {}`)",
+                    r.event_id, r.event_id
+                )],
+            }
         }
     })
 }

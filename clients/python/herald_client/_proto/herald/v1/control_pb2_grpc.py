@@ -181,6 +181,26 @@ class ControlStub:
                 request_serializer=herald_dot_v1_dot_control__pb2.ReplayTopicRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_control__pb2.ReplayResponse.FromString,
                 _registered_method=True)
+        self.WhoAmI = channel.unary_unary(
+                '/herald.v1.Control/WhoAmI',
+                request_serializer=herald_dot_v1_dot_control__pb2.WhoAmIRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.WhoAmIResponse.FromString,
+                _registered_method=True)
+        self.CreatePortalToken = channel.unary_unary(
+                '/herald.v1.Control/CreatePortalToken',
+                request_serializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenResponse.FromString,
+                _registered_method=True)
+        self.GetSubscriptionHealth = channel.unary_unary(
+                '/herald.v1.Control/GetSubscriptionHealth',
+                request_serializer=herald_dot_v1_dot_control__pb2.GetSubscriptionHealthRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.SubscriptionHealth.FromString,
+                _registered_method=True)
+        self.SendTestEvent = channel.unary_unary(
+                '/herald.v1.Control/SendTestEvent',
+                request_serializer=herald_dot_v1_dot_control__pb2.SendTestEventRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.SendTestEventResponse.FromString,
+                _registered_method=True)
 
 
 class ControlServicer:
@@ -393,6 +413,37 @@ class ControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WhoAmI(self, request, context):
+        """Any authenticated caller: who the credential is and what it may do.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePortalToken(self, request, context):
+        """Admin. A short-lived API key for the team's portal (see ApiKey.portal); the token is
+        returned once. Revoke it like any key (RevokeApiKey).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubscriptionHealth(self, request, context):
+        """Member who may read the subscription's deliveries (as ListAttempts). Delivery health over a
+        time window, computed from herald.attempts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendTestEvent(self, request, context):
+        """Admin or portal (as ReplayDeadLetters). Delivers one test event to this subscription only,
+        through herald.replay. FAILED_PRECONDITION when the subscription is paused or disabled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -535,6 +586,26 @@ def add_ControlServicer_to_server(servicer, server):
                     servicer.ReplayTopic,
                     request_deserializer=herald_dot_v1_dot_control__pb2.ReplayTopicRequest.FromString,
                     response_serializer=herald_dot_v1_dot_control__pb2.ReplayResponse.SerializeToString,
+            ),
+            'WhoAmI': grpc.unary_unary_rpc_method_handler(
+                    servicer.WhoAmI,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.WhoAmIRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.WhoAmIResponse.SerializeToString,
+            ),
+            'CreatePortalToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePortalToken,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenResponse.SerializeToString,
+            ),
+            'GetSubscriptionHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubscriptionHealth,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.GetSubscriptionHealthRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.SubscriptionHealth.SerializeToString,
+            ),
+            'SendTestEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendTestEvent,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.SendTestEventRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.SendTestEventResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1300,6 +1371,114 @@ class Control:
             '/herald.v1.Control/ReplayTopic',
             herald_dot_v1_dot_control__pb2.ReplayTopicRequest.SerializeToString,
             herald_dot_v1_dot_control__pb2.ReplayResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WhoAmI(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/WhoAmI',
+            herald_dot_v1_dot_control__pb2.WhoAmIRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.WhoAmIResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePortalToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/CreatePortalToken',
+            herald_dot_v1_dot_control__pb2.CreatePortalTokenRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.CreatePortalTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubscriptionHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/GetSubscriptionHealth',
+            herald_dot_v1_dot_control__pb2.GetSubscriptionHealthRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.SubscriptionHealth.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendTestEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/SendTestEvent',
+            herald_dot_v1_dot_control__pb2.SendTestEventRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.SendTestEventResponse.FromString,
             options,
             channel_credentials,
             insecure,
