@@ -392,14 +392,14 @@ async fn list_dead_letters(
     .into_response())
 }
 
-/// Sends dead letters (by event id, or a time range) to the endpoint again (admin).
+/// Sends dead letters (by event id, or a time range) to the endpoint again (admin or portal).
 #[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/dead-letters/replay", tag = "history", request_body = ReplayDeadLetters,
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 200, description = "What was replayed", body = Replayed),
         (status = 400, description = "Invalid range", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
         (status = 503, description = "Kafka is unavailable", body = ErrorBody),
     ))]

@@ -31,7 +31,8 @@ class ControlStub:
 
     Every call sends `authorization: Bearer <key>`: the root key (HERALD_ROOT_KEY), a team's API
     key, or Herald's internal service token. "Admin" below means the root key or a key of the team
-    with the admin scope; "member" means the root key, the internal token or any key of the team.
+    with the admin scope; "member" means the root key, the internal token or any key of the team;
+    "portal token" is a key of the team made by CreatePortalToken.
     Writes answer once the change is stored in Kafka and visible to reads on the same server.
     """
 
@@ -209,7 +210,8 @@ class ControlServicer:
 
     Every call sends `authorization: Bearer <key>`: the root key (HERALD_ROOT_KEY), a team's API
     key, or Herald's internal service token. "Admin" below means the root key or a key of the team
-    with the admin scope; "member" means the root key, the internal token or any key of the team.
+    with the admin scope; "member" means the root key, the internal token or any key of the team;
+    "portal token" is a key of the team made by CreatePortalToken.
     Writes answer once the change is stored in Kafka and visible to reads on the same server.
     """
 
@@ -313,7 +315,8 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateSubscription(self, request, context):
-        """Admin. Topics must be the team's own or granted to it. The signing secret is returned once.
+        """Admin or portal token. Topics must be the team's own or granted to it. The signing secret
+        is returned once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -334,21 +337,21 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateSubscription(self, request, context):
-        """Admin. See UpdateSubscriptionRequest.update_mask.
+        """Admin or portal token. See UpdateSubscriptionRequest.update_mask.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def PauseSubscription(self, request, context):
-        """Admin. Deliveries stop; events wait in Kafka.
+        """Admin or portal token. Deliveries stop; events wait in Kafka.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ResumeSubscription(self, request, context):
-        """Admin. Also re-enables a disabled subscription.
+        """Admin or portal token. Also re-enables a disabled subscription.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -362,14 +365,15 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RotateSecret(self, request, context):
-        """Admin. The new secret signs first; the old ones keep signing until the overlap ends.
+        """Admin or portal token. The new secret signs first; the old ones keep signing until the
+        overlap ends.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteSubscription(self, request, context):
-        """Admin.
+        """Admin or portal token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -398,8 +402,8 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReplayDeadLetters(self, request, context):
-        """Admin. Sends a subscription's dead letters (all, or a time range) back to delivery through
-        herald.replay.
+        """Admin or portal token. Sends a subscription's dead letters (all, or a time range) back to
+        delivery through herald.replay.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -621,7 +625,8 @@ class Control:
 
     Every call sends `authorization: Bearer <key>`: the root key (HERALD_ROOT_KEY), a team's API
     key, or Herald's internal service token. "Admin" below means the root key or a key of the team
-    with the admin scope; "member" means the root key, the internal token or any key of the team.
+    with the admin scope; "member" means the root key, the internal token or any key of the team;
+    "portal token" is a key of the team made by CreatePortalToken.
     Writes answer once the change is stored in Kafka and visible to reads on the same server.
     """
 
