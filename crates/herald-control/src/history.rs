@@ -323,22 +323,29 @@ impl History {
         blocking(move || {
             let deadline = Instant::now() + timeout;
             let consumer = scan_consumer(&kafka)?;
-            let mut ranges = ranges(&consumer, &topic, Start::Time(since_ms), timeout)?;
-            let mut bounded = false;
-            for r in &mut ranges {
-                let floor = (r.end - window).max(r.low);
-                if r.start < floor {
-                    r.start = floor;
-                    bounded = true;
+            // The newest `window` records of each partition, like attempt pages (a time lookup
+            // is not served by every broker, e.g. `herald dev`'s embedded one).
+            let ranges = ranges(&consumer, &topic, Start::Tail(window), timeout)?;
+            let mut found = Vec::new();
+            // Per partition, the time of the oldest record read: if a partition was cut by
+            // the bound and that time is inside the window, older attempts may be missing.
+            let mut oldest: HashMap<i32, i64> = HashMap::new();
+            let scanned = scan(&consumer, &topic, &ranges, u64::MAX, deadline, |m| {
+                let at = oldest.entry(m.partition()).or_insert(i64::MAX);
+                *at = (*at).min(record_time(m));
+                if key_is(m, &id)
+                    && let Some(a) = m.payload().and_then(|p| AttemptRecord::decode(p).ok())
+                    && a.subscription_id == id
+                    && a.at_ms >= since_ms
+                {
+                    found.push(a);
                 }
-            }
-            let (found, scanned) = read_attempts(&consumer, &topic, &ranges, deadline, &id)?;
-            let found = found
-                .into_iter()
-                .map(|f| f.3)
-                .filter(|a| a.at_ms >= since_ms)
-                .collect();
-            Ok((found, bounded || !scanned.complete))
+                true
+            })?;
+            let cut = ranges.iter().any(|r| {
+                r.start > r.low && oldest.get(&r.partition).is_none_or(|at| *at >= since_ms)
+            });
+            Ok((found, cut || !scanned.complete))
         })
         .await
     }
