@@ -5,7 +5,7 @@
 use herald_proto::v1::{AttemptOutcome, AttemptRecord, HealthBucket, SubscriptionHealth};
 
 /// Buckets of the histogram.
-pub(crate) const BUCKETS: i64 = 12;
+const BUCKETS: i64 = 12;
 /// Failed attempts listed at most.
 const LAST_ERRORS: usize = 5;
 

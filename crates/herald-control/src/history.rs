@@ -209,16 +209,19 @@ fn read_dead_letters(
 /// An attempt record with its time, partition and offset (the order of attempt pages).
 type Found = (i64, i32, i64, AttemptRecord);
 
-/// Reads subscription `id`'s attempt records from `ranges` of the attempts topic.
+/// Reads subscription `id`'s attempt records from `ranges` of the attempts topic; `each` sees
+/// every record read, the subscription's or not.
 fn read_attempts(
     consumer: &ScanReader,
     topic: &str,
     ranges: &[Range],
     deadline: Instant,
     id: &str,
+    mut each: impl FnMut(&RecordRef<'_>),
 ) -> Result<(Vec<Found>, Scanned), KafkaError> {
     let mut found = Vec::new();
     let scanned = scan(consumer, topic, ranges, u64::MAX, deadline, |m| {
+        each(m);
         if key_is(m, id)
             && let Some(a) = m.payload().and_then(|p| AttemptRecord::decode(p).ok())
             && a.subscription_id == id
@@ -296,7 +299,8 @@ impl History {
             let deadline = Instant::now() + timeout;
             let consumer = scan_consumer(&kafka)?;
             let ranges = ranges(&consumer, &topic, Start::Tail(window), timeout)?;
-            let (mut found, scanned) = read_attempts(&consumer, &topic, &ranges, deadline, &id)?;
+            let (mut found, scanned) =
+                read_attempts(&consumer, &topic, &ranges, deadline, &id, |_| {})?;
             found.sort_by_key(|f| std::cmp::Reverse((f.0, f.1, f.2)));
             let truncated =
                 !scanned.complete || ranges.iter().any(|r| r.start > r.low) || found.len() > limit;
@@ -326,22 +330,18 @@ impl History {
             // The newest `window` records of each partition, like attempt pages (a time lookup
             // is not served by every broker, e.g. `herald dev`'s embedded one).
             let ranges = ranges(&consumer, &topic, Start::Tail(window), timeout)?;
-            let mut found = Vec::new();
             // Per partition, the time of the oldest record read: if a partition was cut by
             // the bound and that time is inside the window, older attempts may be missing.
             let mut oldest: HashMap<i32, i64> = HashMap::new();
-            let scanned = scan(&consumer, &topic, &ranges, u64::MAX, deadline, |m| {
+            let (found, scanned) = read_attempts(&consumer, &topic, &ranges, deadline, &id, |m| {
                 let at = oldest.entry(m.partition()).or_insert(i64::MAX);
                 *at = (*at).min(record_time(m));
-                if key_is(m, &id)
-                    && let Some(a) = m.payload().and_then(|p| AttemptRecord::decode(p).ok())
-                    && a.subscription_id == id
-                    && a.at_ms >= since_ms
-                {
-                    found.push(a);
-                }
-                true
             })?;
+            let found = found
+                .into_iter()
+                .map(|f| f.3)
+                .filter(|a| a.at_ms >= since_ms)
+                .collect();
             let cut = ranges.iter().any(|r| {
                 r.start > r.low && oldest.get(&r.partition).is_none_or(|at| *at >= since_ms)
             });
