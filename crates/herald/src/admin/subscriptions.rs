@@ -335,6 +335,33 @@ mod tests {
     }
 
     #[test]
+    fn health_and_test_leave_omitted_settings_to_the_server() {
+        let parse = |args: &[&str]| <Sub as clap::Parser>::try_parse_from(args).unwrap().cmd;
+        match parse(&["subscription", "health", "acme", "sub_1"]) {
+            SubscriptionCommand::Health { window_ms, .. } => assert_eq!(window_ms, None),
+            other => panic!("not health: {other:?}"),
+        }
+        match parse(&[
+            "subscription",
+            "test",
+            "acme",
+            "sub_1",
+            "--event-type",
+            "order.created",
+            "--data",
+            r#"{"order":42}"#,
+        ]) {
+            SubscriptionCommand::Test {
+                event_type, data, ..
+            } => {
+                assert_eq!(event_type.as_deref(), Some("order.created"));
+                assert_eq!(data.as_deref(), Some(r#"{"order":42}"#));
+            }
+            other => panic!("not a test event: {other:?}"),
+        }
+    }
+
+    #[test]
     fn headers_are_name_equals_value() {
         assert_eq!(
             parse_header("Authorization=Bearer a=b"),
