@@ -67,6 +67,21 @@ impl Verdict {
     }
 }
 
+/// At most [`EXCERPT_LIMIT`] bytes of a request body for the attempt log, cut before a UTF-8
+/// character the limit would split (so a JSON body's excerpt stays valid text); bytes that are
+/// not UTF-8 at all are replaced, as in response excerpts.
+pub fn request_excerpt(body: &[u8]) -> String {
+    let mut end = body.len().min(EXCERPT_LIMIT);
+    // A UTF-8 character is at most 4 bytes: step back over at most 3 continuation bytes.
+    for _ in 0..3 {
+        if end == 0 || end >= body.len() || body[end] & 0xC0 != 0x80 {
+            break;
+        }
+        end -= 1;
+    }
+    String::from_utf8_lossy(&body[..end]).into_owned()
+}
+
 /// The outcome of one attempt.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -78,6 +93,8 @@ pub struct Attempt {
     pub error: String,
     /// At most [`EXCERPT_LIMIT`] bytes of the response body, lossily decoded.
     pub excerpt: String,
+    /// The start of the request body (see [`request_excerpt`]); empty when nothing was sent.
+    pub request_excerpt: String,
     /// Classification.
     pub verdict: Verdict,
 }
@@ -195,11 +212,15 @@ impl WebhookClient {
             latency: started.elapsed(),
             error,
             excerpt: String::new(),
+            request_excerpt: String::new(),
             verdict,
         };
         if let Err(e) = self.check_literal(&out.target.url) {
             return failed(e.to_string(), Verdict::Permanent);
         }
+        // Taken before the body moves into the request; kept even when the connection fails,
+        // since part of the body may have gone out.
+        let sent = request_excerpt(&out.body);
         let timestamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
@@ -245,16 +266,20 @@ impl WebhookClient {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
                 let (error, verdict) = describe_error(&e);
-                return failed(error, verdict);
+                return Attempt {
+                    request_excerpt: sent,
+                    ..failed(error, verdict)
+                };
             }
             Err(_) => {
-                return failed(
-                    format!(
-                        "timeout: no response within {} ms",
-                        self.request_timeout.as_millis()
-                    ),
-                    Verdict::Retry { retry_after: None },
+                let error = format!(
+                    "timeout: no response within {} ms",
+                    self.request_timeout.as_millis()
                 );
+                return Attempt {
+                    request_excerpt: sent,
+                    ..failed(error, Verdict::Retry { retry_after: None })
+                };
             }
         };
         let (parts, mut body) = response.into_parts();
@@ -288,6 +313,7 @@ impl WebhookClient {
             latency: started.elapsed(),
             error,
             excerpt: String::from_utf8_lossy(&excerpt).into_owned(),
+            request_excerpt: sent,
             verdict,
         }
     }
@@ -349,6 +375,26 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_excerpts_keep_a_kilobyte_on_a_character_boundary() {
+        assert_eq!(request_excerpt(br#"{"a":1}"#), r#"{"a":1}"#);
+        let ascii = vec![b'x'; 2000];
+        assert_eq!(request_excerpt(&ascii).len(), EXCERPT_LIMIT);
+        // "é" is two bytes: 1023 ASCII bytes put one across the limit, so it is left out.
+        let mut split = vec![b'x'; EXCERPT_LIMIT - 1];
+        split.extend("éé".as_bytes());
+        let e = request_excerpt(&split);
+        assert_eq!(e.len(), EXCERPT_LIMIT - 1);
+        assert!(
+            !e.contains('\u{FFFD}'),
+            "no replacement character at the cut"
+        );
+        let mut exact = vec![b'x'; EXCERPT_LIMIT - 2];
+        exact.extend("éé".as_bytes());
+        assert_eq!(request_excerpt(&exact).len(), EXCERPT_LIMIT);
+        assert_eq!(request_excerpt(b""), "");
+    }
 
     #[test]
     fn retry_after_forms() {

@@ -12,7 +12,7 @@ use axum::{Extension, Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::{BufMut, BytesMut};
-use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View};
+use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View, check_expiry};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -167,9 +167,14 @@ fn authenticate(
         let principal = match claims.kid.as_str() {
             "root" => Principal::Root,
             "internal" => Principal::Internal,
-            kid => Principal::Key(view.keys.get(kid).cloned().ok_or_else(|| {
-                EdgeError::Unauthorized("the key behind this access token was revoked".into())
-            })?),
+            kid => {
+                let key = view.keys.get(kid).ok_or_else(|| {
+                    EdgeError::Unauthorized("the key behind this access token was revoked".into())
+                })?;
+                // A token never outlives the key it was minted for.
+                check_expiry(key, herald_watch::now_ms()).map_err(auth_error)?;
+                Principal::Key(key.clone())
+            }
         };
         return Ok((principal, claims.kid));
     }

@@ -145,8 +145,11 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let grpc_url = format!("http://{grpc_addr}");
 
     let mut registry = Registry::default();
+    // Control reports lag against the group delivery really uses.
+    let delivery_group = DeliveryConfig::default().group_id;
     let control_config = ControlConfig {
         kafka: kafka.clone(),
+        delivery_group_id: delivery_group.clone(),
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
         master_key,
@@ -204,6 +207,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         internal_token: internal_token.clone(),
         allow_private_targets: !args.refuse_private_targets,
         retry,
+        group_id: delivery_group,
         ..DeliveryConfig::default()
     };
     let health = Health::default();
