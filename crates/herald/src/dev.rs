@@ -116,7 +116,9 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         match &args.kafka {
             Some(servers) => {
                 let mut kafka = KafkaConfig::new(servers.clone());
-                kafka.properties.extend(args.kafka_properties.iter().cloned());
+                kafka
+                    .properties
+                    .extend(args.kafka_properties.iter().cloned());
                 herald_kafka::ping(&kafka, Duration::from_secs(10))
                     .await
                     .with_context(|| format!("kafka at {servers} does not answer"))?;
@@ -126,7 +128,9 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
             None => {
                 let cluster = EmbeddedKafka::start(1).context("starting the embedded kafka")?;
                 let mut kafka = cluster.config();
-                kafka.properties.extend(args.kafka_properties.iter().cloned());
+                kafka
+                    .properties
+                    .extend(args.kafka_properties.iter().cloned());
                 let admin = cluster.admin()?;
                 (Some(cluster), kafka, Arc::new(admin))
             }
