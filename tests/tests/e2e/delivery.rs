@@ -124,6 +124,51 @@ async fn signed_webhooks_verify_and_new_subscriptions_are_picked_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_webhooks_go_over_http2_where_the_endpoint_offers_it() {
+    let cert = herald_tests::edge::TestCert::new();
+    let h2 = Receiver::tls(&cert, &["h2", "http/1.1"]).await;
+    let h1 = Receiver::tls(&cert, &["http/1.1"]).await;
+    let topic = event_topic("acme", 2).await;
+    let subs = [
+        subscription(
+            &unique("sub"),
+            "acme",
+            &[&topic],
+            &h2.https_url(),
+            &[&secret()],
+        ),
+        subscription(
+            &unique("sub"),
+            "acme",
+            &[&topic],
+            &h1.https_url(),
+            &[&secret()],
+        ),
+    ];
+    let mut config = test_config(&["1s"]);
+    // The test certificate is self-signed: trusted through the extra-roots setting.
+    config.tls_ca_file = cert.cert_file.clone();
+    let worker = TestWorker::start(config, &subs).await;
+    let p = producer();
+    for n in 0..20 {
+        publish(&p, &topic, &event("order.created", n)).await;
+    }
+    for (rx, version) in [
+        (&h2, axum::http::Version::HTTP_2),
+        (&h1, axum::http::Version::HTTP_11),
+    ] {
+        let got = rx.wait_for(20, WAIT).await;
+        assert!(
+            got.iter().all(|r| r.version == version),
+            "{:?}",
+            got.iter().map(|r| r.version).collect::<Vec<_>>()
+        );
+        assert!(got.iter().all(|r| r.header("webhook-signature").is_some()));
+    }
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_receiver_gets_the_event_after_retries() {
     let topic = event_topic("acme", 1).await;
     let rx = Receiver::start(|n| {
