@@ -146,6 +146,7 @@ async fn https_webhooks_go_over_http2_where_the_endpoint_offers_it() {
         ),
     ];
     let mut config = test_config(&["1s"]);
+    config.http2 = true;
     // The test certificate is self-signed: trusted through the extra-roots setting.
     config.tls_ca_file = cert.cert_file.clone();
     let worker = TestWorker::start(config, &subs).await;
