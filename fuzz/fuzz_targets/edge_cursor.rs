@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use herald_edge::{Cursor, MAX_CURSOR_LEN, MAX_CURSOR_PARTITIONS};
+use herald_edge::{Cursor, MAX_CURSOR_LEN, MAX_CURSOR_PARTITIONS, TopicTag};
 use libfuzzer_sys::fuzz_target;
 
 fn url_safe(text: &str) -> bool {
@@ -48,8 +48,16 @@ fuzz_target!(|input: &[u8]| {
     }
 
     // Encoder side: 12-byte chunks as (partition below MAX_CURSOR_PARTITIONS, offset: u64
-    // masked to i64 range), the positions of any topic the edge streams.
+    // masked to i64 range), the positions of any topic the edge streams; bound to a topic
+    // named by the first bytes unless the input length is odd (a version 1 cursor).
     let mut cursor = Cursor::default();
+    if input.len() % 2 == 0 {
+        let mut tag = [0u8; 4];
+        for (slot, byte) in tag.iter_mut().zip(input) {
+            *slot = *byte;
+        }
+        cursor.topic = Some(TopicTag(u32::from_le_bytes(tag)));
+    }
     let mut offsets = BTreeMap::new();
     for chunk in input.chunks_exact(12) {
         let p = u32::from_le_bytes(chunk[..4].try_into().unwrap()) as u64 % MAX_CURSOR_PARTITIONS;

@@ -39,6 +39,10 @@ ROUTES = {
     "/v1/topics/{team}/{topic}/events": {"post"},
     "/v1/streams/{team}/{topic}": {"get"},
     "/v1/streams/{team}/{topic}/token": {"post"},
+    "/v1/whoami": {"get"},
+    "/v1/teams/{team}/portal-tokens": {"post"},
+    "/v1/teams/{team}/subscriptions/{id}/health": {"get"},
+    "/v1/teams/{team}/subscriptions/{id}/test": {"post"},
 }
 
 

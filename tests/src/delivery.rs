@@ -43,6 +43,8 @@ pub struct Received {
     pub body: Vec<u8>,
     /// Arrival time.
     pub at: Instant,
+    /// The HTTP version it came over.
+    pub version: axum::http::Version,
 }
 
 impl Received {
@@ -97,6 +99,56 @@ impl Receiver {
         Self { addr, state }
     }
 
+    /// An HTTPS receiver answering 200 with `cert`, offering the ALPN `protocols` (`h2`,
+    /// `http/1.1`) in that order of preference.
+    pub async fn tls(cert: &crate::edge::TestCert, protocols: &[&str]) -> Self {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let state = ReceiverState {
+            behaviour: Arc::new(Mutex::new(Arc::new(|_| Reply::Status(200)))),
+            count: Arc::default(),
+            requests: Arc::default(),
+        };
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
+        let chain = vec![CertificateDer::from_pem_file(&cert.cert_file).expect("cert")];
+        let key = PrivateKeyDer::from_pem_file(&cert.key_file).expect("key");
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("tls versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("server config");
+        config.alpn_protocols = protocols.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+                });
+            }
+        });
+        Self { addr, state }
+    }
+
+    /// The HTTPS URL of a receiver from [`Receiver::tls`].
+    pub fn https_url(&self) -> String {
+        format!("https://localhost:{}/hook", self.addr.port())
+    }
+
     /// Always answers 200.
     pub async fn ok() -> Self {
         Self::start(|_| Reply::Status(200)).await
@@ -140,7 +192,12 @@ impl Receiver {
     }
 }
 
-async fn handle(State(s): State<ReceiverState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(s): State<ReceiverState>,
+    version: axum::http::Version,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let n = s.count.fetch_add(1, Ordering::SeqCst);
     let reply = (s.behaviour.lock().unwrap().clone())(n);
     if let Reply::Slow(d, _) = &reply {
@@ -158,6 +215,7 @@ async fn handle(State(s): State<ReceiverState>, headers: HeaderMap, body: Bytes)
             .collect(),
         body: body.to_vec(),
         at: Instant::now(),
+        version,
     };
     s.requests.lock().unwrap().push(received);
     match reply {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use herald_core::Event;
-use herald_edge::EdgeConfig;
+use herald_edge::{Cursor, EdgeConfig, TopicTag};
 use herald_kafka::{Delivered, KafkaAdmin, Producer, TopicSpec};
 use herald_proto::v1::{ApiKey, Entity, Grant, Scope, Team, Topic, entity};
 use herald_runtime::Shutdown;
@@ -47,6 +47,8 @@ pub struct Fixture {
     pub topic: String,
     /// Kafka topic.
     pub kafka_topic: String,
+    /// Its partitions.
+    pub partitions: i32,
     /// A subscribe key of the team.
     pub sub_key: String,
     /// A publish-only key of the team.
@@ -76,14 +78,32 @@ impl Fixture {
             spec = spec.config(k, *v);
         }
         admin.ensure_topic(&spec).await.expect("create topic");
+        let (publisher, handle) = ConfigPublisher::new();
+        let producer = Producer::new(&kafka_config(), Duration::from_secs(30)).expect("producer");
+        let fx = Self {
+            sub_key: format!("sub-{id}"),
+            pub_key: format!("pub-{id}"),
+            other_key: format!("other-{id}"),
+            granted_key: format!("granted-{id}"),
+            team,
+            topic,
+            kafka_topic,
+            partitions,
+            publisher,
+            handle,
+            producer,
+        };
+        fx.publisher.publish(fx.view(1, 0));
+        fx
+    }
+
+    /// The view edges read, with the topic created at `created_at_ms` (its identity).
+    fn view(&self, revision: i64, created_at_ms: i64) -> View {
+        let team = &self.team;
         let other = format!("{team}x");
         let granted = format!("{team}g");
-        let sub_key = format!("sub-{id}");
-        let pub_key = format!("pub-{id}");
-        let other_key = format!("other-{id}");
-        let granted_key = format!("granted-{id}");
-        let view = View::from_entities(
-            1,
+        View::from_entities(
+            revision,
             [
                 entity(entity::Kind::Team(Team {
                     name: team.clone(),
@@ -99,40 +119,41 @@ impl Fixture {
                 })),
                 entity(entity::Kind::Topic(Topic {
                     team: team.clone(),
-                    name: topic.clone(),
-                    partitions,
+                    name: self.topic.clone(),
+                    partitions: self.partitions,
                     retention_ms: -1,
-                    kafka_topic: kafka_topic.clone(),
-                    ..Default::default()
+                    kafka_topic: self.kafka_topic.clone(),
+                    created_at_ms,
                 })),
-                key("k-sub", &team, &[Scope::Subscribe], &sub_key),
-                key("k-pub", &team, &[Scope::Publish], &pub_key),
-                key("k-other", &other, &[Scope::Subscribe], &other_key),
-                key("k-granted", &granted, &[Scope::Subscribe], &granted_key),
+                key("k-sub", team, &[Scope::Subscribe], &self.sub_key),
+                key("k-pub", team, &[Scope::Publish], &self.pub_key),
+                key("k-other", &other, &[Scope::Subscribe], &self.other_key),
+                key(
+                    "k-granted",
+                    &granted,
+                    &[Scope::Subscribe],
+                    &self.granted_key,
+                ),
                 entity(entity::Kind::Grant(Grant {
                     id: "g1".into(),
                     team: team.clone(),
-                    topic: topic.clone(),
+                    topic: self.topic.clone(),
                     grantee: granted.clone(),
                     created_at_ms: 0,
                 })),
             ],
-        );
-        let (publisher, handle) = ConfigPublisher::new();
-        publisher.publish(view);
-        let producer = Producer::new(&kafka_config(), Duration::from_secs(30)).expect("producer");
-        Self {
-            team,
-            topic,
-            kafka_topic,
-            sub_key,
-            pub_key,
-            other_key,
-            granted_key,
-            publisher,
-            handle,
-            producer,
-        }
+        )
+    }
+
+    /// Makes the control plane's view say the topic was deleted and created again under the
+    /// same name (a new identity over the same Kafka topic).
+    pub fn recreate_topic(&self) {
+        self.publisher.publish(self.view(2, 1));
+    }
+
+    /// A cursor of this topic (as first created) at `positions`.
+    pub fn cursor(&self, positions: &[i64]) -> String {
+        Cursor::from_positions(TopicTag::of(&self.kafka_topic, 0), positions).encode()
     }
 
     /// An edge config for tests (fast heartbeats, token secret, root key).

@@ -73,8 +73,8 @@ impl Fixture {
                 name: id.into(),
                 scopes: scopes.iter().map(|s| *s as i32).collect(),
                 topics: topics.iter().map(|t| t.to_string()).collect(),
-                created_at_ms: 0,
                 key_hash: hash_key(secret),
+                ..Default::default()
             })),
         };
         let topic = |name: &str| Entity {

@@ -327,3 +327,30 @@ class Herald:
         else:
             request.from_time_ms = from_time_ms
         return self._call(self._control.ReplayTopic, request)
+
+    # --- the web console ---
+
+    def who_am_i(self) -> control.WhoAmIResponse:
+        """Who the client's key is: its kind, team, scopes and expiry (0: never)."""
+        return self._call(self._control.WhoAmI, control.WhoAmIRequest())
+
+    def create_portal_token(self, team: str, *, ttl_ms: int = 0,
+                            name: str = "") -> control.CreatePortalTokenResponse:
+        """Mints a short-lived portal token for a team (admin); ``token`` is shown only this
+        once (ttl_ms 0: one hour; at least one minute, at most 24 hours)."""
+        return self._call(self._control.CreatePortalToken, control.CreatePortalTokenRequest(
+            team=team, ttl_ms=ttl_ms, name=name))
+
+    def subscription_health(self, team: str, subscription_id: str, *,
+                            window_ms: int = 0) -> control.SubscriptionHealth:
+        """A subscription's delivery health over a window ending now (0: one hour)."""
+        return self._call(self._control.GetSubscriptionHealth,
+                          control.GetSubscriptionHealthRequest(
+                              team=team, subscription_id=subscription_id, window_ms=window_ms))
+
+    def send_test_event(self, team: str, subscription_id: str, *, event_type: str = "",
+                        data_json: str = "") -> str:
+        """Sends a test event to one subscription only; returns the new event's id."""
+        return self._call(self._control.SendTestEvent, control.SendTestEventRequest(
+            team=team, subscription_id=subscription_id, event_type=event_type,
+            data_json=data_json)).event_id

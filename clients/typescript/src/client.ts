@@ -29,6 +29,10 @@ import type { ListAttemptsResponse__Output } from "./generated/herald/v1/ListAtt
 import type { ListDeadLettersResponse__Output } from "./generated/herald/v1/ListDeadLettersResponse";
 import type { PublishResponse__Output } from "./generated/herald/v1/PublishResponse";
 import type { PublishBatchResponse__Output } from "./generated/herald/v1/PublishBatchResponse";
+import type { WhoAmIResponse__Output } from "./generated/herald/v1/WhoAmIResponse";
+import type { CreatePortalTokenResponse__Output } from "./generated/herald/v1/CreatePortalTokenResponse";
+import type { SubscriptionHealth__Output } from "./generated/herald/v1/SubscriptionHealth";
+import type { SendTestEventResponse__Output } from "./generated/herald/v1/SendTestEventResponse";
 
 // The build copies the repository's proto/ next to the compiled code, so the package carries
 // the very files the server was built from; the options match `npm run generate`'s types.
@@ -379,6 +383,38 @@ export class Herald {
   ): Promise<ReplayResponse__Output> {
     const start = "offset" in from ? { fromOffset: from.offset } : { fromTimeMs: from.timeMs };
     return this.call((m, o, cb) => this.control.replayTopic({ team, subscriptionId, topic, limit, ...start }, m, o, cb));
+  }
+
+  // --- the web console ---
+
+  /** Who the client's key is: its kind, team, scopes and expiry (0: never). */
+  whoAmI(): Promise<WhoAmIResponse__Output> {
+    return this.call((m, o, cb) => this.control.whoAmI({}, m, o, cb));
+  }
+
+  /**
+   * Mints a short-lived portal token for a team (admin); `token` is shown only this once
+   * (ttlMs 0: one hour; at least one minute, at most 24 hours).
+   */
+  createPortalToken(team: string, options: { ttlMs?: number; name?: string } = {}): Promise<CreatePortalTokenResponse__Output> {
+    return this.call((m, o, cb) => this.control.createPortalToken({ team, ...options }, m, o, cb));
+  }
+
+  /** A subscription's delivery health over a window ending now (windowMs 0: one hour). */
+  subscriptionHealth(team: string, subscriptionId: string, windowMs = 0): Promise<SubscriptionHealth__Output> {
+    return this.call((m, o, cb) => this.control.getSubscriptionHealth({ team, subscriptionId, windowMs }, m, o, cb));
+  }
+
+  /** Sends a test event to one subscription only; resolves to the new event's id. */
+  async sendTestEvent(
+    team: string,
+    subscriptionId: string,
+    options: { eventType?: string; dataJson?: string } = {},
+  ): Promise<string> {
+    const answer = await this.call<SendTestEventResponse__Output>((m, o, cb) =>
+      this.control.sendTestEvent({ team, subscriptionId, ...options }, m, o, cb),
+    );
+    return answer.eventId;
   }
 }
 

@@ -1,5 +1,6 @@
 //! Thin typed wrappers of the control plane (`herald.v1.Control`): teams, topics, API keys,
-//! subscriptions, delivery history and replay. Calls that create something take the generated
+//! subscriptions, delivery history and replay, and what the web console uses (who am I,
+//! portal tokens, subscription health, test events). Calls that create something take the generated
 //! request message, so optional fields are set with `..Default::default()`.
 
 use std::time::Duration;
@@ -343,5 +344,62 @@ impl Client {
             .replay_topic(request)
             .await?
             .into_inner())
+    }
+
+    /// Who the client's key is: its kind, team, scopes and expiry.
+    pub async fn who_am_i(&self) -> Result<proto::WhoAmIResponse, Error> {
+        Ok(self
+            .control
+            .clone()
+            .who_am_i(proto::WhoAmIRequest {})
+            .await?
+            .into_inner())
+    }
+
+    /// Mints a short-lived portal token for a team (admin); the token is shown only this once.
+    pub async fn create_portal_token(
+        &self,
+        request: proto::CreatePortalTokenRequest,
+    ) -> Result<proto::CreatePortalTokenResponse, Error> {
+        Ok(self
+            .control
+            .clone()
+            .create_portal_token(request)
+            .await?
+            .into_inner())
+    }
+
+    /// A subscription's delivery health over a window ending now (`window_ms` 0: one hour).
+    pub async fn subscription_health(
+        &self,
+        team: &str,
+        subscription_id: &str,
+        window_ms: i64,
+    ) -> Result<proto::SubscriptionHealth, Error> {
+        let request = proto::GetSubscriptionHealthRequest {
+            team: team.into(),
+            subscription_id: subscription_id.into(),
+            window_ms,
+        };
+        Ok(self
+            .control
+            .clone()
+            .get_subscription_health(request)
+            .await?
+            .into_inner())
+    }
+
+    /// Sends a test event to one subscription only; the new event's id.
+    pub async fn send_test_event(
+        &self,
+        request: proto::SendTestEventRequest,
+    ) -> Result<String, Error> {
+        Ok(self
+            .control
+            .clone()
+            .send_test_event(request)
+            .await?
+            .into_inner()
+            .event_id)
     }
 }

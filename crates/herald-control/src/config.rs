@@ -47,6 +47,9 @@ pub struct ControlConfig {
     /// Replayed delivery tasks (written by the replay RPCs, consumed by delivery as an
     /// immediately-due tier).
     pub replay_topic: String,
+    /// The consumer group of herald-delivery (its `group_id`), whose committed offsets
+    /// DescribeTopic reports as each partition's lag.
+    pub delivery_group_id: String,
     /// Partitions of a new team topic when the request does not say.
     pub default_partitions: i32,
     /// Largest partition count a team topic may ask for.
@@ -96,6 +99,7 @@ impl Default for ControlConfig {
             attempts_topic: internal::ATTEMPTS_TOPIC.to_owned(),
             dlq_topic: internal::DLQ_TOPIC.to_owned(),
             replay_topic: internal::REPLAY_TOPIC.to_owned(),
+            delivery_group_id: "herald-delivery".to_owned(),
             default_partitions: 3,
             max_partitions: 256,
             default_retention: Some(Duration::from_secs(7 * 86_400)),

@@ -36,6 +36,7 @@ pub(crate) struct History {
     attempts_topic: String,
     dlq_topic: String,
     replay_topic: String,
+    delivery_group: String,
     producer: Producer,
     window: i64,
     replay_scan: u64,
@@ -205,6 +206,33 @@ fn read_dead_letters(
     Ok((letters, scanned))
 }
 
+/// An attempt record with its time, partition and offset (the order of attempt pages).
+type Found = (i64, i32, i64, AttemptRecord);
+
+/// Reads subscription `id`'s attempt records from `ranges` of the attempts topic; `each` sees
+/// every record read, the subscription's or not.
+fn read_attempts(
+    consumer: &ScanReader,
+    topic: &str,
+    ranges: &[Range],
+    deadline: Instant,
+    id: &str,
+    mut each: impl FnMut(&RecordRef<'_>),
+) -> Result<(Vec<Found>, Scanned), KafkaError> {
+    let mut found = Vec::new();
+    let scanned = scan(consumer, topic, ranges, u64::MAX, deadline, |m| {
+        each(m);
+        if key_is(m, id)
+            && let Some(a) = m.payload().and_then(|p| AttemptRecord::decode(p).ok())
+            && a.subscription_id == id
+        {
+            found.push((a.at_ms, m.partition(), m.offset(), a));
+        }
+        true
+    })?;
+    Ok((found, scanned))
+}
+
 /// Sets each letter's `redriven_at_ms` to the latest of the `marks` naming its place in the DLQ.
 fn mark_redriven(letters: &mut [DeliveryTask], marks: &[Redrive]) {
     let mut redriven: HashMap<(i32, i64), i64> = HashMap::new();
@@ -246,6 +274,7 @@ impl History {
             attempts_topic: config.attempts_topic.clone(),
             dlq_topic: config.dlq_topic.clone(),
             replay_topic: config.replay_topic.clone(),
+            delivery_group: config.delivery_group_id.clone(),
             producer,
             window: config.history_scan_records.max(1),
             replay_scan: config.replay_scan_records.max(1),
@@ -270,16 +299,8 @@ impl History {
             let deadline = Instant::now() + timeout;
             let consumer = scan_consumer(&kafka)?;
             let ranges = ranges(&consumer, &topic, Start::Tail(window), timeout)?;
-            let mut found: Vec<(i64, i32, i64, AttemptRecord)> = Vec::new();
-            let scanned = scan(&consumer, &topic, &ranges, u64::MAX, deadline, |m| {
-                if key_is(m, &id)
-                    && let Some(a) = m.payload().and_then(|p| AttemptRecord::decode(p).ok())
-                    && a.subscription_id == id
-                {
-                    found.push((a.at_ms, m.partition(), m.offset(), a));
-                }
-                true
-            })?;
+            let (mut found, scanned) =
+                read_attempts(&consumer, &topic, &ranges, deadline, &id, |_| {})?;
             found.sort_by_key(|f| std::cmp::Reverse((f.0, f.1, f.2)));
             let truncated =
                 !scanned.complete || ranges.iter().any(|r| r.start > r.low) || found.len() > limit;
@@ -289,6 +310,75 @@ impl History {
             ))
         })
         .await
+    }
+
+    /// The subscription's attempts made at or after `since_ms`, in no order, and whether the
+    /// scan's bound (`history_scan_records` per partition, or the deadline) stopped before
+    /// reaching `since_ms`.
+    pub async fn attempts_since(
+        &self,
+        subscription: &str,
+        since_ms: i64,
+    ) -> Result<(Vec<AttemptRecord>, bool), Status> {
+        let kafka = self.kafka.clone();
+        let topic = self.attempts_topic.clone();
+        let id = subscription.to_owned();
+        let (window, timeout) = (self.window, self.timeout);
+        blocking(move || {
+            let deadline = Instant::now() + timeout;
+            let consumer = scan_consumer(&kafka)?;
+            // The newest `window` records of each partition, like attempt pages (a time lookup
+            // is not served by every broker, e.g. `herald dev`'s embedded one).
+            let ranges = ranges(&consumer, &topic, Start::Tail(window), timeout)?;
+            // Per partition, the time of the oldest record read: if a partition was cut by
+            // the bound and that time is inside the window, older attempts may be missing.
+            let mut oldest: HashMap<i32, i64> = HashMap::new();
+            let (found, scanned) = read_attempts(&consumer, &topic, &ranges, deadline, &id, |m| {
+                let at = oldest.entry(m.partition()).or_insert(i64::MAX);
+                *at = (*at).min(record_time(m));
+            })?;
+            let found = found
+                .into_iter()
+                .map(|f| f.3)
+                .filter(|a| a.at_ms >= since_ms)
+                .collect();
+            let cut = ranges.iter().any(|r| {
+                r.start > r.low && oldest.get(&r.partition).is_none_or(|at| *at >= since_ms)
+            });
+            Ok((found, cut || !scanned.complete))
+        })
+        .await
+    }
+
+    /// The offset the delivery group committed in each of `partitions` of `topic`; partitions
+    /// without a commit are left out.
+    pub async fn delivery_committed(
+        &self,
+        topic: &str,
+        partitions: Vec<i32>,
+    ) -> Result<HashMap<i32, i64>, Status> {
+        let kafka = self.kafka.clone();
+        let group = self.delivery_group.clone();
+        let topic = topic.to_owned();
+        let timeout = self.timeout;
+        blocking(move || {
+            let reader = ScanReader::new(kafka.client(), &group)?;
+            Ok(reader
+                .committed(&topic, &partitions, timeout)?
+                .into_iter()
+                .filter_map(|(p, o)| o.map(|o| (p, o)))
+                .collect())
+        })
+        .await
+    }
+
+    /// Writes one task to the replay topic, where delivery picks it up at once (a test event).
+    pub async fn send_task(&self, task: DeliveryTask) -> Result<(), Status> {
+        let (tx, rx) = mpsc::channel(1);
+        // The channel has room for the one task: this cannot fail.
+        let _ = tx.try_send(task);
+        drop(tx);
+        self.produce(rx).await.map(|_| ())
     }
 
     /// The subscription's dead letters in `[since, until)`, newest first, each with where it

@@ -19,6 +19,7 @@
 mod config;
 mod crypto;
 mod error;
+mod health;
 mod history;
 mod rest;
 mod service;

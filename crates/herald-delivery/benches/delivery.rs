@@ -6,7 +6,8 @@
 //! `KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 cargo bench -p herald-delivery --bench delivery`
 //! (`BENCH_EVENTS` sets the backlog, default 200000; `BENCH_SKIP_THROUGHPUT` /
 //! `BENCH_SKIP_LATENCY` skip phases; `BENCH_WORKER_BIN` runs another worker binary, for A/B
-//! comparisons).
+//! comparisons; `BENCH_HTTPS=1` adds a phase delivering a backlog to an HTTPS sink over HTTP/2
+//! and over HTTP/1.1, in the same run).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -120,6 +121,91 @@ async fn start_sink() -> (SocketAddr, Arc<Sink>) {
         }
     });
     (addr, sink)
+}
+
+/// An HTTPS sink offering HTTP/2 and HTTP/1.1 (ALPN) with a self-signed certificate for
+/// `localhost`; returns its port and the certificate's PEM file (written to `dir`).
+async fn start_tls_sink(dir: &std::path::Path, sink: Arc<Sink>) -> (u16, std::path::PathBuf) {
+    use tokio_rustls::rustls::ServerConfig;
+    use tokio_rustls::rustls::crypto::ring;
+    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_file = dir.join("sink-cert.pem");
+    std::fs::write(&cert_file, certified.cert.pem()).unwrap();
+    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+    let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let (acceptor, s) = (acceptor.clone(), sink.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |req| sink_handler(s.clone(), req));
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (port, cert_file)
+}
+
+/// Delivers one backlog to an HTTPS sink twice, over HTTP/2 and over HTTP/1.1 (separate
+/// groups), and prints both and their ratio.
+async fn https_phase(dir: &std::path::Path, admin: &KafkaAdmin, producer: &Producer, n: usize) {
+    let sink = Arc::new(Sink::default());
+    let (port, cert) = start_tls_sink(dir, sink.clone()).await;
+    let topic = unique("bench.https");
+    admin
+        .create_topic(&TopicSpec::new(&topic, 6))
+        .await
+        .unwrap();
+    publish_backlog(producer, &topic, n).await;
+    let url = format!("https://localhost:{port}/ok");
+    let mut runs = Vec::new();
+    for (name, http2) in [("HTTP/2", true), ("HTTP/1.1", false)] {
+        sink.count.store(0, Ordering::Relaxed);
+        let extra = format!("http2 = {http2}\ntls_ca_file = \"{}\"\n", cert.display());
+        let mut worker = herald_child(
+            dir,
+            if http2 { "https-h2" } else { "https-h1" },
+            &[(unique("sub"), topic.clone(), url.clone())],
+            "\"5s\"",
+            &extra,
+        );
+        let (time, first) = wait_count_from(&sink, n as u64, Duration::from_secs(900))
+            .await
+            .expect("https backlog drained");
+        let (cpu, rss) = proc_usage(worker.id());
+        let _ = worker.kill();
+        let _ = worker.wait();
+        let rate = n as f64 / (time - first).as_secs_f64();
+        let cpu_us = cpu / n as f64 * 1e6;
+        println!(
+            "https {name}: {rate:.0}/s after the first webhook, cpu {cpu_us:.1} µs/event, peak rss {rss:.0} MiB"
+        );
+        runs.push((rate, cpu_us));
+    }
+    println!(
+        "https: HTTP/2 {:.2}x HTTP/1.1 in webhooks/s, {:.2}x its CPU per event",
+        runs[0].0 / runs[1].0,
+        runs[0].1 / runs[1].1
+    );
 }
 
 /// A 1 KB event whose body starts with `{"t":<16-digit publish time in µs>,`.
@@ -241,9 +327,10 @@ fn herald_child(
     name: &str,
     subs: &[(String, String, String)],
     delays: &str,
+    extra: &str,
 ) -> std::process::Child {
     let mut toml = format!(
-        "group_id = \"{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
+        "{extra}group_id = \"{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
          [kafka]\nbootstrap_servers = \"{}\"\n[telemetry]\n[retry]\ndelays = [{delays}]\njitter = 0.0\n[circuit]\nfailure_threshold = 0\n",
         unique("bench-delivery"),
         bootstrap()
@@ -342,6 +429,7 @@ async fn main() {
             "throughput",
             &[(unique("sub"), topic.clone(), ok_url.clone())],
             "\"5s\"",
+            "",
         );
         let (herald_time, herald_first) =
             wait_count_from(&sink, events as u64, Duration::from_secs(900))
@@ -359,6 +447,10 @@ async fn main() {
             herald_first.as_secs_f64(),
             h_steady / base_steady
         );
+    }
+
+    if std::env::var_os("BENCH_HTTPS").is_some() {
+        https_phase(&dir, &admin, &producer, events.min(100_000)).await;
     }
 
     if std::env::var_os("BENCH_SKIP_LATENCY").is_some() {
@@ -389,6 +481,7 @@ async fn main() {
             ),
         ],
         "\"1s\"",
+        "",
     );
     // Warm up: wait until the worker delivers.
     sink.count.store(0, Ordering::Relaxed);

@@ -67,6 +67,21 @@ impl Verdict {
     }
 }
 
+/// At most [`EXCERPT_LIMIT`] bytes of a request body for the attempt log, cut before a UTF-8
+/// character the limit would split (so a JSON body's excerpt stays valid text); bytes that are
+/// not UTF-8 at all are replaced, as in response excerpts.
+pub fn request_excerpt(body: &[u8]) -> String {
+    let mut end = body.len().min(EXCERPT_LIMIT);
+    // A UTF-8 character is at most 4 bytes: step back over at most 3 continuation bytes.
+    for _ in 0..3 {
+        if end == 0 || end >= body.len() || body[end] & 0xC0 != 0x80 {
+            break;
+        }
+        end -= 1;
+    }
+    String::from_utf8_lossy(&body[..end]).into_owned()
+}
+
 /// The outcome of one attempt.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -78,6 +93,8 @@ pub struct Attempt {
     pub error: String,
     /// At most [`EXCERPT_LIMIT`] bytes of the response body, lossily decoded.
     pub excerpt: String,
+    /// The start of the request body (see [`request_excerpt`]); empty when nothing was sent.
+    pub request_excerpt: String,
     /// Classification.
     pub verdict: Verdict,
 }
@@ -146,6 +163,50 @@ pub struct Outgoing<'a> {
 
 type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
 
+/// How the webhook client connects.
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// TCP (and TLS) connect timeout.
+    pub connect_timeout: Duration,
+    /// Allow private, loopback and link-local targets.
+    pub allow_private: bool,
+    /// Treat 4xx answers other than 408/410/429 as permanent.
+    pub four_xx_permanent: bool,
+    /// Offer HTTP/2 over ALPN to HTTPS endpoints.
+    pub http2: bool,
+    /// Certificate authorities trusted besides the system's.
+    pub extra_roots: Vec<hyper_tls::native_tls::Certificate>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("request_timeout", &self.request_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("allow_private", &self.allow_private)
+            .field("four_xx_permanent", &self.four_xx_permanent)
+            .field("http2", &self.http2)
+            .field("extra_roots", &self.extra_roots.len())
+            .finish()
+    }
+}
+
+/// The certificates of PEM file `path` (empty path: none).
+pub fn read_roots(path: &str) -> Result<Vec<hyper_tls::native_tls::Certificate>, DeliveryError> {
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
+    let bad = |e: &dyn std::fmt::Display| DeliveryError::Config(format!("tls_ca_file {path}: {e}"));
+    let pem = std::fs::read(path).map_err(|e| bad(&e))?;
+    let roots = hyper_tls::native_tls::Certificate::stack_from_pem(&pem).map_err(|e| bad(&e))?;
+    if roots.is_empty() {
+        return Err(bad(&"no PEM certificate in the file"));
+    }
+    Ok(roots)
+}
+
 /// A pooled, keep-alive HTTP client with the SSRF guard in its resolver and no redirects (a
 /// redirect is just a 3xx answer here).
 #[derive(Debug, Clone)]
@@ -159,30 +220,38 @@ pub struct WebhookClient {
 impl WebhookClient {
     /// Builds the client. No proxy is ever used: a proxy would resolve and connect on our
     /// behalf, around the SSRF guard in our resolver.
-    pub fn new(
-        request_timeout: Duration,
-        connect_timeout: Duration,
-        allow_private: bool,
-        four_xx_permanent: bool,
-    ) -> Result<Self, DeliveryError> {
-        let mut http = HttpConnector::new_with_resolver(GuardedResolver { allow_private });
+    pub fn new(options: &ClientOptions) -> Result<Self, DeliveryError> {
+        let mut http = HttpConnector::new_with_resolver(GuardedResolver {
+            allow_private: options.allow_private,
+        });
         http.enforce_http(false);
-        http.set_connect_timeout(Some(connect_timeout));
+        http.set_connect_timeout(Some(options.connect_timeout));
         http.set_nodelay(true);
         http.set_keepalive(Some(Duration::from_secs(60)));
-        let tls = hyper_tls::native_tls::TlsConnector::new()
+        let mut tls = hyper_tls::native_tls::TlsConnector::builder();
+        if options.http2 {
+            // The pool then multiplexes an endpoint's webhooks over one connection when the
+            // endpoint picks h2 (hyper-tls reports the negotiated protocol to the client).
+            tls.request_alpns(&["h2", "http/1.1"]);
+        }
+        for root in &options.extra_roots {
+            tls.add_root_certificate(root.clone());
+        }
+        let tls = tls
+            .build()
             .map_err(|e| DeliveryError::Config(format!("tls: {e}")))?;
         let connector = HttpsConnector::from((http, tls.into()));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
             .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
             .build(connector);
         Ok(Self {
             client,
-            request_timeout,
-            allow_private,
-            four_xx_permanent,
+            request_timeout: options.request_timeout,
+            allow_private: options.allow_private,
+            four_xx_permanent: options.four_xx_permanent,
         })
     }
 
@@ -195,11 +264,15 @@ impl WebhookClient {
             latency: started.elapsed(),
             error,
             excerpt: String::new(),
+            request_excerpt: String::new(),
             verdict,
         };
         if let Err(e) = self.check_literal(&out.target.url) {
             return failed(e.to_string(), Verdict::Permanent);
         }
+        // Taken before the body moves into the request; kept even when the connection fails,
+        // since part of the body may have gone out.
+        let sent = request_excerpt(&out.body);
         let timestamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
@@ -245,16 +318,20 @@ impl WebhookClient {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
                 let (error, verdict) = describe_error(&e);
-                return failed(error, verdict);
+                return Attempt {
+                    request_excerpt: sent,
+                    ..failed(error, verdict)
+                };
             }
             Err(_) => {
-                return failed(
-                    format!(
-                        "timeout: no response within {} ms",
-                        self.request_timeout.as_millis()
-                    ),
-                    Verdict::Retry { retry_after: None },
+                let error = format!(
+                    "timeout: no response within {} ms",
+                    self.request_timeout.as_millis()
                 );
+                return Attempt {
+                    request_excerpt: sent,
+                    ..failed(error, Verdict::Retry { retry_after: None })
+                };
             }
         };
         let (parts, mut body) = response.into_parts();
@@ -288,6 +365,7 @@ impl WebhookClient {
             latency: started.elapsed(),
             error,
             excerpt: String::from_utf8_lossy(&excerpt).into_owned(),
+            request_excerpt: sent,
             verdict,
         }
     }
@@ -351,6 +429,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn extra_roots_are_read_or_refused_with_the_setting_named() {
+        assert!(read_roots("").expect("none").is_empty());
+        let missing = read_roots("/nonexistent/ca.pem")
+            .err()
+            .expect("missing file");
+        assert!(missing.to_string().contains("tls_ca_file"), "{missing}");
+        let dir = std::env::temp_dir().join(format!("herald-roots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").expect("write");
+        let none = read_roots(empty.to_str().expect("utf-8"))
+            .err()
+            .expect("no pem");
+        assert!(none.to_string().contains("tls_ca_file"), "{none}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Timeouts, private targets allowed or not, 4xx transient, HTTP/2 offered, system roots.
+    fn options(request: Duration, connect: Duration, allow_private: bool) -> ClientOptions {
+        ClientOptions {
+            request_timeout: request,
+            connect_timeout: connect,
+            allow_private,
+            four_xx_permanent: false,
+            http2: true,
+            extra_roots: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn request_excerpts_keep_a_kilobyte_on_a_character_boundary() {
+        assert_eq!(request_excerpt(br#"{"a":1}"#), r#"{"a":1}"#);
+        let ascii = vec![b'x'; 2000];
+        assert_eq!(request_excerpt(&ascii).len(), EXCERPT_LIMIT);
+        // "é" is two bytes: 1023 ASCII bytes put one across the limit, so it is left out.
+        let mut split = vec![b'x'; EXCERPT_LIMIT - 1];
+        split.extend("éé".as_bytes());
+        let e = request_excerpt(&split);
+        assert_eq!(e.len(), EXCERPT_LIMIT - 1);
+        assert!(
+            !e.contains('\u{FFFD}'),
+            "no replacement character at the cut"
+        );
+        let mut exact = vec![b'x'; EXCERPT_LIMIT - 2];
+        exact.extend("éé".as_bytes());
+        assert_eq!(request_excerpt(&exact).len(), EXCERPT_LIMIT);
+        assert_eq!(request_excerpt(b""), "");
+    }
+
+    #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
@@ -368,8 +496,12 @@ mod tests {
 
     #[test]
     fn status_classes() {
-        let c = WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, false)
-            .unwrap();
+        let c = WebhookClient::new(&options(
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            false,
+        ))
+        .unwrap();
         assert_eq!(c.classify(StatusCode::NO_CONTENT, None), Verdict::Success);
         assert_eq!(c.classify(StatusCode::GONE, None), Verdict::Gone);
         let ra = Some(Duration::from_secs(3));
@@ -393,9 +525,11 @@ mod tests {
             c.classify(StatusCode::FOUND, None),
             Verdict::Retry { retry_after: None }
         );
-        let strict =
-            WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, true)
-                .unwrap();
+        let strict = WebhookClient::new(&ClientOptions {
+            four_xx_permanent: true,
+            ..options(Duration::from_secs(1), Duration::from_secs(1), false)
+        })
+        .unwrap();
         assert_eq!(
             strict.classify(StatusCode::BAD_REQUEST, None),
             Verdict::Permanent
@@ -467,8 +601,12 @@ mod tests {
                 Err(_) => 0,
             }
         });
-        let c = WebhookClient::new(Duration::from_secs(5), Duration::from_secs(5), true, false)
-            .unwrap();
+        let c = WebhookClient::new(&options(
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+            true,
+        ))
+        .unwrap();
         let target = Target::parse(&format!("https://localhost:{port}/hook")).unwrap();
         let a = c
             .send(Outgoing {
@@ -493,8 +631,12 @@ mod tests {
 
     #[tokio::test]
     async fn literal_internal_targets_are_refused_without_a_request() {
-        let c = WebhookClient::new(Duration::from_secs(1), Duration::from_secs(1), false, false)
-            .unwrap();
+        let c = WebhookClient::new(&options(
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            false,
+        ))
+        .unwrap();
         let signer = herald_core::Signer::new(vec![]);
         let headers = HeaderMap::new();
         for url in [

@@ -152,12 +152,7 @@ pub async fn start(
         }
     }
     let producer = Producer::new(&config.kafka, Duration::from_secs(30))?;
-    let client = http::WebhookClient::new(
-        settings.request_timeout,
-        settings.connect_timeout,
-        settings.allow_private_targets,
-        settings.four_xx_permanent,
-    )?;
+    let client = http::WebhookClient::new(&settings.client)?;
     let metrics = metrics::Metrics::register(registry);
     let attempts = attempts::AttemptLog::new(&config.kafka, metrics.attempt_log_failed.clone())?;
     let shared = Arc::new(worker::Shared {

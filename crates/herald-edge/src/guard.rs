@@ -1,7 +1,10 @@
 //! Authorization that follows the control plane for the whole life of a stream: a revoked key
-//! or grant, or a deleted topic, ends the streams that depended on it.
+//! or grant, or a deleted topic, ends the streams that depended on it, and so does the expiry
+//! of a key that has one (a portal token), at that instant.
 
-use herald_watch::{Action, ConfigHandle, Principal};
+use std::time::Duration;
+
+use herald_watch::{Action, ConfigHandle, Principal, check_expiry, now_ms};
 
 /// Who opened a stream, by what can be revoked.
 #[derive(Debug, Clone)]
@@ -18,6 +21,8 @@ pub(crate) struct Guard {
     holder: Holder,
     team: String,
     topic: String,
+    /// When the key expires (unix ms); 0 = never. A key's expiry never changes.
+    expires_at_ms: i64,
     /// False once the configuration source has gone away (the node is stopping).
     following: bool,
 }
@@ -28,6 +33,10 @@ impl Guard {
     /// between the authorization and now.
     pub fn new(mut config: ConfigHandle, principal: &Principal, team: &str, topic: &str) -> Self {
         config.mark_seen();
+        let expires_at_ms = match principal {
+            Principal::Key(k) => k.expires_at_ms,
+            Principal::Root | Principal::Internal => 0,
+        };
         let holder = match principal {
             Principal::Root => Holder::Root,
             Principal::Internal => Holder::Internal,
@@ -38,17 +47,37 @@ impl Guard {
             holder,
             team: team.to_owned(),
             topic: topic.to_owned(),
+            expires_at_ms,
             following: true,
         }
     }
 
-    /// Resolves at the next configuration change; never once the source is gone.
+    /// Resolves at the next configuration change or when the key expires, whichever comes
+    /// first (then [`Guard::revoked`] says whether the stream must end). Cancel-safe.
     pub async fn changed(&mut self) {
-        if self.following && self.config.changed().await {
-            return;
+        let expiry = (self.expires_at_ms > 0).then(|| {
+            let left = u64::try_from(self.expires_at_ms - now_ms()).unwrap_or_default();
+            tokio::time::Instant::now() + Duration::from_millis(left)
+        });
+        let expired = async move {
+            match expiry {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(expired);
+        if self.following {
+            tokio::select! {
+                alive = self.config.changed() => {
+                    if alive {
+                        return;
+                    }
+                    self.following = false;
+                }
+                () = &mut expired => return,
+            }
         }
-        self.following = false;
-        std::future::pending::<()>().await;
+        expired.await;
     }
 
     /// Why the stream may no longer run, if the latest view refuses it.
@@ -58,7 +87,12 @@ impl Guard {
             Holder::Root => Principal::Root,
             Holder::Internal => Principal::Internal,
             Holder::Key(id) => match view.keys.get(id) {
-                Some(key) => Principal::Key(key.clone()),
+                Some(key) => {
+                    if let Err(expired) = check_expiry(key, now_ms()) {
+                        return Some(expired.to_string());
+                    }
+                    Principal::Key(key.clone())
+                }
                 None => return Some(format!("the api key {id} was revoked")),
             },
         };

@@ -9,16 +9,19 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::{BufMut, BytesMut};
-use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View};
+use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View, check_expiry};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use crate::cursor::{Cursor, encode_positions};
+use crate::cursor::{Cursor, TopicTag, encode_positions};
 use crate::guard::Guard;
-use crate::hub::{ConnKill, Filter, Hub, TopicReader};
+use crate::hub::{Client, ConnKill, Filter, Hub, TopicReader};
 use crate::limits::Limits;
 use crate::stream::{Admission, SseStream};
 use crate::token::{self, Claims};
@@ -164,9 +167,14 @@ fn authenticate(
         let principal = match claims.kid.as_str() {
             "root" => Principal::Root,
             "internal" => Principal::Internal,
-            kid => Principal::Key(view.keys.get(kid).cloned().ok_or_else(|| {
-                EdgeError::Unauthorized("the key behind this access token was revoked".into())
-            })?),
+            kid => {
+                let key = view.keys.get(kid).ok_or_else(|| {
+                    EdgeError::Unauthorized("the key behind this access token was revoked".into())
+                })?;
+                // A token never outlives the key it was minted for.
+                check_expiry(key, herald_watch::now_ms()).map_err(auth_error)?;
+                Principal::Key(key.clone())
+            }
         };
         return Ok((principal, claims.kid));
     }
@@ -186,15 +194,18 @@ fn key_label(principal: &Principal) -> String {
     }
 }
 
-fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<String, EdgeError> {
+/// The Kafka topic of `team/topic` and its identity.
+fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<(String, TopicTag), EdgeError> {
     let t = view
         .topic(team, topic)
         .ok_or_else(|| EdgeError::NotFound(format!("topic {team}/{topic} does not exist")))?;
-    Ok(if t.kafka_topic.is_empty() {
+    let name = if t.kafka_topic.is_empty() {
         format!("{team}.{topic}")
     } else {
         t.kafka_topic.clone()
-    })
+    };
+    let tag = TopicTag::of(&name, t.created_at_ms);
+    Ok((name, tag))
 }
 
 fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
@@ -401,7 +412,7 @@ pub(crate) async fn open_stream(
     principal
         .authorize(&view, Action::Subscribe { team, topic })
         .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
-    let kafka_topic = kafka_topic(&view, team, topic)?;
+    let (kafka_topic, tag) = kafka_topic(&view, team, topic)?;
     drop(view);
     let guard = Guard::new(state.view.clone(), &principal, team, topic);
     if let Some(reason) = guard.revoked() {
@@ -412,14 +423,45 @@ pub(crate) async fn open_stream(
     let fresh = !matches!(start, Start::Cursor(_));
     let slot = state.limits.acquire(&label)?;
     let hint = match &start {
+        Start::Cursor(c) if c.topic.is_some_and(|t| t != tag) => {
+            return Err(EdgeError::BadRequest(
+                "invalid cursor (Last-Event-ID): it belongs to another topic, or to an earlier \
+                 topic of this name that was deleted; its offsets mean nothing here, so start \
+                 again with ?start=earliest, ?start=now or ?since="
+                    .into(),
+            ));
+        }
         Start::Cursor(c) => Some(c.clone()),
         _ => None,
     };
-    let reader = state.hub.reader(&kafka_topic, hint.as_ref()).await?;
+    let reader = state.hub.reader(&kafka_topic, tag, hint.as_ref()).await?;
     let (pos, gaps) = resolve(&reader, start).await?;
 
     let mut preamble = BytesMut::with_capacity(256);
     preamble.put_slice(format!("retry: {}\n\n", state.retry_ms).as_bytes());
+    // An access token names one client; a key may serve several, which then share the notice.
+    let who: Arc<str> = match q.access_token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let digest = Sha256::digest(token.as_bytes());
+            format!("token:{}", URL_SAFE_NO_PAD.encode(&digest[..12])).into()
+        }
+        None => format!("key:{label}").into(),
+    };
+    if let Some(ago) = state.hub.cuts.take(&who, &kafka_topic) {
+        let data = serde_json::json!({
+            "reason": "slow_consumer",
+            "previous": true,
+            "seconds_ago": ago.as_secs(),
+            "message": format!(
+                "your previous stream of this topic was cut {}s ago for falling more than {} \
+                 events behind; this stream resumes from the cursor you sent",
+                ago.as_secs(),
+                state.hub.settings.client_buffer
+            ),
+        });
+        preamble.put_slice(&sse::event_body(sse::CUT, data.to_string().as_bytes()));
+        preamble.put_u8(b'\n');
+    }
     if !gaps.is_empty() {
         let ranges: Vec<_> = gaps
             .iter()
@@ -430,11 +472,11 @@ pub(crate) async fn open_stream(
             "ranges": ranges,
         });
         let body = sse::event_body("herald.gap", data.to_string().as_bytes());
-        sse::put_event(&mut preamble, &encode_positions(&pos), &body);
+        sse::put_event(&mut preamble, &encode_positions(tag, &pos), &body);
     } else if fresh {
         // Give a fresh client a cursor at once so even a drop before its first event resumes
         // exactly where it started.
-        sse::put_cursor(&mut preamble, &encode_positions(&pos));
+        sse::put_cursor(&mut preamble, &encode_positions(tag, &pos));
     }
     Ok(SseStream::new(
         state.hub.clone(),
@@ -442,7 +484,7 @@ pub(crate) async fn open_stream(
         filter,
         pos,
         preamble,
-        kill,
+        Client { who, kill },
         Admission { slot, guard },
     ))
 }

@@ -27,7 +27,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Span;
 
 use crate::EdgeError;
-use crate::cursor::{Cursor, MAX_CURSOR_PARTITIONS, encode_positions};
+use crate::cursor::{Cursor, MAX_CURSOR_PARTITIONS, TopicTag, encode_positions};
 use crate::metrics::Metrics;
 use crate::sse;
 
@@ -59,7 +59,7 @@ pub(crate) struct LiveEvent {
 
 impl LiveEvent {
     /// Builds the shared form of a record.
-    pub fn from_record(message: &RecordRef<'_>, positions: Box<[i64]>) -> Self {
+    pub fn from_record(message: &RecordRef<'_>, topic: TopicTag, positions: Box<[i64]>) -> Self {
         let header = |name: &str| {
             message
                 .header(name)
@@ -80,7 +80,7 @@ impl LiveEvent {
             offset: message.offset(),
             ty: ty.into(),
             body,
-            cursor: encode_positions(&positions).into(),
+            cursor: encode_positions(topic, &positions).into(),
             positions,
             traceparent,
         }
@@ -136,12 +136,58 @@ impl ConnKill {
     }
 }
 
+/// Who a stream serves, as the hub needs it when it cuts the stream.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Client {
+    /// The credential: a key, or one access token (so a cut is told to that client only).
+    pub who: Arc<str>,
+    /// Closes the connection of a cut client.
+    pub kill: Option<ConnKill>,
+}
+
+/// Streams cut for falling behind, remembered per credential and topic, so the client's next
+/// stream says why the last one ended: the final event of a cut stream sits behind data the
+/// client never read, and the connection closes before it gets there.
+#[derive(Debug, Default)]
+pub(crate) struct Cuts(Mutex<HashMap<(Arc<str>, String), Instant>>);
+
+/// How long a cut is remembered: a client that reconnects later learns nothing new from it.
+const CUT_MEMORY: Duration = Duration::from_secs(600);
+/// Most cuts remembered on a node; the oldest go first.
+const MAX_CUTS: usize = 10_000;
+
+impl Cuts {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(Arc<str>, String), Instant>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, who: &Arc<str>, topic: &str) {
+        let mut cuts = self.lock();
+        cuts.retain(|_, at| at.elapsed() < CUT_MEMORY);
+        if cuts.len() >= MAX_CUTS
+            && let Some(oldest) = cuts
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, _)| k.clone())
+        {
+            cuts.remove(&oldest);
+        }
+        cuts.insert((who.clone(), topic.to_owned()), Instant::now());
+    }
+
+    /// How long ago `who`'s last stream of `topic` was cut, if it was recently; forgets it.
+    pub fn take(&self, who: &str, topic: &str) -> Option<Duration> {
+        let at = self.lock().remove(&(Arc::from(who), topic.to_owned()))?;
+        Some(at.elapsed()).filter(|ago| *ago < CUT_MEMORY)
+    }
+}
+
 struct Sub {
     id: u64,
     filter: Arc<Filter>,
     tx: mpsc::Sender<Arc<LiveEvent>>,
     ended: Arc<AtomicU8>,
-    kill: Option<ConnKill>,
+    client: Client,
 }
 
 struct State {
@@ -169,6 +215,8 @@ pub(crate) struct HubSettings {
 /// The live reader of one topic.
 pub(crate) struct TopicReader {
     pub topic: String,
+    /// The identity every cursor of this reader's streams carries.
+    pub tag: TopicTag,
     pub partitions: usize,
     /// High watermarks when the reader started: a `now` stream never starts below them, even
     /// while the reader still replays from an earlier start.
@@ -178,6 +226,7 @@ pub(crate) struct TopicReader {
     next_id: AtomicU64,
     settings: HubSettings,
     metrics: Metrics,
+    cuts: Arc<Cuts>,
 }
 
 /// Outcome of [`TopicReader::join`].
@@ -231,12 +280,7 @@ impl TopicReader {
     }
 
     /// Registers a stream at `pos` if the replay window covers it (see the module doc).
-    pub fn join(
-        self: &Arc<Self>,
-        pos: &[i64],
-        filter: &Arc<Filter>,
-        kill: Option<ConnKill>,
-    ) -> Join {
+    pub fn join(self: &Arc<Self>, pos: &[i64], filter: &Arc<Filter>, client: &Client) -> Join {
         let mut state = self.lock();
         if state.closed {
             return Join::Closed;
@@ -265,7 +309,7 @@ impl TopicReader {
             filter: filter.clone(),
             tx,
             ended: ended.clone(),
-            kill,
+            client: client.clone(),
         });
         state.idle_since = None;
         drop(state);
@@ -378,7 +422,8 @@ impl TopicReader {
                 }
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     s.ended.store(SLOW, Ordering::Release);
-                    if let Some(kill) = &s.kill {
+                    self.cuts.record(&s.client.who, &self.topic);
+                    if let Some(kill) = &s.client.kill {
                         kill.cut_after(grace);
                     }
                     slow += 1;
@@ -416,7 +461,10 @@ impl TopicReader {
     }
 }
 
-type Slots = Arc<Mutex<HashMap<String, Arc<OnceCell<Arc<TopicReader>>>>>>;
+/// Readers by Kafka topic and identity: a topic deleted and created again under the same name
+/// gets a reader of its own rather than the lingering one of its predecessor.
+type SlotMap = HashMap<(String, TopicTag), Arc<OnceCell<Arc<TopicReader>>>>;
+type Slots = Arc<Mutex<SlotMap>>;
 
 /// All readers of this node.
 pub(crate) struct Hub {
@@ -427,9 +475,11 @@ pub(crate) struct Hub {
     pub metrics: Metrics,
     pub shutdown: CancellationToken,
     tracker: TaskTracker,
+    /// Recent slow-consumer cuts of every reader of this node.
+    pub cuts: Arc<Cuts>,
 }
 
-fn lock_slots(slots: &Slots) -> MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<TopicReader>>>>> {
+fn lock_slots(slots: &Slots) -> MutexGuard<'_, SlotMap> {
     slots.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -461,6 +511,7 @@ impl Hub {
             metrics,
             shutdown,
             tracker,
+            cuts: Arc::default(),
         }
     }
 
@@ -477,22 +528,24 @@ impl Hub {
     pub async fn reader(
         &self,
         topic: &str,
+        tag: TopicTag,
         hint: Option<&Cursor>,
     ) -> Result<Arc<TopicReader>, EdgeError> {
+        let key = (topic.to_owned(), tag);
         loop {
             if self.shutdown.is_cancelled() {
                 return Err(EdgeError::Unavailable("the edge is shutting down".into()));
             }
             let slot = lock_slots(&self.slots)
-                .entry(topic.to_owned())
+                .entry(key.clone())
                 .or_default()
                 .clone();
-            match slot.get_or_try_init(|| self.start(topic, hint)).await {
+            match slot.get_or_try_init(|| self.start(topic, tag, hint)).await {
                 Ok(reader) if !reader.is_closed() => return Ok(reader.clone()),
                 result => {
                     let mut slots = lock_slots(&self.slots);
-                    if slots.get(topic).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
-                        slots.remove(topic);
+                    if slots.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                        slots.remove(&key);
                     }
                     result?;
                 }
@@ -503,6 +556,7 @@ impl Hub {
     async fn start(
         &self,
         topic: &str,
+        tag: TopicTag,
         hint: Option<&Cursor>,
     ) -> Result<Arc<TopicReader>, EdgeError> {
         let consumer = assign_consumer(&self.kafka, 16 * 1024)?;
@@ -520,6 +574,7 @@ impl Hub {
                 })?;
         let reader = Arc::new(TopicReader {
             topic: topic.to_owned(),
+            tag,
             partitions: highs.len(),
             start_high: highs,
             state: Mutex::new(State {
@@ -535,6 +590,7 @@ impl Hub {
             next_id: AtomicU64::new(0),
             settings: self.settings.clone(),
             metrics: self.metrics.clone(),
+            cuts: self.cuts.clone(),
         });
         self.metrics.live_readers.inc();
         tracing::info!(
@@ -622,7 +678,7 @@ async fn read_loop(
                     let p = m.partition() as usize;
                     if p < positions.len() && m.offset() >= positions[p] {
                         positions[p] = m.offset() + 1;
-                        let event = LiveEvent::from_record(&m, positions.clone().into_boxed_slice());
+                        let event = LiveEvent::from_record(&m, reader.tag, positions.clone().into_boxed_slice());
                         drop(m);
                         reader.process(event);
                     }
@@ -638,12 +694,13 @@ async fn read_loop(
     reader.close();
     {
         let mut slots = lock_slots(&slots);
+        let key = (reader.topic.clone(), reader.tag);
         if slots
-            .get(&reader.topic)
+            .get(&key)
             .and_then(|s| s.get())
             .is_some_and(|r| Arc::ptr_eq(r, &reader))
         {
-            slots.remove(&reader.topic);
+            slots.remove(&key);
         }
     }
     metrics.live_readers.dec();
@@ -658,6 +715,7 @@ mod tests {
         let kafka = KafkaConfig::new("127.0.0.1:1");
         Arc::new(TopicReader {
             topic: "t".into(),
+            tag: TopicTag::default(),
             partitions,
             start_high: vec![0; partitions],
             state: Mutex::new(State {
@@ -681,6 +739,7 @@ mod tests {
                 heartbeat: Duration::from_secs(1),
             },
             metrics: Metrics::default(),
+            cuts: Arc::default(),
         })
     }
 
@@ -691,12 +750,12 @@ mod tests {
             ty: ty.into(),
             body: sse::event_body(ty, format!("{partition}:{offset}").as_bytes()),
             positions: positions.into(),
-            cursor: encode_positions(positions).into(),
+            cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,
         }
     }
 
-    struct Client {
+    struct ModelClient {
         start: Vec<i64>,
         pos: Vec<i64>,
         sub: Option<LiveSub>,
@@ -704,7 +763,7 @@ mod tests {
         filter: Arc<Filter>,
     }
 
-    impl Client {
+    impl ModelClient {
         fn take(&mut self, e: &LiveEvent) {
             let (fresh, _) = advance(&mut self.pos, e);
             if fresh && self.filter.passes(e) {
@@ -733,7 +792,7 @@ mod tests {
             let mut log: Vec<Vec<String>> = vec![Vec::new(); partitions];
             let mut read = vec![0i64; partitions];
             let types = ["a.x", "a.y", "b"];
-            let mut clients: Vec<Client> = Vec::new();
+            let mut clients: Vec<ModelClient> = Vec::new();
             for _step in 0..300 {
                 match rand(10) {
                     // Produce a record.
@@ -760,7 +819,7 @@ mod tests {
                             1 => Filter(vec!["a.*".into()]),
                             _ => Filter(vec!["b".into()]),
                         });
-                        clients.push(Client {
+                        clients.push(ModelClient {
                             pos: start.clone(),
                             start,
                             sub: None,
@@ -778,7 +837,7 @@ mod tests {
                                 c.sub = Some(sub);
                                 continue;
                             }
-                            match r.join(&c.pos, &c.filter, None) {
+                            match r.join(&c.pos, &c.filter, &Client::default()) {
                                 Join::Joined(sub, backlog) => {
                                     for e in &backlog {
                                         c.take(e);
@@ -819,7 +878,7 @@ mod tests {
                     if c.sub.is_some() {
                         break;
                     }
-                    match r.join(&c.pos, &c.filter, None) {
+                    match r.join(&c.pos, &c.filter, &Client::default()) {
                         Join::Joined(sub, backlog) => {
                             for e in &backlog {
                                 c.take(e);
@@ -881,10 +940,14 @@ mod tests {
     async fn slow_subscriber_is_cut_and_others_are_not() {
         let r = reader(1, 16, 2);
         let all = Arc::new(Filter::default());
-        let Join::Joined(mut fast, _) = r.join(&[0], &all, None) else {
+        let client = |who: &str| Client {
+            who: who.into(),
+            kill: None,
+        };
+        let Join::Joined(mut fast, _) = r.join(&[0], &all, &client("fast")) else {
             panic!("join")
         };
-        let Join::Joined(slow, _) = r.join(&[0], &all, None) else {
+        let Join::Joined(slow, _) = r.join(&[0], &all, &client("slow")) else {
             panic!("join")
         };
         for o in 0..5 {
@@ -894,5 +957,9 @@ mod tests {
         assert_eq!(slow.ended.load(Ordering::Acquire), SLOW);
         assert_eq!(fast.ended.load(Ordering::Acquire), OPEN);
         assert_eq!(r.lock().subs.len(), 1);
+        // The cut is remembered for the slow client's next stream, once.
+        assert!(r.cuts.take("slow", "t").is_some());
+        assert!(r.cuts.take("slow", "t").is_none());
+        assert!(r.cuts.take("fast", "t").is_none());
     }
 }

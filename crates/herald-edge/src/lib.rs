@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::EdgeConfig;
-pub use cursor::{Cursor, CursorError, MAX_CURSOR_LEN, MAX_CURSOR_PARTITIONS};
+pub use cursor::{Cursor, CursorError, MAX_CURSOR_LEN, MAX_CURSOR_PARTITIONS, TopicTag};
 pub use error::EdgeError;
 pub use hub::ConnKill;
 pub use metrics::Metrics;

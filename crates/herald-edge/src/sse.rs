@@ -8,6 +8,9 @@ pub const SLOW_CONSUMER: &str = ": herald: slow consumer, resume with Last-Event
 pub const DRAINING: &str = ": herald: server shutting down, reconnect with Last-Event-ID\n\n";
 /// Final comment when the topic reader failed or stopped.
 pub const READER_GONE: &str = ": herald: topic reader stopped, reconnect with Last-Event-ID\n\n";
+/// Event type of the final event of a stream cut for falling behind, and of the first event of
+/// the same client's next stream.
+pub const CUT: &str = "herald.cut";
 /// Event type of the final event of a stream whose access was revoked.
 pub const REVOKED: &str = "herald.revoked";
 /// Heartbeat comment.

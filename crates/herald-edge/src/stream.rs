@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cursor::encode_positions;
 use crate::guard::Guard;
 use crate::hub::{
-    ConnKill, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, TopicReader, advance, assign_consumer,
+    Client, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, TopicReader, advance, assign_consumer,
 };
 use crate::limits::StreamSlot;
 use crate::sse;
@@ -57,7 +57,7 @@ pub(crate) struct SseStream {
     out: BytesMut,
     heartbeat: Interval,
     shutdown: CancellationToken,
-    kill: Option<ConnKill>,
+    client: Client,
     guard: Guard,
     ended: bool,
     _slot: StreamSlot,
@@ -71,7 +71,7 @@ impl SseStream {
         filter: Arc<Filter>,
         pos: Vec<i64>,
         preamble: BytesMut,
-        kill: Option<ConnKill>,
+        client: Client,
         admission: Admission,
     ) -> Self {
         let heartbeat = hub.settings.heartbeat;
@@ -89,7 +89,7 @@ impl SseStream {
             out: preamble,
             heartbeat: interval,
             shutdown,
-            kill,
+            client,
             guard: admission.guard,
             ended: false,
             _slot: admission.slot,
@@ -118,6 +118,23 @@ impl SseStream {
         self.ended = true;
     }
 
+    /// Ends a stream cut for falling behind with a `herald.cut` event a client can read, then
+    /// the comment older clients look for.
+    fn end_slow(&mut self) {
+        let data = serde_json::json!({
+            "reason": "slow_consumer",
+            "message": format!(
+                "this stream fell more than {} events behind and was cut; reconnect with \
+                 Last-Event-ID to resume",
+                self.hub.settings.client_buffer
+            ),
+        });
+        self.out
+            .put_slice(&sse::event_body(sse::CUT, data.to_string().as_bytes()));
+        self.out.put_u8(b'\n');
+        self.end(sse::SLOW_CONSUMER);
+    }
+
     /// Ends the stream with a final `herald.revoked` event if the configuration no longer
     /// allows it; the client's reconnect is then refused by the same check.
     fn recheck(&mut self) {
@@ -136,7 +153,7 @@ impl SseStream {
         if matches!(self.phase, Phase::Live(_)) {
             return;
         }
-        match self.reader.join(&self.pos, &self.filter, self.kill.clone()) {
+        match self.reader.join(&self.pos, &self.filter, &self.client) {
             Join::Joined(sub, backlog) => {
                 for event in backlog {
                     self.deliver(&event);
@@ -153,7 +170,11 @@ impl SseStream {
         let (fresh, ahead) = advance(&mut self.pos, event);
         if fresh {
             if ahead {
-                sse::put_event(&mut self.out, &encode_positions(&self.pos), &event.body);
+                sse::put_event(
+                    &mut self.out,
+                    &encode_positions(self.reader.tag, &self.pos),
+                    &event.body,
+                );
             } else {
                 sse::put_event(&mut self.out, &event.cursor, &event.body);
             }
@@ -176,7 +197,7 @@ impl SseStream {
             }
         }
         if self.pos != self.sent {
-            sse::put_cursor(&mut self.out, &encode_positions(&self.pos));
+            sse::put_cursor(&mut self.out, &encode_positions(self.reader.tag, &self.pos));
             self.sent.copy_from_slice(&self.pos);
         }
         self.out.put_slice(sse::HEARTBEAT.as_bytes());
@@ -190,6 +211,9 @@ impl SseStream {
                     biased;
                     _ = shutdown.cancelled() => self.end(sse::DRAINING),
                     event = sub.rx.recv() => match event {
+                        // Cut: what is still queued would only delay the reason further behind
+                        // data the client is not reading; it resumes from its cursor anyway.
+                        Some(_) if sub.ended.load(Ordering::Acquire) == SLOW => self.end_slow(),
                         Some(event) => {
                             self.deliver(&event);
                             while self.out.len() < CHUNK {
@@ -202,7 +226,7 @@ impl SseStream {
                         }
                         None => {
                             if sub.ended.load(Ordering::Acquire) == SLOW {
-                                self.end(sse::SLOW_CONSUMER);
+                                self.end_slow();
                             } else {
                                 self.end(sse::READER_GONE);
                             }
@@ -245,7 +269,7 @@ impl SseStream {
                             if p < self.pos.len() && m.offset() >= self.pos[p] {
                                 let mut positions = self.pos.clone();
                                 positions[p] = m.offset() + 1;
-                                read = Some(LiveEvent::from_record(&m, positions.into_boxed_slice()));
+                                read = Some(LiveEvent::from_record(&m, self.reader.tag, positions.into_boxed_slice()));
                             }
                         }
                         Ok(Err(error)) => {

@@ -252,6 +252,8 @@ impl StaticConfig {
                     topics: k.topics.clone(),
                     created_at_ms: 0,
                     key_hash: k.key_hash.to_ascii_lowercase(),
+                    expires_at_ms: 0,
+                    portal: false,
                 })),
             });
         }

@@ -67,6 +67,11 @@ impl ClientSettings<'_> {
         self
     }
 
+    /// The operator's value of `key` in `properties`, if any.
+    pub(crate) fn property(&self, key: &str) -> Option<&str> {
+        self.config.properties.get(key).map(String::as_str)
+    }
+
     /// A setting Herald depends on; `properties` cannot change it.
     pub fn require(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.required.push((key, value.into()));

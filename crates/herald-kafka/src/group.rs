@@ -113,21 +113,37 @@ impl GroupConsumer {
 
     /// The group consumer's client settings (benchmarks build their baseline consumer from
     /// them).
+    ///
+    /// The group protocol is KIP-848's `consumer` unless the operator sets `group.protocol =
+    /// "classic"` (brokers before Kafka 4.0): the broker assigns partitions incrementally on
+    /// heartbeats, so a new topic is picked up in a fraction of a second and members joining or
+    /// leaving never stop the others, where a classic rebalance waits for every member to
+    /// rejoin (seconds on a real cluster, up to two session timeouts on librdkafka's mock
+    /// cluster under `herald dev`). Session timeout and heartbeat interval are then the
+    /// broker's `group.consumer.*` settings. Both protocols assign incrementally, which is what
+    /// the revocation handling needs.
     pub fn settings<'a>(
         client: ClientSettings<'a>,
         group_id: &str,
         auto_offset_reset: &str,
     ) -> ClientSettings<'a> {
+        let classic = client
+            .property("group.protocol")
+            .is_some_and(|p| p.eq_ignore_ascii_case("classic"));
+        let client = if classic {
+            client
+                .tune("session.timeout.ms", "10000")
+                .tune("heartbeat.interval.ms", "1000")
+                .require("partition.assignment.strategy", "cooperative-sticky")
+        } else {
+            client.tune("group.protocol", "consumer")
+        };
         client
-            .tune("session.timeout.ms", "10000")
-            .tune("heartbeat.interval.ms", "1000")
             .require("group.id", group_id)
             .require("enable.auto.commit", "false")
             .require("enable.auto.offset.store", "false")
             .require("auto.offset.reset", auto_offset_reset)
             .require("enable.partition.eof", "false")
-            // Revocation handling hands off only the revoked partitions: incremental assignment.
-            .require("partition.assignment.strategy", "cooperative-sticky")
             .require("isolation.level", "read_committed")
     }
 

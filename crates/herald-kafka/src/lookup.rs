@@ -56,6 +56,26 @@ pub(crate) fn offsets_for_time<C: ConsumerContext>(
         .collect())
 }
 
+/// For each of `partitions`, the offset the consumer's group (its `group.id`) committed
+/// (`None` where it has none). An OffsetFetch request: the consumer does not join the group.
+pub(crate) fn committed<C: ConsumerContext>(
+    consumer: &impl Consumer<C>,
+    topic: &str,
+    partitions: &[i32],
+    timeout: Duration,
+) -> Result<Vec<(i32, Option<i64>)>, KafkaError> {
+    let tpl = partition_list(partitions.iter().map(|p| (topic, *p, None)))?;
+    let found = consumer.committed_offsets(tpl, timeout)?;
+    Ok(found
+        .elements()
+        .iter()
+        .map(|e| match e.offset() {
+            Offset::Offset(o) if o >= 0 => (e.partition(), Some(o)),
+            _ => (e.partition(), None),
+        })
+        .collect())
+}
+
 /// Runs a blocking librdkafka call on tokio's blocking pool.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,

@@ -84,6 +84,18 @@ impl ScanReader {
         lookup::offsets_for_time(&self.consumer, topic, partitions, timestamp_ms, timeout)
     }
 
+    /// For each of `partitions`, the offset committed by the group this reader was named
+    /// after in [`ScanReader::new`] (`None` where it has none), e.g. another service's group
+    /// to measure its lag. Reading committed offsets does not join the group.
+    pub fn committed(
+        &self,
+        topic: &str,
+        partitions: &[i32],
+        timeout: Duration,
+    ) -> Result<Vec<(i32, Option<i64>)>, KafkaError> {
+        lookup::committed(&self.consumer, topic, partitions, timeout)
+    }
+
     /// Reads `ranges` of `topic`, calling `visit` per record until it returns false, every
     /// range is done, `max_records` were read or `deadline` passed.
     pub fn scan(

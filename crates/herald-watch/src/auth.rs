@@ -22,6 +22,35 @@ pub enum AuthError {
     /// The token matches no live key.
     #[error("unknown or revoked api key")]
     Unknown,
+    /// The key had an expiry (a portal token) and it has passed.
+    #[error("api key {id} expired at {at}: ask an admin of the team for a new one")]
+    Expired {
+        /// The key's id.
+        id: String,
+        /// When it expired, RFC 3339 in UTC.
+        at: String,
+    },
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Refuses `key` if it has an expiry at or before `now_ms`. Every place that accepts a key
+/// (a bearer token, an edge access token minted for it, an open stream's guard) asks this.
+pub fn check_expiry(key: &ApiKey, now_ms: i64) -> Result<(), AuthError> {
+    if key.expires_at_ms == 0 || now_ms < key.expires_at_ms {
+        return Ok(());
+    }
+    let at = u64::try_from(key.expires_at_ms).unwrap_or_default();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(at);
+    Err(AuthError::Expired {
+        id: key.id.clone(),
+        at: humantime::format_rfc3339_seconds(at).to_string(),
+    })
 }
 
 /// The caller is known but not allowed (gRPC `PERMISSION_DENIED`, HTTP 403).
@@ -95,10 +124,11 @@ impl Authenticator {
         if self.internal.is_some_and(|r| bool::from(r.ct_eq(&d))) {
             return Ok(Principal::Internal);
         }
-        view.key_by_hash(&hex::encode(d))
-            .cloned()
-            .map(Principal::Key)
-            .ok_or(AuthError::Unknown)
+        let key = view
+            .key_by_hash(&hex::encode(d))
+            .ok_or(AuthError::Unknown)?;
+        check_expiry(key, now_ms())?;
+        Ok(Principal::Key(key.clone()))
     }
 }
 
@@ -194,6 +224,20 @@ pub(crate) mod tests {
         assert_eq!(
             a.authenticate(&v, Some("Bearer nope")),
             Err(AuthError::Unknown)
+        );
+        let mut expired = view();
+        let mut portal = key("k9", "acme", &[Scope::Subscribe], &[], "portal-key");
+        if let Some(entity::Kind::ApiKey(k)) = &mut portal.kind {
+            k.expires_at_ms = 1_000;
+            k.portal = true;
+        }
+        expired.upsert(portal);
+        let e = a
+            .authenticate(&expired, Some("Bearer portal-key"))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "api key k9 expired at 1970-01-01T00:00:01Z: ask an admin of the team for a new one"
         );
         let none = Authenticator::new(Some(""), None);
         assert_eq!(

@@ -12,7 +12,7 @@ mod follow;
 mod scope;
 mod view;
 
-pub use auth::{AuthError, Authenticator, Denied, Principal, hash_key};
+pub use auth::{AuthError, Authenticator, Denied, Principal, check_expiry, hash_key, now_ms};
 pub use bearer::{Bearer, InvalidToken};
 pub use follow::{ConfigHandle, ConfigPublisher, follow};
 pub use scope::Action;

@@ -18,10 +18,18 @@ pub enum Action<'a> {
         /// The team read.
         team: &'a str,
     },
-    /// Change a team's topics, keys, grants and subscriptions, or replay into a subscription:
-    /// an admin key of the team.
+    /// Change a team's topics, keys and grants, mint its portal tokens, or replay a topic into
+    /// a subscription: an admin key of the team.
     AdminTeam {
         /// The team changed.
+        team: &'a str,
+    },
+    /// Create, change, pause, resume, rotate and delete a team's subscriptions, replay their
+    /// dead letters and send them test events: an admin key of the team, or its portal token
+    /// (which has the subscribe scope, so it also reads deliveries and streams, and nothing
+    /// else).
+    ManageSubscriptions {
+        /// The subscriptions' team.
         team: &'a str,
     },
     /// Read a subscription's settings, attempts and dead letters (which hold event payloads):
@@ -54,6 +62,8 @@ pub enum Action<'a> {
         /// The subscription's team.
         team: &'a str,
     },
+    /// Say who the caller is (`WhoAmI`): anyone authenticated.
+    WhoAmI,
 }
 
 fn scope_name(scope: Scope) -> &'static str {
@@ -91,8 +101,10 @@ impl Principal {
                     | Action::ReadTeam { .. }
                     | Action::AdminTeam { .. }
                     | Action::ReadDeliveries { .. }
+                    | Action::ManageSubscriptions { .. }
                     | Action::WatchConfig
-                    | Action::DisableSubscription { .. } => Ok(()),
+                    | Action::DisableSubscription { .. }
+                    | Action::WhoAmI => Ok(()),
                 };
             }
             Self::Internal => {
@@ -101,9 +113,12 @@ impl Principal {
                     | Action::DisableSubscription { .. }
                     | Action::ReadTeam { .. }
                     | Action::ReadDeliveries { .. }
-                    | Action::Subscribe { .. } => Ok(()),
+                    | Action::Subscribe { .. }
+                    | Action::WhoAmI => Ok(()),
                     Action::ManageTeams => Err(self.denied("only the root key may do this")),
-                    Action::AdminTeam { .. } | Action::Publish { .. } => {
+                    Action::AdminTeam { .. }
+                    | Action::ManageSubscriptions { .. }
+                    | Action::Publish { .. } => {
                         Err(self.denied("Herald's internal credential may not change state"))
                     }
                 };
@@ -125,6 +140,7 @@ impl Principal {
             }
         };
         match action {
+            Action::WhoAmI => Ok(()),
             Action::ManageTeams => Err(self.denied("only the root key may do this")),
             Action::WatchConfig => Err(self.denied(
                 "only the root key or Herald's internal credential may watch the configuration",
@@ -134,6 +150,16 @@ impl Principal {
             }
             Action::ReadTeam { .. } => Ok(()),
             Action::AdminTeam { team } | Action::DisableSubscription { team } => {
+                own(team)?;
+                scoped(Scope::Admin)
+            }
+            // A portal token manages its team's endpoints; its subscribe scope is checked too,
+            // so a portal flag on a key without it grants nothing.
+            Action::ManageSubscriptions { team } if key.portal => {
+                own(team)?;
+                scoped(Scope::Subscribe)
+            }
+            Action::ManageSubscriptions { team } => {
                 own(team)?;
                 scoped(Scope::Admin)
             }
@@ -188,18 +214,30 @@ mod tests {
     use crate::auth::tests::{key, view};
 
     /// Callers of the table: root, internal, keys of team acme (admin, publish restricted to
-    /// orders, subscribe, subscribe restricted to orders) and of team beta (subscribe, admin).
-    /// The view has a grant of acme.orders to beta.
-    const CALLERS: [&str; 8] = [
+    /// orders, subscribe, subscribe restricted to orders, a portal token) and of team beta
+    /// (subscribe, admin, a portal token). The view has a grant of acme.orders to beta.
+    const CALLERS: [&str; 10] = [
         "root",
         "internal",
         "admin-key",
         "pub-key",
         "acme-sub",
         "sub-orders",
+        "acme-portal",
         "sub-key",
         "beta-admin",
+        "beta-portal",
     ];
+
+    /// A portal token of `team`, as CreatePortalToken makes one (without an expiry, so the
+    /// table does not depend on the clock).
+    fn portal(id: &str, team: &str, secret: &str) -> herald_proto::v1::Entity {
+        let mut e = key(id, team, &[Scope::Subscribe], &[], secret);
+        if let Some(herald_proto::v1::entity::Kind::ApiKey(k)) = &mut e.kind {
+            k.portal = true;
+        }
+        e
+    }
 
     fn principal(view: &View, who: &str) -> Principal {
         Authenticator::new(Some("root"), Some("internal"))
@@ -214,75 +252,95 @@ mod tests {
             key("k4", "acme", &[Scope::Subscribe], &[], "acme-sub"),
             key("k5", "acme", &[Scope::Subscribe], &["orders"], "sub-orders"),
             key("k6", "beta", &[Scope::Admin], &[], "beta-admin"),
+            portal("k7", "acme", "acme-portal"),
+            portal("k8", "beta", "beta-portal"),
         ] {
             v.upsert(e);
         }
         let orders = ["acme.orders".to_owned()];
         let both = ["acme.orders".to_owned(), "acme.users".to_owned()];
         // One row per action: whether each caller of CALLERS is allowed (1) or refused (0).
-        let table: [(Action, [u8; 8]); 14] = [
-            (Action::ManageTeams, [1, 0, 0, 0, 0, 0, 0, 0]),
-            (Action::ReadTeam { team: "acme" }, [1, 1, 1, 1, 1, 1, 0, 0]),
-            (Action::AdminTeam { team: "acme" }, [1, 0, 1, 0, 0, 0, 0, 0]),
-            (Action::AdminTeam { team: "beta" }, [1, 0, 0, 0, 0, 0, 0, 1]),
+        let table: [(Action, [u8; 10]); 17] = [
+            (Action::ManageTeams, [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            (
+                Action::ReadTeam { team: "acme" },
+                [1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+            ),
+            (
+                Action::AdminTeam { team: "acme" },
+                [1, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                Action::AdminTeam { team: "beta" },
+                [1, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+            ),
             (
                 Action::ReadDeliveries {
                     team: "acme",
                     topics: &orders,
                 },
-                [1, 1, 1, 0, 1, 1, 0, 0],
+                [1, 1, 1, 0, 1, 1, 1, 0, 0, 0],
             ),
             (
                 Action::ReadDeliveries {
                     team: "acme",
                     topics: &both,
                 },
-                [1, 1, 1, 0, 1, 0, 0, 0],
+                [1, 1, 1, 0, 1, 0, 1, 0, 0, 0],
             ),
             (
                 Action::Publish {
                     team: "acme",
                     topic: "orders",
                 },
-                [1, 0, 1, 1, 0, 0, 0, 0],
+                [1, 0, 1, 1, 0, 0, 0, 0, 0, 0],
             ),
             (
                 Action::Publish {
                     team: "acme",
                     topic: "users",
                 },
-                [1, 0, 1, 0, 0, 0, 0, 0],
+                [1, 0, 1, 0, 0, 0, 0, 0, 0, 0],
             ),
             (
                 Action::Subscribe {
                     team: "acme",
                     topic: "orders",
                 },
-                [1, 1, 1, 0, 1, 1, 1, 1],
+                [1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
             ),
             (
                 Action::Subscribe {
                     team: "acme",
                     topic: "users",
                 },
-                [1, 1, 1, 0, 1, 0, 0, 0],
+                [1, 1, 1, 0, 1, 0, 1, 0, 0, 0],
             ),
             (
                 Action::Subscribe {
                     team: "beta",
                     topic: "x",
                 },
-                [1, 1, 0, 0, 0, 0, 1, 1],
+                [1, 1, 0, 0, 0, 0, 0, 1, 1, 1],
             ),
-            (Action::WatchConfig, [1, 1, 0, 0, 0, 0, 0, 0]),
+            (Action::WatchConfig, [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
             (
                 Action::DisableSubscription { team: "acme" },
-                [1, 1, 1, 0, 0, 0, 0, 0],
+                [1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
             ),
             (
                 Action::DisableSubscription { team: "beta" },
-                [1, 1, 0, 0, 0, 0, 0, 1],
+                [1, 1, 0, 0, 0, 0, 0, 0, 1, 0],
             ),
+            (
+                Action::ManageSubscriptions { team: "acme" },
+                [1, 0, 1, 0, 0, 0, 1, 0, 0, 0],
+            ),
+            (
+                Action::ManageSubscriptions { team: "beta" },
+                [1, 0, 0, 0, 0, 0, 0, 0, 1, 1],
+            ),
+            (Action::WhoAmI, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
         ];
         for (action, expected) in table {
             for (who, want) in CALLERS.iter().zip(expected) {

@@ -32,6 +32,11 @@ pub struct DevArgs {
     /// Use this Kafka cluster (host:port) instead of the embedded in-memory broker.
     #[arg(long, env = "HERALD_DEV_KAFKA")]
     kafka: Option<String>,
+    /// A librdkafka property for every client, `KEY=VALUE` (repeatable): for example
+    /// `security.protocol=SASL_SSL` for `--kafka`, or `group.protocol=classic` for a broker
+    /// before Kafka 4.0.
+    #[arg(long = "kafka-property", value_name = "KEY=VALUE", value_parser = kafka_property)]
+    kafka_properties: Vec<(String, String)>,
     /// gRPC address: herald.v1.Control, herald.v1.Publisher, health, reflection.
     #[arg(long, default_value = "127.0.0.1:50051")]
     grpc: SocketAddr,
@@ -60,6 +65,16 @@ pub struct DevArgs {
     /// does by default; `herald dev` otherwise allows them so local receivers work.
     #[arg(long)]
     refuse_private_targets: bool,
+}
+
+/// `KEY=VALUE` of `--kafka-property`.
+fn kafka_property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
 }
 
 impl DevArgs {
@@ -100,7 +115,10 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let (embedded, kafka, admin): (Option<EmbeddedKafka>, KafkaConfig, Arc<dyn TopicAdmin>) =
         match &args.kafka {
             Some(servers) => {
-                let kafka = KafkaConfig::new(servers.clone());
+                let mut kafka = KafkaConfig::new(servers.clone());
+                kafka
+                    .properties
+                    .extend(args.kafka_properties.iter().cloned());
                 herald_kafka::ping(&kafka, Duration::from_secs(10))
                     .await
                     .with_context(|| format!("kafka at {servers} does not answer"))?;
@@ -109,7 +127,10 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
             }
             None => {
                 let cluster = EmbeddedKafka::start(1).context("starting the embedded kafka")?;
-                let kafka = cluster.config();
+                let mut kafka = cluster.config();
+                kafka
+                    .properties
+                    .extend(args.kafka_properties.iter().cloned());
                 let admin = cluster.admin()?;
                 (Some(cluster), kafka, Arc::new(admin))
             }
@@ -145,8 +166,11 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let grpc_url = format!("http://{grpc_addr}");
 
     let mut registry = Registry::default();
+    // Control reports lag against the group delivery really uses.
+    let delivery_group = DeliveryConfig::default().group_id;
     let control_config = ControlConfig {
         kafka: kafka.clone(),
+        delivery_group_id: delivery_group.clone(),
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
         master_key,
@@ -204,6 +228,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         internal_token: internal_token.clone(),
         allow_private_targets: !args.refuse_private_targets,
         retry,
+        group_id: delivery_group,
         ..DeliveryConfig::default()
     };
     let health = Health::default();
@@ -377,4 +402,23 @@ export HERALD_KEY={demo}
         root = b.root_key,
         demo = b.demo_key,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kafka_property;
+
+    #[test]
+    fn kafka_properties_are_key_equals_value() {
+        assert_eq!(
+            kafka_property("group.protocol = classic"),
+            Ok(("group.protocol".into(), "classic".into()))
+        );
+        assert_eq!(
+            kafka_property("sasl.password=a=b"),
+            Ok(("sasl.password".into(), "a=b".into()))
+        );
+        assert!(kafka_property("novalue").is_err());
+        assert!(kafka_property("=x").is_err());
+    }
 }

@@ -55,6 +55,11 @@ enum Command {
     /// Re-deliver dead letters or a topic to a subscription.
     #[command(subcommand)]
     Replay(admin::ReplayCommand),
+    /// Show who the key is: its team, scopes and expiry.
+    Whoami,
+    /// Mint short-lived portal tokens for a team's console portal.
+    #[command(subcommand)]
+    PortalToken(admin::PortalTokenCommand),
 }
 
 fn control(conn: admin::Connection, command: admin::AdminCommand) -> anyhow::Result<()> {
@@ -78,6 +83,8 @@ fn main() -> std::process::ExitCode {
         Command::Attempts(a) => control(cli.conn, admin::AdminCommand::Attempts(a)),
         Command::Dlq(a) => control(cli.conn, admin::AdminCommand::Dlq(a)),
         Command::Replay(c) => control(cli.conn, admin::AdminCommand::Replay(c)),
+        Command::Whoami => control(cli.conn, admin::AdminCommand::WhoAmI),
+        Command::PortalToken(c) => control(cli.conn, admin::AdminCommand::PortalToken(c)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -124,6 +124,52 @@ async fn signed_webhooks_verify_and_new_subscriptions_are_picked_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_webhooks_go_over_http2_where_the_endpoint_offers_it() {
+    let cert = herald_tests::edge::TestCert::new();
+    let h2 = Receiver::tls(&cert, &["h2", "http/1.1"]).await;
+    let h1 = Receiver::tls(&cert, &["http/1.1"]).await;
+    let topic = event_topic("acme", 2).await;
+    let subs = [
+        subscription(
+            &unique("sub"),
+            "acme",
+            &[&topic],
+            &h2.https_url(),
+            &[&secret()],
+        ),
+        subscription(
+            &unique("sub"),
+            "acme",
+            &[&topic],
+            &h1.https_url(),
+            &[&secret()],
+        ),
+    ];
+    let mut config = test_config(&["1s"]);
+    config.http2 = true;
+    // The test certificate is self-signed: trusted through the extra-roots setting.
+    config.tls_ca_file = cert.cert_file.clone();
+    let worker = TestWorker::start(config, &subs).await;
+    let p = producer();
+    for n in 0..20 {
+        publish(&p, &topic, &event("order.created", n)).await;
+    }
+    for (rx, version) in [
+        (&h2, axum::http::Version::HTTP_2),
+        (&h1, axum::http::Version::HTTP_11),
+    ] {
+        let got = rx.wait_for(20, WAIT).await;
+        assert!(
+            got.iter().all(|r| r.version == version),
+            "{:?}",
+            got.iter().map(|r| r.version).collect::<Vec<_>>()
+        );
+        assert!(got.iter().all(|r| r.header("webhook-signature").is_some()));
+    }
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_receiver_gets_the_event_after_retries() {
     let topic = event_topic("acme", 1).await;
     let rx = Receiver::start(|n| {
@@ -895,6 +941,272 @@ async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
             .any(|w| w == credential.as_bytes()),
         "a header value in the attempt record"
     );
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), worker.wait())
+        .await
+        .expect("worker stops in time")
+        .expect("worker stopped cleanly");
+    cancel.cancel();
+    control.stop().await;
+}
+
+/// The console's view of one subscription, against a real control plane and worker: a test
+/// event reaches that subscription only, signed, and shows in its attempts (with the request
+/// excerpt) and its health; DescribeTopic reports the worker group's commits as lag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
+    use herald_proto::v1::{CreateSubscriptionRequest, CreateTeamRequest, CreateTopicRequest};
+    use herald_tests::control::{TestControl, test_config as control_config};
+    use herald_tests::rest::Rest;
+    use reqwest::Method;
+    use serde_json::json;
+
+    let config = test_config(&["1s"]);
+    // Delivery writes and reads the standard internal topics; control reads the same ones, and
+    // reports lag against this worker's group.
+    let control = TestControl::start(herald_control::ControlConfig {
+        attempts_topic: ATTEMPTS_TOPIC.into(),
+        dlq_topic: DLQ_TOPIC.into(),
+        replay_topic: REPLAY_TOPIC.into(),
+        delivery_group_id: config.group_id.clone(),
+        ..control_config()
+    })
+    .await;
+    let rest = Rest::new(&control.http_url);
+    let root_key = control.root_key().to_owned();
+    let mut root = control.root().await;
+    let team = unique("console")[..16].to_owned();
+    root.create_team(CreateTeamRequest {
+        name: team.clone(),
+        display_name: String::new(),
+    })
+    .await
+    .unwrap();
+    root.create_topic(CreateTopicRequest {
+        team: team.clone(),
+        name: "orders".into(),
+        partitions: 1,
+        retention_ms: 3_600_000,
+    })
+    .await
+    .unwrap();
+    let (tested, other) = (Receiver::ok().await, Receiver::ok().await);
+    let mut subs = Vec::new();
+    for rx in [&tested, &other] {
+        let created = root
+            .create_subscription(CreateSubscriptionRequest {
+                team: team.clone(),
+                topics: vec!["orders".into()],
+                url: rx.url(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        subs.push((created.subscription.unwrap().id, created.secret));
+    }
+    let (sub, secret) = subs[0].clone();
+    let other_sub = subs[1].0.clone();
+
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let mut view = herald_watch::follow(
+        control.endpoint.clone(),
+        control.internal_token().to_owned(),
+        cancel.clone(),
+    );
+    assert!(view.wait_synced(Duration::from_secs(10)).await);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let mut registry = herald_runtime::prometheus_client::registry::Registry::default();
+    let worker = herald_delivery::start(
+        &config,
+        herald_delivery::DeliveryDeps {
+            view,
+            admin: std::sync::Arc::new(herald_kafka::KafkaAdmin::new(&config.kafka, 1).unwrap()),
+            control: std::sync::Arc::new(
+                herald_delivery::GrpcControl::new(&control.endpoint, control.internal_token())
+                    .unwrap(),
+            ),
+        },
+        &mut registry,
+        herald_runtime::Health::default(),
+        shutdown.clone(),
+    )
+    .await
+    .expect("start worker");
+
+    // Before delivery committed anything the whole partition is lag.
+    let topic_path = format!("/v1/teams/{team}/topics/orders");
+    let described = rest
+        .call(Method::GET, &topic_path, Some(&root_key), None)
+        .await;
+    assert_eq!(
+        described.body["partitions"][0]["committed_offset"], -1,
+        "{:?}",
+        described.body
+    );
+    // One real event: both subscriptions get it.
+    let e = event("order.created", 1);
+    publish(&producer(), &format!("{team}.orders"), &e).await;
+    tested.wait_for(1, WAIT).await;
+    other.wait_for(1, WAIT).await;
+
+    let s = format!("/v1/teams/{team}/subscriptions/{sub}");
+    let sent = rest
+        .call(
+            Method::POST,
+            &format!("{s}/test"),
+            Some(&root_key),
+            Some(json!({"event_type": "console.check", "data": {"hello": "é"}})),
+        )
+        .await;
+    assert_eq!(sent.status, 202, "{:?}", sent.body);
+    let event_id = sent.body["event_id"].as_str().expect("event id").to_owned();
+    let got = tested.wait_for(2, WAIT).await;
+    let r = &got[1];
+    assert_eq!(r.header("webhook-id"), Some(event_id.as_str()));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&r.body).unwrap(),
+        json!({"hello": "é"})
+    );
+    Verifier::new(herald_core::Secret::parse(&secret).unwrap())
+        .verify(
+            r.header("webhook-id"),
+            r.header("webhook-timestamp"),
+            r.header("webhook-signature"),
+            &r.body,
+            unix_now(),
+        )
+        .expect("the test event is signed with the subscription's secret");
+
+    // The attempt log: the test event succeeded, with what was sent.
+    let attempts = loop {
+        let page = rest
+            .call(
+                Method::GET,
+                &format!("{s}/attempts?event_id={event_id}"),
+                Some(&root_key),
+                None,
+            )
+            .await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        if page.body["attempts"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+        {
+            break page.body["attempts"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(attempts[0]["outcome"], "succeeded", "{attempts}");
+    assert_eq!(
+        attempts[0]["request_excerpt"],
+        String::from_utf8(r.body.clone()).unwrap()
+    );
+    let first = rest
+        .call(
+            Method::GET,
+            &format!("{s}/attempts?event_id={}", e.id),
+            Some(&root_key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        first.body["attempts"][0]["request_excerpt"],
+        String::from_utf8(e.data.clone()).unwrap(),
+        "{:?}",
+        first.body
+    );
+
+    let health = rest
+        .call(
+            Method::GET,
+            &format!("{s}/health?window_ms=60000"),
+            Some(&root_key),
+            None,
+        )
+        .await;
+    assert_eq!(health.status, 200, "{:?}", health.body);
+    let h = &health.body;
+    assert_eq!(
+        (h["window_ms"].as_i64(), h["succeeded"].as_u64()),
+        (Some(60_000), Some(2)),
+        "{h}"
+    );
+    assert_eq!(
+        (h["failed"].as_u64(), h["short_circuited"].as_u64()),
+        (Some(0), Some(0)),
+        "{h}"
+    );
+    assert_eq!(h["success_rate"], 1.0, "{h}");
+    assert_eq!(h["circuit"], "closed", "{h}");
+    assert!(
+        h["latency_p50_ms"].is_i64() && h["latency_p99_ms"].is_i64(),
+        "{h}"
+    );
+    assert_eq!(h["last_errors"], json!([]), "{h}");
+    let buckets = h["buckets"].as_array().expect("buckets");
+    assert_eq!(buckets.len(), 12, "{h}");
+    let in_buckets: u64 = buckets
+        .iter()
+        .map(|b| b["succeeded"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_buckets, 2, "{h}");
+    assert_eq!(h["truncated"], false, "{h}");
+    let bad = rest
+        .call(
+            Method::GET,
+            &format!("{s}/health?window_ms=5"),
+            Some(&root_key),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{:?}", bad.body);
+    assert!(bad.message().contains("window_ms"), "{}", bad.message());
+
+    // Delivery commits the event: no lag left.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let d = rest
+            .call(Method::GET, &topic_path, Some(&root_key), None)
+            .await;
+        let p = &d.body["partitions"][0];
+        if p["committed_offset"] == 1 {
+            assert_eq!(
+                (p["high_offset"].as_i64(), p["lag"].as_i64()),
+                (Some(1), Some(0)),
+                "{p}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "no commit seen: {p}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The other subscription never got the test event; a paused one is refused one.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        other.count(),
+        1,
+        "the test event went to one subscription only"
+    );
+    let o = format!("/v1/teams/{team}/subscriptions/{other_sub}");
+    assert_eq!(
+        rest.call(Method::POST, &format!("{o}/pause"), Some(&root_key), None)
+            .await
+            .status,
+        200
+    );
+    let refused = rest
+        .call(Method::POST, &format!("{o}/test"), Some(&root_key), None)
+        .await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    assert_eq!(refused.code(), "failed_precondition");
+    assert!(
+        refused.message().contains("paused"),
+        "{}",
+        refused.message()
+    );
+
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), worker.wait())
         .await

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use herald_edge::Cursor;
+use herald_edge::{Cursor, TopicTag};
 use herald_tests::edge::{Fixture, ROOT_KEY, RunningEdge, SseClient, SseItem, TestCert, open};
 use herald_tests::kafka_config;
 use rdkafka::admin::{AdminClient, AdminOptions};
@@ -447,10 +447,34 @@ async fn slow_client_is_cut_without_affecting_a_fast_one() {
             _ => break,
         }
     }
-    let tail = String::from_utf8_lossy(&text[text.len().saturating_sub(300)..]).to_string();
+    let tail = String::from_utf8_lossy(&text[text.len().saturating_sub(600)..]).to_string();
     assert!(
         tail.contains(": herald: slow consumer, resume with Last-Event-ID"),
         "tail: {tail:?}"
+    );
+    // The reason is an event a client can read.
+    assert!(
+        tail.contains("event: herald.cut\ndata: {") && tail.contains("slow_consumer"),
+        "tail: {tail:?}"
+    );
+    // The credential's next stream starts by saying why the last one ended, once.
+    let mut again = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
+        .await
+        .expect("reconnect");
+    let Some(SseItem::Event { ty, data, .. }) = again.next_event(WAIT).await else {
+        panic!("no notice")
+    };
+    assert_eq!(ty, "herald.cut");
+    let notice: serde_json::Value = serde_json::from_str(&data).expect("json");
+    assert_eq!(notice["reason"], "slow_consumer", "{notice}");
+    assert_eq!(notice["previous"], true, "{notice}");
+    drop(again);
+    let mut third = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), None)
+        .await
+        .expect("third");
+    assert!(
+        third.next_event(Duration::from_millis(500)).await.is_none(),
+        "the notice is given once"
     );
     let metrics = edge.metrics().await;
     assert!(
@@ -485,7 +509,7 @@ async fn gap_event_when_the_cursor_predates_retention() {
         .expect("delete records");
 
     let c = client();
-    let cursor = Cursor::from_positions(&[0, 0]).encode();
+    let cursor = fx.cursor(&[0, 0]);
     let mut sse = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&cursor))
         .await
         .expect("open");
@@ -516,12 +540,79 @@ async fn gap_event_when_the_cursor_predates_retention() {
     assert_eq!(got, expected);
 
     // Garbage cursors are a 400 with a message; a cursor beyond the end too.
-    let beyond = Cursor::from_positions(&[1_000_000, 0]).encode();
+    let beyond = fx.cursor(&[1_000_000, 0]);
     let err = open(&c, &edge.url(&fx.path()), Some(&fx.sub_key), Some(&beyond))
         .await
         .err()
         .expect("400");
     assert_eq!(err.0, 400, "{}", err.1);
+    edge.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cursor_of_another_topic_or_of_an_earlier_topic_of_the_name_is_refused() {
+    let fx = Fixture::new(2, &[]).await;
+    let edge = RunningEdge::start(fx.config(), fx.handle.clone(), None).await;
+    let c = client();
+    let url = edge.url(&fx.path());
+    let mut sse = open(&c, &url, Some(&fx.sub_key), None).await.expect("open");
+    while sse.last_id.is_none() {
+        sse.next().await.expect("preamble");
+    }
+    fx.publish("tag.test", "t0", "t0").await;
+    sse.next_event(WAIT).await.expect("first event");
+    let cursor = sse.last_id.clone().expect("cursor");
+    drop(sse);
+
+    // Another topic's cursor, with offsets that exist here, is refused with the reason.
+    let foreign = Cursor::from_positions(TopicTag::of("someone.else", 0), &[0, 0]).encode();
+    let err = open(&c, &url, Some(&fx.sub_key), Some(&foreign))
+        .await
+        .err()
+        .expect("400");
+    assert_eq!(err.0, 400, "{}", err.1);
+    assert!(err.1.contains("belongs to another topic"), "{}", err.1);
+    // A cursor written before cursors named their topic still resumes.
+    let unbound = Cursor {
+        topic: None,
+        offsets: [(0, 0), (1, 0)].into(),
+    }
+    .encode();
+    let mut sse = open(&c, &url, Some(&fx.sub_key), Some(&unbound))
+        .await
+        .expect("an unbound cursor resumes");
+    let SseItem::Event { data, .. } = sse.next_event(WAIT).await.expect("replayed") else {
+        unreachable!()
+    };
+    assert_eq!(data, "t0");
+    drop(sse);
+
+    // The topic is deleted and created again under the same name: the old cursor's offsets
+    // mean nothing now, while a fresh stream works and its cursor resumes.
+    fx.recreate_topic();
+    let err = open(&c, &url, Some(&fx.sub_key), Some(&cursor))
+        .await
+        .err()
+        .expect("400 after the topic was recreated");
+    assert_eq!(err.0, 400, "{}", err.1);
+    assert!(err.1.contains("earlier topic of this name"), "{}", err.1);
+    let mut sse = open(&c, &url, Some(&fx.sub_key), None)
+        .await
+        .expect("fresh");
+    while sse.last_id.is_none() {
+        sse.next().await.expect("preamble");
+    }
+    let fresh = sse.last_id.clone().expect("cursor");
+    assert_ne!(fresh, cursor);
+    drop(sse);
+    fx.publish("tag.test", "t1", "t1").await;
+    let mut sse = open(&c, &url, Some(&fx.sub_key), Some(&fresh))
+        .await
+        .expect("the new topic's cursor resumes");
+    let SseItem::Event { data, .. } = sse.next_event(WAIT).await.expect("resumed") else {
+        unreachable!()
+    };
+    assert_eq!(data, "t1");
     edge.stop().await;
 }
 
@@ -812,6 +903,29 @@ es.onopen = () => report({kind: 'open', n: ++n});
 es.onerror = () => report({kind: 'error', state: es.readyState});
 </script></body></html>"#;
 
+/// docs/api.md's pattern for a stream that outlives its access token: when the browser's own
+/// reconnect is refused (the token expired), mint a fresh token and resume from the last cursor.
+const REFRESHING_PAGE: &str = r#"<!doctype html><html><body><script>
+const params = new URLSearchParams(location.search);
+const stream = params.get('stream'), key = params.get('key');
+function report(o) { fetch('/report', {method: 'POST', body: JSON.stringify(o)}); }
+let last = null;
+async function open() {
+  const minted = await fetch(stream + '/token', {method: 'POST', headers: {authorization: 'Bearer ' + key}});
+  const {token} = await minted.json();
+  const url = new URL(stream);
+  url.searchParams.set('access_token', token);
+  if (last) url.searchParams.set('last_event_id', last);
+  const es = new EventSource(url);
+  es.addEventListener('browser.event', (e) => { last = e.lastEventId; report({kind: 'event', data: e.data}); });
+  es.onopen = () => report({kind: 'open'});
+  es.onerror = () => {
+    if (es.readyState === EventSource.CLOSED) { report({kind: 'refused'}); setTimeout(open, 200); }
+  };
+}
+open();
+</script></body></html>"#;
+
 /// Stops the browser however the test ends.
 struct KillOnDrop(std::process::Child);
 
@@ -826,52 +940,127 @@ impl Drop for KillOnDrop {
 struct Reports {
     events: Vec<String>,
     opens: usize,
+    refused: usize,
+}
+
+/// Headless Chromium (Debian's `chromium`) showing one page, served here with `query`, whose
+/// script reports what it sees to `/report`.
+struct BrowserPage {
+    reports: Arc<Mutex<Reports>>,
+    profile: std::path::PathBuf,
+    _browser: KillOnDrop,
+}
+
+impl BrowserPage {
+    async fn open(html: &'static str, query: &[(&str, &str)]) -> Self {
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("headless Chromium is required: apt-get install chromium");
+        let reports = Arc::new(Mutex::new(Reports::default()));
+        let r = reports.clone();
+        let app = axum::Router::new()
+            .route(
+                "/page",
+                axum::routing::get(move || async move { axum::response::Html(html) }),
+            )
+            .route(
+                "/report",
+                axum::routing::post(move |body: String| {
+                    let r = r.clone();
+                    async move {
+                        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                        let mut r = r.lock().await;
+                        match v["kind"].as_str() {
+                            Some("event") => r
+                                .events
+                                .push(v["data"].as_str().unwrap_or_default().to_owned()),
+                            Some("open") => r.opens += 1,
+                            Some("refused") => r.refused += 1,
+                            _ => {}
+                        }
+                    }
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind page");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = reqwest::Url::parse_with_params(&format!("http://{addr}/page"), query)
+            .expect("page url");
+        let profile = std::env::temp_dir().join(herald_tests::unique("chromium-profile"));
+        let browser = std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url.as_str())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        Self {
+            reports,
+            profile,
+            _browser: KillOnDrop(browser),
+        }
+    }
+
+    /// Waits up to 60 s for the reports to satisfy `pred`.
+    async fn wait_for(&self, pred: impl Fn(&Reports) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::time::Instant::now() < deadline {
+            if pred(&*self.reports.lock().await) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// Asserts the page got exactly `ledger`, each once.
+    async fn assert_exactly_once(&self, ledger: &[String]) {
+        let r = self.reports.lock().await;
+        let mut seen = r.events.clone();
+        seen.sort();
+        let mut want = ledger.to_vec();
+        want.sort();
+        assert_eq!(seen, want, "every event exactly once (opens {})", r.opens);
+    }
+}
+
+impl Drop for BrowserPage {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+async fn publish_ledger(fx: &Fixture, ledger: &mut Vec<String>, range: std::ops::Range<usize>) {
+    for n in range {
+        let id = format!("b{n}");
+        fx.publish("browser.event", &id, &id).await;
+        ledger.push(id);
+    }
 }
 
 /// Headless Chromium (Debian's `chromium`) opens an EventSource page, the edge restarts on the
 /// same port, and the browser's own reconnect with Last-Event-ID gets everything exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn browser_eventsource_reconnects_exactly_once() {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("headless Chromium is required: apt-get install chromium");
     let fx = Arc::new(Fixture::new(3, &[]).await);
     let mut config = fx.config();
     config.cors_origins = vec!["*".into()];
     let edge = RunningEdge::start(config.clone(), fx.handle.clone(), None).await;
     let edge_addr = edge.addr;
-
-    // The page server collects what the page reports.
-    let reports = Arc::new(Mutex::new(Reports::default()));
-    let r = reports.clone();
-    let app = axum::Router::new()
-        .route(
-            "/page",
-            axum::routing::get(|| async { axum::response::Html(PAGE) }),
-        )
-        .route(
-            "/report",
-            axum::routing::post(move |body: String| {
-                let r = r.clone();
-                async move {
-                    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                    let mut r = r.lock().await;
-                    match v["kind"].as_str() {
-                        Some("event") => r
-                            .events
-                            .push(v["data"].as_str().unwrap_or_default().to_owned()),
-                        Some("open") => r.opens += 1,
-                        _ => {}
-                    }
-                }
-            }),
-        );
-    let page_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind page");
-    let page_addr = page_listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(page_listener, app).await });
 
     let c = client();
     let minted = c
@@ -889,100 +1078,79 @@ async fn browser_eventsource_reconnects_exactly_once() {
         edge.url(&fx.path()),
         minted["token"].as_str().expect("token")
     );
-    let page_url = format!(
-        "http://{page_addr}/page?stream={}",
-        stream_url
-            .replace('%', "%25")
-            .replace('&', "%26")
-            .replace('?', "%3F")
-            .replace('=', "%3D")
-    );
-    let profile = std::env::temp_dir().join(herald_tests::unique("chromium-profile"));
-    let browser = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(&page_url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let browser = KillOnDrop(browser);
-
-    let wait_for = |pred: Box<dyn Fn(&Reports) -> bool + Send>| {
-        let reports = reports.clone();
-        async move {
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-            while tokio::time::Instant::now() < deadline {
-                if pred(&*reports.lock().await) {
-                    return true;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            false
-        }
-    };
+    let page = BrowserPage::open(PAGE, &[("stream", &stream_url)]).await;
     assert!(
-        wait_for(Box::new(|r| r.opens >= 1)).await,
+        page.wait_for(|r| r.opens >= 1).await,
         "the page's EventSource opened"
     );
     let mut ledger = Vec::new();
-    for n in 0..30 {
-        let id = format!("b{n}");
-        fx.publish("browser.event", &id, &id).await;
-        ledger.push(id);
-    }
+    publish_ledger(&fx, &mut ledger, 0..30).await;
     assert!(
-        wait_for(Box::new(|r| r.events.len() >= 30)).await,
+        page.wait_for(|r| r.events.len() >= 30).await,
         "the browser received the first events"
     );
 
     // Restart the edge on the same port while events keep being published.
     edge.stop().await;
-    for n in 30..60 {
-        let id = format!("b{n}");
-        fx.publish("browser.event", &id, &id).await;
-        ledger.push(id);
-    }
+    publish_ledger(&fx, &mut ledger, 30..60).await;
     let edge = RunningEdge::start(config, fx.handle.clone(), Some(edge_addr)).await;
     for n in 60..80 {
-        let id = format!("b{n}");
-        fx.publish("browser.event", &id, &id).await;
-        ledger.push(id);
+        publish_ledger(&fx, &mut ledger, n..n + 1).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let complete = wait_for(Box::new(|r| r.events.len() >= 80 && r.opens >= 2)).await;
+    let complete = page
+        .wait_for(|r| r.events.len() >= 80 && r.opens >= 2)
+        .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let r = reports.lock().await;
-    let mut seen = r.events.clone();
-    seen.sort();
-    let mut want = ledger.clone();
-    want.sort();
     assert!(
         complete,
-        "browser got {} of {} events, opens {}",
-        r.events.len(),
-        ledger.len(),
-        r.opens
+        "the browser got every event and reconnected by itself"
     );
-    assert_eq!(seen, want, "every event exactly once");
-    assert!(r.opens >= 2, "the browser reconnected by itself");
-    println!(
-        "browser: {} events exactly once over {} connections",
-        r.events.len(),
-        r.opens
+    page.assert_exactly_once(&ledger).await;
+    drop(page);
+    edge.stop().await;
+}
+
+/// A browser stream outlives its access token: the token expires, the edge restarts, the
+/// browser's own reconnect is refused (401), and docs/api.md's pattern (a fresh token and the
+/// last cursor) resumes with every event exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn browser_stream_outlives_its_access_token() {
+    let fx = Arc::new(Fixture::new(2, &[]).await);
+    let mut config = fx.config();
+    config.cors_origins = vec!["*".into()];
+    config.token_ttl = Duration::from_secs(1);
+    let edge = RunningEdge::start(config.clone(), fx.handle.clone(), None).await;
+    let edge_addr = edge.addr;
+    let page = BrowserPage::open(
+        REFRESHING_PAGE,
+        &[("stream", &edge.url(&fx.path())), ("key", &fx.sub_key)],
+    )
+    .await;
+    assert!(page.wait_for(|r| r.opens >= 1).await, "the stream opened");
+    let mut ledger = Vec::new();
+    publish_ledger(&fx, &mut ledger, 0..20).await;
+    assert!(
+        page.wait_for(|r| r.events.len() >= 20).await,
+        "first events"
     );
-    drop(r);
-    drop(browser);
-    let _ = std::fs::remove_dir_all(&profile);
+
+    // Tokens carry whole seconds: after 2 s the page's token has expired.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    edge.stop().await;
+    publish_ledger(&fx, &mut ledger, 20..40).await;
+    let edge = RunningEdge::start(config, fx.handle.clone(), Some(edge_addr)).await;
+    assert!(
+        page.wait_for(|r| r.refused >= 1 && r.opens >= 2).await,
+        "the expired token was refused on reconnect and the page resumed with a fresh one"
+    );
+    publish_ledger(&fx, &mut ledger, 40..60).await;
+    assert!(
+        page.wait_for(|r| r.events.len() >= 60).await,
+        "the browser got every event"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    page.assert_exactly_once(&ledger).await;
+    drop(page);
     edge.stop().await;
 }

@@ -20,53 +20,92 @@ use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// Callers, in the column order of the table: root, internal, and keys of the target team
-/// (admin, publish, subscribe) and an admin key of another team.
-const CALLERS: [&str; 6] = [
+/// Callers, in the column order of the table: root, internal, keys of the target team (admin,
+/// publish, subscribe, a portal token) and an admin key of another team.
+const CALLERS: [&str; 7] = [
     "root",
     "internal",
     "admin",
     "publish",
     "subscribe",
+    "portal",
     "other-admin",
 ];
 
 /// Every RPC and route, and whether each caller of [`CALLERS`] may call it (1) or is refused
 /// (0). The same table is in docs/security.md.
-const TABLE: [(&str, [u8; 6]); 33] = [
-    ("herald.v1.Control/CreateTeam", [1, 0, 0, 0, 0, 0]),
-    ("herald.v1.Control/GetTeam", [1, 1, 1, 1, 1, 0]),
-    ("herald.v1.Control/ListTeams", [1, 1, 1, 1, 1, 1]),
-    ("herald.v1.Control/DeleteTeam", [1, 0, 0, 0, 0, 0]),
-    ("herald.v1.Control/CreateTopic", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/ListTopics", [1, 1, 1, 1, 1, 0]),
-    ("herald.v1.Control/DescribeTopic", [1, 1, 1, 1, 1, 0]),
-    ("herald.v1.Control/DeleteTopic", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/CreateApiKey", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/ListApiKeys", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/RevokeApiKey", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/CreateGrant", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/ListGrants", [1, 1, 1, 1, 1, 0]),
-    ("herald.v1.Control/RevokeGrant", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/CreateSubscription", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/GetSubscription", [1, 1, 1, 0, 1, 0]),
-    ("herald.v1.Control/ListSubscriptions", [1, 1, 1, 0, 1, 0]),
-    ("herald.v1.Control/UpdateSubscription", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/PauseSubscription", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/ResumeSubscription", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/DisableSubscription", [1, 1, 1, 0, 0, 0]),
-    ("herald.v1.Control/RotateSecret", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/DeleteSubscription", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/Watch", [1, 1, 0, 0, 0, 0]),
-    ("herald.v1.Control/ListAttempts", [1, 1, 1, 0, 1, 0]),
-    ("herald.v1.Control/ListDeadLetters", [1, 1, 1, 0, 1, 0]),
-    ("herald.v1.Control/ReplayDeadLetters", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Control/ReplayTopic", [1, 0, 1, 0, 0, 0]),
-    ("herald.v1.Publisher/Publish", [1, 0, 1, 1, 0, 0]),
-    ("herald.v1.Publisher/PublishBatch", [1, 0, 1, 1, 0, 0]),
-    ("POST /v1/topics/{team}/{topic}/events", [1, 0, 1, 1, 0, 0]),
-    ("GET /v1/streams/{team}/{topic}", [1, 1, 1, 0, 1, 0]),
-    ("POST /v1/streams/{team}/{topic}/token", [1, 1, 1, 0, 1, 0]),
+const TABLE: [(&str, [u8; 7]); 41] = [
+    ("herald.v1.Control/CreateTeam", [1, 0, 0, 0, 0, 0, 0]),
+    ("herald.v1.Control/GetTeam", [1, 1, 1, 1, 1, 1, 0]),
+    ("herald.v1.Control/ListTeams", [1, 1, 1, 1, 1, 1, 1]),
+    ("herald.v1.Control/DeleteTeam", [1, 0, 0, 0, 0, 0, 0]),
+    ("herald.v1.Control/CreateTopic", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/ListTopics", [1, 1, 1, 1, 1, 1, 0]),
+    ("herald.v1.Control/DescribeTopic", [1, 1, 1, 1, 1, 1, 0]),
+    ("herald.v1.Control/DeleteTopic", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/CreateApiKey", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/ListApiKeys", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/RevokeApiKey", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/CreateGrant", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/ListGrants", [1, 1, 1, 1, 1, 1, 0]),
+    ("herald.v1.Control/RevokeGrant", [1, 0, 1, 0, 0, 0, 0]),
+    (
+        "herald.v1.Control/CreateSubscription",
+        [1, 0, 1, 0, 0, 1, 0],
+    ),
+    ("herald.v1.Control/GetSubscription", [1, 1, 1, 0, 1, 1, 0]),
+    ("herald.v1.Control/ListSubscriptions", [1, 1, 1, 0, 1, 1, 0]),
+    (
+        "herald.v1.Control/UpdateSubscription",
+        [1, 0, 1, 0, 0, 1, 0],
+    ),
+    ("herald.v1.Control/PauseSubscription", [1, 0, 1, 0, 0, 1, 0]),
+    (
+        "herald.v1.Control/ResumeSubscription",
+        [1, 0, 1, 0, 0, 1, 0],
+    ),
+    (
+        "herald.v1.Control/DisableSubscription",
+        [1, 1, 1, 0, 0, 0, 0],
+    ),
+    ("herald.v1.Control/RotateSecret", [1, 0, 1, 0, 0, 1, 0]),
+    (
+        "herald.v1.Control/DeleteSubscription",
+        [1, 0, 1, 0, 0, 1, 0],
+    ),
+    ("herald.v1.Control/Watch", [1, 1, 0, 0, 0, 0, 0]),
+    ("herald.v1.Control/ListAttempts", [1, 1, 1, 0, 1, 1, 0]),
+    ("herald.v1.Control/ListDeadLetters", [1, 1, 1, 0, 1, 1, 0]),
+    ("herald.v1.Control/ReplayDeadLetters", [1, 0, 1, 0, 0, 1, 0]),
+    ("herald.v1.Control/ReplayTopic", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Publisher/Publish", [1, 0, 1, 1, 0, 0, 0]),
+    ("herald.v1.Publisher/PublishBatch", [1, 0, 1, 1, 0, 0, 0]),
+    (
+        "POST /v1/topics/{team}/{topic}/events",
+        [1, 0, 1, 1, 0, 0, 0],
+    ),
+    ("GET /v1/streams/{team}/{topic}", [1, 1, 1, 0, 1, 1, 0]),
+    (
+        "POST /v1/streams/{team}/{topic}/token",
+        [1, 1, 1, 0, 1, 1, 0],
+    ),
+    ("herald.v1.Control/WhoAmI", [1, 1, 1, 1, 1, 1, 1]),
+    ("herald.v1.Control/CreatePortalToken", [1, 0, 1, 0, 0, 0, 0]),
+    (
+        "herald.v1.Control/GetSubscriptionHealth",
+        [1, 1, 1, 0, 1, 1, 0],
+    ),
+    ("herald.v1.Control/SendTestEvent", [1, 0, 1, 0, 0, 1, 0]),
+    ("GET /v1/whoami", [1, 1, 1, 1, 1, 1, 1]),
+    ("POST /v1/teams/{team}/portal-tokens", [1, 0, 1, 0, 0, 0, 0]),
+    (
+        "GET /v1/teams/{team}/subscriptions/{id}/health",
+        [1, 1, 1, 0, 1, 1, 0],
+    ),
+    (
+        "POST /v1/teams/{team}/subscriptions/{id}/test",
+        [1, 0, 1, 0, 0, 1, 0],
+    ),
 ];
 
 /// Every method of Herald's gRPC services, read from the compiled descriptors.
@@ -185,6 +224,20 @@ async fn key(c: &mut Client, team: &str, scope: Scope) -> (String, String) {
         .expect("create key")
         .into_inner();
     (r.key.expect("key").id, r.secret)
+}
+
+/// Mints a portal token of `team` living `ttl_ms`; returns its key id and the token.
+async fn portal_token(c: &mut Client, team: &str, ttl_ms: i64) -> (String, String) {
+    let r = c
+        .create_portal_token(CreatePortalTokenRequest {
+            team: team.into(),
+            ttl_ms,
+            name: "portal".into(),
+        })
+        .await
+        .expect("create portal token")
+        .into_inner();
+    (r.key.expect("key").id, r.token)
 }
 
 async fn team_with_topic(c: &mut Client, prefix: &str, topic: &str) -> String {
@@ -402,6 +455,45 @@ async fn call(w: &World, root: &mut Client, op: &str, key: &str, t: &Target) -> 
                 limit: 1,
             })
             .await),
+        "WhoAmI" => ok(c.who_am_i(WhoAmIRequest {}).await),
+        "CreatePortalToken" => ok(c
+            .create_portal_token(CreatePortalTokenRequest {
+                team,
+                ..Default::default()
+            })
+            .await),
+        "GetSubscriptionHealth" => ok(c
+            .get_subscription_health(GetSubscriptionHealthRequest {
+                team,
+                subscription_id: id,
+                window_ms: 60_000,
+            })
+            .await),
+        "SendTestEvent" => ok(c
+            .send_test_event(SendTestEventRequest {
+                team,
+                subscription_id: id,
+                ..Default::default()
+            })
+            .await),
+        "GET /v1/whoami"
+        | "POST /v1/teams/{team}/portal-tokens"
+        | "GET /v1/teams/{team}/subscriptions/{id}/health"
+        | "POST /v1/teams/{team}/subscriptions/{id}/test" => {
+            let (method, path) = op.split_once(' ').expect("method and path");
+            let path = path.replace("{team}", &team).replace("{id}", &id);
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let status = w
+                .http
+                .request(method, format!("{}{path}", w.control.http_url))
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("control http")
+                .status()
+                .as_u16();
+            return !http_refused(status);
+        }
         "Publish" => ok(publisher(&w.ingest_grpc, key)
             .await
             .publish(PublishRequest {
@@ -484,9 +576,10 @@ async fn every_rpc_and_route_for_every_scope() {
         key(&mut root, &team, Scope::Admin).await.1,
         key(&mut root, &team, Scope::Publish).await.1,
         key(&mut root, &team, Scope::Subscribe).await.1,
+        portal_token(&mut root, &team, 3_600_000).await.1,
         key(&mut root, &other, Scope::Admin).await.1,
     ];
-    let last = keys[5].clone();
+    let last = keys[6].clone();
     w.eventually("the data plane to see the keys", async || {
         w.http
             .post(w.edge.url(&format!("/v1/streams/{other}/misc/token")))
@@ -724,5 +817,287 @@ async fn revoking_a_grant_or_a_key_or_deleting_the_topic_ends_open_streams_withi
             .any(|l| l.starts_with("herald_edge_streams_revoked_total 4")),
         "{metrics}"
     );
+    w.stop().await;
+}
+
+/// A portal token of team A manages A's subscriptions and reads A's deliveries, and nothing of
+/// team B (subscriptions, attempts, dead letters, health, test events, topics, streams) nor A's
+/// keys, grants or topics; it is refused everywhere once it expires, and its open stream ends
+/// at that instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_token_stays_in_its_team_and_stops_at_its_expiry() {
+    use herald_tests::rest::Rest;
+    use reqwest::Method;
+    use serde_json::json;
+
+    const TTL_MS: i64 = 60_000;
+    let w = World::start().await;
+    let rest = Rest::new(&w.control.http_url);
+    let mut root = w.control.root().await;
+    let a = team_with_topic(&mut root, "porta", "orders").await;
+    let b = team_with_topic(&mut root, "portb", "orders").await;
+    let sub_a = subscription(&mut root, &a).await;
+    let sub_b = subscription(&mut root, &b).await;
+    let root_key = w.control.root_key().to_owned();
+    let minted = rest
+        .call(
+            Method::POST,
+            &format!("/v1/teams/{a}/portal-tokens"),
+            Some(&root_key),
+            Some(json!({"ttl_ms": TTL_MS, "name": "console"})),
+        )
+        .await;
+    assert_eq!(minted.status, 201, "{:?}", minted.body);
+    let token = minted.body["token"].as_str().expect("token").to_owned();
+    let expires_at_ms = minted.body["expires_at_ms"].as_i64().expect("expiry");
+    assert_eq!(minted.body["key"]["portal"], true);
+    assert_eq!(minted.body["key"]["scopes"], json!(["subscribe"]));
+    assert_eq!(minted.body["key"]["expires_at_ms"], expires_at_ms);
+    assert_eq!(
+        minted.body["console_path"],
+        format!("/console/#portal={token}")
+    );
+    // Out of bounds lifetimes are refused with the field named.
+    for ttl in [59_999, 86_400_001, -1] {
+        let r = rest
+            .call(
+                Method::POST,
+                &format!("/v1/teams/{a}/portal-tokens"),
+                Some(&root_key),
+                Some(json!({ "ttl_ms": ttl })),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{ttl}: {:?}", r.body);
+        assert!(r.message().contains("ttl_ms"), "{}", r.message());
+    }
+
+    let me = rest
+        .call(Method::GET, "/v1/whoami", Some(&token), None)
+        .await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    assert_eq!(me.body["principal"], "key");
+    assert_eq!(me.body["team"], a.as_str());
+    assert_eq!(me.body["portal"], true);
+    assert_eq!(me.body["scopes"], json!(["subscribe"]));
+    assert_eq!(me.body["expires_at_ms"], expires_at_ms);
+    let root_me = rest
+        .call(Method::GET, "/v1/whoami", Some(&root_key), None)
+        .await;
+    assert_eq!(
+        root_me.body,
+        json!({"principal": "root", "team": null, "key_id": null, "name": null,
+               "scopes": [], "topics": [], "expires_at_ms": 0, "portal": false})
+    );
+
+    // Team B: nothing, read or write.
+    let sb = format!("/v1/teams/{b}/subscriptions/{sub_b}");
+    let new_sub = json!({"url": "https://example.com/hooks", "topics": ["orders"]});
+    for (method, path, body) in [
+        (Method::GET, format!("/v1/teams/{b}/subscriptions"), None),
+        (Method::GET, sb.clone(), None),
+        (Method::GET, format!("{sb}/attempts"), None),
+        (Method::GET, format!("{sb}/dead-letters"), None),
+        (Method::GET, format!("{sb}/health"), None),
+        (Method::POST, format!("{sb}/test"), None),
+        (Method::POST, format!("{sb}/pause"), None),
+        (
+            Method::PATCH,
+            sb.clone(),
+            Some(json!({"events": ["order.*"]})),
+        ),
+        (Method::DELETE, sb.clone(), None),
+        (
+            Method::POST,
+            format!("{sb}/dead-letters/replay"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/teams/{b}/subscriptions"),
+            Some(new_sub.clone()),
+        ),
+        (Method::GET, format!("/v1/teams/{b}/topics"), None),
+        (Method::GET, format!("/v1/teams/{b}/topics/orders"), None),
+        (Method::GET, format!("/v1/teams/{b}"), None),
+        // A's own team, but B's topic (no grant), or A's admin resources.
+        (
+            Method::POST,
+            format!("/v1/teams/{a}/subscriptions"),
+            Some(json!({"url": "https://example.com/hooks", "topics": [format!("{b}.orders")]})),
+        ),
+        (Method::GET, format!("/v1/teams/{a}/keys"), None),
+        (
+            Method::POST,
+            format!("/v1/teams/{a}/keys"),
+            Some(json!({"name": "x", "scopes": ["admin"]})),
+        ),
+        (Method::POST, format!("/v1/teams/{a}/portal-tokens"), None),
+        (
+            Method::POST,
+            format!("/v1/teams/{a}/grants"),
+            Some(json!({"topic": "orders", "grantee": b})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/teams/{a}/topics"),
+            Some(json!({"name": "more"})),
+        ),
+        (Method::DELETE, format!("/v1/teams/{a}/topics/orders"), None),
+    ] {
+        let r = rest.call(method.clone(), &path, Some(&token), body).await;
+        assert_eq!(r.status, 403, "{method} {path}: {:?}", r.body);
+    }
+    // B's subscription under A's name is not found, not leaked.
+    let r = rest
+        .call(
+            Method::GET,
+            &format!("/v1/teams/{a}/subscriptions/{sub_b}/attempts"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    let r = w
+        .http
+        .post(format!("{}/v1/topics/{a}/orders/events", w.ingest_http))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"type":"portal.publish","data":{}}"#)
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(r.status(), 403, "a portal token does not publish");
+
+    // Team A: its endpoints and deliveries.
+    let sa = format!("/v1/teams/{a}/subscriptions/{sub_a}");
+    for (method, path, body, want) in [
+        (
+            Method::GET,
+            format!("/v1/teams/{a}/subscriptions"),
+            None,
+            200,
+        ),
+        (
+            Method::POST,
+            format!("/v1/teams/{a}/subscriptions"),
+            Some(new_sub.clone()),
+            201,
+        ),
+        (
+            Method::PATCH,
+            sa.clone(),
+            Some(json!({"description": "from the portal"})),
+            200,
+        ),
+        (Method::POST, format!("{sa}/pause"), None, 200),
+        (Method::POST, format!("{sa}/test"), None, 409),
+        (Method::POST, format!("{sa}/resume"), None, 200),
+        (Method::POST, format!("{sa}/test"), None, 202),
+        (Method::GET, format!("{sa}/attempts"), None, 200),
+        (Method::GET, format!("{sa}/dead-letters"), None, 200),
+        (
+            Method::GET,
+            format!("{sa}/health?window_ms=60000"),
+            None,
+            200,
+        ),
+        (
+            Method::POST,
+            format!("{sa}/dead-letters/replay"),
+            Some(json!({})),
+            200,
+        ),
+        (
+            Method::GET,
+            format!("/v1/teams/{a}/topics/orders"),
+            None,
+            200,
+        ),
+    ] {
+        let r = rest.call(method.clone(), &path, Some(&token), body).await;
+        assert_eq!(r.status, want, "{method} {path}: {:?}", r.body);
+    }
+
+    // Streams: A's topic opens, B's is refused.
+    w.eventually("the edge to see the portal token", async || {
+        let url = w.edge.url(&format!("/v1/streams/{a}/orders"));
+        open(&w.http, &url, Some(&token), None).await.is_ok()
+    })
+    .await;
+    let (status, body) = open(
+        &w.http,
+        &w.edge.url(&format!("/v1/streams/{b}/orders")),
+        Some(&token),
+        None,
+    )
+    .await
+    .err()
+    .expect("B's stream is refused");
+    assert_eq!(status, 403, "{body}");
+    let url = w.edge.url(&format!("/v1/streams/{a}/orders"));
+    let mut stream = open(&w.http, &url, Some(&token), None)
+        .await
+        .expect("A's stream opens");
+
+    // Revoking a portal token is revoking its key.
+    let (early_id, early) = portal_token(&mut root, &a, TTL_MS).await;
+    assert_eq!(
+        rest.call(Method::GET, "/v1/whoami", Some(&early), None)
+            .await
+            .status,
+        200
+    );
+    let r = rest
+        .call(
+            Method::DELETE,
+            &format!("/v1/teams/{a}/keys/{early_id}"),
+            Some(&root_key),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    let r = rest
+        .call(Method::GET, "/v1/whoami", Some(&early), None)
+        .await;
+    assert_eq!(r.status, 401, "{:?}", r.body);
+
+    // At the expiry: the open stream ends, and every service refuses the token.
+    let now = herald_watch::now_ms();
+    let wait = Duration::from_millis(u64::try_from(expires_at_ms - now).unwrap_or_default());
+    let deadline = Instant::now() + wait;
+    let why = loop {
+        let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(5);
+        match tokio::time::timeout(left, stream.next())
+            .await
+            .expect("the stream ends within 5 s of the expiry")
+        {
+            Some(SseItem::Event { ty, data, .. }) if ty == "herald.revoked" => break data,
+            Some(SseItem::Event { ty, .. }) => panic!("unexpected event {ty}"),
+            Some(SseItem::Comment(_)) => {}
+            None => panic!("the stream ended without saying why"),
+        }
+    };
+    let ended_at = herald_watch::now_ms();
+    assert!(
+        ended_at >= expires_at_ms,
+        "ended {} ms before the expiry",
+        expires_at_ms - ended_at
+    );
+    assert!(why.contains("expired at"), "{why}");
+    let r = rest
+        .call(Method::GET, "/v1/whoami", Some(&token), None)
+        .await;
+    assert_eq!(r.status, 401, "{:?}", r.body);
+    assert!(r.message().contains("expired at"), "{}", r.message());
+    let r = rest
+        .call(Method::GET, &format!("{sa}/attempts"), Some(&token), None)
+        .await;
+    assert_eq!(r.status, 401, "{:?}", r.body);
+    let (status, body) = open(&w.http, &url, Some(&token), None)
+        .await
+        .err()
+        .expect("the expired token's reconnect is refused");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("expired at"), "{body}");
     w.stop().await;
 }

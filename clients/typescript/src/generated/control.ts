@@ -8,6 +8,8 @@ import type { ControlRecord as _herald_v1_ControlRecord, ControlRecord__Output a
 import type { CreateApiKeyRequest as _herald_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _herald_v1_CreateApiKeyRequest__Output } from './herald/v1/CreateApiKeyRequest';
 import type { CreateApiKeyResponse as _herald_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _herald_v1_CreateApiKeyResponse__Output } from './herald/v1/CreateApiKeyResponse';
 import type { CreateGrantRequest as _herald_v1_CreateGrantRequest, CreateGrantRequest__Output as _herald_v1_CreateGrantRequest__Output } from './herald/v1/CreateGrantRequest';
+import type { CreatePortalTokenRequest as _herald_v1_CreatePortalTokenRequest, CreatePortalTokenRequest__Output as _herald_v1_CreatePortalTokenRequest__Output } from './herald/v1/CreatePortalTokenRequest';
+import type { CreatePortalTokenResponse as _herald_v1_CreatePortalTokenResponse, CreatePortalTokenResponse__Output as _herald_v1_CreatePortalTokenResponse__Output } from './herald/v1/CreatePortalTokenResponse';
 import type { CreateSubscriptionRequest as _herald_v1_CreateSubscriptionRequest, CreateSubscriptionRequest__Output as _herald_v1_CreateSubscriptionRequest__Output } from './herald/v1/CreateSubscriptionRequest';
 import type { CreateSubscriptionResponse as _herald_v1_CreateSubscriptionResponse, CreateSubscriptionResponse__Output as _herald_v1_CreateSubscriptionResponse__Output } from './herald/v1/CreateSubscriptionResponse';
 import type { CreateTeamRequest as _herald_v1_CreateTeamRequest, CreateTeamRequest__Output as _herald_v1_CreateTeamRequest__Output } from './herald/v1/CreateTeamRequest';
@@ -24,10 +26,12 @@ import type { DescribeTopicRequest as _herald_v1_DescribeTopicRequest, DescribeT
 import type { DisableSubscriptionRequest as _herald_v1_DisableSubscriptionRequest, DisableSubscriptionRequest__Output as _herald_v1_DisableSubscriptionRequest__Output } from './herald/v1/DisableSubscriptionRequest';
 import type { EncryptedSecret as _herald_v1_EncryptedSecret, EncryptedSecret__Output as _herald_v1_EncryptedSecret__Output } from './herald/v1/EncryptedSecret';
 import type { Entity as _herald_v1_Entity, Entity__Output as _herald_v1_Entity__Output } from './herald/v1/Entity';
+import type { GetSubscriptionHealthRequest as _herald_v1_GetSubscriptionHealthRequest, GetSubscriptionHealthRequest__Output as _herald_v1_GetSubscriptionHealthRequest__Output } from './herald/v1/GetSubscriptionHealthRequest';
 import type { GetSubscriptionRequest as _herald_v1_GetSubscriptionRequest, GetSubscriptionRequest__Output as _herald_v1_GetSubscriptionRequest__Output } from './herald/v1/GetSubscriptionRequest';
 import type { GetTeamRequest as _herald_v1_GetTeamRequest, GetTeamRequest__Output as _herald_v1_GetTeamRequest__Output } from './herald/v1/GetTeamRequest';
 import type { Grant as _herald_v1_Grant, Grant__Output as _herald_v1_Grant__Output } from './herald/v1/Grant';
 import type { HeaderValues as _herald_v1_HeaderValues, HeaderValues__Output as _herald_v1_HeaderValues__Output } from './herald/v1/HeaderValues';
+import type { HealthBucket as _herald_v1_HealthBucket, HealthBucket__Output as _herald_v1_HealthBucket__Output } from './herald/v1/HealthBucket';
 import type { ListApiKeysRequest as _herald_v1_ListApiKeysRequest, ListApiKeysRequest__Output as _herald_v1_ListApiKeysRequest__Output } from './herald/v1/ListApiKeysRequest';
 import type { ListApiKeysResponse as _herald_v1_ListApiKeysResponse, ListApiKeysResponse__Output as _herald_v1_ListApiKeysResponse__Output } from './herald/v1/ListApiKeysResponse';
 import type { ListAttemptsRequest as _herald_v1_ListAttemptsRequest, ListAttemptsRequest__Output as _herald_v1_ListAttemptsRequest__Output } from './herald/v1/ListAttemptsRequest';
@@ -56,16 +60,21 @@ import type { RevokeGrantRequest as _herald_v1_RevokeGrantRequest, RevokeGrantRe
 import type { RevokeGrantResponse as _herald_v1_RevokeGrantResponse, RevokeGrantResponse__Output as _herald_v1_RevokeGrantResponse__Output } from './herald/v1/RevokeGrantResponse';
 import type { RotateSecretRequest as _herald_v1_RotateSecretRequest, RotateSecretRequest__Output as _herald_v1_RotateSecretRequest__Output } from './herald/v1/RotateSecretRequest';
 import type { RotateSecretResponse as _herald_v1_RotateSecretResponse, RotateSecretResponse__Output as _herald_v1_RotateSecretResponse__Output } from './herald/v1/RotateSecretResponse';
+import type { SendTestEventRequest as _herald_v1_SendTestEventRequest, SendTestEventRequest__Output as _herald_v1_SendTestEventRequest__Output } from './herald/v1/SendTestEventRequest';
+import type { SendTestEventResponse as _herald_v1_SendTestEventResponse, SendTestEventResponse__Output as _herald_v1_SendTestEventResponse__Output } from './herald/v1/SendTestEventResponse';
 import type { SigningSecret as _herald_v1_SigningSecret, SigningSecret__Output as _herald_v1_SigningSecret__Output } from './herald/v1/SigningSecret';
 import type { Snapshot as _herald_v1_Snapshot, Snapshot__Output as _herald_v1_Snapshot__Output } from './herald/v1/Snapshot';
 import type { StoredSubscription as _herald_v1_StoredSubscription, StoredSubscription__Output as _herald_v1_StoredSubscription__Output } from './herald/v1/StoredSubscription';
 import type { Subscription as _herald_v1_Subscription, Subscription__Output as _herald_v1_Subscription__Output } from './herald/v1/Subscription';
+import type { SubscriptionHealth as _herald_v1_SubscriptionHealth, SubscriptionHealth__Output as _herald_v1_SubscriptionHealth__Output } from './herald/v1/SubscriptionHealth';
 import type { Team as _herald_v1_Team, Team__Output as _herald_v1_Team__Output } from './herald/v1/Team';
 import type { Topic as _herald_v1_Topic, Topic__Output as _herald_v1_Topic__Output } from './herald/v1/Topic';
 import type { TopicDescription as _herald_v1_TopicDescription, TopicDescription__Output as _herald_v1_TopicDescription__Output } from './herald/v1/TopicDescription';
 import type { UpdateSubscriptionRequest as _herald_v1_UpdateSubscriptionRequest, UpdateSubscriptionRequest__Output as _herald_v1_UpdateSubscriptionRequest__Output } from './herald/v1/UpdateSubscriptionRequest';
 import type { WatchEvent as _herald_v1_WatchEvent, WatchEvent__Output as _herald_v1_WatchEvent__Output } from './herald/v1/WatchEvent';
 import type { WatchRequest as _herald_v1_WatchRequest, WatchRequest__Output as _herald_v1_WatchRequest__Output } from './herald/v1/WatchRequest';
+import type { WhoAmIRequest as _herald_v1_WhoAmIRequest, WhoAmIRequest__Output as _herald_v1_WhoAmIRequest__Output } from './herald/v1/WhoAmIRequest';
+import type { WhoAmIResponse as _herald_v1_WhoAmIResponse, WhoAmIResponse__Output as _herald_v1_WhoAmIResponse__Output } from './herald/v1/WhoAmIResponse';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -82,6 +91,8 @@ export interface ProtoGrpcType {
       CreateApiKeyRequest: MessageTypeDefinition<_herald_v1_CreateApiKeyRequest, _herald_v1_CreateApiKeyRequest__Output>
       CreateApiKeyResponse: MessageTypeDefinition<_herald_v1_CreateApiKeyResponse, _herald_v1_CreateApiKeyResponse__Output>
       CreateGrantRequest: MessageTypeDefinition<_herald_v1_CreateGrantRequest, _herald_v1_CreateGrantRequest__Output>
+      CreatePortalTokenRequest: MessageTypeDefinition<_herald_v1_CreatePortalTokenRequest, _herald_v1_CreatePortalTokenRequest__Output>
+      CreatePortalTokenResponse: MessageTypeDefinition<_herald_v1_CreatePortalTokenResponse, _herald_v1_CreatePortalTokenResponse__Output>
       CreateSubscriptionRequest: MessageTypeDefinition<_herald_v1_CreateSubscriptionRequest, _herald_v1_CreateSubscriptionRequest__Output>
       CreateSubscriptionResponse: MessageTypeDefinition<_herald_v1_CreateSubscriptionResponse, _herald_v1_CreateSubscriptionResponse__Output>
       CreateTeamRequest: MessageTypeDefinition<_herald_v1_CreateTeamRequest, _herald_v1_CreateTeamRequest__Output>
@@ -98,10 +109,12 @@ export interface ProtoGrpcType {
       DisableSubscriptionRequest: MessageTypeDefinition<_herald_v1_DisableSubscriptionRequest, _herald_v1_DisableSubscriptionRequest__Output>
       EncryptedSecret: MessageTypeDefinition<_herald_v1_EncryptedSecret, _herald_v1_EncryptedSecret__Output>
       Entity: MessageTypeDefinition<_herald_v1_Entity, _herald_v1_Entity__Output>
+      GetSubscriptionHealthRequest: MessageTypeDefinition<_herald_v1_GetSubscriptionHealthRequest, _herald_v1_GetSubscriptionHealthRequest__Output>
       GetSubscriptionRequest: MessageTypeDefinition<_herald_v1_GetSubscriptionRequest, _herald_v1_GetSubscriptionRequest__Output>
       GetTeamRequest: MessageTypeDefinition<_herald_v1_GetTeamRequest, _herald_v1_GetTeamRequest__Output>
       Grant: MessageTypeDefinition<_herald_v1_Grant, _herald_v1_Grant__Output>
       HeaderValues: MessageTypeDefinition<_herald_v1_HeaderValues, _herald_v1_HeaderValues__Output>
+      HealthBucket: MessageTypeDefinition<_herald_v1_HealthBucket, _herald_v1_HealthBucket__Output>
       ListApiKeysRequest: MessageTypeDefinition<_herald_v1_ListApiKeysRequest, _herald_v1_ListApiKeysRequest__Output>
       ListApiKeysResponse: MessageTypeDefinition<_herald_v1_ListApiKeysResponse, _herald_v1_ListApiKeysResponse__Output>
       ListAttemptsRequest: MessageTypeDefinition<_herald_v1_ListAttemptsRequest, _herald_v1_ListAttemptsRequest__Output>
@@ -118,6 +131,7 @@ export interface ProtoGrpcType {
       ListTopicsResponse: MessageTypeDefinition<_herald_v1_ListTopicsResponse, _herald_v1_ListTopicsResponse__Output>
       PartitionInfo: MessageTypeDefinition<_herald_v1_PartitionInfo, _herald_v1_PartitionInfo__Output>
       PauseSubscriptionRequest: MessageTypeDefinition<_herald_v1_PauseSubscriptionRequest, _herald_v1_PauseSubscriptionRequest__Output>
+      PrincipalKind: EnumTypeDefinition
       RecordHeader: MessageTypeDefinition<_herald_v1_RecordHeader, _herald_v1_RecordHeader__Output>
       Redrive: MessageTypeDefinition<_herald_v1_Redrive, _herald_v1_Redrive__Output>
       ReplayDeadLettersRequest: MessageTypeDefinition<_herald_v1_ReplayDeadLettersRequest, _herald_v1_ReplayDeadLettersRequest__Output>
@@ -131,10 +145,13 @@ export interface ProtoGrpcType {
       RotateSecretRequest: MessageTypeDefinition<_herald_v1_RotateSecretRequest, _herald_v1_RotateSecretRequest__Output>
       RotateSecretResponse: MessageTypeDefinition<_herald_v1_RotateSecretResponse, _herald_v1_RotateSecretResponse__Output>
       Scope: EnumTypeDefinition
+      SendTestEventRequest: MessageTypeDefinition<_herald_v1_SendTestEventRequest, _herald_v1_SendTestEventRequest__Output>
+      SendTestEventResponse: MessageTypeDefinition<_herald_v1_SendTestEventResponse, _herald_v1_SendTestEventResponse__Output>
       SigningSecret: MessageTypeDefinition<_herald_v1_SigningSecret, _herald_v1_SigningSecret__Output>
       Snapshot: MessageTypeDefinition<_herald_v1_Snapshot, _herald_v1_Snapshot__Output>
       StoredSubscription: MessageTypeDefinition<_herald_v1_StoredSubscription, _herald_v1_StoredSubscription__Output>
       Subscription: MessageTypeDefinition<_herald_v1_Subscription, _herald_v1_Subscription__Output>
+      SubscriptionHealth: MessageTypeDefinition<_herald_v1_SubscriptionHealth, _herald_v1_SubscriptionHealth__Output>
       SubscriptionState: EnumTypeDefinition
       Team: MessageTypeDefinition<_herald_v1_Team, _herald_v1_Team__Output>
       Topic: MessageTypeDefinition<_herald_v1_Topic, _herald_v1_Topic__Output>
@@ -142,6 +159,8 @@ export interface ProtoGrpcType {
       UpdateSubscriptionRequest: MessageTypeDefinition<_herald_v1_UpdateSubscriptionRequest, _herald_v1_UpdateSubscriptionRequest__Output>
       WatchEvent: MessageTypeDefinition<_herald_v1_WatchEvent, _herald_v1_WatchEvent__Output>
       WatchRequest: MessageTypeDefinition<_herald_v1_WatchRequest, _herald_v1_WatchRequest__Output>
+      WhoAmIRequest: MessageTypeDefinition<_herald_v1_WhoAmIRequest, _herald_v1_WhoAmIRequest__Output>
+      WhoAmIResponse: MessageTypeDefinition<_herald_v1_WhoAmIResponse, _herald_v1_WhoAmIResponse__Output>
     }
   }
 }

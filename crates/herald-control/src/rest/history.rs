@@ -117,6 +117,8 @@ pub(super) struct Attempt {
     error: String,
     /// The first bytes of the response body (at most 1 KiB).
     response_excerpt: String,
+    /// The first bytes of the request body sent (at most 1 KiB); empty when nothing was sent.
+    request_excerpt: String,
     /// When the attempt was made (unix ms).
     at_ms: i64,
     /// The endpoint, without credentials.
@@ -136,6 +138,7 @@ impl From<pb::AttemptRecord> for Attempt {
             latency_ms: a.latency_ms,
             error: a.error,
             response_excerpt: a.response_excerpt,
+            request_excerpt: a.request_excerpt,
             at_ms: a.at_ms,
             url: a.url,
         }
@@ -389,14 +392,14 @@ async fn list_dead_letters(
     .into_response())
 }
 
-/// Sends dead letters (by event id, or a time range) to the endpoint again (admin).
+/// Sends dead letters (by event id, or a time range) to the endpoint again (admin or portal).
 #[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/dead-letters/replay", tag = "history", request_body = ReplayDeadLetters,
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 200, description = "What was replayed", body = Replayed),
         (status = 400, description = "Invalid range", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
         (status = 503, description = "Kafka is unavailable", body = ErrorBody),
     ))]

@@ -36,7 +36,8 @@ pub(super) enum Scope {
 }
 
 impl Scope {
-    fn of(s: i32) -> Option<Self> {
+    /// The JSON scope of a proto scope; `None` for an unspecified one.
+    pub(super) fn of(s: i32) -> Option<Self> {
         match pb::Scope::try_from(s).ok()? {
             pb::Scope::Publish => Some(Self::Publish),
             pb::Scope::Subscribe => Some(Self::Subscribe),
@@ -65,6 +66,10 @@ pub(super) struct ApiKey {
     topics: Vec<String>,
     /// When the key was created (unix ms).
     created_at_ms: i64,
+    /// When the key stops working (unix ms); 0 = never.
+    expires_at_ms: i64,
+    /// A portal token (see `POST /v1/teams/{team}/portal-tokens`).
+    portal: bool,
 }
 
 impl From<pb::ApiKey> for ApiKey {
@@ -76,6 +81,8 @@ impl From<pb::ApiKey> for ApiKey {
             name: k.name,
             topics: k.topics,
             created_at_ms: k.created_at_ms,
+            expires_at_ms: k.expires_at_ms,
+            portal: k.portal,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! RPC's own; this module only translates JSON to requests and answers (or a
 //! [`tonic::Status`]) to JSON with Herald's `{"code", "message"}` error body.
 
+mod console;
 mod grants;
 mod history;
 mod keys;
@@ -47,6 +48,7 @@ pub(crate) fn router(service: Arc<ControlService>) -> Router {
         .merge(grants::routes())
         .merge(subscriptions::routes())
         .merge(history::routes())
+        .merge(console::routes())
         .with_state(service)
 }
 
@@ -60,6 +62,7 @@ pub fn openapi() -> OpenApi {
         grants::openapi(),
         subscriptions::openapi(),
         history::openapi(),
+        console::openapi(),
     ] {
         doc.merge(part);
     }
@@ -297,6 +300,10 @@ mod tests {
             "/v1/teams/{team}/topics/{topic}/replay",
             "/v1/teams/{team}/subscriptions/{id}/attempts",
             "/v1/teams/{team}/subscriptions/{id}/dead-letters/replay",
+            "/v1/whoami",
+            "/v1/teams/{team}/portal-tokens",
+            "/v1/teams/{team}/subscriptions/{id}/health",
+            "/v1/teams/{team}/subscriptions/{id}/test",
         ] {
             assert!(json["paths"][path].is_object(), "{path} missing");
         }

@@ -190,14 +190,14 @@ pub(super) struct SubscriptionList {
     subscriptions: Vec<Subscription>,
 }
 
-/// Creates a subscription (admin). The signing secret is returned once.
+/// Creates a subscription (admin or portal). The signing secret is returned once.
 #[utoipa::path(post, path = "/v1/teams/{team}/subscriptions", tag = "subscriptions", request_body = CreateSubscription,
     params(("team" = String, Path, description = "The team")),
     responses(
         (status = 201, description = "The subscription, with its secret shown once", body = WithSecret),
         (status = 400, description = "Invalid url, topics, events, headers, secret or limits", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team, or a topic not granted", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team, or a topic not granted", body = ErrorBody),
         (status = 404, description = "No such team or topic", body = ErrorBody),
     ))]
 async fn create_subscription(
@@ -282,14 +282,14 @@ async fn get_subscription(
     Ok(axum::Json(Subscription::from(s)).into_response())
 }
 
-/// Changes the given fields of a subscription (admin).
+/// Changes the given fields of a subscription (admin or portal).
 #[utoipa::path(patch, path = "/v1/teams/{team}/subscriptions/{id}", tag = "subscriptions", request_body = UpdateSubscription,
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 400, description = "Nothing to change, or an invalid field", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
     ))]
 async fn update_subscription(
@@ -338,13 +338,13 @@ async fn update_subscription(
     Ok(axum::Json(Subscription::from(s)).into_response())
 }
 
-/// Deletes a subscription (admin).
+/// Deletes a subscription (admin or portal).
 #[utoipa::path(delete, path = "/v1/teams/{team}/subscriptions/{id}", tag = "subscriptions",
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
     ))]
 async fn delete_subscription(
@@ -357,13 +357,13 @@ async fn delete_subscription(
     Ok(no_content())
 }
 
-/// Pauses deliveries; events wait in Kafka (admin).
+/// Pauses deliveries; events wait in Kafka (admin or portal).
 #[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/pause", tag = "subscriptions",
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
     ))]
 async fn pause(
@@ -378,13 +378,13 @@ async fn pause(
     Ok(axum::Json(Subscription::from(s)).into_response())
 }
 
-/// Resumes deliveries, also of a disabled subscription (admin).
+/// Resumes deliveries, also of a disabled subscription (admin or portal).
 #[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/resume", tag = "subscriptions",
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
         (status = 409, description = "A topic's grant was revoked", body = ErrorBody),
     ))]
@@ -400,14 +400,14 @@ async fn resume(
     Ok(axum::Json(Subscription::from(s)).into_response())
 }
 
-/// Issues a new signing secret, shown once; the old ones keep signing for the overlap (admin).
+/// Issues a new signing secret, shown once; the old ones keep signing for the overlap (admin or portal).
 #[utoipa::path(post, path = "/v1/teams/{team}/subscriptions/{id}/rotate-secret", tag = "subscriptions", request_body(content = Option<Rotate>, description = "Optional"),
     params(("team" = String, Path, description = "The team"), ("id" = String, Path, description = "The subscription")),
     responses(
         (status = 200, description = "The subscription, with the new secret shown once", body = WithSecret),
         (status = 400, description = "Invalid overlap", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
-        (status = 403, description = "Not an admin of the team", body = ErrorBody),
+        (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
     ))]
 async fn rotate_secret(

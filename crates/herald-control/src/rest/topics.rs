@@ -87,6 +87,11 @@ pub(super) struct Partition {
     low_offset: i64,
     /// The offset the next event will get.
     high_offset: i64,
+    /// The offset delivery's consumer group committed; -1 when it has none.
+    committed_offset: i64,
+    /// Events delivery has not committed yet: high - committed, or high - low without a
+    /// commit.
+    lag: i64,
 }
 
 /// A topic with its partitions.
@@ -184,6 +189,8 @@ async fn describe_topic(
                 partition: p.partition,
                 low_offset: p.low_offset,
                 high_offset: p.high_offset,
+                committed_offset: p.committed_offset,
+                lag: p.lag,
             })
             .collect(),
     })

@@ -243,7 +243,7 @@ pub(super) async fn replay_dead_letters(
     let (principal, view) = svc.caller(&request).await?;
     let req = request.into_inner();
     let sub = ControlService::subscription(&view, &req.team, &req.subscription_id)?;
-    admin_of(&principal, &view, &sub)?;
+    manage_subscription(&principal, &view, &sub)?;
     if req.until_ms != 0 && req.until_ms <= req.since_ms {
         return Err(invalid("until_ms must be after since_ms"));
     }

@@ -53,6 +53,8 @@ pub(super) async fn create_api_key(
         topics: topics.into_iter().collect(),
         created_at_ms: now_ms(),
         key_hash: herald_watch::hash_key(&secret),
+        expires_at_ms: 0,
+        portal: false,
     };
     svc.store
         .write(&guard, vec![upsert(entity::Kind::ApiKey(key.clone()))])

@@ -223,6 +223,18 @@ fn admin_of(principal: &Principal, view: &View, sub: &Subscription) -> Result<()
     allow(principal, view, Action::AdminTeam { team: &sub.team })
 }
 
+fn manage_subscription(
+    principal: &Principal,
+    view: &View,
+    sub: &Subscription,
+) -> Result<(), Status> {
+    allow(
+        principal,
+        view,
+        Action::ManageSubscriptions { team: &sub.team },
+    )
+}
+
 fn read_deliveries(principal: &Principal, view: &View, sub: &Subscription) -> Result<(), Status> {
     allow(
         principal,
@@ -234,6 +246,7 @@ fn read_deliveries(principal: &Principal, view: &View, sub: &Subscription) -> Re
     )
 }
 
+mod console;
 mod grants;
 mod history;
 mod keys;
@@ -437,6 +450,34 @@ impl Control for ControlService {
         request: Request<ReplayTopicRequest>,
     ) -> Result<Response<ReplayResponse>, Status> {
         history::replay_topic(self, request).await
+    }
+
+    async fn who_am_i(
+        &self,
+        request: Request<WhoAmIRequest>,
+    ) -> Result<Response<WhoAmIResponse>, Status> {
+        console::who_am_i(self, request).await
+    }
+
+    async fn create_portal_token(
+        &self,
+        request: Request<CreatePortalTokenRequest>,
+    ) -> Result<Response<CreatePortalTokenResponse>, Status> {
+        console::create_portal_token(self, request).await
+    }
+
+    async fn get_subscription_health(
+        &self,
+        request: Request<GetSubscriptionHealthRequest>,
+    ) -> Result<Response<SubscriptionHealth>, Status> {
+        console::get_subscription_health(self, request).await
+    }
+
+    async fn send_test_event(
+        &self,
+        request: Request<SendTestEventRequest>,
+    ) -> Result<Response<SendTestEventResponse>, Status> {
+        console::send_test_event(self, request).await
     }
 }
 

@@ -8,7 +8,11 @@ pub(super) async fn create_subscription(
 ) -> Result<Response<CreateSubscriptionResponse>, Status> {
     let (principal, view) = svc.caller(&request).await?;
     let req = request.into_inner();
-    allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
+    allow(
+        &principal,
+        &view,
+        Action::ManageSubscriptions { team: &req.team },
+    )?;
     let url = validate::url(&req.url).map_err(invalid)?;
     let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
     let headers = validate::headers(&req.headers).map_err(invalid)?;
@@ -156,44 +160,50 @@ pub(super) async fn update_subscription(
     let set_rate = set("rate_limit", req.rate_limit != 0);
     let set_inflight = set("max_in_flight", req.max_in_flight != 0);
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |view, s| {
-            if set_topics {
-                s.topics = ControlService::resolve_topics(view, &s.team, &req.topics)?;
-            }
-            if let Some(u) = url {
-                s.url = u;
-            }
-            if let Some(t) = event_types {
-                s.event_types = t;
-            }
-            if let Some(mut h) = headers {
-                // Values are write-only: a client that read "<redacted>" and sends it back
-                // keeps the stored value.
-                for (name, value) in h.iter_mut() {
-                    if value == herald_runtime::REDACTED {
-                        match s.headers.get(name) {
-                            Some(stored) => stored.clone_into(value),
-                            None => {
-                                return Err(invalid(format!(
-                                    "header {name} has no stored value to keep: send its value"
-                                )));
+        .update_subscription_with(
+            &req.team,
+            &req.id,
+            manage_subscription,
+            &principal,
+            |view, s| {
+                if set_topics {
+                    s.topics = ControlService::resolve_topics(view, &s.team, &req.topics)?;
+                }
+                if let Some(u) = url {
+                    s.url = u;
+                }
+                if let Some(t) = event_types {
+                    s.event_types = t;
+                }
+                if let Some(mut h) = headers {
+                    // Values are write-only: a client that read "<redacted>" and sends it back
+                    // keeps the stored value.
+                    for (name, value) in h.iter_mut() {
+                        if value == herald_runtime::REDACTED {
+                            match s.headers.get(name) {
+                                Some(stored) => stored.clone_into(value),
+                                None => {
+                                    return Err(invalid(format!(
+                                        "header {name} has no stored value to keep: send its value"
+                                    )));
+                                }
                             }
                         }
                     }
+                    s.headers = h;
                 }
-                s.headers = h;
-            }
-            if set_rate {
-                s.rate_limit = req.rate_limit;
-            }
-            if set_inflight {
-                s.max_in_flight = req.max_in_flight;
-            }
-            if let Some(d) = description {
-                s.description = d;
-            }
-            Ok(())
-        })
+                if set_rate {
+                    s.rate_limit = req.rate_limit;
+                }
+                if set_inflight {
+                    s.max_in_flight = req.max_in_flight;
+                }
+                if let Some(d) = description {
+                    s.description = d;
+                }
+                Ok(())
+            },
+        )
         .await?;
     Ok(Response::new(sub))
 }
@@ -205,11 +215,17 @@ pub(super) async fn pause_subscription(
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
-            s.state = SubscriptionState::Paused as i32;
-            s.disabled_reason.clear();
-            Ok(())
-        })
+        .update_subscription_with(
+            &req.team,
+            &req.id,
+            manage_subscription,
+            &principal,
+            |_, s| {
+                s.state = SubscriptionState::Paused as i32;
+                s.disabled_reason.clear();
+                Ok(())
+            },
+        )
         .await?;
     tracing::info!(subscription = %sub.id, "subscription paused");
     Ok(Response::new(sub))
@@ -222,7 +238,7 @@ pub(super) async fn resume_subscription(
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |view, s| {
+        .update_subscription_with(&req.team, &req.id, manage_subscription, &principal, |view, s| {
             // A subscription disabled by a revoked grant must not come back without one.
             for t in &s.topics {
                 if let Ok(r) = TopicRef::from_kafka(t)
@@ -281,10 +297,16 @@ pub(super) async fn rotate_secret(
     let secret = generate_signing_secret();
     let new = secret.clone();
     let sub = svc
-        .update_subscription_with(&req.team, &req.id, admin_of, &principal, |_, s| {
-            s.secrets = rotated(std::mem::take(&mut s.secrets), new, overlap, now_ms());
-            Ok(())
-        })
+        .update_subscription_with(
+            &req.team,
+            &req.id,
+            manage_subscription,
+            &principal,
+            |_, s| {
+                s.secrets = rotated(std::mem::take(&mut s.secrets), new, overlap, now_ms());
+                Ok(())
+            },
+        )
         .await?;
     tracing::info!(subscription = %sub.id, overlap_ms = overlap, "signing secret rotated");
     Ok(Response::new(RotateSecretResponse {
@@ -339,7 +361,7 @@ pub(super) async fn delete_subscription(
     let guard = svc.store.lock().await;
     let view = svc.store.view();
     let sub = ControlService::subscription(&view, &req.team, &req.id)?;
-    admin_of(&principal, &view, &sub)?;
+    manage_subscription(&principal, &view, &sub)?;
     svc.store
         .write(
             &guard,

@@ -1,5 +1,7 @@
 //! Topics of a team: create (and the Kafka topic), read, describe, delete.
 
+use herald_kafka::PartitionOffsets;
+
 use super::*;
 
 pub(super) async fn create_topic(
@@ -98,7 +100,7 @@ pub(super) async fn describe_topic(
     let topic = view.topic(&req.team, &req.name).cloned().ok_or_else(|| {
         Status::not_found(format!("topic {}.{} does not exist", req.team, req.name))
     })?;
-    let partitions = svc
+    let offsets = svc
         .admin
         .describe_topic(&topic.kafka_topic)
         .await
@@ -107,18 +109,39 @@ pub(super) async fn describe_topic(
                 &format!("cannot describe kafka topic {}", topic.kafka_topic),
                 e,
             )
-        })?
+        })?;
+    let committed = svc
+        .history
+        .delivery_committed(
+            &topic.kafka_topic,
+            offsets.iter().map(|p| p.partition).collect(),
+        )
+        .await?;
+    let partitions = offsets
         .into_iter()
-        .map(|p| PartitionInfo {
-            partition: p.partition,
-            low_offset: p.low,
-            high_offset: p.high,
-        })
+        .map(|p| partition_info(p, committed.get(&p.partition).copied()))
         .collect();
     Ok(Response::new(TopicDescription {
         topic: Some(topic),
         partitions,
     }))
+}
+
+/// A partition's offsets with delivery's lag: what it has not committed yet, or (without a
+/// commit) everything retained. A commit below the low watermark (the records expired
+/// unread) counts from the low watermark.
+fn partition_info(p: PartitionOffsets, committed: Option<i64>) -> PartitionInfo {
+    let lag = match committed {
+        Some(c) => p.high - c.clamp(p.low, p.high),
+        None => p.high - p.low,
+    };
+    PartitionInfo {
+        partition: p.partition,
+        low_offset: p.low,
+        high_offset: p.high,
+        committed_offset: committed.unwrap_or(-1),
+        lag,
+    }
 }
 
 pub(super) async fn delete_topic(
@@ -163,4 +186,26 @@ pub(super) async fn delete_topic(
     }
     tracing::info!(topic = %topic.kafka_topic, "topic deleted");
     Ok(Response::new(DeleteTopicResponse {}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_counts_from_the_commit_or_the_low_watermark() {
+        let p = PartitionOffsets {
+            partition: 0,
+            low: 10,
+            high: 50,
+        };
+        let lag = |c| {
+            let i = partition_info(p, c);
+            (i.committed_offset, i.lag)
+        };
+        assert_eq!(lag(None), (-1, 40));
+        assert_eq!(lag(Some(45)), (45, 5));
+        assert_eq!(lag(Some(50)), (50, 0));
+        assert_eq!(lag(Some(3)), (3, 40), "expired records are not lag");
+    }
 }

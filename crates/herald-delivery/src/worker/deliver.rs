@@ -75,6 +75,7 @@ impl Shared {
                 latency: Duration::ZERO,
                 error: "circuit open: endpoint keeps failing, not sent".to_owned(),
                 excerpt: String::new(),
+                request_excerpt: String::new(),
                 verdict: Verdict::CircuitOpen,
             });
         }

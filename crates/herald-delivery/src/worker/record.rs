@@ -43,6 +43,7 @@ impl Shared {
             at_ms: now_ms(),
             outcome: outcome as i32,
             url: route.shown_url(),
+            request_excerpt: a.request_excerpt,
         };
         self.attempts
             .write(&record.subscription_id, &record.encode_to_vec());

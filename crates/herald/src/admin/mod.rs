@@ -1,6 +1,8 @@
-//! `herald team|topic|key|grant|subscription|attempts|dlq|replay`: the control plane's gRPC API
+//! `herald team|topic|key|grant|subscription|attempts|dlq|replay|whoami|portal-token`: the
+//! control plane's gRPC API
 //! from the command line. Tables for people by default, `--output json` for scripts.
 
+mod console;
 mod grants;
 mod history;
 mod keys;
@@ -21,6 +23,7 @@ use serde_json::{Value, json};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
+pub use console::PortalTokenCommand;
 pub use grants::GrantCommand;
 pub use history::{AttemptsArgs, DlqArgs, ReplayCommand};
 pub use keys::KeyCommand;
@@ -76,6 +79,10 @@ pub enum AdminCommand {
     Dlq(DlqArgs),
     /// `herald replay …`.
     Replay(ReplayCommand),
+    /// `herald whoami`.
+    WhoAmI,
+    /// `herald portal-token …`.
+    PortalToken(PortalTokenCommand),
 }
 
 type Client = ControlClient<InterceptedService<Channel, Bearer>>;
@@ -131,6 +138,8 @@ async fn execute(c: &mut Client, command: AdminCommand) -> Result<Printed, tonic
         history @ (AdminCommand::Attempts(_) | AdminCommand::Dlq(_) | AdminCommand::Replay(_)) => {
             history::execute(c, history).await
         }
+        AdminCommand::WhoAmI => console::who_am_i(c).await,
+        AdminCommand::PortalToken(cmd) => console::execute(c, cmd).await,
     }
 }
 

@@ -127,6 +127,7 @@ pub(super) fn key_json(k: &ApiKey) -> Value {
         "id": k.id, "team": k.team, "name": k.name,
         "scopes": k.scopes.iter().map(|s| scope_name(*s)).collect::<Vec<_>>(),
         "topics": k.topics, "created_at": time(k.created_at_ms),
+        "expires_at": (k.expires_at_ms > 0).then(|| time(k.expires_at_ms)), "portal": k.portal,
     })
 }
 
@@ -151,6 +152,7 @@ pub(super) fn attempt_json(a: &AttemptRecord) -> Value {
         "outcome": outcome_name(a.outcome), "latency_ms": a.latency_ms, "error": a.error,
         "url": a.url, "source_topic": a.source_topic, "source_partition": a.source_partition,
         "source_offset": a.source_offset, "response_excerpt": a.response_excerpt,
+        "request_excerpt": a.request_excerpt,
     })
 }
 
@@ -212,7 +214,7 @@ pub(super) fn topics_out(topics: &[Topic]) -> Printed {
 pub(super) fn keys_out(keys: &[ApiKey]) -> Printed {
     Printed::rows(
         json!(keys.iter().map(key_json).collect::<Vec<_>>()),
-        vec!["id", "name", "scopes", "topics", "created"],
+        vec!["id", "name", "scopes", "topics", "created", "expires"],
         keys.iter()
             .map(|k| {
                 vec![
@@ -229,6 +231,7 @@ pub(super) fn keys_out(keys: &[ApiKey]) -> Printed {
                         k.topics.join(",")
                     },
                     time(k.created_at_ms),
+                    time(k.expires_at_ms),
                 ]
             })
             .collect(),
@@ -294,6 +297,75 @@ pub(super) fn replay_out(r: &ReplayResponse) -> Printed {
                 ""
             }
         )],
+    }
+}
+
+fn optional_ms(v: Option<i64>) -> String {
+    v.map_or_else(|| "-".into(), |ms| format!("{ms} ms"))
+}
+
+pub(super) fn health_out(h: &SubscriptionHealth) -> Printed {
+    let circuit = if h.circuit_open { "open" } else { "closed" };
+    let json = json!({
+        "window_ms": h.window_ms, "since": time(h.since_ms), "attempts": h.attempts,
+        "succeeded": h.succeeded, "failed": h.failed, "short_circuited": h.short_circuited,
+        "success_rate": h.success_rate, "latency_p50_ms": h.latency_p50_ms,
+        "latency_p99_ms": h.latency_p99_ms, "circuit": circuit,
+        "circuit_since": time(h.circuit_since_ms),
+        "last_errors": h.last_errors.iter().map(attempt_json).collect::<Vec<_>>(),
+        "buckets": h.buckets.iter().map(|b| json!({
+            "start": time(b.start_ms), "succeeded": b.succeeded, "failed": b.failed,
+            "latency_p50_ms": b.latency_p50_ms,
+        })).collect::<Vec<_>>(),
+        "truncated": h.truncated,
+    });
+    let rate = h
+        .success_rate
+        .map_or_else(|| "-".into(), |r| format!("{:.1}%", r * 100.0));
+    let mut notes = vec![
+        format!(
+            "\n{} attempts since {}: {} succeeded, {} failed, {} short-circuited ({rate} success)",
+            h.attempts,
+            time(h.since_ms),
+            h.succeeded,
+            h.failed,
+            h.short_circuited
+        ),
+        format!(
+            "latency p50 {}, p99 {}; circuit {circuit} since {}",
+            optional_ms(h.latency_p50_ms),
+            optional_ms(h.latency_p99_ms),
+            time(h.circuit_since_ms)
+        ),
+    ];
+    if h.truncated {
+        notes.push("(older attempts of the window were not read)".into());
+    }
+    for a in &h.last_errors {
+        notes.push(format!(
+            "failed {} {}: {}",
+            time(a.at_ms),
+            a.event_id,
+            a.error
+        ));
+    }
+    Printed {
+        json,
+        table: Some((
+            vec!["from", "succeeded", "failed", "p50"],
+            h.buckets
+                .iter()
+                .map(|b| {
+                    vec![
+                        time(b.start_ms),
+                        b.succeeded.to_string(),
+                        b.failed.to_string(),
+                        optional_ms(b.latency_p50_ms),
+                    ]
+                })
+                .collect(),
+        )),
+        notes,
     }
 }
 

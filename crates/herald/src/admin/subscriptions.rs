@@ -117,6 +117,29 @@ pub enum SubscriptionCommand {
         /// Subscription id.
         id: String,
     },
+    /// Delivery health over a window ending now: rates, latency, the circuit, recent failures.
+    Health {
+        /// Team.
+        team: String,
+        /// Subscription id.
+        id: String,
+        /// The window in milliseconds (default: 1 hour, at most 7 days).
+        #[arg(long)]
+        window_ms: Option<i64>,
+    },
+    /// Send a test event to this subscription only; prints its event id.
+    Test {
+        /// Team.
+        team: String,
+        /// Subscription id.
+        id: String,
+        /// The event type (default: herald.test).
+        #[arg(long)]
+        event_type: Option<String>,
+        /// The event's data as JSON (default: a small message with the time).
+        #[arg(long)]
+        data: Option<String>,
+    },
 }
 
 /// Runs a `herald subscription` command.
@@ -243,6 +266,43 @@ pub(super) async fn execute(
             .await?;
             Printed::done(format!("deleted subscription {id}"))
         }
+        SubscriptionCommand::Health {
+            team,
+            id,
+            window_ms,
+        } => health_out(
+            &c.get_subscription_health(GetSubscriptionHealthRequest {
+                team,
+                subscription_id: id,
+                window_ms: window_ms.unwrap_or(0),
+            })
+            .await?
+            .into_inner(),
+        ),
+        SubscriptionCommand::Test {
+            team,
+            id,
+            event_type,
+            data,
+        } => {
+            let r = c
+                .send_test_event(SendTestEventRequest {
+                    team,
+                    subscription_id: id,
+                    event_type: event_type.unwrap_or_default(),
+                    data_json: data.unwrap_or_default(),
+                })
+                .await?
+                .into_inner();
+            Printed {
+                json: json!({ "event_id": r.event_id }),
+                table: None,
+                notes: vec![format!(
+                    "sent test event {} (see `herald attempts --event-id {}`)",
+                    r.event_id, r.event_id
+                )],
+            }
+        }
     })
 }
 
@@ -272,6 +332,33 @@ mod tests {
         assert_eq!(overlap(&["--overlap-ms", "0"]), Some(0), "cuts at once");
         assert_eq!(overlap(&["--overlap-ms", "60000"]), Some(60_000));
         assert_eq!(overlap(&[]), None, "the server's default");
+    }
+
+    #[test]
+    fn health_and_test_leave_omitted_settings_to_the_server() {
+        let parse = |args: &[&str]| <Sub as clap::Parser>::try_parse_from(args).unwrap().cmd;
+        match parse(&["subscription", "health", "acme", "sub_1"]) {
+            SubscriptionCommand::Health { window_ms, .. } => assert_eq!(window_ms, None),
+            other => panic!("not health: {other:?}"),
+        }
+        match parse(&[
+            "subscription",
+            "test",
+            "acme",
+            "sub_1",
+            "--event-type",
+            "order.created",
+            "--data",
+            r#"{"order":42}"#,
+        ]) {
+            SubscriptionCommand::Test {
+                event_type, data, ..
+            } => {
+                assert_eq!(event_type.as_deref(), Some("order.created"));
+                assert_eq!(data.as_deref(), Some(r#"{"order":42}"#));
+            }
+            other => panic!("not a test event: {other:?}"),
+        }
     }
 
     #[test]

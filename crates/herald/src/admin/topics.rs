@@ -75,13 +75,26 @@ pub(super) async fn execute(c: &mut Client, cmd: TopicCommand) -> Result<Printed
             let parts: Vec<Value> = d
                 .partitions
                 .iter()
-                .map(|p| json!({ "partition": p.partition, "low_offset": p.low_offset, "high_offset": p.high_offset }))
+                .map(|p| {
+                    json!({
+                        "partition": p.partition, "low_offset": p.low_offset,
+                        "high_offset": p.high_offset, "committed_offset": p.committed_offset,
+                        "lag": p.lag,
+                    })
+                })
                 .collect();
             let mut json = topic_json(&topic);
             json["partition_offsets"] = json!(parts);
             Printed::rows(
                 json,
-                vec!["partition", "low offset", "high offset", "records"],
+                vec![
+                    "partition",
+                    "low offset",
+                    "high offset",
+                    "records",
+                    "delivered to",
+                    "lag",
+                ],
                 d.partitions
                     .iter()
                     .map(|p| {
@@ -90,6 +103,11 @@ pub(super) async fn execute(c: &mut Client, cmd: TopicCommand) -> Result<Printed
                             p.low_offset.to_string(),
                             p.high_offset.to_string(),
                             (p.high_offset - p.low_offset).to_string(),
+                            match p.committed_offset {
+                                -1 => "-".into(),
+                                c => c.to_string(),
+                            },
+                            p.lag.to_string(),
                         ]
                     })
                     .collect(),

@@ -184,6 +184,8 @@ and lists (a float setting still accepts an integer).
     secretKeyRef:
       name: {{ $secret }}
       key: {{ $v.secrets.keys.masterKey }}
+- name: HERALD_DELIVERY_GROUP_ID
+  value: {{ $v.delivery.groupId | quote }}
 {{- else }}
 - name: HERALD_CONTROL_ENDPOINT
   value: {{ printf "http://%s:%v" (include "herald.componentName" (dict "root" $root "component" "control")) $v.control.ports.grpc | quote }}

@@ -21,6 +21,13 @@ class SubscriptionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBSCRIPTION_STATE_ACTIVE: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_PAUSED: _ClassVar[SubscriptionState]
     SUBSCRIPTION_STATE_DISABLED: _ClassVar[SubscriptionState]
+
+class PrincipalKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRINCIPAL_KIND_UNSPECIFIED: _ClassVar[PrincipalKind]
+    PRINCIPAL_KIND_ROOT: _ClassVar[PrincipalKind]
+    PRINCIPAL_KIND_INTERNAL: _ClassVar[PrincipalKind]
+    PRINCIPAL_KIND_KEY: _ClassVar[PrincipalKind]
 SCOPE_UNSPECIFIED: Scope
 SCOPE_PUBLISH: Scope
 SCOPE_SUBSCRIBE: Scope
@@ -29,6 +36,10 @@ SUBSCRIPTION_STATE_UNSPECIFIED: SubscriptionState
 SUBSCRIPTION_STATE_ACTIVE: SubscriptionState
 SUBSCRIPTION_STATE_PAUSED: SubscriptionState
 SUBSCRIPTION_STATE_DISABLED: SubscriptionState
+PRINCIPAL_KIND_UNSPECIFIED: PrincipalKind
+PRINCIPAL_KIND_ROOT: PrincipalKind
+PRINCIPAL_KIND_INTERNAL: PrincipalKind
+PRINCIPAL_KIND_KEY: PrincipalKind
 
 class Team(_message.Message):
     __slots__ = ("name", "display_name", "created_at_ms")
@@ -123,14 +134,18 @@ class DescribeTopicRequest(_message.Message):
     def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class PartitionInfo(_message.Message):
-    __slots__ = ("partition", "low_offset", "high_offset")
+    __slots__ = ("partition", "low_offset", "high_offset", "committed_offset", "lag")
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     LOW_OFFSET_FIELD_NUMBER: _ClassVar[int]
     HIGH_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LAG_FIELD_NUMBER: _ClassVar[int]
     partition: int
     low_offset: int
     high_offset: int
-    def __init__(self, partition: _Optional[int] = ..., low_offset: _Optional[int] = ..., high_offset: _Optional[int] = ...) -> None: ...
+    committed_offset: int
+    lag: int
+    def __init__(self, partition: _Optional[int] = ..., low_offset: _Optional[int] = ..., high_offset: _Optional[int] = ..., committed_offset: _Optional[int] = ..., lag: _Optional[int] = ...) -> None: ...
 
 class TopicDescription(_message.Message):
     __slots__ = ("topic", "partitions")
@@ -153,7 +168,7 @@ class DeleteTopicResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ApiKey(_message.Message):
-    __slots__ = ("id", "team", "name", "scopes", "topics", "created_at_ms", "key_hash")
+    __slots__ = ("id", "team", "name", "scopes", "topics", "created_at_ms", "key_hash", "expires_at_ms", "portal")
     ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +176,8 @@ class ApiKey(_message.Message):
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     KEY_HASH_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    PORTAL_FIELD_NUMBER: _ClassVar[int]
     id: str
     team: str
     name: str
@@ -168,7 +185,9 @@ class ApiKey(_message.Message):
     topics: _containers.RepeatedScalarFieldContainer[str]
     created_at_ms: int
     key_hash: str
-    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[_Union[Scope, str]]] = ..., topics: _Optional[_Iterable[str]] = ..., created_at_ms: _Optional[int] = ..., key_hash: _Optional[str] = ...) -> None: ...
+    expires_at_ms: int
+    portal: bool
+    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[_Union[Scope, str]]] = ..., topics: _Optional[_Iterable[str]] = ..., created_at_ms: _Optional[int] = ..., key_hash: _Optional[str] = ..., expires_at_ms: _Optional[int] = ..., portal: _Optional[bool] = ...) -> None: ...
 
 class CreateApiKeyRequest(_message.Message):
     __slots__ = ("team", "name", "scopes", "topics")
@@ -584,6 +603,124 @@ class ReplayResponse(_message.Message):
     scanned: int
     truncated: bool
     def __init__(self, replayed: _Optional[int] = ..., scanned: _Optional[int] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WhoAmIResponse(_message.Message):
+    __slots__ = ("principal", "team", "key_id", "name", "scopes", "topics", "expires_at_ms", "portal")
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SCOPES_FIELD_NUMBER: _ClassVar[int]
+    TOPICS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    PORTAL_FIELD_NUMBER: _ClassVar[int]
+    principal: PrincipalKind
+    team: str
+    key_id: str
+    name: str
+    scopes: _containers.RepeatedScalarFieldContainer[Scope]
+    topics: _containers.RepeatedScalarFieldContainer[str]
+    expires_at_ms: int
+    portal: bool
+    def __init__(self, principal: _Optional[_Union[PrincipalKind, str]] = ..., team: _Optional[str] = ..., key_id: _Optional[str] = ..., name: _Optional[str] = ..., scopes: _Optional[_Iterable[_Union[Scope, str]]] = ..., topics: _Optional[_Iterable[str]] = ..., expires_at_ms: _Optional[int] = ..., portal: _Optional[bool] = ...) -> None: ...
+
+class CreatePortalTokenRequest(_message.Message):
+    __slots__ = ("team", "ttl_ms", "name")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    ttl_ms: int
+    name: str
+    def __init__(self, team: _Optional[str] = ..., ttl_ms: _Optional[int] = ..., name: _Optional[str] = ...) -> None: ...
+
+class CreatePortalTokenResponse(_message.Message):
+    __slots__ = ("token", "key", "expires_at_ms", "console_path")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    CONSOLE_PATH_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    key: ApiKey
+    expires_at_ms: int
+    console_path: str
+    def __init__(self, token: _Optional[str] = ..., key: _Optional[_Union[ApiKey, _Mapping]] = ..., expires_at_ms: _Optional[int] = ..., console_path: _Optional[str] = ...) -> None: ...
+
+class GetSubscriptionHealthRequest(_message.Message):
+    __slots__ = ("team", "subscription_id", "window_ms")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    subscription_id: str
+    window_ms: int
+    def __init__(self, team: _Optional[str] = ..., subscription_id: _Optional[str] = ..., window_ms: _Optional[int] = ...) -> None: ...
+
+class HealthBucket(_message.Message):
+    __slots__ = ("start_ms", "succeeded", "failed", "latency_p50_ms")
+    START_MS_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    start_ms: int
+    succeeded: int
+    failed: int
+    latency_p50_ms: int
+    def __init__(self, start_ms: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., latency_p50_ms: _Optional[int] = ...) -> None: ...
+
+class SubscriptionHealth(_message.Message):
+    __slots__ = ("window_ms", "since_ms", "attempts", "succeeded", "failed", "short_circuited", "success_rate", "latency_p50_ms", "latency_p99_ms", "circuit_open", "circuit_since_ms", "last_errors", "buckets", "truncated")
+    WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_MS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    SHORT_CIRCUITED_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P99_MS_FIELD_NUMBER: _ClassVar[int]
+    CIRCUIT_OPEN_FIELD_NUMBER: _ClassVar[int]
+    CIRCUIT_SINCE_MS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    window_ms: int
+    since_ms: int
+    attempts: int
+    succeeded: int
+    failed: int
+    short_circuited: int
+    success_rate: float
+    latency_p50_ms: int
+    latency_p99_ms: int
+    circuit_open: bool
+    circuit_since_ms: int
+    last_errors: _containers.RepeatedCompositeFieldContainer[_records_pb2.AttemptRecord]
+    buckets: _containers.RepeatedCompositeFieldContainer[HealthBucket]
+    truncated: bool
+    def __init__(self, window_ms: _Optional[int] = ..., since_ms: _Optional[int] = ..., attempts: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., short_circuited: _Optional[int] = ..., success_rate: _Optional[float] = ..., latency_p50_ms: _Optional[int] = ..., latency_p99_ms: _Optional[int] = ..., circuit_open: _Optional[bool] = ..., circuit_since_ms: _Optional[int] = ..., last_errors: _Optional[_Iterable[_Union[_records_pb2.AttemptRecord, _Mapping]]] = ..., buckets: _Optional[_Iterable[_Union[HealthBucket, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class SendTestEventRequest(_message.Message):
+    __slots__ = ("team", "subscription_id", "event_type", "data_json")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DATA_JSON_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    subscription_id: str
+    event_type: str
+    data_json: str
+    def __init__(self, team: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_type: _Optional[str] = ..., data_json: _Optional[str] = ...) -> None: ...
+
+class SendTestEventResponse(_message.Message):
+    __slots__ = ("event_id",)
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    def __init__(self, event_id: _Optional[str] = ...) -> None: ...
 
 class EncryptedSecret(_message.Message):
     __slots__ = ("nonce", "ciphertext", "expires_at_ms")

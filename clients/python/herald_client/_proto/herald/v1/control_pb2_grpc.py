@@ -31,7 +31,8 @@ class ControlStub:
 
     Every call sends `authorization: Bearer <key>`: the root key (HERALD_ROOT_KEY), a team's API
     key, or Herald's internal service token. "Admin" below means the root key or a key of the team
-    with the admin scope; "member" means the root key, the internal token or any key of the team.
+    with the admin scope; "member" means the root key, the internal token or any key of the team;
+    "portal token" is a key of the team made by CreatePortalToken.
     Writes answer once the change is stored in Kafka and visible to reads on the same server.
     """
 
@@ -181,6 +182,26 @@ class ControlStub:
                 request_serializer=herald_dot_v1_dot_control__pb2.ReplayTopicRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_control__pb2.ReplayResponse.FromString,
                 _registered_method=True)
+        self.WhoAmI = channel.unary_unary(
+                '/herald.v1.Control/WhoAmI',
+                request_serializer=herald_dot_v1_dot_control__pb2.WhoAmIRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.WhoAmIResponse.FromString,
+                _registered_method=True)
+        self.CreatePortalToken = channel.unary_unary(
+                '/herald.v1.Control/CreatePortalToken',
+                request_serializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenResponse.FromString,
+                _registered_method=True)
+        self.GetSubscriptionHealth = channel.unary_unary(
+                '/herald.v1.Control/GetSubscriptionHealth',
+                request_serializer=herald_dot_v1_dot_control__pb2.GetSubscriptionHealthRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.SubscriptionHealth.FromString,
+                _registered_method=True)
+        self.SendTestEvent = channel.unary_unary(
+                '/herald.v1.Control/SendTestEvent',
+                request_serializer=herald_dot_v1_dot_control__pb2.SendTestEventRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.SendTestEventResponse.FromString,
+                _registered_method=True)
 
 
 class ControlServicer:
@@ -189,7 +210,8 @@ class ControlServicer:
 
     Every call sends `authorization: Bearer <key>`: the root key (HERALD_ROOT_KEY), a team's API
     key, or Herald's internal service token. "Admin" below means the root key or a key of the team
-    with the admin scope; "member" means the root key, the internal token or any key of the team.
+    with the admin scope; "member" means the root key, the internal token or any key of the team;
+    "portal token" is a key of the team made by CreatePortalToken.
     Writes answer once the change is stored in Kafka and visible to reads on the same server.
     """
 
@@ -293,7 +315,8 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateSubscription(self, request, context):
-        """Admin. Topics must be the team's own or granted to it. The signing secret is returned once.
+        """Admin or portal token. Topics must be the team's own or granted to it. The signing secret
+        is returned once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -314,21 +337,21 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateSubscription(self, request, context):
-        """Admin. See UpdateSubscriptionRequest.update_mask.
+        """Admin or portal token. See UpdateSubscriptionRequest.update_mask.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def PauseSubscription(self, request, context):
-        """Admin. Deliveries stop; events wait in Kafka.
+        """Admin or portal token. Deliveries stop; events wait in Kafka.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ResumeSubscription(self, request, context):
-        """Admin. Also re-enables a disabled subscription.
+        """Admin or portal token. Also re-enables a disabled subscription.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -342,14 +365,15 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RotateSecret(self, request, context):
-        """Admin. The new secret signs first; the old ones keep signing until the overlap ends.
+        """Admin or portal token. The new secret signs first; the old ones keep signing until the
+        overlap ends.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DeleteSubscription(self, request, context):
-        """Admin.
+        """Admin or portal token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -378,8 +402,8 @@ class ControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReplayDeadLetters(self, request, context):
-        """Admin. Sends a subscription's dead letters (all, or a time range) back to delivery through
-        herald.replay.
+        """Admin or portal token. Sends a subscription's dead letters (all, or a time range) back to
+        delivery through herald.replay.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -388,6 +412,37 @@ class ControlServicer:
     def ReplayTopic(self, request, context):
         """Admin. Re-delivers a topic to one subscription from an offset or a point in time, through
         herald.replay (only events its event-type filter accepts).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WhoAmI(self, request, context):
+        """Any authenticated caller: who the credential is and what it may do.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePortalToken(self, request, context):
+        """Admin. A short-lived API key for the team's portal (see ApiKey.portal); the token is
+        returned once. Revoke it like any key (RevokeApiKey).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubscriptionHealth(self, request, context):
+        """Member who may read the subscription's deliveries (as ListAttempts). Delivery health over a
+        time window, computed from herald.attempts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendTestEvent(self, request, context):
+        """Admin or portal (as ReplayDeadLetters). Delivers one test event to this subscription only,
+        through herald.replay. FAILED_PRECONDITION when the subscription is paused or disabled.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -536,6 +591,26 @@ def add_ControlServicer_to_server(servicer, server):
                     request_deserializer=herald_dot_v1_dot_control__pb2.ReplayTopicRequest.FromString,
                     response_serializer=herald_dot_v1_dot_control__pb2.ReplayResponse.SerializeToString,
             ),
+            'WhoAmI': grpc.unary_unary_rpc_method_handler(
+                    servicer.WhoAmI,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.WhoAmIRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.WhoAmIResponse.SerializeToString,
+            ),
+            'CreatePortalToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePortalToken,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.CreatePortalTokenResponse.SerializeToString,
+            ),
+            'GetSubscriptionHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubscriptionHealth,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.GetSubscriptionHealthRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.SubscriptionHealth.SerializeToString,
+            ),
+            'SendTestEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendTestEvent,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.SendTestEventRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.SendTestEventResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'herald.v1.Control', rpc_method_handlers)
@@ -550,7 +625,8 @@ class Control:
 
     Every call sends `authorization: Bearer <key>`: the root key (HERALD_ROOT_KEY), a team's API
     key, or Herald's internal service token. "Admin" below means the root key or a key of the team
-    with the admin scope; "member" means the root key, the internal token or any key of the team.
+    with the admin scope; "member" means the root key, the internal token or any key of the team;
+    "portal token" is a key of the team made by CreatePortalToken.
     Writes answer once the change is stored in Kafka and visible to reads on the same server.
     """
 
@@ -1300,6 +1376,114 @@ class Control:
             '/herald.v1.Control/ReplayTopic',
             herald_dot_v1_dot_control__pb2.ReplayTopicRequest.SerializeToString,
             herald_dot_v1_dot_control__pb2.ReplayResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WhoAmI(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/WhoAmI',
+            herald_dot_v1_dot_control__pb2.WhoAmIRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.WhoAmIResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePortalToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/CreatePortalToken',
+            herald_dot_v1_dot_control__pb2.CreatePortalTokenRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.CreatePortalTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubscriptionHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/GetSubscriptionHealth',
+            herald_dot_v1_dot_control__pb2.GetSubscriptionHealthRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.SubscriptionHealth.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendTestEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/SendTestEvent',
+            herald_dot_v1_dot_control__pb2.SendTestEventRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.SendTestEventResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -93,7 +93,7 @@ class Redrive(_message.Message):
     def __init__(self, letters: _Optional[_Iterable[_Union[DeadLetterRef, _Mapping]]] = ..., at_ms: _Optional[int] = ...) -> None: ...
 
 class AttemptRecord(_message.Message):
-    __slots__ = ("subscription_id", "team", "event_id", "source_topic", "source_partition", "source_offset", "attempt", "status", "latency_ms", "error", "response_excerpt", "at_ms", "outcome", "url")
+    __slots__ = ("subscription_id", "team", "event_id", "source_topic", "source_partition", "source_offset", "attempt", "status", "latency_ms", "error", "response_excerpt", "at_ms", "outcome", "url", "request_excerpt")
     SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +108,7 @@ class AttemptRecord(_message.Message):
     AT_MS_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_EXCERPT_FIELD_NUMBER: _ClassVar[int]
     subscription_id: str
     team: str
     event_id: str
@@ -122,4 +123,5 @@ class AttemptRecord(_message.Message):
     at_ms: int
     outcome: AttemptOutcome
     url: str
-    def __init__(self, subscription_id: _Optional[str] = ..., team: _Optional[str] = ..., event_id: _Optional[str] = ..., source_topic: _Optional[str] = ..., source_partition: _Optional[int] = ..., source_offset: _Optional[int] = ..., attempt: _Optional[int] = ..., status: _Optional[int] = ..., latency_ms: _Optional[int] = ..., error: _Optional[str] = ..., response_excerpt: _Optional[str] = ..., at_ms: _Optional[int] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., url: _Optional[str] = ...) -> None: ...
+    request_excerpt: str
+    def __init__(self, subscription_id: _Optional[str] = ..., team: _Optional[str] = ..., event_id: _Optional[str] = ..., source_topic: _Optional[str] = ..., source_partition: _Optional[int] = ..., source_offset: _Optional[int] = ..., attempt: _Optional[int] = ..., status: _Optional[int] = ..., latency_ms: _Optional[int] = ..., error: _Optional[str] = ..., response_excerpt: _Optional[str] = ..., at_ms: _Optional[int] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., url: _Optional[str] = ..., request_excerpt: _Optional[str] = ...) -> None: ...

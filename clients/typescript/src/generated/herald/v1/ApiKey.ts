@@ -11,6 +11,8 @@ export interface ApiKey {
   'topics'?: (string)[];
   'createdAtMs'?: (number | string | Long);
   'keyHash'?: (string);
+  'expiresAtMs'?: (number | string | Long);
+  'portal'?: (boolean);
 }
 
 export interface ApiKey__Output {
@@ -21,4 +23,6 @@ export interface ApiKey__Output {
   'topics': (string)[];
   'createdAtMs': (number);
   'keyHash': (string);
+  'expiresAtMs': (number);
+  'portal': (boolean);
 }

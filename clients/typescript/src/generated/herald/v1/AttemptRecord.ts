@@ -18,6 +18,7 @@ export interface AttemptRecord {
   'atMs'?: (number | string | Long);
   'outcome'?: (_herald_v1_AttemptOutcome);
   'url'?: (string);
+  'requestExcerpt'?: (string);
 }
 
 export interface AttemptRecord__Output {
@@ -35,4 +36,5 @@ export interface AttemptRecord__Output {
   'atMs': (number);
   'outcome': (_herald_v1_AttemptOutcome__Output);
   'url': (string);
+  'requestExcerpt': (string);
 }

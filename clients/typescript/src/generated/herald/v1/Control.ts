@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CreateApiKeyRequest as _herald_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _herald_v1_CreateApiKeyRequest__Output } from '../../herald/v1/CreateApiKeyRequest';
 import type { CreateApiKeyResponse as _herald_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _herald_v1_CreateApiKeyResponse__Output } from '../../herald/v1/CreateApiKeyResponse';
 import type { CreateGrantRequest as _herald_v1_CreateGrantRequest, CreateGrantRequest__Output as _herald_v1_CreateGrantRequest__Output } from '../../herald/v1/CreateGrantRequest';
+import type { CreatePortalTokenRequest as _herald_v1_CreatePortalTokenRequest, CreatePortalTokenRequest__Output as _herald_v1_CreatePortalTokenRequest__Output } from '../../herald/v1/CreatePortalTokenRequest';
+import type { CreatePortalTokenResponse as _herald_v1_CreatePortalTokenResponse, CreatePortalTokenResponse__Output as _herald_v1_CreatePortalTokenResponse__Output } from '../../herald/v1/CreatePortalTokenResponse';
 import type { CreateSubscriptionRequest as _herald_v1_CreateSubscriptionRequest, CreateSubscriptionRequest__Output as _herald_v1_CreateSubscriptionRequest__Output } from '../../herald/v1/CreateSubscriptionRequest';
 import type { CreateSubscriptionResponse as _herald_v1_CreateSubscriptionResponse, CreateSubscriptionResponse__Output as _herald_v1_CreateSubscriptionResponse__Output } from '../../herald/v1/CreateSubscriptionResponse';
 import type { CreateTeamRequest as _herald_v1_CreateTeamRequest, CreateTeamRequest__Output as _herald_v1_CreateTeamRequest__Output } from '../../herald/v1/CreateTeamRequest';
@@ -17,6 +19,7 @@ import type { DeleteTopicRequest as _herald_v1_DeleteTopicRequest, DeleteTopicRe
 import type { DeleteTopicResponse as _herald_v1_DeleteTopicResponse, DeleteTopicResponse__Output as _herald_v1_DeleteTopicResponse__Output } from '../../herald/v1/DeleteTopicResponse';
 import type { DescribeTopicRequest as _herald_v1_DescribeTopicRequest, DescribeTopicRequest__Output as _herald_v1_DescribeTopicRequest__Output } from '../../herald/v1/DescribeTopicRequest';
 import type { DisableSubscriptionRequest as _herald_v1_DisableSubscriptionRequest, DisableSubscriptionRequest__Output as _herald_v1_DisableSubscriptionRequest__Output } from '../../herald/v1/DisableSubscriptionRequest';
+import type { GetSubscriptionHealthRequest as _herald_v1_GetSubscriptionHealthRequest, GetSubscriptionHealthRequest__Output as _herald_v1_GetSubscriptionHealthRequest__Output } from '../../herald/v1/GetSubscriptionHealthRequest';
 import type { GetSubscriptionRequest as _herald_v1_GetSubscriptionRequest, GetSubscriptionRequest__Output as _herald_v1_GetSubscriptionRequest__Output } from '../../herald/v1/GetSubscriptionRequest';
 import type { GetTeamRequest as _herald_v1_GetTeamRequest, GetTeamRequest__Output as _herald_v1_GetTeamRequest__Output } from '../../herald/v1/GetTeamRequest';
 import type { Grant as _herald_v1_Grant, Grant__Output as _herald_v1_Grant__Output } from '../../herald/v1/Grant';
@@ -45,13 +48,18 @@ import type { RevokeGrantRequest as _herald_v1_RevokeGrantRequest, RevokeGrantRe
 import type { RevokeGrantResponse as _herald_v1_RevokeGrantResponse, RevokeGrantResponse__Output as _herald_v1_RevokeGrantResponse__Output } from '../../herald/v1/RevokeGrantResponse';
 import type { RotateSecretRequest as _herald_v1_RotateSecretRequest, RotateSecretRequest__Output as _herald_v1_RotateSecretRequest__Output } from '../../herald/v1/RotateSecretRequest';
 import type { RotateSecretResponse as _herald_v1_RotateSecretResponse, RotateSecretResponse__Output as _herald_v1_RotateSecretResponse__Output } from '../../herald/v1/RotateSecretResponse';
+import type { SendTestEventRequest as _herald_v1_SendTestEventRequest, SendTestEventRequest__Output as _herald_v1_SendTestEventRequest__Output } from '../../herald/v1/SendTestEventRequest';
+import type { SendTestEventResponse as _herald_v1_SendTestEventResponse, SendTestEventResponse__Output as _herald_v1_SendTestEventResponse__Output } from '../../herald/v1/SendTestEventResponse';
 import type { Subscription as _herald_v1_Subscription, Subscription__Output as _herald_v1_Subscription__Output } from '../../herald/v1/Subscription';
+import type { SubscriptionHealth as _herald_v1_SubscriptionHealth, SubscriptionHealth__Output as _herald_v1_SubscriptionHealth__Output } from '../../herald/v1/SubscriptionHealth';
 import type { Team as _herald_v1_Team, Team__Output as _herald_v1_Team__Output } from '../../herald/v1/Team';
 import type { Topic as _herald_v1_Topic, Topic__Output as _herald_v1_Topic__Output } from '../../herald/v1/Topic';
 import type { TopicDescription as _herald_v1_TopicDescription, TopicDescription__Output as _herald_v1_TopicDescription__Output } from '../../herald/v1/TopicDescription';
 import type { UpdateSubscriptionRequest as _herald_v1_UpdateSubscriptionRequest, UpdateSubscriptionRequest__Output as _herald_v1_UpdateSubscriptionRequest__Output } from '../../herald/v1/UpdateSubscriptionRequest';
 import type { WatchEvent as _herald_v1_WatchEvent, WatchEvent__Output as _herald_v1_WatchEvent__Output } from '../../herald/v1/WatchEvent';
 import type { WatchRequest as _herald_v1_WatchRequest, WatchRequest__Output as _herald_v1_WatchRequest__Output } from '../../herald/v1/WatchRequest';
+import type { WhoAmIRequest as _herald_v1_WhoAmIRequest, WhoAmIRequest__Output as _herald_v1_WhoAmIRequest__Output } from '../../herald/v1/WhoAmIRequest';
+import type { WhoAmIResponse as _herald_v1_WhoAmIResponse, WhoAmIResponse__Output as _herald_v1_WhoAmIResponse__Output } from '../../herald/v1/WhoAmIResponse';
 
 export interface ControlClient extends grpc.Client {
   CreateApiKey(argument: _herald_v1_CreateApiKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_CreateApiKeyResponse__Output>): grpc.ClientUnaryCall;
@@ -71,6 +79,15 @@ export interface ControlClient extends grpc.Client {
   createGrant(argument: _herald_v1_CreateGrantRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_Grant__Output>): grpc.ClientUnaryCall;
   createGrant(argument: _herald_v1_CreateGrantRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_Grant__Output>): grpc.ClientUnaryCall;
   createGrant(argument: _herald_v1_CreateGrantRequest, callback: grpc.requestCallback<_herald_v1_Grant__Output>): grpc.ClientUnaryCall;
+  
+  CreatePortalToken(argument: _herald_v1_CreatePortalTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  CreatePortalToken(argument: _herald_v1_CreatePortalTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  CreatePortalToken(argument: _herald_v1_CreatePortalTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  CreatePortalToken(argument: _herald_v1_CreatePortalTokenRequest, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  createPortalToken(argument: _herald_v1_CreatePortalTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  createPortalToken(argument: _herald_v1_CreatePortalTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  createPortalToken(argument: _herald_v1_CreatePortalTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
+  createPortalToken(argument: _herald_v1_CreatePortalTokenRequest, callback: grpc.requestCallback<_herald_v1_CreatePortalTokenResponse__Output>): grpc.ClientUnaryCall;
   
   CreateSubscription(argument: _herald_v1_CreateSubscriptionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_CreateSubscriptionResponse__Output>): grpc.ClientUnaryCall;
   CreateSubscription(argument: _herald_v1_CreateSubscriptionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_CreateSubscriptionResponse__Output>): grpc.ClientUnaryCall;
@@ -152,6 +169,15 @@ export interface ControlClient extends grpc.Client {
   getSubscription(argument: _herald_v1_GetSubscriptionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_Subscription__Output>): grpc.ClientUnaryCall;
   getSubscription(argument: _herald_v1_GetSubscriptionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_Subscription__Output>): grpc.ClientUnaryCall;
   getSubscription(argument: _herald_v1_GetSubscriptionRequest, callback: grpc.requestCallback<_herald_v1_Subscription__Output>): grpc.ClientUnaryCall;
+  
+  GetSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  GetSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  GetSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  GetSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  getSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  getSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  getSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
+  getSubscriptionHealth(argument: _herald_v1_GetSubscriptionHealthRequest, callback: grpc.requestCallback<_herald_v1_SubscriptionHealth__Output>): grpc.ClientUnaryCall;
   
   GetTeam(argument: _herald_v1_GetTeamRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_Team__Output>): grpc.ClientUnaryCall;
   GetTeam(argument: _herald_v1_GetTeamRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_Team__Output>): grpc.ClientUnaryCall;
@@ -288,6 +314,15 @@ export interface ControlClient extends grpc.Client {
   rotateSecret(argument: _herald_v1_RotateSecretRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_RotateSecretResponse__Output>): grpc.ClientUnaryCall;
   rotateSecret(argument: _herald_v1_RotateSecretRequest, callback: grpc.requestCallback<_herald_v1_RotateSecretResponse__Output>): grpc.ClientUnaryCall;
   
+  SendTestEvent(argument: _herald_v1_SendTestEventRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  SendTestEvent(argument: _herald_v1_SendTestEventRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  SendTestEvent(argument: _herald_v1_SendTestEventRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  SendTestEvent(argument: _herald_v1_SendTestEventRequest, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  sendTestEvent(argument: _herald_v1_SendTestEventRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  sendTestEvent(argument: _herald_v1_SendTestEventRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  sendTestEvent(argument: _herald_v1_SendTestEventRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  sendTestEvent(argument: _herald_v1_SendTestEventRequest, callback: grpc.requestCallback<_herald_v1_SendTestEventResponse__Output>): grpc.ClientUnaryCall;
+  
   UpdateSubscription(argument: _herald_v1_UpdateSubscriptionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_Subscription__Output>): grpc.ClientUnaryCall;
   UpdateSubscription(argument: _herald_v1_UpdateSubscriptionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_Subscription__Output>): grpc.ClientUnaryCall;
   UpdateSubscription(argument: _herald_v1_UpdateSubscriptionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_Subscription__Output>): grpc.ClientUnaryCall;
@@ -302,12 +337,23 @@ export interface ControlClient extends grpc.Client {
   watch(argument: _herald_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_herald_v1_WatchEvent__Output>;
   watch(argument: _herald_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_herald_v1_WatchEvent__Output>;
   
+  WhoAmI(argument: _herald_v1_WhoAmIRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  WhoAmI(argument: _herald_v1_WhoAmIRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  WhoAmI(argument: _herald_v1_WhoAmIRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  WhoAmI(argument: _herald_v1_WhoAmIRequest, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _herald_v1_WhoAmIRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _herald_v1_WhoAmIRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _herald_v1_WhoAmIRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _herald_v1_WhoAmIRequest, callback: grpc.requestCallback<_herald_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   CreateApiKey: grpc.handleUnaryCall<_herald_v1_CreateApiKeyRequest__Output, _herald_v1_CreateApiKeyResponse>;
   
   CreateGrant: grpc.handleUnaryCall<_herald_v1_CreateGrantRequest__Output, _herald_v1_Grant>;
+  
+  CreatePortalToken: grpc.handleUnaryCall<_herald_v1_CreatePortalTokenRequest__Output, _herald_v1_CreatePortalTokenResponse>;
   
   CreateSubscription: grpc.handleUnaryCall<_herald_v1_CreateSubscriptionRequest__Output, _herald_v1_CreateSubscriptionResponse>;
   
@@ -326,6 +372,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   DisableSubscription: grpc.handleUnaryCall<_herald_v1_DisableSubscriptionRequest__Output, _herald_v1_Subscription>;
   
   GetSubscription: grpc.handleUnaryCall<_herald_v1_GetSubscriptionRequest__Output, _herald_v1_Subscription>;
+  
+  GetSubscriptionHealth: grpc.handleUnaryCall<_herald_v1_GetSubscriptionHealthRequest__Output, _herald_v1_SubscriptionHealth>;
   
   GetTeam: grpc.handleUnaryCall<_herald_v1_GetTeamRequest__Output, _herald_v1_Team>;
   
@@ -357,15 +405,20 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RotateSecret: grpc.handleUnaryCall<_herald_v1_RotateSecretRequest__Output, _herald_v1_RotateSecretResponse>;
   
+  SendTestEvent: grpc.handleUnaryCall<_herald_v1_SendTestEventRequest__Output, _herald_v1_SendTestEventResponse>;
+  
   UpdateSubscription: grpc.handleUnaryCall<_herald_v1_UpdateSubscriptionRequest__Output, _herald_v1_Subscription>;
   
   Watch: grpc.handleServerStreamingCall<_herald_v1_WatchRequest__Output, _herald_v1_WatchEvent>;
+  
+  WhoAmI: grpc.handleUnaryCall<_herald_v1_WhoAmIRequest__Output, _herald_v1_WhoAmIResponse>;
   
 }
 
 export interface ControlDefinition extends grpc.ServiceDefinition {
   CreateApiKey: MethodDefinition<_herald_v1_CreateApiKeyRequest, _herald_v1_CreateApiKeyResponse, _herald_v1_CreateApiKeyRequest__Output, _herald_v1_CreateApiKeyResponse__Output>
   CreateGrant: MethodDefinition<_herald_v1_CreateGrantRequest, _herald_v1_Grant, _herald_v1_CreateGrantRequest__Output, _herald_v1_Grant__Output>
+  CreatePortalToken: MethodDefinition<_herald_v1_CreatePortalTokenRequest, _herald_v1_CreatePortalTokenResponse, _herald_v1_CreatePortalTokenRequest__Output, _herald_v1_CreatePortalTokenResponse__Output>
   CreateSubscription: MethodDefinition<_herald_v1_CreateSubscriptionRequest, _herald_v1_CreateSubscriptionResponse, _herald_v1_CreateSubscriptionRequest__Output, _herald_v1_CreateSubscriptionResponse__Output>
   CreateTeam: MethodDefinition<_herald_v1_CreateTeamRequest, _herald_v1_Team, _herald_v1_CreateTeamRequest__Output, _herald_v1_Team__Output>
   CreateTopic: MethodDefinition<_herald_v1_CreateTopicRequest, _herald_v1_Topic, _herald_v1_CreateTopicRequest__Output, _herald_v1_Topic__Output>
@@ -375,6 +428,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   DescribeTopic: MethodDefinition<_herald_v1_DescribeTopicRequest, _herald_v1_TopicDescription, _herald_v1_DescribeTopicRequest__Output, _herald_v1_TopicDescription__Output>
   DisableSubscription: MethodDefinition<_herald_v1_DisableSubscriptionRequest, _herald_v1_Subscription, _herald_v1_DisableSubscriptionRequest__Output, _herald_v1_Subscription__Output>
   GetSubscription: MethodDefinition<_herald_v1_GetSubscriptionRequest, _herald_v1_Subscription, _herald_v1_GetSubscriptionRequest__Output, _herald_v1_Subscription__Output>
+  GetSubscriptionHealth: MethodDefinition<_herald_v1_GetSubscriptionHealthRequest, _herald_v1_SubscriptionHealth, _herald_v1_GetSubscriptionHealthRequest__Output, _herald_v1_SubscriptionHealth__Output>
   GetTeam: MethodDefinition<_herald_v1_GetTeamRequest, _herald_v1_Team, _herald_v1_GetTeamRequest__Output, _herald_v1_Team__Output>
   ListApiKeys: MethodDefinition<_herald_v1_ListApiKeysRequest, _herald_v1_ListApiKeysResponse, _herald_v1_ListApiKeysRequest__Output, _herald_v1_ListApiKeysResponse__Output>
   ListAttempts: MethodDefinition<_herald_v1_ListAttemptsRequest, _herald_v1_ListAttemptsResponse, _herald_v1_ListAttemptsRequest__Output, _herald_v1_ListAttemptsResponse__Output>
@@ -390,6 +444,8 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   RevokeApiKey: MethodDefinition<_herald_v1_RevokeApiKeyRequest, _herald_v1_RevokeApiKeyResponse, _herald_v1_RevokeApiKeyRequest__Output, _herald_v1_RevokeApiKeyResponse__Output>
   RevokeGrant: MethodDefinition<_herald_v1_RevokeGrantRequest, _herald_v1_RevokeGrantResponse, _herald_v1_RevokeGrantRequest__Output, _herald_v1_RevokeGrantResponse__Output>
   RotateSecret: MethodDefinition<_herald_v1_RotateSecretRequest, _herald_v1_RotateSecretResponse, _herald_v1_RotateSecretRequest__Output, _herald_v1_RotateSecretResponse__Output>
+  SendTestEvent: MethodDefinition<_herald_v1_SendTestEventRequest, _herald_v1_SendTestEventResponse, _herald_v1_SendTestEventRequest__Output, _herald_v1_SendTestEventResponse__Output>
   UpdateSubscription: MethodDefinition<_herald_v1_UpdateSubscriptionRequest, _herald_v1_Subscription, _herald_v1_UpdateSubscriptionRequest__Output, _herald_v1_Subscription__Output>
   Watch: MethodDefinition<_herald_v1_WatchRequest, _herald_v1_WatchEvent, _herald_v1_WatchRequest__Output, _herald_v1_WatchEvent__Output>
+  WhoAmI: MethodDefinition<_herald_v1_WhoAmIRequest, _herald_v1_WhoAmIResponse, _herald_v1_WhoAmIRequest__Output, _herald_v1_WhoAmIResponse__Output>
 }

@@ -1,0 +1,8 @@
+// Original file: ../../proto/herald/v1/control.proto
+
+
+export interface WhoAmIRequest {
+}
+
+export interface WhoAmIRequest__Output {
+}
