@@ -15,6 +15,7 @@ import pathlib
 import re
 import signal
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -156,13 +157,13 @@ def nav(page: Page, name: str):
 
 def refresh_until(page: Page, locator, timeout_ms=SLOW):
     """Clicks the page's Refresh button until `locator` shows (deliveries are asynchronous)."""
-    deadline = page.evaluate("Date.now()") + timeout_ms
+    deadline = time.monotonic() + timeout_ms / 1000
     while True:
         try:
             expect(locator.first).to_be_visible(timeout=3_000)
             return
         except AssertionError:
-            if page.evaluate("Date.now()") > deadline:
+            if time.monotonic() > deadline:
                 raise
             page.get_by_role("button", name="Refresh").click()
 
@@ -181,6 +182,8 @@ def test_console_walkthrough(dev, browser, receiver):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
     assert dev["HERALD_ROOT_KEY"] not in page.url
+    assert dev["HERALD_ROOT_KEY"] in page.evaluate("Object.values(sessionStorage)")
+    assert page.evaluate("localStorage.length") == 0
 
     # A team and a topic.
     nav(page, "Teams")
