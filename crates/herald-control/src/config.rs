@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use herald_console::ConsoleConfig;
 use herald_core::names::internal;
 use herald_kafka::KafkaConfig;
 use herald_runtime::{Credential, Renamed, Secret, ServiceConfig, TelemetryConfig};
@@ -79,6 +80,8 @@ pub struct ControlConfig {
     /// How long open RPCs (Watch streams end at once) may take to finish on shutdown, e.g. `30s`.
     #[serde(with = "herald_runtime::duration")]
     pub shutdown_grace: Duration,
+    /// The web console served on `http_listen` at `/console/`.
+    pub console: ConsoleConfig,
 }
 
 impl Default for ControlConfig {
@@ -109,6 +112,7 @@ impl Default for ControlConfig {
             replay_max_tasks: 100_000,
             scan_timeout: Duration::from_secs(20),
             shutdown_grace: Duration::from_secs(30),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -131,8 +135,11 @@ impl ControlConfig {
 }
 
 impl ServiceConfig for ControlConfig {
-    const CONFIG_SOURCES: &'static [&'static str] =
-        &[include_str!("config.rs"), herald_kafka::CONFIG_SOURCE];
+    const CONFIG_SOURCES: &'static [&'static str] = &[
+        include_str!("config.rs"),
+        herald_kafka::CONFIG_SOURCE,
+        herald_console::CONFIG_SOURCE,
+    ];
     const CONFIG_STRUCT: &'static str = "ControlConfig";
 
     fn telemetry(&self) -> &TelemetryConfig {

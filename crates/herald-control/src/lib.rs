@@ -199,6 +199,10 @@ pub async fn run_with(
         http,
         admin: admin_listener,
     } = listeners;
+    config
+        .console
+        .validate()
+        .map_err(|e| ControlError::Config(e.to_string()))?;
     let token = shutdown.token();
     let mut registry = Registry::default();
     let parts = build(&config, admin, &mut registry, token.clone())?;
@@ -233,6 +237,7 @@ pub async fn run_with(
     let http_router = parts
         .router()
         .merge(herald_runtime::openapi::router(openapi()))
+        .merge(herald_console::router(config.console.clone()))
         .fallback(herald_runtime::route_not_found)
         .method_not_allowed_fallback(herald_runtime::method_not_allowed);
     let http_token = token.clone();

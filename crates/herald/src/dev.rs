@@ -255,6 +255,10 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         .merge(edge.router())
         .merge(control_router)
         .merge(herald_runtime::openapi::router(doc))
+        // Same origin as the API, publishing and streams: empty edge and ingest URLs.
+        .merge(herald_console::router(
+            herald_console::ConsoleConfig::default(),
+        ))
         .fallback(herald_runtime::route_not_found)
         .method_not_allowed_fallback(herald_runtime::method_not_allowed);
     let http_addr = http.local_addr()?;
@@ -380,6 +384,7 @@ fn print_banner(b: &Banner) {
   kafka   {kafka}
   grpc    {grpc}   herald.v1.Control, herald.v1.Publisher, grpc.health.v1, reflection
   http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}, /v1/teams/..., /v1/openapi.json
+  console {http}/console/   the web console: sign in with the root key or the demo key
   admin   {admin}   /livez /readyz /metrics
   team    demo, topic events (Kafka topic demo.events)
 

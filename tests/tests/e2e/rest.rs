@@ -1018,3 +1018,43 @@ async fn every_service_serves_its_openapi_document() {
     assert!(doc["paths"]["/v1/streams/{team}/{topic}/token"]["post"].is_object());
     edge.stop().await;
 }
+
+/// The web console is served on control's HTTP port; its CSP and config.json name the edge and
+/// ingest origins the configuration gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_serves_the_console_with_the_configured_origins() {
+    let mut config = test_config();
+    config.console.edge_url = "https://stream.example.com/".into();
+    let control = TestControl::start(config).await;
+    let page = reqwest::get(format!("{}/console/", control.http_url))
+        .await
+        .expect("console request");
+    assert_eq!(page.status(), StatusCode::OK);
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("connect-src 'self' https://stream.example.com;"),
+        "{csp}"
+    );
+    assert!(page.text().await.expect("body").contains("app.js"));
+    let config = reqwest::get(format!("{}/console/config.json", control.http_url))
+        .await
+        .expect("config request")
+        .text()
+        .await
+        .expect("config body");
+    let config: Value = serde_json::from_str(&config).expect("config json");
+    assert_eq!(
+        config,
+        json!({"edge_url": "https://stream.example.com", "ingest_url": ""})
+    );
+    control.stop().await;
+}
