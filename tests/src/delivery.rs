@@ -568,3 +568,48 @@ pub async fn scan_events(topic: &str, since_ms: i64, want: usize, timeout: Durat
     .await
     .unwrap()
 }
+
+/// A worker started like the service does, on a view that follows a real control plane and
+/// with that control plane's `DisableSubscription`.
+pub struct FollowingWorker {
+    worker: herald_delivery::DeliveryWorker,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl FollowingWorker {
+    /// Starts a worker on `view`, reporting to the control plane at `endpoint`.
+    pub async fn start(
+        config: &DeliveryConfig,
+        view: herald_watch::ConfigHandle,
+        endpoint: &str,
+        internal_token: &str,
+    ) -> Self {
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let mut registry = herald_runtime::prometheus_client::registry::Registry::default();
+        let worker = herald_delivery::start(
+            config,
+            herald_delivery::DeliveryDeps {
+                view,
+                admin: Arc::new(herald_kafka::KafkaAdmin::new(&config.kafka, 1).unwrap()),
+                control: Arc::new(
+                    herald_delivery::GrpcControl::new(endpoint, internal_token).unwrap(),
+                ),
+            },
+            &mut registry,
+            herald_runtime::Health::default(),
+            shutdown.clone(),
+        )
+        .await
+        .expect("start worker");
+        Self { worker, shutdown }
+    }
+
+    /// Stops the worker and waits (at most a minute) for a clean stop.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(60), self.worker.wait())
+            .await
+            .expect("worker stops in time")
+            .expect("worker stopped cleanly");
+    }
+}

@@ -889,24 +889,8 @@ async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
     );
 
     let config = test_config(&["1s"]);
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let mut registry = herald_runtime::prometheus_client::registry::Registry::default();
-    let worker = herald_delivery::start(
-        &config,
-        herald_delivery::DeliveryDeps {
-            view,
-            admin: std::sync::Arc::new(herald_kafka::KafkaAdmin::new(&config.kafka, 1).unwrap()),
-            control: std::sync::Arc::new(
-                herald_delivery::GrpcControl::new(&control.endpoint, control.internal_token())
-                    .unwrap(),
-            ),
-        },
-        &mut registry,
-        herald_runtime::Health::default(),
-        shutdown.clone(),
-    )
-    .await
-    .expect("start worker");
+    let worker =
+        FollowingWorker::start(&config, view, &control.endpoint, control.internal_token()).await;
     let since = now_ms();
     let e = event("order.created", 1);
     publish(&producer(), &format!("{team}.orders"), &e).await;
@@ -941,11 +925,7 @@ async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
             .any(|w| w == credential.as_bytes()),
         "a header value in the attempt record"
     );
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(60), worker.wait())
-        .await
-        .expect("worker stops in time")
-        .expect("worker stopped cleanly");
+    worker.stop().await;
     cancel.cancel();
     control.stop().await;
 }
@@ -1015,24 +995,8 @@ async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
         cancel.clone(),
     );
     assert!(view.wait_synced(Duration::from_secs(10)).await);
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let mut registry = herald_runtime::prometheus_client::registry::Registry::default();
-    let worker = herald_delivery::start(
-        &config,
-        herald_delivery::DeliveryDeps {
-            view,
-            admin: std::sync::Arc::new(herald_kafka::KafkaAdmin::new(&config.kafka, 1).unwrap()),
-            control: std::sync::Arc::new(
-                herald_delivery::GrpcControl::new(&control.endpoint, control.internal_token())
-                    .unwrap(),
-            ),
-        },
-        &mut registry,
-        herald_runtime::Health::default(),
-        shutdown.clone(),
-    )
-    .await
-    .expect("start worker");
+    let worker =
+        FollowingWorker::start(&config, view, &control.endpoint, control.internal_token()).await;
 
     // Before delivery committed anything the whole partition is lag.
     let topic_path = format!("/v1/teams/{team}/topics/orders");
@@ -1207,11 +1171,7 @@ async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
         refused.message()
     );
 
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(60), worker.wait())
-        .await
-        .expect("worker stops in time")
-        .expect("worker stopped cleanly");
+    worker.stop().await;
     cancel.cancel();
     control.stop().await;
 }
