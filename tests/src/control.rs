@@ -187,3 +187,25 @@ pub async fn read_topic(topic: &str) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> 
     .await
     .expect("reader task")
 }
+
+/// Creates a team named `prefix` plus a unique suffix, with one topic `topic` (1 partition, one
+/// hour of retention); returns the team.
+pub async fn team_with_topic(c: &mut Client, prefix: &str, topic: &str) -> String {
+    use herald_proto::v1::{CreateTeamRequest, CreateTopicRequest};
+    let team = crate::unique(prefix);
+    c.create_team(CreateTeamRequest {
+        name: team.clone(),
+        display_name: String::new(),
+    })
+    .await
+    .expect("create team");
+    c.create_topic(CreateTopicRequest {
+        team: team.clone(),
+        name: topic.into(),
+        partitions: 1,
+        retention_ms: 3_600_000,
+    })
+    .await
+    .expect("create topic");
+    team
+}

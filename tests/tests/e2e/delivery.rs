@@ -821,28 +821,12 @@ async fn a_worker_leaving_the_group_hands_its_partitions_over_without_loss() {
 /// carries no header value.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
-    use herald_proto::v1::{
-        CreateSubscriptionRequest, CreateTeamRequest, CreateTopicRequest, RotateSecretRequest,
-    };
-    use herald_tests::control::{TestControl, test_config as control_config};
+    use herald_proto::v1::{CreateSubscriptionRequest, RotateSecretRequest};
+    use herald_tests::control::{TestControl, team_with_topic, test_config as control_config};
 
     let control = TestControl::start(control_config()).await;
     let mut root = control.root().await;
-    let team = unique("hdr")[..16].to_owned();
-    root.create_team(CreateTeamRequest {
-        name: team.clone(),
-        display_name: String::new(),
-    })
-    .await
-    .unwrap();
-    root.create_topic(CreateTopicRequest {
-        team: team.clone(),
-        name: "orders".into(),
-        partitions: 1,
-        retention_ms: 3_600_000,
-    })
-    .await
-    .unwrap();
+    let team = team_with_topic(&mut root, "hdr", "orders").await;
     let rx = Receiver::ok().await;
     let credential = format!("Bearer partner-{}", uuid::Uuid::new_v4().simple());
     let created = root
@@ -935,8 +919,8 @@ async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
 /// excerpt) and its health; DescribeTopic reports the worker group's commits as lag.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
-    use herald_proto::v1::{CreateSubscriptionRequest, CreateTeamRequest, CreateTopicRequest};
-    use herald_tests::control::{TestControl, test_config as control_config};
+    use herald_proto::v1::CreateSubscriptionRequest;
+    use herald_tests::control::{TestControl, team_with_topic, test_config as control_config};
     use herald_tests::rest::Rest;
     use reqwest::Method;
     use serde_json::json;
@@ -955,21 +939,7 @@ async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
     let rest = Rest::new(&control.http_url);
     let root_key = control.root_key().to_owned();
     let mut root = control.root().await;
-    let team = unique("console")[..16].to_owned();
-    root.create_team(CreateTeamRequest {
-        name: team.clone(),
-        display_name: String::new(),
-    })
-    .await
-    .unwrap();
-    root.create_topic(CreateTopicRequest {
-        team: team.clone(),
-        name: "orders".into(),
-        partitions: 1,
-        retention_ms: 3_600_000,
-    })
-    .await
-    .unwrap();
+    let team = team_with_topic(&mut root, "console", "orders").await;
     let (tested, other) = (Receiver::ok().await, Receiver::ok().await);
     let mut subs = Vec::new();
     for rx in [&tested, &other] {

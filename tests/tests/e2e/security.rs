@@ -10,7 +10,7 @@ use herald_kafka::Producer;
 use herald_proto::v1::publisher_client::PublisherClient;
 use herald_proto::v1::*;
 use herald_runtime::Shutdown;
-use herald_tests::control::{Client, TestControl, test_config};
+use herald_tests::control::{Client, TestControl, team_with_topic, test_config};
 use herald_tests::edge::{RunningEdge, SseClient, SseItem, open};
 use herald_tests::{kafka_config, unique};
 use herald_watch::{Bearer, ConfigHandle};
@@ -238,25 +238,6 @@ async fn portal_token(c: &mut Client, team: &str, ttl_ms: i64) -> (String, Strin
         .expect("create portal token")
         .into_inner();
     (r.key.expect("key").id, r.token)
-}
-
-async fn team_with_topic(c: &mut Client, prefix: &str, topic: &str) -> String {
-    let team = unique(prefix);
-    c.create_team(CreateTeamRequest {
-        name: team.clone(),
-        display_name: String::new(),
-    })
-    .await
-    .expect("create team");
-    c.create_topic(CreateTopicRequest {
-        team: team.clone(),
-        name: topic.into(),
-        partitions: 1,
-        retention_ms: 3_600_000,
-    })
-    .await
-    .expect("create topic");
-    team
 }
 
 async fn subscription(c: &mut Client, team: &str) -> String {
