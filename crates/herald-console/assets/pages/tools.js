@@ -132,7 +132,12 @@ export async function tailPage(ctx) {
         onOpen: () => setStatus("live", "ok"),
         onEvent: (ev) => { if (ev.id) lastId = ev.id; show(ev); },
       });
-      if (controller === ctl) setStatus("ended", "warn");
+      if (controller === ctl) {
+        // The edge ended the stream (a restart, a cut slow reader): resume from the last event
+        // with a fresh token, as a browser's own reconnect would.
+        setStatus("reconnecting", "warn");
+        setTimeout(() => { if (controller === ctl && !paused) running = connect(true); }, 1000);
+      }
     } catch (e) {
       if (ctl.signal.aborted) return;
       setStatus("error", "bad");
