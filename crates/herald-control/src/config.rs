@@ -57,7 +57,9 @@ pub struct ControlConfig {
     /// Retention of a new team topic when the request does not say, e.g. `7d`, or `forever`.
     #[serde(with = "herald_runtime::duration::or_forever")]
     pub default_retention: Option<Duration>,
-    /// Replication factor of every topic the control plane creates.
+    /// Copies of every topic the control plane creates: 0 chooses by the cluster's size (3, with
+    /// `min.insync.replicas` 2, on three or more brokers; else one per broker), -1 takes the
+    /// broker's `default.replication.factor`, any other value is that many.
     pub replication_factor: i32,
     /// Partitions of herald.attempts, herald.dlq and herald.replay when the control plane
     /// creates them.
@@ -103,7 +105,7 @@ impl Default for ControlConfig {
             default_partitions: 3,
             max_partitions: 256,
             default_retention: Some(Duration::from_secs(7 * 86_400)),
-            replication_factor: 1,
+            replication_factor: 0,
             internal_partitions: internal::DEFAULT_PARTITIONS,
             secret_overlap: Duration::from_secs(86_400),
             write_timeout: Duration::from_secs(10),

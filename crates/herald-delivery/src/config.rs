@@ -75,7 +75,9 @@ pub struct DeliveryConfig {
     pub shutdown_grace: Duration,
     /// Partitions of the internal topics created at start (retry tiers, DLQ, attempts, replay).
     pub internal_partitions: i32,
-    /// Replication factor of the internal topics (-1 = the broker's default).
+    /// Copies of the internal topics delivery creates: 0 chooses by the cluster's size (3, with
+    /// `min.insync.replicas` 2, on three or more brokers; else one per broker), -1 takes the
+    /// broker's `default.replication.factor`, any other value is that many.
     pub internal_replication: i32,
     /// `auto.offset.reset` for partitions the group has never committed: `earliest` so tasks
     /// and events written before the first assignment are not skipped.
@@ -111,7 +113,7 @@ impl Default for DeliveryConfig {
             revoke_timeout: Duration::from_secs(20),
             shutdown_grace: Duration::from_secs(30),
             internal_partitions: herald_core::names::internal::DEFAULT_PARTITIONS,
-            internal_replication: -1,
+            internal_replication: 0,
             auto_offset_reset: "earliest".to_owned(),
             static_subscriptions: Vec::new(),
         }

@@ -10,6 +10,8 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::{KafkaConfig, KafkaError};
 
+const MIN_INSYNC: &str = "min.insync.replicas";
+
 /// A topic to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicSpec {
@@ -69,8 +71,26 @@ pub struct KafkaAdmin {
     timeout: Duration,
 }
 
+/// The replication factor and `min.insync.replicas` (`None`: the broker's) of a new topic, for
+/// the `setting` of [`KafkaAdmin::new`] on a cluster of `brokers`.
+fn replication_for(setting: i32, brokers: i32) -> Result<(i32, Option<i32>), KafkaError> {
+    match setting {
+        -1 => Ok((-1, None)),
+        // Production: three copies, and a write needs two of them, so one broker may be down
+        // without refusing writes or losing acknowledged ones.
+        0 if brokers >= 3 => Ok((3, Some(2))),
+        0 => Ok((brokers.max(1), None)),
+        factor if factor > brokers => Err(KafkaError::Replication { factor, brokers }),
+        factor => Ok((factor, (factor >= 3).then_some(2))),
+    }
+}
+
 impl KafkaAdmin {
-    /// Connects an admin client; `replication` is the replication factor for new topics.
+    /// Connects an admin client. `replication` sets the copies of each new topic: `0` chooses by
+    /// the cluster's size (3 copies and `min.insync.replicas` 2 on three or more brokers, else
+    /// one per broker), `-1` takes the broker's `default.replication.factor`, any other value
+    /// is that many copies (with `min.insync.replicas` 2 from 3 up); a factor the cluster
+    /// cannot hold is a [`KafkaError::Replication`]. A topic's own `min.insync.replicas` wins.
     pub fn new(config: &KafkaConfig, replication: i32) -> Result<Self, KafkaError> {
         Ok(Self {
             admin: config.client_config().create()?,
@@ -82,6 +102,17 @@ impl KafkaAdmin {
 
     fn options(&self) -> AdminOptions {
         AdminOptions::new().operation_timeout(Some(self.timeout))
+    }
+
+    /// Brokers of the cluster, from its metadata.
+    async fn brokers(&self) -> Result<i32, KafkaError> {
+        let (client, timeout) = (self.metadata.clone(), self.timeout);
+        tokio::task::spawn_blocking(move || {
+            let md = client.fetch_metadata(None, timeout)?;
+            Ok(md.brokers().len() as i32)
+        })
+        .await
+        .map_err(|e| KafkaError::Task(e.to_string()))?
     }
 
     /// Creates the topic unless it exists already.
@@ -96,11 +127,18 @@ impl KafkaAdmin {
 #[async_trait]
 impl TopicAdmin for KafkaAdmin {
     async fn create_topic(&self, spec: &TopicSpec) -> Result<(), KafkaError> {
-        let mut topic = NewTopic::new(
-            &spec.name,
-            spec.partitions,
-            TopicReplication::Fixed(self.replication),
-        );
+        let brokers = match self.replication {
+            -1 => 0,
+            _ => self.brokers().await?,
+        };
+        let (factor, min_insync) = replication_for(self.replication, brokers)?;
+        let min_insync = min_insync.map(|m| m.to_string());
+        let mut topic = NewTopic::new(&spec.name, spec.partitions, TopicReplication::Fixed(factor));
+        if let Some(m) = &min_insync
+            && !spec.configs.contains_key(MIN_INSYNC)
+        {
+            topic = topic.set(MIN_INSYNC, m);
+        }
         for (k, v) in &spec.configs {
             topic = topic.set(k, v);
         }
@@ -110,6 +148,10 @@ impl TopicAdmin for KafkaAdmin {
                 Ok(_) => {}
                 Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => {
                     return Err(KafkaError::TopicExists(name));
+                }
+                // The cluster shrank between the count and the request.
+                Err((_, RDKafkaErrorCode::InvalidReplicationFactor)) => {
+                    return Err(KafkaError::Replication { factor, brokers });
                 }
                 Err((_, code)) => {
                     return Err(rdkafka::error::KafkaError::AdminOp(code).into());
@@ -161,5 +203,41 @@ impl TopicAdmin for KafkaAdmin {
         })
         .await
         .map_err(|e| KafkaError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::Classify;
+
+    use super::*;
+
+    #[test]
+    fn replication_follows_the_setting_and_the_cluster() {
+        // Chosen by size: three copies with two in sync from three brokers, else one per broker.
+        assert_eq!(replication_for(0, 1).unwrap(), (1, None));
+        assert_eq!(replication_for(0, 2).unwrap(), (2, None));
+        assert_eq!(replication_for(0, 3).unwrap(), (3, Some(2)));
+        assert_eq!(replication_for(0, 7).unwrap(), (3, Some(2)));
+        // The broker's default, whatever the size.
+        assert_eq!(replication_for(-1, 0).unwrap(), (-1, None));
+        // Explicit factors, with two in sync from three copies.
+        assert_eq!(replication_for(1, 3).unwrap(), (1, None));
+        assert_eq!(replication_for(3, 5).unwrap(), (3, Some(2)));
+        let refused = replication_for(3, 1).unwrap_err();
+        assert!(matches!(
+            refused,
+            KafkaError::Replication {
+                factor: 3,
+                brokers: 1
+            }
+        ));
+        let message = refused.to_string();
+        assert!(
+            message.contains("needs at least 3 brokers and the cluster has 1")
+                && message.contains("replication_factor"),
+            "{message}"
+        );
+        assert!(!refused.is_retryable());
     }
 }

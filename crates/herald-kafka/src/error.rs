@@ -19,6 +19,16 @@ pub enum KafkaError {
     /// The cluster cannot do this (e.g. the embedded broker deleting topics).
     #[error("not supported: {0}")]
     Unsupported(String),
+    /// The cluster has fewer brokers than the replication factor asked for.
+    #[error(
+        "replication factor {factor} needs at least {factor} brokers and the cluster has {brokers}: lower the replication setting (control: replication_factor, delivery: internal_replication; 0 chooses by the cluster's size) or add brokers"
+    )]
+    Replication {
+        /// The factor asked for.
+        factor: i32,
+        /// Brokers the cluster has.
+        brokers: i32,
+    },
     /// The producer was dropped before the record was acknowledged.
     #[error("the kafka producer went away before acknowledging the record")]
     ProducerGone,
@@ -79,9 +89,10 @@ impl Classify for KafkaError {
     fn class(&self) -> ErrorClass {
         use RDKafkaErrorCode as C;
         match self {
-            Self::UnknownTopic(_) | Self::TopicExists(_) | Self::Unsupported(_) => {
-                ErrorClass::Permanent
-            }
+            Self::UnknownTopic(_)
+            | Self::TopicExists(_)
+            | Self::Unsupported(_)
+            | Self::Replication { .. } => ErrorClass::Permanent,
             Self::Task(_) | Self::ProducerGone => ErrorClass::Retryable,
             Self::Client(_) => match self.code() {
                 Some(

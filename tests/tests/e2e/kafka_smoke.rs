@@ -186,3 +186,41 @@ async fn topic_admin_reports_typed_errors_and_offsets() {
         Err(KafkaError::UnknownTopic(_))
     ));
 }
+
+/// New topics get the copies the replication setting asks for, and a factor the cluster cannot
+/// hold is refused with the reason before anything is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replication_is_chosen_by_the_cluster_size_or_refused_with_the_reason() {
+    // The test broker is a single node: "by size" means one copy, three copies cannot be.
+    let by_size = KafkaAdmin::new(&kafka_config(), 0).expect("admin");
+    let topic = unique("replication");
+    by_size
+        .create_topic(&TopicSpec::new(&topic, 1))
+        .await
+        .expect("one copy on one broker");
+    assert_eq!(
+        by_size.describe_topic(&topic).await.expect("exists").len(),
+        1
+    );
+    let three = KafkaAdmin::new(&kafka_config(), 3).expect("admin");
+    let refused = three
+        .create_topic(&TopicSpec::new(unique("replication"), 1))
+        .await
+        .expect_err("three copies on one broker");
+    assert!(
+        matches!(
+            refused,
+            KafkaError::Replication {
+                factor: 3,
+                brokers: 1
+            }
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("lower the replication setting"),
+        "{refused}"
+    );
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
-use herald_core::{NameError, TeamName, TopicName, TopicRef};
+use herald_core::{Classify, NameError, TeamName, TopicName, TopicRef};
 use herald_kafka::{KafkaError, TopicAdmin, TopicSpec};
 use herald_proto::v1::control_server::Control;
 use herald_proto::v1::*;
@@ -89,8 +89,14 @@ fn public_sub(mut s: Subscription) -> Subscription {
     s
 }
 
+/// A Kafka failure as a status: unavailable when a retry may succeed, else a precondition the
+/// operator must change (a replication factor the cluster cannot hold).
 fn kafka_error(what: &str, e: KafkaError) -> Status {
-    Status::unavailable(format!("{what}: {e}"))
+    if e.is_retryable() {
+        Status::unavailable(format!("{what}: {e}"))
+    } else {
+        Status::failed_precondition(format!("{what}: {e}"))
+    }
 }
 
 type WatchStream = Pin<Box<dyn Stream<Item = Result<WatchEvent, Status>> + Send + 'static>>;
