@@ -38,6 +38,9 @@ pub struct EdgeConfig {
     /// Interval of heartbeat comments, e.g. `15s`.
     #[serde(with = "herald_runtime::duration")]
     pub heartbeat: Duration,
+    /// Interval of WebSocket pings, e.g. `30s`; a peer silent for two intervals is closed.
+    #[serde(with = "herald_runtime::duration")]
+    pub ws_ping: Duration,
     /// The `retry:` hint sent to clients (how long they wait before reconnecting), e.g. `2s`.
     #[serde(with = "herald_runtime::duration")]
     pub client_retry: Duration,
@@ -45,7 +48,8 @@ pub struct EdgeConfig {
     pub client_buffer: usize,
     /// Recent events each topic reader keeps so resuming clients join without reading Kafka.
     pub replay_events: usize,
-    /// Upper bound of the replay window's payload bytes per topic.
+    /// Upper bound of the replay window's payload bytes per topic (up to twice that while
+    /// WebSocket clients read the topic: the events' JSON form is kept beside their SSE form).
     pub replay_bytes: usize,
     /// Most concurrent streams on this node (beyond: 503).
     pub max_streams: usize,
@@ -91,6 +95,7 @@ impl Default for EdgeConfig {
             token_secret: Secret::default(),
             token_ttl: Duration::from_secs(600),
             heartbeat: Duration::from_secs(15),
+            ws_ping: Duration::from_secs(30),
             client_retry: Duration::from_secs(2),
             client_buffer: 1024,
             replay_events: 4096,

@@ -1,4 +1,5 @@
-//! HTTP routes: `GET /v1/streams/{team}/{topic}` and `POST /v1/streams/{team}/{topic}/token`.
+//! HTTP routes: `GET /v1/streams/{team}/{topic}` (SSE, or a WebSocket upgrade) and
+//! `POST /v1/streams/{team}/{topic}/token`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use herald_watch::{Action, AuthError, Authenticator, ConfigHandle, Principal, View, check_expiry};
+use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -23,9 +25,10 @@ use crate::cursor::{Cursor, TopicTag, encode_positions};
 use crate::guard::Guard;
 use crate::hub::{Client, ConnKill, Filter, Hub, TopicReader};
 use crate::limits::Limits;
-use crate::stream::{Admission, SseStream};
+use crate::stream::{Admission, EventStream};
 use crate::token::{self, Claims};
-use crate::{EdgeConfig, EdgeError, sse};
+use crate::wire::Wire;
+use crate::{EdgeConfig, EdgeError, sse, ws};
 
 /// Most `?types=` filters per stream.
 const MAX_FILTERS: usize = 64;
@@ -39,6 +42,12 @@ pub(crate) struct AppState {
     pub token_ttl: Duration,
     pub retry_ms: u64,
     pub cors: Cors,
+    /// WebSocket ping interval.
+    pub ws_ping: Duration,
+    /// How long connections may take to close after shutdown.
+    pub drain_grace: Duration,
+    /// Upgraded WebSocket connections of the hyper path, waited for on shutdown.
+    pub upgraded: tokio_util::task::TaskTracker,
 }
 
 /// The routes, with CORS as configured.
@@ -208,7 +217,7 @@ fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<(String, TopicTag
     Ok((name, tag))
 }
 
-fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
+pub(crate) fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
     let filters: Vec<String> = types
         .unwrap_or_default()
         .split(',')
@@ -338,7 +347,8 @@ pub(crate) fn stream_query(
         .map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))
 }
 
-/// Streams a topic as server-sent events, resuming from `Last-Event-ID`.
+/// Streams a topic as server-sent events, resuming from `Last-Event-ID`; with `Upgrade:
+/// websocket`, the same stream as WebSocket JSON text frames (module `ws`).
 #[utoipa::path(get, path = "/v1/streams/{team}/{topic}", tag = "edge",
     params(
         ("team" = String, Path, description = "The topic's team"),
@@ -352,6 +362,7 @@ pub(crate) fn stream_query(
     ),
     responses(
         (status = 200, description = "The stream", body = ref("#/components/schemas/EventStream"), content_type = "text/event-stream"),
+        (status = 101, description = "Switched to a WebSocket (with `Upgrade: websocket`): JSON text frames `{id, type, time, data}`; see docs/streams.md"),
         (status = 400, description = "Invalid query or cursor", body = herald_runtime::ErrorBody),
         (status = 401, description = "No or unknown credentials", body = herald_runtime::ErrorBody),
         (status = 403, description = "May not subscribe to the topic", body = herald_runtime::ErrorBody),
@@ -364,19 +375,45 @@ pub(crate) async fn stream(
     State(state): State<Arc<AppState>>,
     Path((team, topic)): Path<(String, String)>,
     query: Result<Query<StreamQuery>, QueryRejection>,
-    headers: HeaderMap,
-    kill: Option<Extension<ConnKill>>,
+    mut request: axum::extract::Request,
 ) -> Result<Response, EdgeError> {
     let q = stream_query(query)?;
-    let sse = open_stream(
-        &state,
-        &team,
-        &topic,
-        q,
-        &headers,
-        kill.map(|Extension(k)| k),
-    )
-    .await?;
+    let kill = request.extensions().get::<ConnKill>().cloned();
+    if ws::is_upgrade(request.headers()) {
+        let accept = ws::handshake(request.headers())?;
+        let on_upgrade = request
+            .extensions_mut()
+            .remove::<hyper::upgrade::OnUpgrade>()
+            .ok_or_else(|| {
+                EdgeError::BadRequest("a WebSocket needs an HTTP/1.1 connection".into())
+            })?;
+        let stream = open_stream(
+            &state,
+            Wire::Ws,
+            &team,
+            &topic,
+            q,
+            request.headers(),
+            kill.clone(),
+        )
+        .await?;
+        let served = state.clone();
+        state.upgraded.spawn(async move {
+            let Ok(upgraded) = on_upgrade.await else {
+                return;
+            };
+            let kill = kill.map(|k| k.0).unwrap_or_default();
+            let limits = ws::Limits {
+                ping: served.ws_ping,
+                kill: &kill,
+                shutdown: &served.hub.shutdown,
+                drain_grace: served.drain_grace,
+            };
+            ws::serve(TokioIo::new(upgraded), stream, limits).await;
+        });
+        return Ok(ws_accepted(&accept));
+    }
+    let sse = open_stream(&state, Wire::Sse, &team, &topic, q, request.headers(), kill).await?;
     let body = futures::stream::unfold(sse, |mut s| async move {
         s.next_chunk()
             .await
@@ -385,16 +422,30 @@ pub(crate) async fn stream(
     Ok((STREAM_HEADERS, axum::body::Body::from_stream(body)).into_response())
 }
 
+/// The `101 Switching Protocols` answer to a WebSocket handshake.
+fn ws_accepted(accept: &str) -> Response {
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = axum::http::StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    if let Ok(value) = HeaderValue::from_str(accept) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, value);
+    }
+    response
+}
+
 /// Everything of a stream request before the response starts: auth, limits, the start
 /// position, the reader; shared by the hyper route and the lean HTTP/1 path.
 pub(crate) async fn open_stream(
     state: &Arc<AppState>,
+    wire: Wire,
     team: &str,
     topic: &str,
     q: StreamQuery,
     headers: &HeaderMap,
     kill: Option<ConnKill>,
-) -> Result<SseStream, EdgeError> {
+) -> Result<EventStream, EdgeError> {
     if !state.view.is_synced() {
         return Err(EdgeError::Unavailable(
             "the edge has not received its configuration from the control plane yet".into(),
@@ -438,7 +489,7 @@ pub(crate) async fn open_stream(
     let (pos, gaps) = resolve(&reader, start).await?;
 
     let mut preamble = BytesMut::with_capacity(256);
-    preamble.put_slice(format!("retry: {}\n\n", state.retry_ms).as_bytes());
+    wire.preamble(&mut preamble, state.retry_ms);
     // An access token names one client; a key may serve several, which then share the notice.
     let who: Arc<str> = match q.access_token.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => {
@@ -459,8 +510,7 @@ pub(crate) async fn open_stream(
                 state.hub.settings.client_buffer
             ),
         });
-        preamble.put_slice(&sse::event_body(sse::CUT, data.to_string().as_bytes()));
-        preamble.put_u8(b'\n');
+        wire.notice(&mut preamble, sse::CUT, None, &data);
     }
     if !gaps.is_empty() {
         let ranges: Vec<_> = gaps
@@ -471,14 +521,18 @@ pub(crate) async fn open_stream(
             "message": "the cursor points before what Kafka still retains; these offsets were skipped",
             "ranges": ranges,
         });
-        let body = sse::event_body("herald.gap", data.to_string().as_bytes());
-        sse::put_event(&mut preamble, &encode_positions(tag, &pos), &body);
+        let cursor = encode_positions(tag, &pos);
+        wire.notice(&mut preamble, "herald.gap", Some(&cursor), &data);
     } else if fresh {
         // Give a fresh client a cursor at once so even a drop before its first event resumes
         // exactly where it started.
-        sse::put_cursor(&mut preamble, &encode_positions(tag, &pos));
+        wire.cursor(&mut preamble, &encode_positions(tag, &pos));
     }
-    Ok(SseStream::new(
+    if wire == Wire::Ws {
+        state.hub.metrics.ws_streams.inc();
+    }
+    Ok(EventStream::new(
+        wire,
         state.hub.clone(),
         reader,
         filter,
@@ -570,5 +624,8 @@ pub(crate) fn state(
             .try_into()
             .unwrap_or(u64::MAX),
         cors: Cors::new(&config.cors_origins),
+        ws_ping: config.ws_ping,
+        drain_grace: config.shutdown_grace,
+        upgraded: tokio_util::task::TaskTracker::new(),
     }
 }

@@ -15,7 +15,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -49,6 +49,10 @@ pub(crate) struct LiveEvent {
     pub ty: Box<str>,
     /// `event:` and `data:` lines.
     pub body: Bytes,
+    /// CloudEvents time, as the producer set it; empty when absent.
+    pub time: Box<str>,
+    /// The JSON form's members after `id` (`"type":...}`), made when a WebSocket first needs it.
+    json: OnceLock<Bytes>,
     /// The reader's positions just after this record.
     pub positions: Box<[i64]>,
     /// `positions` encoded.
@@ -66,6 +70,7 @@ impl LiveEvent {
                 .and_then(|v| std::str::from_utf8(v).ok())
         };
         let ty = header("ce_type").unwrap_or_default();
+        let time = header("ce_time").unwrap_or_default();
         let traceparent = trace::exporting()
             .then(|| header("traceparent"))
             .flatten()
@@ -80,6 +85,8 @@ impl LiveEvent {
             offset: message.offset(),
             ty: ty.into(),
             body,
+            time: time.into(),
+            json: OnceLock::new(),
             cursor: encode_positions(topic, &positions).into(),
             positions,
             traceparent,
@@ -87,8 +94,56 @@ impl LiveEvent {
     }
 
     fn size(&self) -> usize {
-        self.body.len() + self.cursor.len() + self.positions.len() * 8 + 64
+        // Without the JSON form, made on demand: a size must not change while the event is in
+        // the window (`replay_bytes` says so).
+        self.body.len() + self.time.len() + self.cursor.len() + self.positions.len() * 8 + 64
     }
+
+    /// `"type":...,"time":...,"data":...}`: the members of the event's JSON form after `id`,
+    /// shared by every WebSocket of the topic. `data` is the payload itself when it is JSON,
+    /// else a JSON string of it.
+    pub fn json_tail(&self) -> &[u8] {
+        self.json.get_or_init(|| {
+            let data = sse_data(&self.body);
+            let mut out = Vec::with_capacity(data.len() + self.ty.len() + self.time.len() + 40);
+            out.extend_from_slice(b"\"type\":");
+            out.extend_from_slice(json_string(&self.ty).as_bytes());
+            if !self.time.is_empty() {
+                out.extend_from_slice(b",\"time\":");
+                out.extend_from_slice(json_string(&self.time).as_bytes());
+            }
+            out.extend_from_slice(b",\"data\":");
+            if serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok() {
+                out.extend_from_slice(&data);
+            } else {
+                out.extend_from_slice(json_string(&String::from_utf8_lossy(&data)).as_bytes());
+            }
+            out.push(b'}');
+            Bytes::from(out)
+        })
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+/// The payload as the SSE body carries it: its `data:` lines joined by line feeds (the
+/// payload's own line breaks, normalized).
+fn sse_data(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut lines = body
+        .split(|b| *b == b'\n')
+        .filter_map(|line| line.strip_prefix(b"data: "));
+    let first = lines.next().unwrap_or_default();
+    let Some(second) = lines.next() else {
+        return first.into();
+    };
+    let mut joined = first.to_vec();
+    for line in std::iter::once(second).chain(lines) {
+        joined.push(b'\n');
+        joined.extend_from_slice(line);
+    }
+    joined.into()
 }
 
 /// Applies `event` (in the reader's order) to a stream at `pos`. Returns whether the stream
@@ -749,6 +804,8 @@ mod tests {
             offset,
             ty: ty.into(),
             body: sse::event_body(ty, format!("{partition}:{offset}").as_bytes()),
+            time: "".into(),
+            json: OnceLock::new(),
             positions: positions.into(),
             cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,

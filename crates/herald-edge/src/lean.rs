@@ -1,6 +1,7 @@
 //! The lean HTTP/1 path for streams. A connection's first request head is read here (a small
 //! buffer, `httparse`); an HTTP/1.x `GET /v1/streams/{team}/{topic}` is answered directly on the
-//! connection by a small SSE writer, and anything else (HTTP/2 prior knowledge, other routes,
+//! connection by a small SSE writer (or, with `Upgrade: websocket`, handed to `ws` after the
+//! handshake), and anything else (HTTP/2 prior knowledge, other routes,
 //! preflights, unusual requests) goes to hyper with the bytes already read put back in front of
 //! the connection ([`Rewind`]).
 //!
@@ -32,7 +33,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState, STREAM_HEADERS};
 use crate::hub::ConnKill;
-use crate::stream::SseStream;
+use crate::stream::EventStream;
+use crate::wire::Wire;
+use crate::{EdgeError, ws};
 
 /// First read of a request head; most heads (no cookies) fit.
 const HEAD_START: usize = 1024;
@@ -64,6 +67,8 @@ struct StreamHead {
     uri: Uri,
     headers: HeaderMap,
     http10: bool,
+    /// `Upgrade: websocket`.
+    ws: bool,
 }
 
 /// The outcome of reading a request head.
@@ -108,17 +113,29 @@ where
     };
     drop(buf);
     let cors = lean.state.cors.headers(head.headers.get(header::ORIGIN));
+    let wire = if head.ws { Wire::Ws } else { Wire::Sse };
     let open = Box::pin(async {
+        let accept = match (head.ws, head.http10) {
+            (false, _) => None,
+            (true, true) => {
+                return Err(EdgeError::BadRequest(
+                    "a WebSocket handshake needs HTTP/1.1".into(),
+                ));
+            }
+            (true, false) => Some(ws::handshake(&head.headers)?),
+        };
         let q = http::stream_query(Query::try_from_uri(&head.uri))?;
-        http::open_stream(
+        let stream = http::open_stream(
             &lean.state,
+            wire,
             &head.team,
             &head.topic,
             q,
             &head.headers,
             Some(kill.clone()),
         )
-        .await
+        .await?;
+        Ok((stream, accept))
     });
     // Opening waits on Kafka (watermarks, a new reader); like hyper's drain, give up once the
     // drain grace after shutdown ran out.
@@ -132,7 +149,23 @@ where
     let http10 = head.http10;
     drop(head);
     match opened {
-        Ok(stream) => {
+        Ok((stream, Some(accept))) => {
+            let mut head = status_line(StatusCode::SWITCHING_PROTOCOLS);
+            put_header(&mut head, "upgrade", b"websocket");
+            put_header(&mut head, "connection", b"Upgrade");
+            put_header(&mut head, "sec-websocket-accept", accept.as_bytes());
+            head.extend_from_slice(b"\r\n");
+            if io.write_all(&head).await.is_ok() {
+                let limits = ws::Limits {
+                    ping: lean.state.ws_ping,
+                    kill: &kill.0,
+                    shutdown,
+                    drain_grace,
+                };
+                ws::serve(io, stream, limits).await;
+            }
+        }
+        Ok((stream, None)) => {
             serve_stream(io, stream, !http10, &cors, &kill.0, shutdown, drain_grace).await;
         }
         Err(error) => {
@@ -199,9 +232,9 @@ fn classify(buf: &[u8]) -> Option<Head> {
     }
 }
 
-/// Whether a complete head is a stream request for the lean path. Anything unusual (other
-/// methods and routes, percent-encoded names, a body, an upgrade, pipelined bytes) goes to hyper,
-/// which answers it as it always did.
+/// Whether a complete head is a stream request for the lean path (an SSE stream, or a WebSocket
+/// upgrade). Anything unusual (other methods and routes, percent-encoded names, a body, another
+/// upgrade, pipelined bytes) goes to hyper, which answers it as it always did.
 fn route(request: &httparse::Request<'_, '_>, whole: bool) -> Head {
     let (Some("GET"), Some(path), Some(version)) = (request.method, request.path, request.version)
     else {
@@ -219,11 +252,18 @@ fn route(request: &httparse::Request<'_, '_>, whole: bool) -> Head {
         return Head::Other;
     }
     let mut headers = HeaderMap::with_capacity(request.headers.len());
+    let mut ws = false;
     for field in request.headers.iter() {
         let body = field.name.eq_ignore_ascii_case("transfer-encoding")
             || (field.name.eq_ignore_ascii_case("content-length") && field.value != b"0");
-        if body || field.name.eq_ignore_ascii_case("upgrade") {
+        if body {
             return Head::Other;
+        }
+        if field.name.eq_ignore_ascii_case("upgrade") {
+            if !field.value.trim_ascii().eq_ignore_ascii_case(b"websocket") {
+                return Head::Other;
+            }
+            ws = true;
         }
         let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(field.name.as_bytes()),
@@ -245,6 +285,7 @@ fn route(request: &httparse::Request<'_, '_>, whole: bool) -> Head {
         uri,
         headers,
         http10: version == 0,
+        ws,
     }))
 }
 
@@ -325,7 +366,7 @@ fn http_date(t: OffsetDateTime) -> String {
 /// is killed (a cut slow client) or the drain grace after shutdown runs out.
 async fn serve_stream<IO>(
     mut io: IO,
-    mut stream: SseStream,
+    mut stream: EventStream,
     chunked: bool,
     cors: &[(HeaderName, HeaderValue)],
     kill: &CancellationToken,
@@ -502,9 +543,15 @@ mod tests {
 
     fn stream_of(head: &str) -> Option<(String, String, bool)> {
         match classify(head.as_bytes()) {
-            Some(Head::Stream(h)) => Some((h.team, h.topic, h.http10)),
+            Some(Head::Stream(h)) if !h.ws => Some((h.team, h.topic, h.http10)),
             _ => None,
         }
+    }
+
+    #[test]
+    fn websocket_upgrades_of_streams_take_the_lean_path() {
+        let head = "GET /v1/streams/acme/orders HTTP/1.1\r\nupgrade: WebSocket\r\nconnection: Upgrade\r\n\r\n";
+        assert!(matches!(classify(head.as_bytes()), Some(Head::Stream(h)) if h.ws));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! short-lived `?access_token=` for `EventSource`, which cannot send headers. When spans are
 //! exported, each live event's fan-out is one `sse.fanout` span per node (a child of the
 //! record's `traceparent`, with the number of receiving streams), not one span per stream.
+//! The same resource upgrades to a WebSocket (module `ws`) carrying the same stream as JSON text
+//! frames with the same cursors, so a client may switch transport and resume where it was.
 
 mod config;
 mod cursor;
@@ -24,6 +26,8 @@ mod sse;
 mod stream;
 mod tls;
 mod token;
+mod wire;
+mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -148,6 +152,8 @@ impl Edge {
     pub async fn stopped(&self) {
         self.tasks.close();
         self.tasks.wait().await;
+        self.state.upgraded.close();
+        self.state.upgraded.wait().await;
     }
 }
 

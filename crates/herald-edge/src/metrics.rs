@@ -25,6 +25,10 @@ pub struct Metrics {
     pub limited: Counter,
     /// Open streams ended because their key, grant or topic went away.
     pub streams_revoked: Counter,
+    /// WebSocket streams opened.
+    pub ws_streams: Counter,
+    /// Acknowledgements received from WebSocket clients.
+    pub ws_acks: Counter,
 }
 
 impl Metrics {
@@ -34,12 +38,12 @@ impl Metrics {
         let r = registry.sub_registry_with_prefix("herald_edge");
         r.register(
             "open_streams",
-            "SSE streams open now",
+            "streams open now (SSE and WebSocket)",
             m.open_streams.clone(),
         );
         r.register(
             "events_sent",
-            "events written to SSE clients",
+            "events written to stream clients (SSE and WebSocket)",
             m.events_sent.clone(),
         );
         r.register(
@@ -76,6 +80,16 @@ impl Metrics {
             "streams_revoked",
             "open streams ended because their key, grant or topic was revoked or deleted",
             m.streams_revoked.clone(),
+        );
+        r.register(
+            "ws_streams",
+            "streams opened as WebSockets (also counted in open_streams while open)",
+            m.ws_streams.clone(),
+        );
+        r.register(
+            "ws_acks",
+            "acknowledgements received from WebSocket clients",
+            m.ws_acks.clone(),
         );
         m
     }

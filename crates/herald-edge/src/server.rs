@@ -156,7 +156,8 @@ async fn hyper_connection<IO>(
         }
     });
     let builder = auto::Builder::new(TokioExecutor::new());
-    let connection = builder.serve_connection(TokioIo::new(io), service);
+    // With upgrades: a WebSocket handshake on the hyper path hands the connection to `ws`.
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

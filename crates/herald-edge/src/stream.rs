@@ -1,23 +1,25 @@
-//! One SSE stream: optional catch-up from Kafka with a temporary consumer, then the live
-//! fan-out (see `hub` for the handoff), heartbeats, and the final comments.
+//! One stream (SSE or WebSocket, see `wire`): optional catch-up from Kafka with a temporary
+//! consumer, then the live fan-out (see `hub` for the handoff), heartbeats, and the final frames.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use herald_kafka::TailConsumer;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::cursor::encode_positions;
+use crate::cursor::{Cursor, encode_positions};
 use crate::guard::Guard;
 use crate::hub::{
     Client, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, TopicReader, advance, assign_consumer,
 };
 use crate::limits::StreamSlot;
-use crate::sse;
+use crate::wire::{End, Wire};
+use crate::ws::{self, ClientOp, Violation};
+use crate::{http, sse};
 
 /// Most bytes gathered into one body chunk before it is handed to the connection.
 const CHUNK: usize = 32 * 1024;
@@ -44,8 +46,9 @@ pub(crate) struct Admission {
     pub guard: Guard,
 }
 
-/// The state of one open stream; [`SseStream::next_chunk`] yields the body.
-pub(crate) struct SseStream {
+/// The state of one open stream; [`EventStream::next_chunk`] yields the body.
+pub(crate) struct EventStream {
+    wire: Wire,
     hub: Arc<Hub>,
     reader: Arc<TopicReader>,
     filter: Arc<Filter>,
@@ -63,9 +66,12 @@ pub(crate) struct SseStream {
     _slot: StreamSlot,
 }
 
-impl SseStream {
+impl EventStream {
     /// A stream at `pos` whose first frames are already in `preamble`.
+    // One argument per part the request handler resolved; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
+        wire: Wire,
         hub: Arc<Hub>,
         reader: Arc<TopicReader>,
         filter: Arc<Filter>,
@@ -80,6 +86,7 @@ impl SseStream {
             tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
         interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut stream = Self {
+            wire,
             hub,
             reader,
             filter,
@@ -113,26 +120,55 @@ impl SseStream {
         }
     }
 
-    fn end(&mut self, comment: &str) {
-        self.out.put_slice(comment.as_bytes());
+    fn end(&mut self, end: End) {
+        self.wire.end(&mut self.out, end);
         self.ended = true;
     }
 
+    /// Applies a WebSocket client's message: an acknowledgement must name this topic; a new
+    /// type filter applies from the stream's position on (it re-joins the reader with it).
+    pub fn apply(&mut self, op: ClientOp) -> Result<(), Violation> {
+        let refuse = |reason: String| Violation {
+            code: ws::POLICY,
+            reason,
+        };
+        match op {
+            ClientOp::Ack { id } => {
+                let cursor = Cursor::decode(&id).map_err(|e| refuse(e.to_string()))?;
+                if cursor.topic.is_some_and(|t| t != self.reader.tag) {
+                    return Err(refuse(
+                        "the acknowledged id belongs to another topic".into(),
+                    ));
+                }
+                self.hub.metrics.ws_acks.inc();
+            }
+            ClientOp::Filter { types } => {
+                let filter = http::parse_filter(Some(&types)).map_err(|e| refuse(e.to_string()))?;
+                self.filter = Arc::new(filter);
+                if matches!(self.phase, Phase::Live(_)) {
+                    // Dropping the subscription leaves its queued events unsent; the stream's
+                    // positions are below them, so the re-join takes them from the window.
+                    self.phase = Phase::NeedCatchUp;
+                    self.try_join();
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Ends a stream cut for falling behind with a `herald.cut` event a client can read, then
-    /// the comment older clients look for.
+    /// the transport's own end (the SSE comment older clients look for, a WebSocket close).
     fn end_slow(&mut self) {
         let data = serde_json::json!({
             "reason": "slow_consumer",
             "message": format!(
                 "this stream fell more than {} events behind and was cut; reconnect with \
-                 Last-Event-ID to resume",
+                 the last id to resume",
                 self.hub.settings.client_buffer
             ),
         });
-        self.out
-            .put_slice(&sse::event_body(sse::CUT, data.to_string().as_bytes()));
-        self.out.put_u8(b'\n');
-        self.end(sse::SLOW_CONSUMER);
+        self.wire.notice(&mut self.out, sse::CUT, None, &data);
+        self.end(End::Slow);
     }
 
     /// Ends the stream with a final `herald.revoked` event if the configuration no longer
@@ -140,10 +176,8 @@ impl SseStream {
     fn recheck(&mut self) {
         if let Some(reason) = self.guard.revoked() {
             let data = serde_json::json!({ "message": format!("access revoked: {reason}") });
-            self.out
-                .put_slice(&sse::event_body(sse::REVOKED, data.to_string().as_bytes()));
-            self.out.put_u8(b'\n');
-            self.ended = true;
+            self.wire.notice(&mut self.out, sse::REVOKED, None, &data);
+            self.end(End::Revoked);
             self.hub.metrics.streams_revoked.inc();
         }
     }
@@ -161,7 +195,7 @@ impl SseStream {
                 self.phase = Phase::Live(sub);
             }
             Join::Behind => {}
-            Join::Closed => self.end(sse::READER_GONE),
+            Join::Closed => self.end(End::ReaderGone),
         }
     }
 
@@ -170,13 +204,10 @@ impl SseStream {
         let (fresh, ahead) = advance(&mut self.pos, event);
         if fresh {
             if ahead {
-                sse::put_event(
-                    &mut self.out,
-                    &encode_positions(self.reader.tag, &self.pos),
-                    &event.body,
-                );
+                let cursor = encode_positions(self.reader.tag, &self.pos);
+                self.wire.event(&mut self.out, &cursor, event);
             } else {
-                sse::put_event(&mut self.out, &event.cursor, &event.body);
+                self.wire.event(&mut self.out, &event.cursor, event);
             }
             self.sent.copy_from_slice(&self.pos);
             self.hub.metrics.events_sent.inc();
@@ -197,10 +228,11 @@ impl SseStream {
             }
         }
         if self.pos != self.sent {
-            sse::put_cursor(&mut self.out, &encode_positions(self.reader.tag, &self.pos));
+            let cursor = encode_positions(self.reader.tag, &self.pos);
+            self.wire.cursor(&mut self.out, &cursor);
             self.sent.copy_from_slice(&self.pos);
         }
-        self.out.put_slice(sse::HEARTBEAT.as_bytes());
+        self.wire.heartbeat(&mut self.out);
     }
 
     async fn step(&mut self) {
@@ -209,7 +241,7 @@ impl SseStream {
             Phase::Live(sub) => {
                 tokio::select! {
                     biased;
-                    _ = shutdown.cancelled() => self.end(sse::DRAINING),
+                    _ = shutdown.cancelled() => self.end(End::Draining),
                     event = sub.rx.recv() => match event {
                         // Cut: what is still queued would only delay the reason further behind
                         // data the client is not reading; it resumes from its cursor anyway.
@@ -228,7 +260,7 @@ impl SseStream {
                             if sub.ended.load(Ordering::Acquire) == SLOW {
                                 self.end_slow();
                             } else {
-                                self.end(sse::READER_GONE);
+                                self.end(End::ReaderGone);
                             }
                         }
                     },
@@ -240,7 +272,7 @@ impl SseStream {
                 let semaphore = self.hub.catchup.clone();
                 tokio::select! {
                     biased;
-                    _ = shutdown.cancelled() => self.end(sse::DRAINING),
+                    _ = shutdown.cancelled() => self.end(End::Draining),
                     permit = semaphore.acquire_owned() => match permit {
                         Ok(permit) => match self.open_catchup() {
                             Ok(consumer) => {
@@ -249,10 +281,10 @@ impl SseStream {
                             }
                             Err(error) => {
                                 tracing::warn!(topic = %self.reader.topic, %error, "cannot start a catch-up reader");
-                                self.end(sse::READER_GONE);
+                                self.end(End::ReaderGone);
                             }
                         },
-                        Err(_) => self.end(sse::DRAINING),
+                        Err(_) => self.end(End::Draining),
                     },
                     _ = self.heartbeat.tick() => self.beat(),
                     _ = self.guard.changed() => self.recheck(),
@@ -262,7 +294,7 @@ impl SseStream {
                 let mut read = None;
                 tokio::select! {
                     biased;
-                    _ = shutdown.cancelled() => self.end(sse::DRAINING),
+                    _ = shutdown.cancelled() => self.end(End::Draining),
                     message = tokio::time::timeout(Duration::from_millis(200), consumer.recv()) => match message {
                         Ok(Ok(m)) => {
                             let p = m.partition() as usize;

@@ -1,0 +1,231 @@
+"""One cursor behind every stream transport, checked with independent clients against `herald dev`:
+a WebSocket ledger with random disconnects (the `websockets` library), the WebSocket protocol's
+refusals, and one client reading a topic over SSE, then WebSocket, then pull, resuming each time
+from the last cursor of the transport before."""
+
+import json
+import logging
+import os
+import random
+import signal
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from test_walkthrough import start_dev
+
+TYPE = "ledger.event"
+
+
+@pytest.fixture(scope="module")
+def dev(herald_bin):
+    proc, exports = start_dev(herald_bin)
+    yield exports
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def publish(exports, start, count):
+    """Publishes events n = start..start+count as one batch; returns their ledger ids."""
+    ids = [f"n{n}" for n in range(start, start + count)]
+    batch = [{"specversion": "1.0", "id": i, "source": "/ledger", "type": TYPE, "data": {"n": i}}
+             for i in ids]
+    req = urllib.request.Request(
+        f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events",
+        data=json.dumps(batch).encode(),
+        headers={"authorization": f"Bearer {exports['HERALD_KEY']}",
+                 "content-type": "application/cloudevents-batch+json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status in (200, 202), resp.status
+    return ids
+
+
+def ws_url(exports, **query):
+    base = exports["HERALD_HTTP"].replace("http://", "ws://", 1) + "/v1/streams/demo/events"
+    query = {k: v for k, v in query.items() if v is not None}
+    return base + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def ws_connect(exports, **query):
+    # An unbounded queue: the client's close handshake must not wait behind unread frames.
+    return connect(ws_url(exports, **query),
+                   additional_headers={"authorization": f"Bearer {exports['HERALD_KEY']}"},
+                   open_timeout=30, close_timeout=5, max_queue=None)
+
+
+def read_ws(ws, seen, limit, timeout=30):
+    """Reads up to `limit` ledger events into `seen`; returns the last cursor received. A close
+    that asks the client to reconnect (1012 service restart, 1013 try again) ends it early."""
+    last = None
+    got = 0
+    while got < limit:
+        try:
+            message = ws.recv(timeout=timeout)
+        except ConnectionClosed as closed:
+            assert closed.rcvd and closed.rcvd.code in (1012, 1013), closed
+            break
+        frame = json.loads(message)
+        last = frame.get("id", last)
+        if frame["type"] == TYPE:
+            seen.append(frame["data"]["n"])
+            got += 1
+        else:
+            assert frame["type"] == "herald.cursor", frame
+    return last
+
+
+def assert_ledger(seen, ledger):
+    duplicates = sorted({n for n in seen if seen.count(n) > 1})
+    missing = sorted(set(ledger) - set(seen))
+    assert not duplicates, f"duplicates: {duplicates[:20]}"
+    assert not missing, f"missing {len(missing)} of {len(ledger)}: {missing[:20]}"
+    assert sorted(seen) == sorted(ledger)
+
+
+def test_websocket_ledger_with_random_disconnects(dev):
+    """A client that drops its WebSocket at random points (closing politely or just cutting the
+    TCP connection) and resumes from its last cursor sees every event exactly once."""
+    rng = random.Random(16)
+    ws = ws_connect(dev, start="now")
+    # The fresh stream's first frame is its start cursor.
+    first = json.loads(ws.recv(timeout=30))
+    assert first["type"] == "herald.cursor" and first["id"], first
+    cursor = first["id"]
+
+    ledger = []
+    total = 600
+
+    def publisher():
+        for start in range(0, total, 20):
+            ledger.extend(publish(dev, start, 20))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    seen = []
+    reconnects = 0
+    while len(seen) < total:
+        try:
+            cursor = read_ws(ws, seen, min(rng.randint(1, 80), total - len(seen))) or cursor
+        except TimeoutError:
+            break
+        if len(seen) >= total:
+            break
+        if rng.random() < 0.5:
+            ws.close()
+        else:
+            # An abrupt drop, no close handshake (the library's reader thread logs the EOF).
+            logging.getLogger("websockets").setLevel(logging.CRITICAL)
+            ws.socket.close()
+        reconnects += 1
+        ws = ws_connect(dev, last_event_id=cursor)
+    thread.join()
+    ws.close()
+    assert reconnects >= 10, reconnects
+    assert_ledger(seen, ledger)
+
+
+def test_websocket_filter_ack_and_refusals(dev):
+    """Client messages change the filter and acknowledge; bad handshakes get 400 and bad frames a
+    close code with a reason."""
+    ws = ws_connect(dev, start="now", types="keep.*")
+    cursor = json.loads(ws.recv(timeout=30))["id"]
+    publish_typed(dev, ["drop.me", "keep.this"])
+    frame = json.loads(ws.recv(timeout=30))
+    assert frame["type"] == "keep.this" and frame["data"] == {"n": "keep.this"}, frame
+    assert frame["time"], frame
+    ws.send(json.dumps({"op": "ack", "id": frame["id"]}))
+    ws.send(json.dumps({"op": "filter", "types": "drop.*"}))
+    publish_typed(dev, ["keep.that", "drop.this"])
+    # From the stream's position on: `drop.me` too when its partition was behind `keep.this`.
+    types = []
+    while "drop.this" not in types:
+        types.append(json.loads(ws.recv(timeout=30))["type"])
+    assert all(t.startswith("drop.") or t == "herald.cursor" for t in types), types
+    ws.close()
+
+    refusals = [
+        ("text", "not json", 1008, "invalid message"),
+        ("text", json.dumps({"op": "filter", "types": "a*b"}), 1008, "invalid type filter"),
+        ("text", json.dumps({"op": "ack", "id": "garbage"}), 1008, "invalid cursor"),
+        ("binary", b"\x00", 1003, "binary messages"),
+        ("text", "x" * 5000, 1009, "limited to 4096 bytes"),
+    ]
+    for kind, payload, code, reason in refusals:
+        ws = ws_connect(dev, last_event_id=cursor)
+        ws.send(payload)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=30)
+        assert closed.value.rcvd.code == code, (kind, payload, closed.value.rcvd)
+        assert reason in closed.value.rcvd.reason, closed.value.rcvd
+
+    with pytest.raises(InvalidStatus) as refused:
+        ws_connect(dev, last_event_id="2AAAAAAA")
+    assert refused.value.response.status_code == 400
+    assert b"another topic" in refused.value.response.body, refused.value.response.body
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url(dev), open_timeout=30)
+    assert refused.value.response.status_code == 401
+
+
+def publish_typed(exports, types):
+    batch = [{"specversion": "1.0", "id": f"{t}-{time.time_ns()}", "source": "/ledger", "type": t,
+              "data": {"n": t}} for t in types]
+    req = urllib.request.Request(
+        f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events",
+        data=json.dumps(batch).encode(),
+        headers={"authorization": f"Bearer {exports['HERALD_KEY']}",
+                 "content-type": "application/cloudevents-batch+json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status in (200, 202), resp.status
+
+
+def read_sse(exports, cursor, limit):
+    """Reads `limit` ledger events over SSE from `cursor`; returns their numbers and the last id."""
+    req = urllib.request.Request(
+        f"{exports['HERALD_HTTP']}/v1/streams/demo/events?types={TYPE}",
+        headers={"authorization": f"Bearer {exports['HERALD_KEY']}", "last-event-id": cursor},
+    )
+    seen, last, event = [], cursor, {}
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        for raw in resp:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("id: "):
+                event["id"] = line[4:]
+            elif line.startswith("event: "):
+                event["type"] = line[7:]
+            elif line.startswith("data: "):
+                event["data"] = line[6:]
+            elif line == "":
+                last = event.get("id", last)
+                if event.get("type") == TYPE:
+                    seen.append(json.loads(event["data"])["n"])
+                    if len(seen) == limit:
+                        return seen, last
+                event = {}
+    raise AssertionError("the SSE stream ended early")
+
+
+def test_one_cursor_across_sse_websocket_and_back(dev):
+    """Half a topic over SSE, the next part over WebSocket with SSE's last id, the rest over SSE
+    with the WebSocket's last id: every event exactly once."""
+    ws = ws_connect(dev, start="now")
+    start = json.loads(ws.recv(timeout=30))["id"]
+    ws.close()
+    ledger = publish(dev, 10_000, 90)
+    seen, cursor = read_sse(dev, start, 30)
+    ws = ws_connect(dev, last_event_id=cursor, types=TYPE)
+    cursor = read_ws(ws, seen, 30)
+    ws.close()
+    more, _ = read_sse(dev, cursor, 30)
+    assert_ledger(seen + more, ledger)
