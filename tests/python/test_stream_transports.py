@@ -1,7 +1,7 @@
 """One cursor behind every stream transport, checked with independent clients against `herald dev`:
 a WebSocket ledger with random disconnects (the `websockets` library), the WebSocket protocol's
-refusals, and one client reading a topic over SSE, then WebSocket, then pull, resuming each time
-from the last cursor of the transport before."""
+refusals, one client reading a topic over SSE, then WebSocket, then pull, resuming each time from
+the last cursor of the transport before, and a long-polling puller following a live topic."""
 
 import json
 import logging
@@ -10,6 +10,7 @@ import random
 import signal
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -216,16 +217,72 @@ def read_sse(exports, cursor, limit):
     raise AssertionError("the SSE stream ended early")
 
 
-def test_one_cursor_across_sse_websocket_and_back(dev):
-    """Half a topic over SSE, the next part over WebSocket with SSE's last id, the rest over SSE
-    with the WebSocket's last id: every event exactly once."""
-    ws = ws_connect(dev, start="now")
-    start = json.loads(ws.recv(timeout=30))["id"]
-    ws.close()
+def pull(exports, **query):
+    url = f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events?" + urllib.parse.urlencode(
+        {k: v for k, v in query.items() if v is not None})
+    req = urllib.request.Request(url, headers={"authorization": f"Bearer {exports['HERALD_KEY']}"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        assert resp.headers["content-type"] == "application/json"
+        return json.load(resp)
+
+
+def test_one_cursor_across_sse_websocket_and_pull(dev):
+    """A third of a topic over SSE, the next third over WebSocket from SSE's last id, the rest by
+    pull from the WebSocket's last id, then SSE again from pull's cursor: every event exactly
+    once, and nothing more."""
+    start = pull(dev, start="now", limit=1)["next_cursor"]
     ledger = publish(dev, 10_000, 90)
     seen, cursor = read_sse(dev, start, 30)
     ws = ws_connect(dev, last_event_id=cursor, types=TYPE)
     cursor = read_ws(ws, seen, 30)
     ws.close()
-    more, _ = read_sse(dev, cursor, 30)
+    while len(seen) < 90:
+        answer = pull(dev, cursor=cursor, limit=7, types=TYPE, wait="5s")
+        assert 1 <= len(answer["events"]) <= 7, answer
+        seen += [e["data"]["n"] for e in answer["events"]]
+        if len(answer["events"]) == 7:
+            # A full answer ends at its last event (a short one may skip filtered-out events).
+            assert answer["next_cursor"] == answer["events"][-1]["id"]
+        cursor = answer["next_cursor"]
+    assert_ledger(seen, ledger)
+    ledger += publish(dev, 20_000, 5)
+    more, _ = read_sse(dev, cursor, 5)
     assert_ledger(seen + more, ledger)
+
+
+def test_pull_long_polls_and_follows_a_live_topic(dev):
+    """A puller that long-polls while events are published gets every event once; a poll with
+    nothing new waits `wait` and answers with the same cursor; bad queries get 400."""
+    cursor = pull(dev, start="now", limit=1)["next_cursor"]
+    began = time.monotonic()
+    empty = pull(dev, cursor=cursor, wait="1s", types=TYPE)
+    assert empty == {"events": [], "next_cursor": cursor}
+    assert time.monotonic() - began >= 0.9
+
+    ledger = []
+
+    def publisher():
+        time.sleep(0.5)
+        for start in range(30_000, 30_300, 30):
+            ledger.extend(publish(dev, start, 30))
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    seen = []
+    polls = 0
+    while len(seen) < 300 and polls < 200:
+        answer = pull(dev, cursor=cursor, wait="10s", limit=50, types=TYPE)
+        seen += [e["data"]["n"] for e in answer["events"]]
+        cursor = answer["next_cursor"]
+        polls += 1
+    thread.join()
+    assert_ledger(seen, ledger)
+
+    for query, message in [({"limit": 0}, "limit must be"), ({"wait": "1h"}, "longer than 30s"),
+                           ({"wait": "soon"}, "invalid wait"), ({"cursor": "zz"}, "invalid cursor"),
+                           ({"start": "later"}, "invalid start")]:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            pull(dev, **query)
+        assert refused.value.code == 400
+        assert message in refused.value.read().decode()

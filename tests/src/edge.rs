@@ -348,8 +348,10 @@ pub enum SseItem {
 pub struct SseClient {
     response: reqwest::Response,
     buf: Vec<u8>,
-    items: VecDeque<SseItem>,
-    /// The Last-Event-ID a browser would send now.
+    /// Parsed, not yet returned: an item (none for an id-only block) and the Last-Event-ID once
+    /// it is dispatched, so `last_id` never runs ahead of what the caller has seen.
+    items: VecDeque<(Option<SseItem>, Option<String>)>,
+    /// The Last-Event-ID a browser would send now (after the items returned so far).
     pub last_id: Option<String>,
     id_field: Option<String>,
     ty: String,
@@ -411,8 +413,12 @@ impl SseClient {
     /// The next item, or `None` when the response ended (or the connection failed).
     pub async fn next(&mut self) -> Option<SseItem> {
         loop {
-            if let Some(item) = self.items.pop_front() {
-                return Some(item);
+            if let Some((item, last_id)) = self.items.pop_front() {
+                self.last_id = last_id;
+                match item {
+                    Some(item) => return Some(item),
+                    None => continue,
+                }
             }
             if self.ended {
                 return None;
@@ -449,20 +455,19 @@ impl SseClient {
                 .trim_end_matches('\r')
                 .to_owned();
             if line.is_empty() {
-                self.last_id = self.id_field.clone();
-                if let Some(data) = self.data.take() {
-                    self.items.push_back(SseItem::Event {
-                        id: self.last_id.clone(),
-                        ty: std::mem::take(&mut self.ty),
-                        data,
-                    });
-                }
+                let id = self.id_field.clone();
+                let event = self.data.take().map(|data| SseItem::Event {
+                    id: id.clone(),
+                    ty: std::mem::take(&mut self.ty),
+                    data,
+                });
+                self.items.push_back((event, id));
                 self.ty.clear();
                 continue;
             }
             if let Some(comment) = line.strip_prefix(':') {
-                self.items
-                    .push_back(SseItem::Comment(comment.trim().to_owned()));
+                let item = SseItem::Comment(comment.trim().to_owned());
+                self.items.push_back((Some(item), self.last_dispatched()));
                 continue;
             }
             let (field, value) = match line.split_once(':') {
@@ -482,5 +487,12 @@ impl SseClient {
                 _ => {}
             }
         }
+    }
+
+    /// The Last-Event-ID after everything parsed so far is dispatched.
+    fn last_dispatched(&self) -> Option<String> {
+        self.items
+            .back()
+            .map_or_else(|| self.last_id.clone(), |(_, id)| id.clone())
     }
 }

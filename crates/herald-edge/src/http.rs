@@ -56,6 +56,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     let router = Router::new()
         .route("/v1/streams/{team}/{topic}", get(stream))
         .route("/v1/streams/{team}/{topic}/token", post(mint))
+        .route("/v1/topics/{team}/{topic}/events", get(pull))
         .with_state(state);
     match cors {
         Some(cors) => router.layer(cors),
@@ -139,6 +140,9 @@ pub(crate) struct StreamQuery {
     start: Option<String>,
     last_event_id: Option<String>,
     access_token: Option<String>,
+    /// Most events to send (a pull's `limit`); not a query parameter of streams.
+    #[serde(skip)]
+    limit: Option<usize>,
 }
 
 fn auth_error(e: AuthError) -> EdgeError {
@@ -498,7 +502,11 @@ pub(crate) async fn open_stream(
         }
         None => format!("key:{label}").into(),
     };
-    if let Some(ago) = state.hub.cuts.take(&who, &kafka_topic) {
+    // A pull answer has no room for the notice; the client's next stream gets it.
+    let cut = (wire != Wire::Pull)
+        .then(|| state.hub.cuts.take(&who, &kafka_topic))
+        .flatten();
+    if let Some(ago) = cut {
         let data = serde_json::json!({
             "reason": "slow_consumer",
             "previous": true,
@@ -536,11 +544,139 @@ pub(crate) async fn open_stream(
         state.hub.clone(),
         reader,
         filter,
-        pos,
+        (pos, q.limit),
         preamble,
         Client { who, kill },
         Admission { slot, guard },
     ))
+}
+
+/// Most events in one pull answer.
+const MAX_PULL: usize = 1000;
+/// Longest long-poll.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+/// How long a pull whose position is behind the topic's end may take to read the first events,
+/// whatever its `wait`: there is something to answer with.
+const BEHIND_WAIT: Duration = Duration::from_secs(10);
+
+/// The query of a pull request.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PullQuery {
+    cursor: Option<String>,
+    limit: Option<usize>,
+    wait: Option<String>,
+    types: Option<String>,
+    since: Option<String>,
+    start: Option<String>,
+    access_token: Option<String>,
+}
+
+/// `wait`: humantime (`500ms`, `10s`) or whole seconds, at most [`MAX_WAIT`].
+fn parse_wait(wait: Option<&str>) -> Result<Duration, EdgeError> {
+    let Some(text) = wait.map(str::trim).filter(|w| !w.is_empty()) else {
+        return Ok(Duration::ZERO);
+    };
+    let wait = match text.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => herald_runtime::duration::parse(text).map_err(|e| {
+            EdgeError::BadRequest(format!(
+                "invalid wait {text:?}: {e} (use 10s, 500ms or seconds)"
+            ))
+        })?,
+    };
+    if wait > MAX_WAIT {
+        return Err(EdgeError::BadRequest(format!(
+            "wait {text:?} is longer than {}s",
+            MAX_WAIT.as_secs()
+        )));
+    }
+    Ok(wait)
+}
+
+/// Reads a topic's events from a cursor: up to `limit`, long-polling up to `wait` when nothing is
+/// new. The events are the WebSocket frames' JSON objects; `next_cursor` resumes after them on
+/// any transport.
+#[utoipa::path(get, path = "/v1/topics/{team}/{topic}/events", tag = "edge",
+    params(
+        ("team" = String, Path, description = "The topic's team"),
+        ("topic" = String, Path, description = "The topic"),
+        ("cursor" = Option<String>, Query, description = "Continue after this cursor (a next_cursor, or any stream's id)"),
+        ("limit" = Option<usize>, Query, description = "Most events in the answer (default 100, at most 1000)"),
+        ("wait" = Option<String>, Query, description = "Long-poll this long when nothing is new (10s, 500ms; at most 30s; default 0)"),
+        ("types" = Option<String>, Query, description = "Comma-separated event types or prefixes (order.*)"),
+        ("since" = Option<String>, Query, description = "Without a cursor: start at this time (RFC 3339 or unix ms)"),
+        ("start" = Option<String>, Query, description = "Without a cursor: earliest (default) or now"),
+        ("access_token" = Option<String>, Query, description = "A token from the stream token route"),
+    ),
+    responses(
+        (status = 200, description = "Events and the cursor after them", body = ref("#/components/schemas/PullAnswer")),
+        (status = 400, description = "Invalid query or cursor", body = herald_runtime::ErrorBody),
+        (status = 401, description = "No or unknown credentials", body = herald_runtime::ErrorBody),
+        (status = 403, description = "May not subscribe to the topic", body = herald_runtime::ErrorBody),
+        (status = 404, description = "No such topic", body = herald_runtime::ErrorBody),
+        (status = 429, description = "Too many streams for this key", body = herald_runtime::ErrorBody),
+        (status = 503, description = "Not ready, or too many streams on this node", body = herald_runtime::ErrorBody),
+    ),
+    security(("bearer" = []), ()))]
+pub(crate) async fn pull(
+    State(state): State<Arc<AppState>>,
+    Path((team, topic)): Path<(String, String)>,
+    query: Result<Query<PullQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, EdgeError> {
+    let Query(q) = query.map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_PULL).contains(&limit) {
+        return Err(EdgeError::BadRequest(format!(
+            "limit must be between 1 and {MAX_PULL}"
+        )));
+    }
+    let wait = parse_wait(q.wait.as_deref())?;
+    let stream_query = StreamQuery {
+        types: q.types,
+        since: q.since,
+        // A puller without a cursor wants what the topic holds.
+        start: q.start.or_else(|| Some("earliest".into())),
+        last_event_id: q.cursor,
+        access_token: q.access_token,
+        limit: Some(limit),
+    };
+    let mut stream = open_stream(
+        &state,
+        Wire::Pull,
+        &team,
+        &topic,
+        stream_query,
+        &headers,
+        None,
+    )
+    .await?;
+    state.hub.metrics.pulls.inc();
+    let start = tokio::time::Instant::now();
+    let mut events = BytesMut::new();
+    loop {
+        // Wait for the first events (longer when the position is known to be behind the end),
+        // then take only what is ready at once.
+        let deadline = if stream.delivered() > 0 {
+            tokio::time::Instant::now()
+        } else if stream.behind() {
+            start + wait.max(BEHIND_WAIT)
+        } else {
+            start + wait
+        };
+        // A timeout polls the chunk before its deadline: what is ready is always taken.
+        match tokio::time::timeout_at(deadline, stream.next_chunk()).await {
+            Ok(Some(chunk)) => events.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let mut body = BytesMut::with_capacity(events.len() + 64);
+    body.extend_from_slice(b"{\"events\":[");
+    body.extend_from_slice(events.strip_prefix(b",").unwrap_or(&events));
+    body.extend_from_slice(b"],\"next_cursor\":\"");
+    body.extend_from_slice(stream.cursor().as_bytes());
+    body.extend_from_slice(b"\"}");
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.freeze()).into_response())
 }
 
 /// Mints a short-lived access token for one stream (for `EventSource`).

@@ -29,6 +29,8 @@ pub struct Metrics {
     pub ws_streams: Counter,
     /// Acknowledgements received from WebSocket clients.
     pub ws_acks: Counter,
+    /// Pull requests answered.
+    pub pulls: Counter,
 }
 
 impl Metrics {
@@ -91,6 +93,7 @@ impl Metrics {
             "acknowledgements received from WebSocket clients",
             m.ws_acks.clone(),
         );
+        r.register("pulls", "pull requests answered", m.pulls.clone());
         m
     }
 }

@@ -6,10 +6,10 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ComponentsBuilder, OpenApi};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(crate::http::stream, crate::http::mint))]
+#[openapi(paths(crate::http::stream, crate::http::mint, crate::http::pull))]
 struct Doc;
 
-/// The document of `GET /v1/streams/{team}/{topic}` and its token route.
+/// The document of `GET /v1/streams/{team}/{topic}`, its token route and the pull route.
 pub fn openapi() -> OpenApi {
     let mut doc = Doc::openapi();
     let integer = |d: &str| {
@@ -37,6 +37,32 @@ pub fn openapi() -> OpenApi {
                 "Server-sent events: `id:` is the resume cursor, `event:` the event type, `data:` the payload",
             )),
         );
+    let components = components.schema(
+        "PullAnswer",
+        ObjectBuilder::new()
+            .property(
+                "events",
+                utoipa::openapi::schema::ArrayBuilder::new().items(
+                    ObjectBuilder::new()
+                        .description(Some(
+                            "An event: id (the cursor after it), type, time, data (JSON, or a string)",
+                        ))
+                        .property("id", ObjectBuilder::new().schema_type(Type::String))
+                        .property("type", ObjectBuilder::new().schema_type(Type::String))
+                        .property("time", ObjectBuilder::new().schema_type(Type::String))
+                        .property("data", ObjectBuilder::new())
+                        .required("type"),
+                ),
+            )
+            .property(
+                "next_cursor",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("Pass as ?cursor= to continue (or as any stream's Last-Event-ID)")),
+            )
+            .required("events")
+            .required("next_cursor"),
+    );
     doc.components = Some(components.build());
     herald_runtime::openapi::document(doc, "Herald edge")
 }

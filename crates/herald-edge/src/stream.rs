@@ -63,11 +63,16 @@ pub(crate) struct EventStream {
     client: Client,
     guard: Guard,
     ended: bool,
+    /// Most events this stream sends (a pull answer's `limit`); `None`: no end.
+    budget: Option<usize>,
+    /// Events sent so far.
+    delivered: usize,
     _slot: StreamSlot,
 }
 
 impl EventStream {
-    /// A stream at `pos` whose first frames are already in `preamble`.
+    /// A stream at `pos` whose first frames are already in `preamble`, ending after `limit`
+    /// events if given.
     // One argument per part the request handler resolved; a struct would only rename them.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -75,7 +80,7 @@ impl EventStream {
         hub: Arc<Hub>,
         reader: Arc<TopicReader>,
         filter: Arc<Filter>,
-        pos: Vec<i64>,
+        (pos, limit): (Vec<i64>, Option<usize>),
         preamble: BytesMut,
         client: Client,
         admission: Admission,
@@ -99,6 +104,8 @@ impl EventStream {
             client,
             guard: admission.guard,
             ended: false,
+            budget: limit,
+            delivered: 0,
             _slot: admission.slot,
         };
         stream.try_join();
@@ -113,11 +120,32 @@ impl EventStream {
                 // here): an idle stream then holds no buffer at all.
                 return Some(std::mem::take(&mut self.out).freeze());
             }
-            if self.ended {
+            if self.ended || self.spent() {
                 return None;
             }
             self.step().await;
         }
+    }
+
+    fn spent(&self) -> bool {
+        self.budget.is_some_and(|b| self.delivered >= b)
+    }
+
+    /// Events sent so far.
+    pub fn delivered(&self) -> usize {
+        self.delivered
+    }
+
+    /// Whether the topic holds records past this stream's position that it has not yet read
+    /// (a live stream's queue is not counted: it is read without waiting).
+    pub fn behind(&self) -> bool {
+        !matches!(self.phase, Phase::Live(_))
+    }
+
+    /// The cursor of everything sent (or skipped by the filter) so far.
+    pub fn cursor(&mut self) -> String {
+        self.skip_to_reader();
+        encode_positions(self.reader.tag, &self.pos)
     }
 
     fn end(&mut self, end: End) {
@@ -201,6 +229,10 @@ impl EventStream {
 
     /// Sends one event of the reader's order unless the stream had it already.
     fn deliver(&mut self, event: &LiveEvent) {
+        if self.spent() {
+            // Not taken: the position stays before it, so the next stream starts with it.
+            return;
+        }
         let (fresh, ahead) = advance(&mut self.pos, event);
         if fresh {
             if ahead {
@@ -210,12 +242,29 @@ impl EventStream {
                 self.wire.event(&mut self.out, &event.cursor, event);
             }
             self.sent.copy_from_slice(&self.pos);
+            self.delivered += 1;
             self.hub.metrics.events_sent.inc();
         }
     }
 
     /// Heartbeat; also moves the client's cursor past events its filter skipped.
     fn beat(&mut self) {
+        self.skip_to_reader();
+        if self.pos != self.sent {
+            let cursor = encode_positions(self.reader.tag, &self.pos);
+            self.wire.cursor(&mut self.out, &cursor);
+            self.sent.copy_from_slice(&self.pos);
+        }
+        self.wire.heartbeat(&mut self.out);
+    }
+
+    /// Moves a live stream with nothing queued to the reader's positions: what it skipped there
+    /// did not pass its filter.
+    fn skip_to_reader(&mut self) {
+        if self.spent() {
+            // Events past the budget were left behind (in the queue, or a join's backlog).
+            return;
+        }
         if let Phase::Live(sub) = &self.phase {
             // Read the reader's positions first: every record below them was already offered to
             // this stream's queue, so if the queue is empty (and the stream was not cut) the
@@ -227,12 +276,6 @@ impl EventStream {
                 }
             }
         }
-        if self.pos != self.sent {
-            let cursor = encode_positions(self.reader.tag, &self.pos);
-            self.wire.cursor(&mut self.out, &cursor);
-            self.sent.copy_from_slice(&self.pos);
-        }
-        self.wire.heartbeat(&mut self.out);
     }
 
     async fn step(&mut self) {
@@ -248,7 +291,7 @@ impl EventStream {
                         Some(_) if sub.ended.load(Ordering::Acquire) == SLOW => self.end_slow(),
                         Some(event) => {
                             self.deliver(&event);
-                            while self.out.len() < CHUNK {
+                            while self.out.len() < CHUNK && !self.spent() {
                                 let Phase::Live(sub) = &mut self.phase else { break };
                                 match sub.rx.try_recv() {
                                     Ok(event) => self.deliver(&event),

@@ -1,6 +1,7 @@
-//! How a stream's frames look on each transport: Server-Sent Events text, or WebSocket JSON text
-//! frames (`{"id", "type", "time", "data"}`). The stream logic (`stream`) is the same for both;
-//! only the rendering differs, so a cursor taken from one transport resumes on the other.
+//! How a stream's frames look on each transport: Server-Sent Events text, WebSocket JSON text
+//! frames (`{"id", "type", "time", "data"}`), or the same JSON objects in a pull answer. The
+//! stream logic (`stream`) is the same for all; only the rendering differs, so a cursor taken
+//! from one transport resumes on another.
 
 use bytes::{BufMut, BytesMut};
 
@@ -18,6 +19,8 @@ pub(crate) enum Wire {
     Sse,
     /// WebSocket text frames of JSON.
     Ws,
+    /// A pull answer's events: each event's JSON object after a comma (the handler wraps them).
+    Pull,
 }
 
 /// Why a stream ends.
@@ -49,12 +52,21 @@ impl Wire {
                 let tail = event.json_tail();
                 ws::put_text(out, &[b"{\"id\":\"", cursor.as_bytes(), b"\",", tail]);
             }
+            Self::Pull => {
+                let tail = event.json_tail();
+                out.reserve(8 + cursor.len() + tail.len());
+                for part in [b",{\"id\":\"", cursor.as_bytes(), b"\",", tail] {
+                    out.put_slice(part);
+                }
+            }
         }
     }
 
-    /// A cursor without an event: clients record it as their resume position.
+    /// A cursor without an event: clients record it as their resume position (a pull answer
+    /// carries its `next_cursor` instead).
     pub fn cursor(self, out: &mut BytesMut, cursor: &str) {
         match self {
+            Self::Pull => {}
             Self::Sse => sse::put_cursor(out, cursor),
             Self::Ws => ws::put_text(
                 out,
@@ -89,12 +101,17 @@ impl Wire {
                     }
                 }
             }
-            Self::Ws => {
+            Self::Ws | Self::Pull => {
                 let mut frame = serde_json::json!({ "type": ty, "data": data });
                 if let Some(cursor) = cursor {
                     frame["id"] = cursor.into();
                 }
-                ws::put_text(out, &[frame.to_string().as_bytes()]);
+                if self == Self::Ws {
+                    ws::put_text(out, &[frame.to_string().as_bytes()]);
+                } else {
+                    out.put_u8(b',');
+                    out.put_slice(frame.to_string().as_bytes());
+                }
             }
         }
     }
@@ -109,6 +126,8 @@ impl Wire {
     /// The last frame of a stream.
     pub fn end(self, out: &mut BytesMut, end: End) {
         match (self, end) {
+            // A pull answer ends with its JSON wrapper.
+            (Self::Pull, _) => {}
             (Self::Sse, End::Slow) => out.put_slice(sse::SLOW_CONSUMER.as_bytes()),
             (Self::Sse, End::Draining) => out.put_slice(sse::DRAINING.as_bytes()),
             (Self::Sse, End::ReaderGone) => out.put_slice(sse::READER_GONE.as_bytes()),

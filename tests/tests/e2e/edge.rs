@@ -936,23 +936,24 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// What a page reported.
 #[derive(Default)]
-struct Reports {
-    events: Vec<String>,
-    opens: usize,
-    refused: usize,
+pub(crate) struct Reports {
+    pub events: Vec<String>,
+    pub opens: usize,
+    pub refused: usize,
 }
 
 /// Headless Chromium (Debian's `chromium`) showing one page, served here with `query`, whose
 /// script reports what it sees to `/report`.
-struct BrowserPage {
+pub(crate) struct BrowserPage {
     reports: Arc<Mutex<Reports>>,
     profile: std::path::PathBuf,
     _browser: KillOnDrop,
 }
 
 impl BrowserPage {
-    async fn open(html: &'static str, query: &[(&str, &str)]) -> Self {
+    pub(crate) async fn open(html: &'static str, query: &[(&str, &str)]) -> Self {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
@@ -1016,7 +1017,7 @@ impl BrowserPage {
     }
 
     /// Waits up to 60 s for the reports to satisfy `pred`.
-    async fn wait_for(&self, pred: impl Fn(&Reports) -> bool) -> bool {
+    pub(crate) async fn wait_for(&self, pred: impl Fn(&Reports) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while tokio::time::Instant::now() < deadline {
             if pred(&*self.reports.lock().await) {
@@ -1028,7 +1029,7 @@ impl BrowserPage {
     }
 
     /// Asserts the page got exactly `ledger`, each once.
-    async fn assert_exactly_once(&self, ledger: &[String]) {
+    pub(crate) async fn assert_exactly_once(&self, ledger: &[String]) {
         let r = self.reports.lock().await;
         let mut seen = r.events.clone();
         seen.sort();
@@ -1044,7 +1045,11 @@ impl Drop for BrowserPage {
     }
 }
 
-async fn publish_ledger(fx: &Fixture, ledger: &mut Vec<String>, range: std::ops::Range<usize>) {
+pub(crate) async fn publish_ledger(
+    fx: &Fixture,
+    ledger: &mut Vec<String>,
+    range: std::ops::Range<usize>,
+) {
     for n in range {
         let id = format!("b{n}");
         fx.publish("browser.event", &id, &id).await;

@@ -9,3 +9,4 @@ mod rest;
 mod rolling;
 mod security;
 mod trace;
+mod websocket;
