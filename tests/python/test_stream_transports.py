@@ -286,3 +286,79 @@ def test_pull_long_polls_and_follows_a_live_topic(dev):
             pull(dev, **query)
         assert refused.value.code == 400
         assert message in refused.value.read().decode()
+
+
+def api(exports, method, path, body=None):
+    req = urllib.request.Request(
+        f"{exports['HERALD_HTTP']}{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"authorization": f"Bearer {exports['HERALD_KEY']}", "content-type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        text = resp.read()
+        return resp.status, json.loads(text) if text else None
+
+
+def test_named_consumer_pullers_share_partitions_and_lose_nothing(dev):
+    """Two pullers of one named consumer own disjoint partitions that together are the topic's;
+    a puller that dies before committing is replaced and its batch comes again (nothing lost);
+    a member that leaves hands its partitions to the other at once."""
+    name = f"ledger-{time.time_ns()}"
+    status, created = api(dev, "POST", "/v1/teams/demo/consumers",
+                          {"name": name, "topic": "events", "start": "now"})
+    assert status == 201 and created["created"], created
+    status, again = api(dev, "POST", "/v1/teams/demo/consumers", {"name": name, "topic": "events"})
+    assert status == 200 and not again["created"], again
+    ledger = publish(dev, 40_000, 300)
+
+    def take(member, commit=True):
+        answer = pull(dev, consumer=name, member=member, limit=25, wait="500ms", types=TYPE)
+        if commit and answer["events"]:
+            _, done = api(dev, "POST", f"/v1/teams/demo/consumers/{name}/commit",
+                          {"member": member, "cursor": answer["next_cursor"]})
+            assert sorted(int(p) for p in done["committed"]) == answer["partitions"], done
+        return answer
+
+    first_a, first_b = take("a", commit=False), take("b", commit=False)
+    # Both joined: once the group settled, their partitions are disjoint and cover the topic.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        a, b = take("a", commit=False), take("b", commit=False)
+        if a["partitions"] and b["partitions"]:
+            break
+    assert not set(a["partitions"]) & set(b["partitions"]), (a["partitions"], b["partitions"])
+    assert sorted(a["partitions"] + b["partitions"]) == [0, 1, 2]
+    del first_a, first_b
+
+    seen = []
+    # Puller "a" reads a batch and dies before committing; its successor gets the batch again.
+    lost_batch = [e["data"]["n"] for e in take("a", commit=False)["events"]]
+    for _ in range(200):
+        got = [e["data"]["n"] for member in ("a", "b") for e in take(member)["events"]]
+        seen += got
+        if set(ledger) <= set(seen):
+            break
+    assert set(lost_batch) <= set(seen)
+    assert_ledger(sorted(set(seen)), ledger)
+    assert len(seen) == len(ledger), "committed batches come once"
+
+    # "a" leaves: "b" owns every partition at once, and nothing is pending.
+    status, _ = api(dev, "DELETE", f"/v1/teams/demo/consumers/{name}/members/a")
+    assert status == 204
+    deadline = time.time() + 30
+    while time.time() < deadline and take("b")["partitions"] != [0, 1, 2]:
+        pass
+    answer = take("b")
+    assert answer["partitions"] == [0, 1, 2] and answer["events"] == [], answer
+
+    for path, body, code in [
+        (f"/v1/teams/demo/consumers/{name}/commit", {"member": "zz", "cursor": answer["next_cursor"]}, 409),
+        ("/v1/teams/demo/consumers", {"name": "bad name", "topic": "events"}, 400),
+        ("/v1/teams/demo/consumers", {"name": "x", "topic": "nope"}, 404),
+    ]:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            api(dev, "POST", path, body)
+        assert refused.value.code == code, (path, refused.value.read())
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        pull(dev, consumer="never-created", member="a")
+    assert refused.value.code == 404

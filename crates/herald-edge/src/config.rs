@@ -38,6 +38,10 @@ pub struct EdgeConfig {
     /// Interval of heartbeat comments, e.g. `15s`.
     #[serde(with = "herald_runtime::duration")]
     pub heartbeat: Duration,
+    /// How long a named consumer's member stays in its group without a pull or commit, e.g.
+    /// `30s`; then its partitions go to the consumer's other members.
+    #[serde(with = "herald_runtime::duration")]
+    pub consumer_member_timeout: Duration,
     /// Interval of WebSocket pings, e.g. `30s`; a peer silent for two intervals is closed.
     #[serde(with = "herald_runtime::duration")]
     pub ws_ping: Duration,
@@ -96,6 +100,7 @@ impl Default for EdgeConfig {
             token_ttl: Duration::from_secs(600),
             heartbeat: Duration::from_secs(15),
             ws_ping: Duration::from_secs(30),
+            consumer_member_timeout: Duration::from_secs(30),
             client_retry: Duration::from_secs(2),
             client_buffer: 1024,
             replay_events: 4096,

@@ -1,6 +1,7 @@
 //! HTTP routes: `GET /v1/streams/{team}/{topic}` (SSE, or a WebSocket upgrade) and
 //! `POST /v1/streams/{team}/{topic}/token`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
+use crate::consumers::Consumers;
 use crate::cursor::{Cursor, TopicTag, encode_positions};
 use crate::guard::Guard;
 use crate::hub::{Client, ConnKill, Filter, Hub, TopicReader};
@@ -28,7 +30,7 @@ use crate::limits::Limits;
 use crate::stream::{Admission, EventStream};
 use crate::token::{self, Claims};
 use crate::wire::Wire;
-use crate::{EdgeConfig, EdgeError, sse, ws};
+use crate::{EdgeConfig, EdgeError, pull, sse, ws};
 
 /// Most `?types=` filters per stream.
 const MAX_FILTERS: usize = 64;
@@ -48,6 +50,8 @@ pub(crate) struct AppState {
     pub drain_grace: Duration,
     /// Upgraded WebSocket connections of the hyper path, waited for on shutdown.
     pub upgraded: tokio_util::task::TaskTracker,
+    /// Named consumers' members on this node.
+    pub consumers: Arc<Consumers>,
 }
 
 /// The routes, with CORS as configured.
@@ -56,7 +60,16 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     let router = Router::new()
         .route("/v1/streams/{team}/{topic}", get(stream))
         .route("/v1/streams/{team}/{topic}/token", post(mint))
-        .route("/v1/topics/{team}/{topic}/events", get(pull))
+        .route("/v1/topics/{team}/{topic}/events", get(pull::pull))
+        .route("/v1/teams/{team}/consumers", post(pull::create_consumer))
+        .route(
+            "/v1/teams/{team}/consumers/{name}/commit",
+            post(pull::commit),
+        )
+        .route(
+            "/v1/teams/{team}/consumers/{name}/members/{member}",
+            axum::routing::delete(pull::leave),
+        )
         .with_state(state);
     match cors {
         Some(cors) => router.layer(cors),
@@ -135,14 +148,18 @@ impl Cors {
 /// The query of a stream request.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct StreamQuery {
-    types: Option<String>,
-    since: Option<String>,
-    start: Option<String>,
-    last_event_id: Option<String>,
-    access_token: Option<String>,
+    pub types: Option<String>,
+    pub since: Option<String>,
+    pub start: Option<String>,
+    pub last_event_id: Option<String>,
+    pub access_token: Option<String>,
     /// Most events to send (a pull's `limit`); not a query parameter of streams.
     #[serde(skip)]
-    limit: Option<usize>,
+    pub limit: Option<usize>,
+    /// A named consumer's member: its partitions and where each starts (the others are not
+    /// sent); not a query parameter of streams.
+    #[serde(skip)]
+    pub member: Option<BTreeMap<i32, i64>>,
 }
 
 fn auth_error(e: AuthError) -> EdgeError {
@@ -242,7 +259,7 @@ pub(crate) fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
             "invalid type filter {bad:?}: use exact types or a trailing '*' (order.*)"
         )));
     }
-    Ok(Filter(filters))
+    Ok(Filter::types(filters))
 }
 
 /// `since`: RFC 3339 or unix milliseconds.
@@ -264,9 +281,14 @@ enum Start {
     Since(i64),
     Earliest,
     Now,
+    /// A named consumer's member: these partitions at these offsets, the others at the end.
+    Member(BTreeMap<i32, i64>),
 }
 
 fn parse_start(headers: &HeaderMap, q: &StreamQuery) -> Result<Start, EdgeError> {
+    if let Some(member) = &q.member {
+        return Ok(Start::Member(member.clone()));
+    }
     // The header wins: a browser reconnecting keeps the page's original URL (and its query).
     let last_id = headers
         .get("last-event-id")
@@ -306,6 +328,21 @@ async fn resolve(
             .map(|(low, _)| low)
             .collect(),
         Start::Since(ms) => reader.offsets_for_time(ms).await?,
+        Start::Member(starts) => {
+            let marks = reader.watermarks().await?;
+            let mut pos = Vec::with_capacity(marks.len());
+            for (p, (low, high)) in marks.into_iter().enumerate() {
+                pos.push(match starts.get(&(p as i32)).copied() {
+                    None => high,
+                    Some(o) if o < low => {
+                        gaps.push((p, o, low));
+                        low
+                    }
+                    Some(o) => o.min(high),
+                });
+            }
+            pos
+        }
         Start::Cursor(cursor) => {
             if let Some((&p, _)) = cursor
                 .offsets
@@ -439,6 +476,42 @@ fn ws_accepted(accept: &str) -> Response {
     response
 }
 
+/// A caller allowed to read a topic.
+pub(crate) struct Admitted {
+    pub principal: Principal,
+    /// What its limits are counted under.
+    pub label: String,
+    pub kafka_topic: String,
+    pub tag: TopicTag,
+}
+
+/// Checks that the caller (bearer key or access token) may read `team/topic`.
+pub(crate) fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    access_token: Option<&str>,
+    team: &str,
+    topic: &str,
+) -> Result<Admitted, EdgeError> {
+    if !state.view.is_synced() {
+        return Err(EdgeError::Unavailable(
+            "the edge has not received its configuration from the control plane yet".into(),
+        ));
+    }
+    let view = state.view.current();
+    let (principal, label) = authenticate(state, &view, headers, access_token, team, topic)?;
+    principal
+        .authorize(&view, Action::Subscribe { team, topic })
+        .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
+    let (kafka_topic, tag) = kafka_topic(&view, team, topic)?;
+    Ok(Admitted {
+        principal,
+        label,
+        kafka_topic,
+        tag,
+    })
+}
+
 /// Everything of a stream request before the response starts: auth, limits, the start
 /// position, the reader; shared by the hyper route and the lean HTTP/1 path.
 pub(crate) async fn open_stream(
@@ -450,30 +523,21 @@ pub(crate) async fn open_stream(
     headers: &HeaderMap,
     kill: Option<ConnKill>,
 ) -> Result<EventStream, EdgeError> {
-    if !state.view.is_synced() {
-        return Err(EdgeError::Unavailable(
-            "the edge has not received its configuration from the control plane yet".into(),
-        ));
-    }
-    let view = state.view.current();
-    let (principal, label) = authenticate(
-        state,
-        &view,
-        headers,
-        q.access_token.as_deref(),
-        team,
-        topic,
-    )?;
-    principal
-        .authorize(&view, Action::Subscribe { team, topic })
-        .map_err(|e| EdgeError::Forbidden(e.to_string()))?;
-    let (kafka_topic, tag) = kafka_topic(&view, team, topic)?;
-    drop(view);
+    let Admitted {
+        principal,
+        label,
+        kafka_topic,
+        tag,
+    } = admit(state, headers, q.access_token.as_deref(), team, topic)?;
     let guard = Guard::new(state.view.clone(), &principal, team, topic);
     if let Some(reason) = guard.revoked() {
         return Err(EdgeError::Forbidden(format!("permission denied: {reason}")));
     }
-    let filter = Arc::new(parse_filter(q.types.as_deref())?);
+    let mut filter = parse_filter(q.types.as_deref())?;
+    if let Some(member) = &q.member {
+        filter = filter.only_partitions(&member.keys().copied().collect::<Vec<_>>());
+    }
+    let filter = Arc::new(filter);
     let start = parse_start(headers, &q)?;
     let fresh = !matches!(start, Start::Cursor(_));
     let slot = state.limits.acquire(&label)?;
@@ -551,134 +615,6 @@ pub(crate) async fn open_stream(
     ))
 }
 
-/// Most events in one pull answer.
-const MAX_PULL: usize = 1000;
-/// Longest long-poll.
-const MAX_WAIT: Duration = Duration::from_secs(30);
-/// How long a pull whose position is behind the topic's end may take to read the first events,
-/// whatever its `wait`: there is something to answer with.
-const BEHIND_WAIT: Duration = Duration::from_secs(10);
-
-/// The query of a pull request.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct PullQuery {
-    cursor: Option<String>,
-    limit: Option<usize>,
-    wait: Option<String>,
-    types: Option<String>,
-    since: Option<String>,
-    start: Option<String>,
-    access_token: Option<String>,
-}
-
-/// `wait`: humantime (`500ms`, `10s`) or whole seconds, at most [`MAX_WAIT`].
-fn parse_wait(wait: Option<&str>) -> Result<Duration, EdgeError> {
-    let Some(text) = wait.map(str::trim).filter(|w| !w.is_empty()) else {
-        return Ok(Duration::ZERO);
-    };
-    let wait = match text.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => herald_runtime::duration::parse(text).map_err(|e| {
-            EdgeError::BadRequest(format!(
-                "invalid wait {text:?}: {e} (use 10s, 500ms or seconds)"
-            ))
-        })?,
-    };
-    if wait > MAX_WAIT {
-        return Err(EdgeError::BadRequest(format!(
-            "wait {text:?} is longer than {}s",
-            MAX_WAIT.as_secs()
-        )));
-    }
-    Ok(wait)
-}
-
-/// Reads a topic's events from a cursor: up to `limit`, long-polling up to `wait` when nothing is
-/// new. The events are the WebSocket frames' JSON objects; `next_cursor` resumes after them on
-/// any transport.
-#[utoipa::path(get, path = "/v1/topics/{team}/{topic}/events", tag = "edge",
-    params(
-        ("team" = String, Path, description = "The topic's team"),
-        ("topic" = String, Path, description = "The topic"),
-        ("cursor" = Option<String>, Query, description = "Continue after this cursor (a next_cursor, or any stream's id)"),
-        ("limit" = Option<usize>, Query, description = "Most events in the answer (default 100, at most 1000)"),
-        ("wait" = Option<String>, Query, description = "Long-poll this long when nothing is new (10s, 500ms; at most 30s; default 0)"),
-        ("types" = Option<String>, Query, description = "Comma-separated event types or prefixes (order.*)"),
-        ("since" = Option<String>, Query, description = "Without a cursor: start at this time (RFC 3339 or unix ms)"),
-        ("start" = Option<String>, Query, description = "Without a cursor: earliest (default) or now"),
-        ("access_token" = Option<String>, Query, description = "A token from the stream token route"),
-    ),
-    responses(
-        (status = 200, description = "Events and the cursor after them", body = ref("#/components/schemas/PullAnswer")),
-        (status = 400, description = "Invalid query or cursor", body = herald_runtime::ErrorBody),
-        (status = 401, description = "No or unknown credentials", body = herald_runtime::ErrorBody),
-        (status = 403, description = "May not subscribe to the topic", body = herald_runtime::ErrorBody),
-        (status = 404, description = "No such topic", body = herald_runtime::ErrorBody),
-        (status = 429, description = "Too many streams for this key", body = herald_runtime::ErrorBody),
-        (status = 503, description = "Not ready, or too many streams on this node", body = herald_runtime::ErrorBody),
-    ),
-    security(("bearer" = []), ()))]
-pub(crate) async fn pull(
-    State(state): State<Arc<AppState>>,
-    Path((team, topic)): Path<(String, String)>,
-    query: Result<Query<PullQuery>, QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, EdgeError> {
-    let Query(q) = query.map_err(|e| EdgeError::BadRequest(format!("invalid query: {e}")))?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PULL).contains(&limit) {
-        return Err(EdgeError::BadRequest(format!(
-            "limit must be between 1 and {MAX_PULL}"
-        )));
-    }
-    let wait = parse_wait(q.wait.as_deref())?;
-    let stream_query = StreamQuery {
-        types: q.types,
-        since: q.since,
-        // A puller without a cursor wants what the topic holds.
-        start: q.start.or_else(|| Some("earliest".into())),
-        last_event_id: q.cursor,
-        access_token: q.access_token,
-        limit: Some(limit),
-    };
-    let mut stream = open_stream(
-        &state,
-        Wire::Pull,
-        &team,
-        &topic,
-        stream_query,
-        &headers,
-        None,
-    )
-    .await?;
-    state.hub.metrics.pulls.inc();
-    let start = tokio::time::Instant::now();
-    let mut events = BytesMut::new();
-    loop {
-        // Wait for the first events (longer when the position is known to be behind the end),
-        // then take only what is ready at once.
-        let deadline = if stream.delivered() > 0 {
-            tokio::time::Instant::now()
-        } else if stream.behind() {
-            start + wait.max(BEHIND_WAIT)
-        } else {
-            start + wait
-        };
-        // A timeout polls the chunk before its deadline: what is ready is always taken.
-        match tokio::time::timeout_at(deadline, stream.next_chunk()).await {
-            Ok(Some(chunk)) => events.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    let mut body = BytesMut::with_capacity(events.len() + 64);
-    body.extend_from_slice(b"{\"events\":[");
-    body.extend_from_slice(events.strip_prefix(b",").unwrap_or(&events));
-    body.extend_from_slice(b"],\"next_cursor\":\"");
-    body.extend_from_slice(stream.cursor().as_bytes());
-    body.extend_from_slice(b"\"}");
-    Ok(([(header::CONTENT_TYPE, "application/json")], body.freeze()).into_response())
-}
-
 /// Mints a short-lived access token for one stream (for `EventSource`).
 #[utoipa::path(post, path = "/v1/streams/{team}/{topic}/token", tag = "edge",
     params(("team" = String, Path, description = "The topic's team"), ("topic" = String, Path, description = "The topic")),
@@ -742,6 +678,7 @@ pub(crate) fn state(
     hub: Arc<Hub>,
     view: ConfigHandle,
     limits: Limits,
+    consumers: Arc<Consumers>,
 ) -> AppState {
     let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
     AppState {
@@ -763,5 +700,6 @@ pub(crate) fn state(
         ws_ping: config.ws_ping,
         drain_grace: config.shutdown_grace,
         upgraded: tokio_util::task::TaskTracker::new(),
+        consumers,
     }
 }

@@ -166,14 +166,43 @@ pub(crate) fn advance(pos: &mut [i64], event: &LiveEvent) -> (bool, bool) {
     (fresh, ahead)
 }
 
-/// `?types=` of one stream: exact types and `prefix.*` patterns; empty passes everything.
+/// What one stream sends: `?types=` (exact types and `prefix.*` patterns; none passes every
+/// type) and, for a named consumer's member, only its partitions.
 #[derive(Debug, Default)]
-pub(crate) struct Filter(pub Vec<String>);
+pub(crate) struct Filter {
+    types: Vec<String>,
+    /// Per partition, whether it is sent; `None`: all.
+    partitions: Option<Vec<bool>>,
+}
 
 impl Filter {
+    /// Events of `types` (exact or `prefix.*`; empty: every type).
+    pub fn types(types: Vec<String>) -> Self {
+        Self {
+            types,
+            partitions: None,
+        }
+    }
+
+    /// Only events of `partitions`.
+    pub fn only_partitions(mut self, partitions: &[i32]) -> Self {
+        let n = partitions.iter().max().map_or(0, |p| *p as usize + 1);
+        let mut mask = vec![false; n];
+        for p in partitions {
+            mask[*p as usize] = true;
+        }
+        self.partitions = Some(mask);
+        self
+    }
+
     /// Whether the stream sends `event`.
     pub fn passes(&self, event: &LiveEvent) -> bool {
-        !event.ty.is_empty() && herald_core::event_type_matches(&self.0, &event.ty)
+        !event.ty.is_empty()
+            && self
+                .partitions
+                .as_ref()
+                .is_none_or(|mask| mask.get(event.partition as usize).copied().unwrap_or(false))
+            && herald_core::event_type_matches(&self.types, &event.ty)
     }
 }
 
@@ -873,8 +902,8 @@ mod tests {
                             .collect();
                         let filter = Arc::new(match rand(3) {
                             0 => Filter::default(),
-                            1 => Filter(vec!["a.*".into()]),
-                            _ => Filter(vec!["b".into()]),
+                            1 => Filter::types(vec!["a.*".into()]),
+                            _ => Filter::types(vec!["b".into()]),
                         });
                         clients.push(ModelClient {
                             pos: start.clone(),
@@ -960,7 +989,7 @@ mod tests {
                 let mut want = Vec::new();
                 for (p, records) in log.iter().enumerate() {
                     for (o, ty) in records.iter().enumerate().skip(c.start[p] as usize) {
-                        if herald_core::event_type_matches(&c.filter.0, ty) {
+                        if herald_core::event_type_matches(&c.filter.types, ty) {
                             want.push((p as i32, o as i64));
                         }
                     }
@@ -979,7 +1008,7 @@ mod tests {
                 }
                 got.sort_unstable();
                 assert_eq!(got, want, "round {round}: start {:?}", c.start);
-                if c.filter.0.is_empty() {
+                if c.filter.types.is_empty() {
                     assert_eq!(
                         c.pos, read,
                         "round {round}: the cursor ends at the reader's position"

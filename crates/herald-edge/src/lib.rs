@@ -12,6 +12,7 @@
 //! frames with the same cursors, so a client may switch transport and resume where it was.
 
 mod config;
+mod consumers;
 mod cursor;
 mod error;
 mod guard;
@@ -21,6 +22,7 @@ mod lean;
 mod limits;
 mod metrics;
 mod openapi;
+mod pull;
 mod server;
 mod sse;
 mod stream;
@@ -98,7 +100,13 @@ impl Edge {
             config.max_streams_per_key,
             metrics.clone(),
         );
-        let state = Arc::new(http::state(config, hub, view, limits));
+        let consumers = consumers::Consumers::new(
+            config.kafka.clone(),
+            config.consumer_member_timeout,
+            shutdown.clone(),
+            tasks.clone(),
+        );
+        let state = Arc::new(http::state(config, hub, view, limits, consumers));
         Self {
             router: http::router(state.clone()),
             state,

@@ -6,7 +6,14 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ComponentsBuilder, OpenApi};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(crate::http::stream, crate::http::mint, crate::http::pull))]
+#[openapi(paths(
+    crate::http::stream,
+    crate::http::mint,
+    crate::pull::pull,
+    crate::pull::create_consumer,
+    crate::pull::commit,
+    crate::pull::leave
+))]
 struct Doc;
 
 /// The document of `GET /v1/streams/{team}/{topic}`, its token route and the pull route.
@@ -60,9 +67,68 @@ pub fn openapi() -> OpenApi {
                     .schema_type(Type::String)
                     .description(Some("Pass as ?cursor= to continue (or as any stream's Last-Event-ID)")),
             )
+            .property(
+                "partitions",
+                utoipa::openapi::schema::ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("With ?consumer=: the partitions this member owns now")),
+            )
             .required("events")
             .required("next_cursor"),
     );
+    let string = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(d))
+    };
+    let offsets = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(d))
+            .additional_properties(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+    };
+    let components = components
+        .schema(
+            "NewConsumer",
+            ObjectBuilder::new()
+                .property("name", string("1 to 64 of A-Z a-z 0-9 . _ -"))
+                .property("topic", string("The team's topic it reads"))
+                .property("start", string("earliest (default) or now"))
+                .required("name")
+                .required("topic"),
+        )
+        .schema(
+            "ConsumerPosition",
+            ObjectBuilder::new()
+                .property("name", string("The consumer"))
+                .property("topic", string("Its topic"))
+                .property("group_id", string("Its Kafka consumer group"))
+                .property("created", ObjectBuilder::new().schema_type(Type::Boolean))
+                .property("positions", offsets("Next offset per partition")),
+        )
+        .schema(
+            "Commit",
+            ObjectBuilder::new()
+                .property(
+                    "cursor",
+                    string("A pull answer's next_cursor (or an event's id)"),
+                )
+                .property("member", string("The member (default `default`)"))
+                .required("cursor"),
+        )
+        .schema(
+            "Committed",
+            ObjectBuilder::new()
+                .property("committed", offsets("Committed next offset per partition"))
+                .property(
+                    "not_owned",
+                    utoipa::openapi::schema::ArrayBuilder::new()
+                        .items(ObjectBuilder::new().schema_type(Type::Integer))
+                        .description(Some(
+                            "Partitions of the cursor this member does not own (not committed)",
+                        )),
+                ),
+        );
     doc.components = Some(components.build());
     herald_runtime::openapi::document(doc, "Herald edge")
 }

@@ -181,6 +181,18 @@ impl GroupConsumer {
         blocking(move || Ok(c.commit(&tpl, CommitMode::Sync)?)).await
     }
 
+    /// For each of `partitions` of `topic`, the group's committed offset (`None` where it has
+    /// none).
+    pub async fn committed(
+        &self,
+        topic: &str,
+        partitions: Vec<i32>,
+        timeout: Duration,
+    ) -> Result<Vec<(i32, Option<i64>)>, KafkaError> {
+        let (c, topic) = (self.inner.clone(), topic.to_owned());
+        blocking(move || lookup::committed(c.as_ref(), &topic, &partitions, timeout)).await
+    }
+
     /// Why the client became unusable for good (`code: reason`), if it did.
     pub fn fatal_error(&self) -> Option<String> {
         self.inner
