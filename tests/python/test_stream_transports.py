@@ -8,6 +8,7 @@ import logging
 import os
 import random
 import signal
+import subprocess
 import threading
 import time
 import urllib.error
@@ -362,3 +363,36 @@ def test_named_consumer_pullers_share_partitions_and_lose_nothing(dev):
     with pytest.raises(urllib.error.HTTPError) as refused:
         pull(dev, consumer="never-created", member="a")
     assert refused.value.code == 404
+
+
+def test_cli_tail_pull_and_consumer(dev, herald_bin):
+    """`herald tail` (SSE and WebSocket), `herald pull` and `herald consumer` print the same
+    events as JSON lines and keep positions as the HTTP API does."""
+    env = {**os.environ, "HERALD_HTTP": dev["HERALD_HTTP"], "HERALD_KEY": dev["HERALD_KEY"]}
+
+    def herald(*args):
+        out = subprocess.run([herald_bin, *args], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{\"")], out
+
+    start = pull(dev, start="now", limit=1)["next_cursor"]
+    ledger = publish(dev, 50_000, 12)
+    for transport in ("sse", "ws"):
+        events, _ = herald("tail", "demo", "events", "--transport", transport, "--from", start,
+                           "--types", TYPE, "--count", "12")
+        assert sorted(e["data"]["n"] for e in events if e["type"] == TYPE) == sorted(ledger)
+
+    events, out = herald("pull", "demo", "events", "--cursor", start, "--types", TYPE, "--limit", "5")
+    assert len(events) == 5 and "next_cursor: " in out.stderr
+    name = f"cli-{time.time_ns()}"
+    herald("consumer", "create", "demo", name, "--topic", "events", "--start", "now")
+    more = publish(dev, 60_000, 4)
+    events, _ = herald("pull", "demo", "events", "--consumer", name, "--commit", "--wait", "5s")
+    assert sorted(e["data"]["n"] for e in events if e["type"] == TYPE) == sorted(more)
+    events, _ = herald("pull", "demo", "events", "--consumer", name)
+    assert events == [], "committed"
+    herald("consumer", "leave", "demo", name, "default")
+    bad = subprocess.run([herald_bin, "tail", "demo", "events", "--from", "garbage"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "invalid cursor" in bad.stderr

@@ -4,6 +4,7 @@ mod admin;
 mod dev;
 mod dev_keys;
 mod health;
+mod streams;
 mod webhook;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +15,14 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(flatten)]
     conn: admin::Connection,
+    /// The HTTP API of the edge and ingest (`herald dev` prints it as HERALD_HTTP).
+    #[arg(
+        long,
+        global = true,
+        env = "HERALD_HTTP",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    http_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +69,26 @@ enum Command {
     /// Mint short-lived portal tokens for a team's console portal.
     #[command(subcommand)]
     PortalToken(admin::PortalTokenCommand),
+    /// Follow a topic live (SSE or WebSocket), resuming after drops; events as JSON lines.
+    Tail(streams::TailArgs),
+    /// Pull a topic's events after a cursor (optionally as a named consumer); JSON lines.
+    Pull(streams::PullArgs),
+    /// Manage named consumers (pull positions kept on the server).
+    #[command(subcommand)]
+    Consumer(streams::ConsumerCommand),
+}
+
+fn edge(
+    cli_http: String,
+    conn: admin::Connection,
+    command: streams::StreamCommand,
+) -> anyhow::Result<()> {
+    admin::require_key(&conn)?;
+    let endpoint = streams::Endpoint {
+        http: cli_http,
+        key: conn.key.unwrap_or_default(),
+    };
+    streams::run(endpoint, command)
 }
 
 fn control(conn: admin::Connection, command: admin::AdminCommand) -> anyhow::Result<()> {
@@ -85,6 +114,9 @@ fn main() -> std::process::ExitCode {
         Command::Replay(c) => control(cli.conn, admin::AdminCommand::Replay(c)),
         Command::Whoami => control(cli.conn, admin::AdminCommand::WhoAmI),
         Command::PortalToken(c) => control(cli.conn, admin::AdminCommand::PortalToken(c)),
+        Command::Tail(a) => edge(cli.http_url, cli.conn, streams::StreamCommand::Tail(a)),
+        Command::Pull(a) => edge(cli.http_url, cli.conn, streams::StreamCommand::Pull(a)),
+        Command::Consumer(c) => edge(cli.http_url, cli.conn, streams::StreamCommand::Consumer(c)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
