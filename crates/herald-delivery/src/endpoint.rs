@@ -263,12 +263,13 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// `rate` requests per second.
-    pub fn new(rate: u32, now: Instant) -> Self {
-        let interval = Duration::from_secs(1) / rate.max(1);
+    /// `rate` requests per second (a fraction too: a worker's share of a subscription's limit).
+    pub fn new(rate: f64, now: Instant) -> Self {
+        let rate = rate.max(0.001);
+        let interval = Duration::from_secs_f64(1.0 / rate);
         Self {
             interval,
-            burst: interval * (rate.max(1) - 1),
+            burst: interval.mul_f64((rate - 1.0).max(0.0)),
             next: now,
         }
     }
@@ -291,7 +292,7 @@ pub struct Endpoint {
     /// Deliveries accepted but not finished (waiting or in flight).
     queued: AtomicUsize,
     /// Rate limit (rate, limiter) when the subscription sets one.
-    rate: Mutex<Option<(u32, RateLimiter)>>,
+    rate: Mutex<Option<(f64, RateLimiter)>>,
     /// Circuit breaker.
     circuit: Mutex<Circuit>,
     /// Start of the current run of failures (unix ms), for auto-disable.
@@ -398,9 +399,9 @@ impl Endpoint {
         }
     }
 
-    /// Waits for the rate limit, if any.
-    pub async fn pace(&self, rate: u32) {
-        if rate == 0 {
+    /// Waits for the rate limit (requests per second), if any (0: none).
+    pub async fn pace(&self, rate: f64) {
+        if rate <= 0.0 {
             return;
         }
         let at = {
@@ -460,7 +461,7 @@ mod tests {
     #[test]
     fn rate_limiter_spaces_requests_after_a_burst() {
         let t0 = Instant::now();
-        let mut r = RateLimiter::new(10, t0);
+        let mut r = RateLimiter::new(10.0, t0);
         // A full burst of 10 is immediate after an idle second.
         let later = t0 + Duration::from_secs(1);
         for _ in 0..10 {

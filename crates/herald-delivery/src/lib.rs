@@ -20,6 +20,7 @@ mod endpoint;
 mod http;
 mod metrics;
 mod settle;
+mod share;
 pub mod ssrf;
 mod tracker;
 mod worker;
@@ -164,6 +165,7 @@ pub async fn start(
         endpoints: Mutex::default(),
         disabled: Mutex::default(),
         tracker: Arc::default(),
+        shares: Arc::default(),
         metrics,
         control: deps.control,
         admin: deps.admin,

@@ -136,7 +136,13 @@ impl GroupConsumer {
                 .tune("heartbeat.interval.ms", "1000")
                 .require("partition.assignment.strategy", "cooperative-sticky")
         } else {
-            client.tune("group.protocol", "consumer")
+            // The broker's default (uniform) balances each member's partition count over all
+            // topics together, stickily: one member may keep every partition of an event topic
+            // while the others hold retry tiers. `range` spreads each topic over the members,
+            // so a topic's load (and a subscription's limit shares) is split between them.
+            client
+                .tune("group.protocol", "consumer")
+                .tune("group.remote.assignor", "range")
         };
         client
             .require("group.id", group_id)

@@ -1145,3 +1145,37 @@ async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
     cancel.cancel();
     control.stop().await;
 }
+
+/// A subscription's rate limit holds across workers: three workers share it by the partitions
+/// each owns, so together they deliver at the limit, not three times it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_holds_across_three_workers() {
+    const N: usize = 1200;
+    const LIMIT: u32 = 100;
+    let topic = event_topic("acme", 6).await;
+    let rx = Receiver::ok().await;
+    let mut sub = subscription(&unique("sub"), "acme", &[&topic], &rx.url(), &[&secret()]);
+    sub.rate_limit = LIMIT;
+    let config = test_config(&["1s"]);
+    let mut workers = Vec::new();
+    for _ in 0..3 {
+        workers.push(TestWorker::start(config.clone(), std::slice::from_ref(&sub)).await);
+    }
+    // Let the group settle: each worker owns two partitions and knows the topic has six.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let p = producer();
+    let events: Vec<_> = (0..N).map(|i| event("order.created", i)).collect();
+    futures::future::join_all(events.iter().map(|e| publish(&p, &topic, e))).await;
+    // The middle of the run: past the first bursts, before partitions that got fewer events
+    // run dry.
+    let rate = rate_of(&rx, N / 10, N / 2).await;
+    eprintln!("rate limit {LIMIT}/s across 3 workers: delivered at {rate:.1}/s");
+    assert!(
+        (f64::from(LIMIT) * 0.9..=f64::from(LIMIT) * 1.1).contains(&rate),
+        "3 workers together delivered at {rate:.1}/s for a limit of {LIMIT}/s"
+    );
+    rx.wait_for(N, Duration::from_secs(60)).await;
+    for w in workers {
+        w.stop().await;
+    }
+}

@@ -14,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::endpoint::{Route, Routes};
+use crate::share::Shares;
 use crate::tracker::{Tp, Tracker};
 use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC};
 
@@ -33,6 +34,7 @@ type Waiting = Arc<Mutex<HashMap<Tp, WaitQueue>>>;
 /// (bounded), has their progress committed, and only then lets them go.
 pub(crate) struct Rebalancer {
     tracker: Arc<Tracker>,
+    shares: Arc<Shares>,
     waiting: Waiting,
     revoke_timeout: Duration,
 }
@@ -79,6 +81,7 @@ fn to_commit(offsets: Vec<(Tp, i64)>) -> Vec<(TopicPartition, i64)> {
 
 impl RebalanceHandler for Rebalancer {
     fn assigned(&self, partitions: &[TopicPartition]) {
+        self.shares.assigned(partitions);
         tracing::info!(partitions = partitions.len(), "partitions assigned");
     }
 
@@ -89,6 +92,7 @@ impl RebalanceHandler for Rebalancer {
     }
 
     fn revoked(&self, partitions: &[TopicPartition]) {
+        self.shares.released(partitions);
         self.tracker.forget(&tps_of(partitions));
     }
 
@@ -96,6 +100,7 @@ impl RebalanceHandler for Rebalancer {
         let tps = tps_of(partitions);
         self.settle(&tps);
         tracing::info!(partitions = tps.len(), "partitions lost, not committing");
+        self.shares.released(partitions);
         self.tracker.forget(&tps);
     }
 }
@@ -153,6 +158,7 @@ impl Worker {
         let waiting: Waiting = Arc::default();
         let rebalancer = Arc::new(Rebalancer {
             tracker: shared.tracker.clone(),
+            shares: shared.shares.clone(),
             waiting: waiting.clone(),
             revoke_timeout: shared.settings.revoke_timeout,
         });
@@ -222,7 +228,11 @@ impl Worker {
                         });
                     }
                 }
-                _ = lag_tick.tick() => spawn_lag_update(consumer.clone(), shared.clone()),
+                _ = lag_tick.tick() => {
+                    spawn_lag_update(consumer.clone(), shared.clone());
+                    // Partitions may be added to a topic: its shares follow.
+                    spawn_partition_counts(consumer.clone(), shared.clone(), subscribed.clone());
+                }
                 (permit, message) = next_message(&mut stream, &budget, &mut interned) => match message {
                     Ok(m) => loop_ctx.on_message(&shared, m, permit),
                     Err(error) => {
@@ -297,6 +307,7 @@ impl Worker {
             let names: Vec<&str> = topics.iter().map(String::as_str).collect();
             consumer.subscribe(&names)?;
             tracing::info!(topics = ?names, "subscribed");
+            spawn_partition_counts(consumer.clone(), shared.clone(), topics.clone());
             *subscribed = topics;
         }
         Ok(())
@@ -566,6 +577,24 @@ fn spawn_lag_update(consumer: GroupConsumer, shared: Arc<Shared>) {
                 shared.metrics.dlq_records.set(records);
             }
             Err(error) => tracing::debug!(%error, "cannot read the dead-letter topic's size"),
+        }
+    });
+}
+
+/// Looks up the partition count of each of `topics` for the limit shares (off the loop).
+fn spawn_partition_counts(consumer: GroupConsumer, shared: Arc<Shared>, topics: Vec<String>) {
+    tokio::spawn(async move {
+        for topic in topics
+            .iter()
+            .filter(|t| !is_task_topic(t) && *t != DLQ_TOPIC)
+        {
+            match consumer.partitions(topic, Duration::from_secs(5)).await {
+                Ok(Some(partitions)) => shared.shares.set_total(topic, partitions.len()),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::debug!(%topic, %error, "cannot read a topic's partition count")
+                }
+            }
         }
     });
 }

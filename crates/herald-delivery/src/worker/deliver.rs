@@ -10,6 +10,7 @@ use tracing::Instrument;
 use crate::endpoint::{Endpoint, Gate, Route};
 use crate::http::{Attempt, Outgoing, Target, Verdict};
 use crate::settle::{self, Settle};
+use crate::share::Shares;
 
 use super::records::Payload;
 use super::{Shared, now_ms};
@@ -80,7 +81,8 @@ impl Shared {
             });
         }
         let _permit = ep.permit().await?;
-        ep.pace(route.sub.rate_limit).await;
+        let share = self.shares.share(&route.sub.topics);
+        ep.pace(Shares::scaled(route.sub.rate_limit, share)).await;
         if self.locally_disabled(&route.sub.id) {
             return None;
         }

@@ -24,6 +24,7 @@ use crate::config::Settings;
 use crate::endpoint::{Endpoint, Route, Routes};
 use crate::http::WebhookClient;
 use crate::metrics::Metrics;
+use crate::share::Shares;
 use crate::tracker::Tracker;
 use crate::{REPLAY_TOPIC, SubscriptionControl};
 
@@ -51,6 +52,8 @@ pub(crate) struct Shared {
     /// Subscriptions this worker disabled, with the `updated_at_ms` they had then.
     pub disabled: Mutex<HashMap<String, i64>>,
     pub tracker: Arc<Tracker>,
+    /// This worker's share of each subscription's limits.
+    pub shares: Arc<Shares>,
     pub metrics: Metrics,
     pub control: Arc<dyn SubscriptionControl>,
     pub admin: Arc<dyn TopicAdmin>,
@@ -70,10 +73,13 @@ impl Shared {
     }
 
     fn endpoint(&self, route: &Route) -> Arc<Endpoint> {
-        let limit = match route.sub.max_in_flight {
+        let cap = match route.sub.max_in_flight {
             0 => self.settings.max_in_flight,
             n => n,
-        } as usize;
+        };
+        // The subscription's cap is shared by the workers; at least one request each.
+        let share = self.shares.share(&route.sub.topics);
+        let limit = (Shares::scaled(cap, share).ceil() as usize).max(1);
         let mut eps = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         let ep = eps
             .entry(route.sub.id.clone())
