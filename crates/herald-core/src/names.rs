@@ -288,6 +288,8 @@ pub mod internal {
     pub const REPLAY_TOPIC: &str = "herald.replay";
     /// The control plane's state (compacted).
     pub const CONTROL_TOPIC: &str = "herald.control";
+    /// Delivery's endpoint state by subscription: circuit and failing-since (compacted).
+    pub const ENDPOINT_STATE_TOPIC: &str = "herald.endpoint-state";
     /// Prefix of the retry tiers: `herald.retry.<delay>`.
     pub const RETRY_TOPIC_PREFIX: &str = "herald.retry.";
     /// Partitions of the internal topics unless configured otherwise.

@@ -11,6 +11,8 @@ use herald_core::{Secret, Signer};
 use herald_proto::v1::{Subscription, SubscriptionState};
 use herald_watch::View;
 use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::saved::SavedState;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::http::Target;
@@ -218,6 +220,11 @@ impl Circuit {
         }
     }
 
+    /// Opens the circuit until `until` (a state saved by a previous worker).
+    pub fn open_until(&mut self, until: Instant) {
+        self.state = CircuitState::Open { until };
+    }
+
     /// Records a success; true when it closed an open circuit (the endpoint recovered).
     pub fn success(&mut self) -> bool {
         let was_open = !matches!(self.state, CircuitState::Closed { .. });
@@ -339,16 +346,40 @@ impl Endpoint {
         self.in_flight.clone().acquire_owned().await.ok()
     }
 
-    /// Records a delivered attempt; true when this closed an open circuit (recovered).
-    pub fn on_success(&self) -> bool {
+    /// Records a delivered attempt: whether this closed an open circuit (recovered) and whether
+    /// it ended a run of failures.
+    pub fn on_success(&self) -> (bool, bool) {
+        let was_failing = self
+            .failing_since_ms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .is_some();
+        let recovered = self
+            .circuit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .success();
+        (recovered, was_failing)
+    }
+
+    /// Takes over a state saved by a previous worker: the run of failures goes on from when it
+    /// started, and an open circuit stays open until its time (`now`, `now_ms`: the same
+    /// instant, monotonic and wall-clock). True when the circuit is open.
+    pub fn restore(&self, saved: SavedState, now: Instant, now_ms: i64) -> bool {
         *self
             .failing_since_ms
             .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+            .unwrap_or_else(|e| e.into_inner()) = saved.failing_since_ms;
+        let Some(until_ms) = saved.open_until_ms else {
+            return false;
+        };
+        let left = Duration::from_millis(until_ms.saturating_sub(now_ms).max(0) as u64);
         self.circuit
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .success()
+            .open_until(now + left);
+        true
     }
 
     /// Records a failed attempt at `now`; true when this opened the circuit.
@@ -359,15 +390,24 @@ impl Endpoint {
             .failure(now)
     }
 
-    /// How long the endpoint has been failing without a success, as of `now_ms` (the run of
-    /// failures starts now if none was under way).
-    pub fn failing_for_ms(&self, now_ms: i64) -> i64 {
-        let since = *self
+    /// How long the endpoint has been failing without a success, as of `now_ms`, and whether
+    /// the run of failures starts now (none was under way).
+    pub fn failing_for_ms(&self, now_ms: i64) -> (i64, bool) {
+        let mut since = self
+            .failing_since_ms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let started = since.is_none();
+        let since = *since.get_or_insert(now_ms);
+        (now_ms - since, started)
+    }
+
+    /// Start of the current run of failures (unix ms), if any.
+    pub fn failing_since_ms(&self) -> Option<i64> {
+        *self
             .failing_since_ms
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get_or_insert(now_ms);
-        now_ms - since
     }
 
     /// Folds one attempt's latency into the moving average.

@@ -19,6 +19,7 @@ mod control;
 mod endpoint;
 mod http;
 mod metrics;
+mod saved;
 mod settle;
 mod share;
 pub mod ssrf;
@@ -109,7 +110,8 @@ impl DeliveryWorker {
     }
 }
 
-/// The internal topics: every retry tier, the DLQ, the attempt log and the replay topic.
+/// The internal topics: every retry tier, the DLQ, the attempt log, the replay topic and the
+/// endpoint state.
 pub fn internal_topics(config: &DeliveryConfig) -> Result<Vec<TopicSpec>, DeliveryError> {
     let settings = config::Settings::from_config(config)?;
     let p = settings.internal_partitions;
@@ -132,6 +134,9 @@ pub fn internal_topics(config: &DeliveryConfig) -> Result<Vec<TopicSpec>, Delive
     ] {
         specs.push(TopicSpec::new(topic, p).config("retention.ms", retention.to_string()));
     }
+    specs.push(
+        TopicSpec::new(internal::ENDPOINT_STATE_TOPIC, p).config("cleanup.policy", "compact"),
+    );
     Ok(specs)
 }
 
@@ -166,6 +171,7 @@ pub async fn start(
         disabled: Mutex::default(),
         tracker: Arc::default(),
         shares: Arc::default(),
+        saved: Mutex::default(),
         metrics,
         control: deps.control,
         admin: deps.admin,

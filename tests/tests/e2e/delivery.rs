@@ -1179,3 +1179,53 @@ async fn a_rate_limit_holds_across_three_workers() {
         w.stop().await;
     }
 }
+
+/// A worker restart keeps an open circuit open and the auto-disable clock running: the next
+/// worker sends nothing to the failing endpoint until the circuit's time is up, and disables the
+/// subscription when the failures that began under the previous worker have lasted long enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn circuit_state_and_the_failure_clock_survive_a_worker_restart() {
+    let topic = event_topic("acme", 1).await;
+    let rx = Receiver::start(|_| Reply::Status(500)).await;
+    let sub_id = unique("sub");
+    let sub = subscription(&sub_id, "acme", &[&topic], &rx.url(), &[&secret()]);
+    let mut config = test_config(&["1s"; 30]);
+    config.circuit.failure_threshold = 3;
+    config.circuit.open_for = Duration::from_secs(60);
+    config.auto_disable_after = Duration::from_secs(12);
+    let first = TestWorker::start(config.clone(), std::slice::from_ref(&sub)).await;
+    let p = producer();
+    let began = Instant::now();
+    for i in 0..3 {
+        publish(&p, &topic, &event("order.created", i)).await;
+        rx.wait_for(i + 1, WAIT).await;
+    }
+    // The circuit is open now; the first worker goes away some seconds later.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    first.stop().await;
+    let sent_before = rx.count();
+
+    let second = TestWorker::start(config, std::slice::from_ref(&sub)).await;
+    for i in 3..6 {
+        publish(&p, &topic, &event("order.created", i)).await;
+    }
+    let deadline = Instant::now() + WAIT;
+    while second.control.calls.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "never auto-disabled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let disabled_after = began.elapsed();
+    assert_eq!(
+        rx.count(),
+        sent_before,
+        "the restored open circuit sent nothing to the failing endpoint"
+    );
+    // Twelve seconds after the first failure, not twelve after the restart (about 17 s).
+    assert!(
+        disabled_after < Duration::from_secs(15),
+        "disabled {disabled_after:?} after the first failure"
+    );
+    let reason = second.control.calls.lock().unwrap()[0].2.clone();
+    assert!(reason.contains("failing continuously"), "{reason}");
+    second.stop().await;
+}

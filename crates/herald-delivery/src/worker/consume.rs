@@ -155,6 +155,18 @@ impl Worker {
             }
         }
         let shared = self.shared.clone();
+        // Before the first record: circuits and failure clocks of the previous workers.
+        let kafka = self.kafka.clone();
+        match tokio::task::spawn_blocking(move || crate::saved::load(&kafka)).await {
+            Ok(Ok(saved)) => {
+                tracing::info!(subscriptions = saved.len(), "endpoint state loaded");
+                *shared.saved.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot load the endpoint state; starting fresh")
+            }
+            Err(error) => tracing::warn!(%error, "endpoint state loader failed; starting fresh"),
+        }
         let waiting: Waiting = Arc::default();
         let rebalancer = Arc::new(Rebalancer {
             tracker: shared.tracker.clone(),

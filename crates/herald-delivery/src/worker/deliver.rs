@@ -3,12 +3,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use herald_core::names::internal::ENDPOINT_STATE_TOPIC;
 use herald_proto::v1::{AttemptOutcome, DeliveryTask};
 use herald_runtime::trace;
 use tracing::Instrument;
 
 use crate::endpoint::{Endpoint, Gate, Route};
 use crate::http::{Attempt, Outgoing, Target, Verdict};
+use crate::saved::SavedState;
 use crate::settle::{self, Settle};
 use crate::share::Shares;
 
@@ -131,19 +133,34 @@ impl Shared {
         task.last_error = attempt.error.clone();
         match attempt.verdict {
             Verdict::Success => {
-                if ep.on_success() {
+                let (recovered, was_failing) = ep.on_success();
+                if recovered {
                     self.metrics.open_circuits.dec();
                     tracing::info!(subscription = %route.sub.id, "endpoint recovered");
                     self.operational(route, "herald.endpoint.recovered", serde_json::json!({}))
                         .await;
                 }
+                if was_failing {
+                    self.save_state(route, None);
+                }
             }
             Verdict::Retry { .. } | Verdict::CircuitOpen => {
-                if attempt.verdict != Verdict::CircuitOpen && ep.on_failure(Instant::now()) {
+                let opened =
+                    attempt.verdict != Verdict::CircuitOpen && ep.on_failure(Instant::now());
+                if opened {
                     self.metrics.open_circuits.inc();
                     tracing::warn!(subscription = %route.sub.id, "circuit opened");
                 }
-                self.check_auto_disable(route, ep).await;
+                let started = self.check_auto_disable(route, ep).await;
+                if opened || started {
+                    let open_until_ms = opened
+                        .then(|| now_ms() + self.settings.circuit_open_for.as_millis() as i64);
+                    let state = SavedState {
+                        failing_since_ms: ep.failing_since_ms(),
+                        open_until_ms,
+                    };
+                    self.save_state(route, Some(state));
+                }
             }
             Verdict::Gone | Verdict::Permanent => {}
         }
@@ -188,12 +205,36 @@ impl Shared {
         }
     }
 
-    pub(super) async fn check_auto_disable(&self, route: &Route, ep: &Endpoint) {
-        let failing_ms = ep.failing_for_ms(now_ms());
+    /// Disables the subscription once it has failed for `auto_disable_after`; returns whether
+    /// this failure started a run of failures.
+    pub(super) async fn check_auto_disable(&self, route: &Route, ep: &Endpoint) -> bool {
+        let (failing_ms, started) = ep.failing_for_ms(now_ms());
         if failing_ms >= self.settings.auto_disable_after.as_millis() as i64 {
             let reason = format!("failing continuously for {}s", failing_ms / 1000);
             self.disable(route, &reason).await;
         }
+        started
+    }
+
+    /// Saves the subscription's endpoint state for the next worker (`None`: healthy again, a
+    /// tombstone), off the delivery path.
+    fn save_state(&self, route: &Route, state: Option<SavedState>) {
+        let producer = self.producer.clone();
+        let id = route.sub.id.clone();
+        tokio::spawn(async move {
+            let written = match state {
+                Some(state) => {
+                    let value = serde_json::to_vec(&state).unwrap_or_default();
+                    producer
+                        .send(ENDPOINT_STATE_TOPIC, Some(id.as_bytes()), &[], &value)
+                        .await
+                }
+                None => producer.delete(ENDPOINT_STATE_TOPIC, id.as_bytes()).await,
+            };
+            if let Err(error) = written {
+                tracing::warn!(subscription = %id, %error, "cannot save the endpoint state");
+            }
+        });
     }
 
     /// Disables a subscription: locally at once, then through the control plane.

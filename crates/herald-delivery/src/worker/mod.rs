@@ -24,6 +24,7 @@ use crate::config::Settings;
 use crate::endpoint::{Endpoint, Route, Routes};
 use crate::http::WebhookClient;
 use crate::metrics::Metrics;
+use crate::saved::SavedState;
 use crate::share::Shares;
 use crate::tracker::Tracker;
 use crate::{REPLAY_TOPIC, SubscriptionControl};
@@ -54,6 +55,8 @@ pub(crate) struct Shared {
     pub tracker: Arc<Tracker>,
     /// This worker's share of each subscription's limits.
     pub shares: Arc<Shares>,
+    /// Endpoint states saved by earlier workers, taken when a subscription's endpoint is made.
+    pub saved: Mutex<HashMap<String, SavedState>>,
     pub metrics: Metrics,
     pub control: Arc<dyn SubscriptionControl>,
     pub admin: Arc<dyn TopicAdmin>,
@@ -84,11 +87,22 @@ impl Shared {
         let ep = eps
             .entry(route.sub.id.clone())
             .or_insert_with(|| {
-                Arc::new(Endpoint::new(
+                let ep = Endpoint::new(
                     limit,
                     self.settings.circuit_threshold,
                     self.settings.circuit_open_for,
-                ))
+                );
+                let saved = self
+                    .saved
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&route.sub.id);
+                if let Some(saved) = saved
+                    && ep.restore(saved, std::time::Instant::now(), now_ms())
+                {
+                    self.metrics.open_circuits.inc();
+                }
+                Arc::new(ep)
             })
             .clone();
         ep.set_limit(limit);
