@@ -35,16 +35,14 @@ pub struct EdgeConfig {
     /// Lifetime of a minted stream token, e.g. `10m`. It is checked when a stream (re)connects.
     #[serde(with = "herald_runtime::duration")]
     pub token_ttl: Duration,
-    /// Interval of heartbeat comments, e.g. `15s`.
+    /// Interval of heartbeats, e.g. `15s`: an SSE comment, a WebSocket ping (a WebSocket peer
+    /// that answers none for two intervals is closed).
     #[serde(with = "herald_runtime::duration")]
     pub heartbeat: Duration,
     /// How long a named consumer's member stays in its group without a pull or commit, e.g.
     /// `30s`; then its partitions go to the consumer's other members.
     #[serde(with = "herald_runtime::duration")]
     pub consumer_member_timeout: Duration,
-    /// Interval of WebSocket pings, e.g. `30s`; a peer silent for two intervals is closed.
-    #[serde(with = "herald_runtime::duration")]
-    pub ws_ping: Duration,
     /// The `retry:` hint sent to clients (how long they wait before reconnecting), e.g. `2s`.
     #[serde(with = "herald_runtime::duration")]
     pub client_retry: Duration,
@@ -99,7 +97,6 @@ impl Default for EdgeConfig {
             token_secret: Secret::default(),
             token_ttl: Duration::from_secs(600),
             heartbeat: Duration::from_secs(15),
-            ws_ping: Duration::from_secs(30),
             consumer_member_timeout: Duration::from_secs(30),
             client_retry: Duration::from_secs(2),
             client_buffer: 1024,

@@ -44,8 +44,8 @@ pub(crate) struct AppState {
     pub token_ttl: Duration,
     pub retry_ms: u64,
     pub cors: Cors,
-    /// WebSocket ping interval.
-    pub ws_ping: Duration,
+    /// A WebSocket peer silent this long (two heartbeats and a bit) is closed.
+    pub ws_dead_after: Duration,
     /// How long connections may take to close after shutdown.
     pub drain_grace: Duration,
     /// Upgraded WebSocket connections of the hyper path, waited for on shutdown.
@@ -316,7 +316,7 @@ fn parse_start(headers: &HeaderMap, q: &StreamQuery) -> Result<Start, EdgeError>
 /// Start positions of a stream and the ranges a cursor asked for that Kafka no longer has.
 async fn resolve(
     reader: &TopicReader,
-    start: Start,
+    start: &Start,
 ) -> Result<(Vec<i64>, Vec<(usize, i64, i64)>), EdgeError> {
     let mut gaps = Vec::new();
     let pos = match start {
@@ -327,7 +327,7 @@ async fn resolve(
             .into_iter()
             .map(|(low, _)| low)
             .collect(),
-        Start::Since(ms) => reader.offsets_for_time(ms).await?,
+        Start::Since(ms) => reader.offsets_for_time(*ms).await?,
         Start::Member(starts) => {
             let marks = reader.watermarks().await?;
             let mut pos = Vec::with_capacity(marks.len());
@@ -445,7 +445,7 @@ pub(crate) async fn stream(
             };
             let kill = kill.map(|k| k.0).unwrap_or_default();
             let limits = ws::Limits {
-                ping: served.ws_ping,
+                dead_after: served.ws_dead_after,
                 kill: &kill,
                 shutdown: &served.hub.shutdown,
                 drain_grace: served.drain_grace,
@@ -553,8 +553,17 @@ pub(crate) async fn open_stream(
         Start::Cursor(c) => Some(c.clone()),
         _ => None,
     };
-    let reader = state.hub.reader(&kafka_topic, tag, hint.as_ref()).await?;
-    let (pos, gaps) = resolve(&reader, start).await?;
+    // A lingering reader may close (no stream for `reader_linger`) while this request waits
+    // on Kafka: take a fresh one rather than end the new stream at once.
+    let mut attempts = 0;
+    let (reader, (pos, gaps)) = loop {
+        let reader = state.hub.reader(&kafka_topic, tag, hint.as_ref()).await?;
+        let resolved = resolve(&reader, &start).await?;
+        attempts += 1;
+        if !reader.is_closed() || attempts == 3 {
+            break (reader, resolved);
+        }
+    };
 
     let mut preamble = BytesMut::with_capacity(256);
     wire.preamble(&mut preamble, state.retry_ms);
@@ -697,7 +706,7 @@ pub(crate) fn state(
             .try_into()
             .unwrap_or(u64::MAX),
         cors: Cors::new(&config.cors_origins),
-        ws_ping: config.ws_ping,
+        ws_dead_after: config.heartbeat() * 2 + Duration::from_secs(5),
         drain_grace: config.shutdown_grace,
         upgraded: tokio_util::task::TaskTracker::new(),
         consumers,

@@ -150,23 +150,29 @@ where
     drop(head);
     match opened {
         Ok((stream, Some(accept))) => {
-            let mut head = status_line(StatusCode::SWITCHING_PROTOCOLS);
-            put_header(&mut head, "upgrade", b"websocket");
-            put_header(&mut head, "connection", b"Upgrade");
-            put_header(&mut head, "sec-websocket-accept", accept.as_bytes());
-            head.extend_from_slice(b"\r\n");
-            if io.write_all(&head).await.is_ok() {
+            if switch_protocols(&mut io, accept).await {
                 let limits = ws::Limits {
-                    ping: lean.state.ws_ping,
+                    dead_after: lean.state.ws_dead_after,
                     kill: &kill.0,
                     shutdown,
                     drain_grace,
                 };
-                ws::serve(io, stream, limits).await;
+                // Boxed, like the SSE writer below: the connection's task is then sized for
+                // neither, so an idle stream of either transport pays only for its own.
+                Box::pin(ws::serve(io, stream, limits)).await;
             }
         }
         Ok((stream, None)) => {
-            serve_stream(io, stream, !http10, &cors, &kill.0, shutdown, drain_grace).await;
+            Box::pin(serve_stream(
+                io,
+                stream,
+                !http10,
+                &cors,
+                &kill.0,
+                shutdown,
+                drain_grace,
+            ))
+            .await;
         }
         Err(error) => {
             let _ = write_response(&mut io, error.into_response(), &cors).await;
@@ -287,6 +293,20 @@ fn route(request: &httparse::Request<'_, '_>, whole: bool) -> Head {
         http10: version == 0,
         ws,
     }))
+}
+
+/// Answers a WebSocket handshake with `101 Switching Protocols`; whether it was written. The
+/// answer's buffer is gone once this returns, not held for the connection's life.
+async fn switch_protocols<IO>(io: &mut IO, accept: String) -> bool
+where
+    IO: AsyncWrite + Unpin,
+{
+    let mut head = status_line(StatusCode::SWITCHING_PROTOCOLS);
+    put_header(&mut head, "upgrade", b"websocket");
+    put_header(&mut head, "connection", b"Upgrade");
+    put_header(&mut head, "sec-websocket-accept", accept.as_bytes());
+    head.extend_from_slice(b"\r\n");
+    io.write_all(&head).await.is_ok()
 }
 
 /// Writes a small complete answer (an error) and closes the connection.

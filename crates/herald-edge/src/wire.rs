@@ -116,10 +116,13 @@ impl Wire {
         }
     }
 
-    /// The periodic keep-alive of an idle SSE stream (a WebSocket pings instead, see `ws`).
+    /// The periodic keep-alive of an idle stream: a comment, or a WebSocket ping (whose pong
+    /// tells `ws` the peer is alive).
     pub fn heartbeat(self, out: &mut BytesMut) {
-        if self == Self::Sse {
-            out.put_slice(sse::HEARTBEAT.as_bytes());
+        match self {
+            Self::Sse => out.put_slice(sse::HEARTBEAT.as_bytes()),
+            Self::Ws => ws::put_ping(out),
+            Self::Pull => {}
         }
     }
 

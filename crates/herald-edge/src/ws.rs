@@ -2,7 +2,8 @@
 //! `Upgrade: websocket`. The handshake, the frames, and one connection's loop.
 //!
 //! The server sends JSON text frames rendered by `wire` (the same stream as SSE, the same
-//! cursors), pings every `ws_ping` and closes a peer silent for two intervals. A client may send
+//! cursors) and pings with the stream's heartbeat (`heartbeat`, 15 s by default); a peer that
+//! answered nothing for two heartbeats and a bit is closed. A client may send
 //! small JSON text messages: `{"op":"ack","id":CURSOR}` (checked against the stream's topic) and
 //! `{"op":"filter","types":"order.*,user.created"}` (replaces the type filter from the current
 //! position on). Anything else ends the connection with a close code and a reason.
@@ -129,6 +130,11 @@ pub(crate) fn put_text(out: &mut BytesMut, parts: &[&[u8]]) {
     for part in parts {
         out.put_slice(part);
     }
+}
+
+/// Appends a ping (the keep-alive of an idle connection).
+pub(crate) fn put_ping(out: &mut BytesMut) {
+    put_head(out, PING, 0);
 }
 
 /// Appends a close frame; the reason is cut to fit a control frame (123 bytes).
@@ -362,7 +368,8 @@ fn message_op(opcode: u8, message: &[u8]) -> Read {
 
 /// How a connection's loop is bounded.
 pub(crate) struct Limits<'a> {
-    pub ping: Duration,
+    /// A peer that sent nothing (not even a pong) for this long is closed.
+    pub dead_after: Duration,
     pub kill: &'a CancellationToken,
     pub shutdown: &'a CancellationToken,
     pub drain_grace: Duration,
@@ -418,12 +425,10 @@ pub(crate) async fn serve<IO>(mut io: IO, mut stream: EventStream, limits: Limit
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    let ping_every = limits.ping.max(Duration::from_millis(10));
-    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
-    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut heard = Instant::now();
     let mut inbox = Inbox::default();
-    let mut probe = [0u8; 128];
+    // Client messages are small and rare: a few bytes per read keep an idle connection small.
+    let mut probe = [0u8; 32];
     let drained = async {
         limits.shutdown.cancelled().await;
         tokio::time::sleep(limits.drain_grace).await;
@@ -458,15 +463,6 @@ where
                             }
                         },
                         chunk = &mut next => break 'wait Step::Send(chunk),
-                        _ = pings.tick() => {
-                            if heard.elapsed() >= 2 * ping_every {
-                                close(&mut io, GOING_AWAY, "no answer to pings").await;
-                                return;
-                            }
-                            if io.write_all(&control(PING, b"")).await.is_err() {
-                                return;
-                            }
-                        },
                     }
                 }
             }
@@ -481,6 +477,12 @@ where
             }
             Step::Send(chunk) => chunk,
         };
+        // The stream's heartbeat (a ping) comes at least every `heartbeat`: a peer that
+        // answered none of the last ones is gone.
+        if heard.elapsed() >= limits.dead_after {
+            close(&mut io, GOING_AWAY, "no answer to pings").await;
+            return;
+        }
         let done = chunk.is_none();
         let write = async {
             if let Some(chunk) = chunk {
