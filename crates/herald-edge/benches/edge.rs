@@ -307,6 +307,14 @@ impl Conn {
             Self::Ws(w) => w.last_id.clone(),
         }
     }
+
+    /// Why the edge ended the stream, if it said (an SSE `: herald:` comment, a close reason).
+    fn end_reason(&self) -> Option<String> {
+        match self {
+            Self::Sse(s) => s.end.clone(),
+            Self::Ws(w) => w.end.clone(),
+        }
+    }
 }
 
 /// An open SSE stream over a raw HTTP/1.0 socket (no chunked framing).
@@ -315,6 +323,8 @@ struct Sse {
     last_id: Option<String>,
     id_field: Option<String>,
     data: Option<String>,
+    /// The edge's last `: herald: ...` comment (it says why a stream ends).
+    end: Option<String>,
 }
 
 async fn socket(src: u8, server: SocketAddr) -> std::io::Result<TcpStream> {
@@ -378,6 +388,7 @@ async fn connect_sse(
         last_id: last_id.map(str::to_owned),
         id_field: last_id.map(str::to_owned),
         data: None,
+        end: None,
     })
 }
 
@@ -399,6 +410,8 @@ impl Sse {
                 self.id_field = Some(id.to_owned());
             } else if let Some(d) = line.strip_prefix("data: ") {
                 self.data = Some(d.to_owned());
+            } else if let Some(why) = line.strip_prefix(": herald: ") {
+                self.end = Some(why.to_owned());
             }
         }
     }
@@ -449,6 +462,8 @@ struct Ws {
     last_id: Option<String>,
     /// A fragmented message being reassembled (the edge sends whole messages, but may not).
     partial: Option<Vec<u8>>,
+    /// The server's close code and reason.
+    end: Option<String>,
 }
 
 impl Ws {
@@ -519,6 +534,7 @@ impl Ws {
             reader,
             last_id: last_id.map(str::to_owned),
             partial: None,
+            end: None,
         })
     }
 
@@ -572,6 +588,9 @@ impl Ws {
                 WS_PING => self.send(WS_PONG, &payload).await.ok()?,
                 WS_PONG => {}
                 WS_CLOSE => {
+                    let code = payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                    let reason = String::from_utf8_lossy(payload.get(2..).unwrap_or_default());
+                    self.end = Some(format!("close {} {reason}", code.unwrap_or(1005)));
                     // Echo the code (RFC 6455 §5.5.1), then the connection is over.
                     let _ = self
                         .send(WS_CLOSE, payload.get(..2).unwrap_or_default())
@@ -1069,27 +1088,42 @@ async fn resume_phase(
             let path = path.clone();
             tasks.push(tokio::spawn(async move {
                 let src = 2 + (i % sources as usize) as u8;
-                let mut s = loop {
-                    match connect(t, src, addr, &path, st.last_id.as_deref()).await {
-                        Ok(s) => break s,
-                        Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                // Why the edge ended a stream before the client had everything; the client
+                // then resumes again from its last id, as `EventSource` would.
+                let mut early = Vec::new();
+                'resume: while early.len() < 3 {
+                    let mut s = loop {
+                        match connect(t, src, addr, &path, st.last_id.as_deref()).await {
+                            Ok(s) => break s,
+                            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                        }
+                    };
+                    while (st.seen.len() as u64) < expect {
+                        match tokio::time::timeout(Duration::from_secs(60), s.next()).await {
+                            Ok(Some(d)) => st.record(&d),
+                            Ok(None) => {
+                                st.last_id = s.last_id();
+                                early.push(s.end_reason().unwrap_or_else(|| "closed".into()));
+                                continue 'resume;
+                            }
+                            Err(_) => break 'resume,
+                        }
                     }
-                };
-                while (st.seen.len() as u64) < expect {
-                    match tokio::time::timeout(Duration::from_secs(60), s.next()).await {
-                        Ok(Some(d)) => st.record(&d),
-                        _ => break,
-                    }
+                    break;
                 }
-                st
+                (st, early)
             }));
         }
         let mut complete = 0;
         let mut gaps = 0u64;
         let mut dups = 0u64;
+        let mut early: HashMap<String, u64> = HashMap::new();
         let n = tasks.len();
         for task in tasks {
-            if let Ok(st) = task.await {
+            if let Ok((st, ended)) = task.await {
+                for why in ended {
+                    *early.entry(why).or_default() += 1;
+                }
                 dups += st.dups;
                 let missing = (phase_start..seq)
                     .filter(|s| !st.seen.contains_key(s))
@@ -1110,6 +1144,13 @@ async fn resume_phase(
             },
             t0.elapsed().as_secs_f64(),
         );
+        let line = if early.is_empty() {
+            line
+        } else {
+            let mut why: Vec<_> = early.into_iter().collect();
+            why.sort();
+            format!("{line}; streams the edge ended early, resumed again by cursor: {why:?}")
+        };
         println!("{line}");
         figures.resumes.push(line);
     }
