@@ -2,8 +2,9 @@
 //! `cargo bench -p herald-edge --bench edge` (see docs/bench-edge.md for options).
 //!
 //! The driver runs the edge in a child process (this binary in `serve` mode) so its RSS and CPU
-//! are the edge's alone, and the clients here, as raw HTTP/1.0 sockets spread over several
-//! 127.0.0.x source addresses. Phases:
+//! are the edge's alone, and the clients here, as raw sockets spread over several 127.0.0.x
+//! source addresses: SSE over HTTP/1.0, WebSocket as a minimal RFC 6455 client. Every phase
+//! runs once per transport of `--transport sse|ws|both` (default both), each on a fresh edge:
 //! 1. idle: N concurrent idle streams, RSS per stream; then one event fanned out to all of them.
 //! 2. latency: C clients, R events/s for D seconds, each event matching C/G clients (type
 //!    groups); publish-to-client percentiles and edge CPU per event, against a bare Kafka
@@ -21,6 +22,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use herald_core::Event;
 use herald_edge::EdgeConfig;
 use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec};
@@ -29,6 +32,7 @@ use herald_watch::{ConfigPublisher, View};
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
+use sha1::{Digest, Sha1};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -125,13 +129,21 @@ async fn serve() {
 }
 
 /// Profiling helper: holds `--idle` streams of `--topic` open on an edge at `--server`
-/// (started with `serve`, e.g. under a heap profiler) for `--secs`.
+/// (started with `serve`, e.g. under a heap profiler) for `--secs`, over the first of
+/// `--transport`.
 async fn hold() {
     let server: SocketAddr = arg("--server", "127.0.0.1:8081").parse().expect("--server");
     let topic = arg("--topic", "");
     let n = num("--idle", 1000) as usize;
     create_topic(&format!("{TEAM}.{topic}")).await;
-    let streams = open_many(n, server, |_| format!("/v1/streams/{TEAM}/{topic}"), 10).await;
+    let streams = open_many(
+        Transport::selected()[0],
+        n,
+        server,
+        |_| format!("/v1/streams/{TEAM}/{topic}"),
+        10,
+    )
+    .await;
     println!("holding {} streams", streams.len());
     tokio::time::sleep(Duration::from_secs(num("--secs", 10))).await;
 }
@@ -236,26 +248,122 @@ fn start_server(topics: &[String], listen: &str) -> Server {
     Server { child, addr }
 }
 
+/// The stream transports the bench measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Sse,
+    Ws,
+}
+
+impl Transport {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sse => "SSE",
+            Self::Ws => "WebSocket",
+        }
+    }
+
+    /// `--transport sse|ws|both` (default both: SSE first, then WebSocket).
+    fn selected() -> Vec<Self> {
+        match arg("--transport", "both").as_str() {
+            "sse" => vec![Self::Sse],
+            "ws" | "websocket" => vec![Self::Ws],
+            "both" => vec![Self::Sse, Self::Ws],
+            other => {
+                eprintln!("--transport {other}: use sse, ws or both");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+/// An open stream of either transport.
+enum Conn {
+    Sse(Sse),
+    Ws(Ws),
+}
+
+impl Conn {
+    /// The next event's data; `None` when the stream ended.
+    async fn next(&mut self) -> Option<String> {
+        match self {
+            Self::Sse(s) => s.next().await,
+            Self::Ws(w) => w.next().await,
+        }
+    }
+
+    /// Waits until the stream gave its start cursor.
+    async fn ready(&mut self) -> bool {
+        match self {
+            Self::Sse(s) => s.ready().await,
+            Self::Ws(w) => w.ready().await,
+        }
+    }
+
+    /// The cursor to resume from.
+    fn last_id(&self) -> Option<String> {
+        match self {
+            Self::Sse(s) => s.last_id.clone(),
+            Self::Ws(w) => w.last_id.clone(),
+        }
+    }
+
+    /// Why the edge ended the stream, if it said (an SSE `: herald:` comment, a close reason).
+    fn end_reason(&self) -> Option<String> {
+        match self {
+            Self::Sse(s) => s.end.clone(),
+            Self::Ws(w) => w.end.clone(),
+        }
+    }
+}
+
 /// An open SSE stream over a raw HTTP/1.0 socket (no chunked framing).
 struct Sse {
     reader: BufReader<TcpStream>,
     last_id: Option<String>,
     id_field: Option<String>,
     data: Option<String>,
+    /// The edge's last `: herald: ...` comment (it says why a stream ends).
+    end: Option<String>,
 }
 
-async fn connect(
-    src: u8,
-    server: SocketAddr,
-    path: &str,
-    last_id: Option<&str>,
-) -> std::io::Result<Sse> {
+async fn socket(src: u8, server: SocketAddr) -> std::io::Result<TcpStream> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(
         IpAddr::V4(Ipv4Addr::new(127, 0, 0, src)),
         0,
     ))?;
-    let mut stream = socket.connect(server).await?;
+    socket.connect(server).await
+}
+
+/// Reads the rest of a refused answer into the error.
+async fn refused(mut reader: BufReader<TcpStream>, status: &str) -> std::io::Error {
+    let mut rest = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(1), reader.read_to_string(&mut rest)).await;
+    std::io::Error::other(format!("{} {rest}", status.trim()))
+}
+
+/// Opens a stream of `path` over `transport`, resuming after `last_id` if given.
+async fn connect(
+    transport: Transport,
+    src: u8,
+    server: SocketAddr,
+    path: &str,
+    last_id: Option<&str>,
+) -> std::io::Result<Conn> {
+    Ok(match transport {
+        Transport::Sse => Conn::Sse(connect_sse(src, server, path, last_id).await?),
+        Transport::Ws => Conn::Ws(Ws::connect(src, server, path, last_id).await?),
+    })
+}
+
+async fn connect_sse(
+    src: u8,
+    server: SocketAddr,
+    path: &str,
+    last_id: Option<&str>,
+) -> std::io::Result<Sse> {
+    let mut stream = socket(src, server).await?;
     let mut request =
         format!("GET {path} HTTP/1.0\r\nhost: edge\r\nauthorization: Bearer {ROOT}\r\n");
     if let Some(id) = last_id {
@@ -267,10 +375,7 @@ async fn connect(
     let mut status = String::new();
     reader.read_line(&mut status).await?;
     if !status.contains(" 200 ") {
-        let mut rest = String::new();
-        let _ =
-            tokio::time::timeout(Duration::from_secs(1), reader.read_to_string(&mut rest)).await;
-        return Err(std::io::Error::other(format!("{} {rest}", status.trim())));
+        return Err(refused(reader, &status).await);
     }
     loop {
         let mut line = String::new();
@@ -283,6 +388,7 @@ async fn connect(
         last_id: last_id.map(str::to_owned),
         id_field: last_id.map(str::to_owned),
         data: None,
+        end: None,
     })
 }
 
@@ -304,6 +410,8 @@ impl Sse {
                 self.id_field = Some(id.to_owned());
             } else if let Some(d) = line.strip_prefix("data: ") {
                 self.data = Some(d.to_owned());
+            } else if let Some(why) = line.strip_prefix(": herald: ") {
+                self.end = Some(why.to_owned());
             }
         }
     }
@@ -325,12 +433,230 @@ impl Sse {
     }
 }
 
+/// RFC 6455 opcodes the client meets.
+const WS_CONTINUATION: u8 = 0x0;
+const WS_TEXT: u8 = 0x1;
+const WS_BINARY: u8 = 0x2;
+const WS_CLOSE: u8 = 0x8;
+const WS_PING: u8 = 0x9;
+const WS_PONG: u8 = 0xA;
+/// Largest server message the client takes (the bench's frames are ~150 bytes).
+const WS_MAX_MESSAGE: u64 = 16 << 20;
+
+/// Nonces for handshake keys and frame masks: unpredictability does not matter here, only
+/// that keys differ (RFC 6455 §4.1) and masks vary.
+fn nonce() -> u64 {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ now_micros();
+    // splitmix64's finalizer
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A minimal RFC 6455 client: the opening handshake, the server's (unmasked) frames, and
+/// masked pongs and close frames back. Each server text frame is the edge's JSON
+/// `{"id","type","time","data"}`.
+struct Ws {
+    reader: BufReader<TcpStream>,
+    last_id: Option<String>,
+    /// A fragmented message being reassembled (the edge sends whole messages, but may not).
+    partial: Option<Vec<u8>>,
+    /// The server's close code and reason.
+    end: Option<String>,
+}
+
+impl Ws {
+    async fn connect(
+        src: u8,
+        server: SocketAddr,
+        path: &str,
+        last_id: Option<&str>,
+    ) -> std::io::Result<Self> {
+        let mut stream = socket(src, server).await?;
+        let key_bytes: Vec<u8> = [nonce(), nonce()]
+            .iter()
+            .flat_map(|n| n.to_le_bytes())
+            .collect();
+        let key = STANDARD.encode(key_bytes);
+        let mut target = path.to_owned();
+        if let Some(id) = last_id {
+            // Browsers cannot set headers on a WebSocket: resume as they do.
+            let sep = if target.contains('?') { '&' } else { '?' };
+            target.push_str(&format!("{sep}last_event_id={id}"));
+        }
+        let request = format!(
+            "GET {target} HTTP/1.1\r\nhost: edge\r\nauthorization: Bearer {ROOT}\r\n\
+             upgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\n\
+             sec-websocket-key: {key}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut reader = BufReader::with_capacity(2048, stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).await?;
+        if !status.starts_with("HTTP/1.1 101 ") {
+            return Err(refused(reader, &status).await);
+        }
+        let mut hash = Sha1::new();
+        hash.update(key.as_bytes());
+        hash.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+        let expected = STANDARD.encode(hash.finalize());
+        let (mut upgrade, mut connection, mut accept) = (false, false, false);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            if line == "\r\n" {
+                break;
+            }
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "upgrade" => upgrade = value.eq_ignore_ascii_case("websocket"),
+                "connection" => {
+                    connection = value
+                        .split(',')
+                        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+                }
+                "sec-websocket-accept" => accept = value == expected,
+                _ => {}
+            }
+        }
+        if !(upgrade && connection && accept) {
+            return Err(std::io::Error::other(format!(
+                "bad handshake answer (upgrade {upgrade}, connection {connection}, accept {accept})"
+            )));
+        }
+        Ok(Self {
+            reader,
+            last_id: last_id.map(str::to_owned),
+            partial: None,
+            end: None,
+        })
+    }
+
+    /// One frame from the server: fin, opcode, payload.
+    async fn frame(&mut self) -> std::io::Result<(bool, u8, Vec<u8>)> {
+        let mut head = [0u8; 2];
+        self.reader.read_exact(&mut head).await?;
+        if head[0] & 0x70 != 0 || head[1] & 0x80 != 0 {
+            return Err(std::io::Error::other(
+                "a server frame with reserved bits or a mask",
+            ));
+        }
+        let len = match head[1] & 0x7F {
+            126 => u64::from(self.reader.read_u16().await?),
+            127 => self.reader.read_u64().await?,
+            n => u64::from(n),
+        };
+        if len > WS_MAX_MESSAGE {
+            return Err(std::io::Error::other(format!(
+                "a server frame of {len} bytes"
+            )));
+        }
+        let mut payload = vec![0; len as usize];
+        self.reader.read_exact(&mut payload).await?;
+        Ok((head[0] & 0x80 != 0, head[0] & 0x0F, payload))
+    }
+
+    /// Sends a control frame (payload at most 125 bytes), masked as clients must.
+    async fn send(&mut self, opcode: u8, payload: &[u8]) -> std::io::Result<()> {
+        let mask = (nonce() as u32).to_be_bytes();
+        let mut out = Vec::with_capacity(6 + payload.len());
+        out.push(0x80 | opcode);
+        out.push(0x80 | payload.len().min(125) as u8);
+        out.extend_from_slice(&mask);
+        out.extend(
+            payload
+                .iter()
+                .take(125)
+                .enumerate()
+                .map(|(i, b)| b ^ mask[i % 4]),
+        );
+        self.reader.get_mut().write_all(&out).await
+    }
+
+    /// The next whole data message; answers pings on the way. `None` once the connection
+    /// closed (after answering the server's close frame) or broke.
+    async fn message(&mut self) -> Option<Vec<u8>> {
+        loop {
+            let (fin, opcode, payload) = self.frame().await.ok()?;
+            match opcode {
+                WS_PING => self.send(WS_PONG, &payload).await.ok()?,
+                WS_PONG => {}
+                WS_CLOSE => {
+                    let code = payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                    let reason = String::from_utf8_lossy(payload.get(2..).unwrap_or_default());
+                    self.end = Some(format!("close {} {reason}", code.unwrap_or(1005)));
+                    // Echo the code (RFC 6455 §5.5.1), then the connection is over.
+                    let _ = self
+                        .send(WS_CLOSE, payload.get(..2).unwrap_or_default())
+                        .await;
+                    return None;
+                }
+                WS_TEXT | WS_BINARY if fin => return Some(payload),
+                WS_TEXT | WS_BINARY => self.partial = Some(payload),
+                WS_CONTINUATION => {
+                    let mut message = self.partial.take()?;
+                    message.extend_from_slice(&payload);
+                    if fin {
+                        return Some(message);
+                    }
+                    self.partial = Some(message);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next event's `data` (the bench's payload is not JSON, so the edge sends it as a
+    /// JSON string); frames with only an `id` (`herald.cursor`) update `last_id`.
+    async fn next(&mut self) -> Option<String> {
+        loop {
+            let message = self.message().await?;
+            let frame: serde_json::Value = match serde_json::from_slice(&message) {
+                Ok(frame) => frame,
+                Err(e) => {
+                    eprintln!("websocket: a frame that is not JSON ({e})");
+                    return None;
+                }
+            };
+            if let Some(id) = frame.get("id").and_then(|id| id.as_str()) {
+                self.last_id = Some(id.to_owned());
+            }
+            match frame.get("data") {
+                Some(serde_json::Value::String(data)) => return Some(data.clone()),
+                Some(data) => return Some(data.to_string()),
+                None => {}
+            }
+        }
+    }
+
+    /// Waits until the stream's first frame gave a cursor.
+    async fn ready(&mut self) -> bool {
+        while self.last_id.is_none() {
+            let Some(message) = self.message().await else {
+                return false;
+            };
+            let id = serde_json::from_slice::<serde_json::Value>(&message)
+                .ok()
+                .and_then(|f| f.get("id")?.as_str().map(str::to_owned));
+            self.last_id = id;
+        }
+        true
+    }
+}
+
 async fn open_many(
+    transport: Transport,
     n: usize,
     server: SocketAddr,
     path: impl Fn(usize) -> String,
     sources: u8,
-) -> Vec<Sse> {
+) -> Vec<Conn> {
     let sem = Arc::new(tokio::sync::Semaphore::new(256));
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
@@ -340,7 +666,7 @@ async fn open_many(
             let _permit = sem.acquire().await.ok()?;
             let src = 2 + (i % sources as usize) as u8;
             for _ in 0..5 {
-                match connect(src, server, &p, None).await {
+                match connect(transport, src, server, &p, None).await {
                     Ok(mut s) => {
                         if s.ready().await {
                             return Some(s);
@@ -386,53 +712,138 @@ async fn publish(producer: &Producer, topic: &str, ty: &str, seq: u64) {
     }
 }
 
+/// The figures of one transport, for the summary.
+#[derive(Default)]
+struct Figures {
+    idle_streams: usize,
+    kb_per_idle: f64,
+    fanout_ms: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    bare_p99_ms: f64,
+    cpu_us: f64,
+    bare_cpu_us: f64,
+    resumes: Vec<String>,
+}
+
+/// The driver's settings.
+struct Run {
+    idle_n: usize,
+    clients: usize,
+    rate: u64,
+    secs: u64,
+    groups: u64,
+    sources: u8,
+    /// Every topic of the run (each edge started knows them all).
+    topics: Vec<String>,
+}
+
 async fn drive() {
-    let idle_n = num("--idle", 10_000) as usize;
-    let clients = num("--clients", 1_000) as usize;
-    let rate = num("--rate", 1_000);
-    let secs = num("--secs", 20);
-    let groups = num("--groups", 1_000);
-    let sources = num("--sources", 10) as u8;
-    let run = uuid_like();
-    let names = [
-        format!("idle{run}"),
-        format!("lat{run}"),
-        format!("res{run}"),
-    ];
-    for n in &names {
+    let id = uuid_like();
+    let transports = Transport::selected();
+    let topic = |phase: &str, t: Transport| format!("{phase}{id}{}", t.name().to_lowercase());
+    let mut topics = Vec::new();
+    for t in &transports {
+        for phase in ["idle", "lat", "res"] {
+            topics.push(topic(phase, *t));
+        }
+    }
+    let run = Run {
+        idle_n: num("--idle", 10_000) as usize,
+        clients: num("--clients", 1_000) as usize,
+        rate: num("--rate", 1_000),
+        secs: num("--secs", 20),
+        groups: num("--groups", 1_000),
+        sources: num("--sources", 10) as u8,
+        topics,
+    };
+    for n in &run.topics {
         create_topic(&format!("{TEAM}.{n}")).await;
     }
-    let names_vec = names.to_vec();
-    let mut server = start_server(&names_vec, "127.0.0.1:0");
     let producer = Producer::new(&kafka(), Duration::from_secs(30)).expect("producer");
-    println!("edge pid {} at {}", server.child.id(), server.addr);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut summary = Vec::new();
+    for t in transports {
+        // A fresh edge per transport: its idle RSS is measured from the same start.
+        let mut server = start_server(&run.topics, "127.0.0.1:0");
+        println!(
+            "== {}: edge pid {} at {}",
+            t.name(),
+            server.child.id(),
+            server.addr
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut figures = Figures::default();
+        idle_phase(t, &run, &server, &producer, &topic("idle", t), &mut figures).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        latency_phase(t, &run, &server, &producer, &topic("lat", t), &mut figures).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        resume_phase(
+            t,
+            &run,
+            &mut server,
+            &producer,
+            &topic("res", t),
+            &mut figures,
+        )
+        .await;
+        let _ = Command::new("kill")
+            .args(["-TERM", &server.child.id().to_string()])
+            .status();
+        let _ = server.child.wait();
+        summary.push((t, figures));
+    }
+    println!(
+        "summary: transport | idle streams | KB per idle stream | one event to all idle | p50 | p99 | bare p99 | p99 ratio | edge CPU per event | bare CPU per event"
+    );
+    for (t, f) in &summary {
+        println!(
+            "summary: {} | {} | {:.1} KB | {:.0} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.2}x | {:.1} us | {:.1} us",
+            t.name(),
+            f.idle_streams,
+            f.kb_per_idle,
+            f.fanout_ms,
+            f.p50_ms,
+            f.p99_ms,
+            f.bare_p99_ms,
+            f.p99_ms / f.bare_p99_ms.max(0.001),
+            f.cpu_us,
+            f.bare_cpu_us,
+        );
+    }
+    for (_, f) in &summary {
+        for r in &f.resumes {
+            println!("summary: {r}");
+        }
+    }
+}
 
-    // 1. Idle streams.
+/// Phase 1, idle: N idle streams: edge RSS per stream, then one event fanned out to all of them.
+async fn idle_phase(
+    t: Transport,
+    run: &Run,
+    server: &Server,
+    producer: &Producer,
+    topic: &str,
+    figures: &mut Figures,
+) {
     let pid = server.child.id();
-    let warm = open_many(
-        1,
-        server.addr,
-        |_| format!("/v1/streams/{TEAM}/{}", names[0]),
-        sources,
-    )
-    .await;
+    let label = t.name();
+    let path = |_| format!("/v1/streams/{TEAM}/{topic}");
+    // One stream first, so the topic's reader and the transport's first-use allocations are
+    // in the baseline.
+    let warm = open_many(t, 1, server.addr, path, run.sources).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = rss_kb(pid);
     let t0 = Instant::now();
-    let mut idle = open_many(
-        idle_n,
-        server.addr,
-        |_| format!("/v1/streams/{TEAM}/{}", names[0]),
-        sources,
-    )
-    .await;
+    let mut idle = open_many(t, run.idle_n, server.addr, path, run.sources).await;
     let opened_in = t0.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = rss_kb(pid);
     let per_stream = (after.saturating_sub(before)) as f64 * 1024.0 / idle.len().max(1) as f64;
+    figures.idle_streams = idle.len();
+    figures.kb_per_idle = per_stream / 1024.0;
     println!(
-        "idle: {} streams open in {:.1}s; edge RSS {} KB -> {} KB; {:.1} KB per idle stream",
+        "idle ({label}): {} streams open in {:.1}s; edge RSS {} KB -> {} KB; {:.1} KB per idle stream",
         idle.len(),
         opened_in.as_secs_f64(),
         before,
@@ -440,7 +851,7 @@ async fn drive() {
         per_stream / 1024.0
     );
     let t0 = Instant::now();
-    publish(&producer, &format!("{TEAM}.{}", names[0]), "bench.idle", 0).await;
+    publish(producer, &format!("{TEAM}.{topic}"), "bench.idle", 0).await;
     let got = Arc::new(AtomicUsize::new(0));
     let mut waits = Vec::new();
     for mut s in idle.drain(..) {
@@ -463,19 +874,32 @@ async fn drive() {
             idle_back.push(s);
         }
     }
+    figures.fanout_ms = t0.elapsed().as_secs_f64() * 1000.0;
     println!(
-        "idle: one event reached {} of {} streams in {:.0} ms (publish included)",
+        "idle ({label}): one event reached {} of {} streams in {:.0} ms (publish included)",
         got.load(Ordering::Relaxed),
         idle_back.len(),
-        t0.elapsed().as_secs_f64() * 1000.0
+        figures.fanout_ms
     );
     drop(idle_back);
     drop(warm);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+}
 
-    // 2. Latency.
-    let lat_topic = format!("{TEAM}.{}", names[1]);
-    let total = rate * secs;
+/// Phase 2, latency: C clients, R events/s for D seconds: publish-to-client percentiles and edge CPU per
+/// event, against a bare Kafka consumer of the same events.
+async fn latency_phase(
+    t: Transport,
+    run: &Run,
+    server: &Server,
+    producer: &Producer,
+    topic: &str,
+    figures: &mut Figures,
+) {
+    let (clients, rate, groups) = (run.clients, run.rate, run.groups);
+    let label = t.name();
+    let pid = server.child.id();
+    let lat_topic = format!("{TEAM}.{topic}");
+    let total = rate * run.secs;
     let per_event_clients = (clients as u64).div_ceil(groups);
     let mut bare = Command::new(std::env::current_exe().expect("exe"))
         .args([
@@ -494,16 +918,16 @@ async fn drive() {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut bare_out, &mut line).expect("bare ready");
     let streams = open_many(
+        t,
         clients,
         server.addr,
         |i| {
             format!(
-                "/v1/streams/{TEAM}/{}?types=bench.g{}",
-                names[1],
+                "/v1/streams/{TEAM}/{topic}?types=bench.g{}",
                 i as u64 % groups
             )
         },
-        sources,
+        run.sources,
     )
     .await;
     let expected_deliveries = total * per_event_clients;
@@ -580,44 +1004,60 @@ async fn drive() {
         b.get(4).copied().unwrap_or(0),
     );
     let tick_ms = 1000.0 / 100.0; // USER_HZ = 100 on Linux
+    let delivered = delivered.load(Ordering::Relaxed);
+    figures.p50_ms = p50 as f64 / 1000.0;
+    figures.p99_ms = p99 as f64 / 1000.0;
+    figures.bare_p99_ms = b99 as f64 / 1000.0;
+    figures.cpu_us = cpu as f64 * tick_ms * 1000.0 / total.max(1) as f64;
+    figures.bare_cpu_us = bcpu as f64 * tick_ms * 1000.0 / b_n.max(1) as f64;
     println!(
-        "latency: {total} events at {rate}/s in {:.1}s over {clients} clients ({groups} type groups, {per_event_clients} clients per event): {} of {expected_deliveries} deliveries (first second = warm-up, not in percentiles)",
+        "latency ({label}): {total} events at {rate}/s in {:.1}s over {clients} clients ({groups} type groups, {per_event_clients} clients per event): {delivered} of {expected_deliveries} deliveries (first second = warm-up, not in percentiles)",
         published_in.as_secs_f64(),
-        delivered.load(Ordering::Relaxed)
     );
     println!(
-        "latency: edge publish->client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "latency ({label}): edge publish->client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         p50 as f64 / 1000.0,
         p99 as f64 / 1000.0,
         max as f64 / 1000.0
     );
     println!(
-        "latency: bare consumer publish->consume p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({b_n} events); edge p99 / bare p99 = {:.2}",
+        "latency ({label}): bare consumer publish->consume p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({b_n} events); edge p99 / bare p99 = {:.2}",
         b50 as f64 / 1000.0,
         b99 as f64 / 1000.0,
         bmax as f64 / 1000.0,
         p99 as f64 / b99.max(1) as f64
     );
     println!(
-        "cpu: edge {:.2} s = {:.1} us per published event, {:.1} us per delivered event; bare consumer {:.2} s = {:.1} us per event",
+        "cpu ({label}): edge {:.2} s = {:.1} us per published event, {:.1} us per delivered event; bare consumer {:.2} s = {:.1} us per event",
         cpu as f64 * tick_ms / 1000.0,
-        cpu as f64 * tick_ms * 1000.0 / total.max(1) as f64,
-        cpu as f64 * tick_ms * 1000.0 / delivered.load(Ordering::Relaxed).max(1) as f64,
+        figures.cpu_us,
+        cpu as f64 * tick_ms * 1000.0 / delivered.max(1) as f64,
         bcpu as f64 * tick_ms / 1000.0,
-        bcpu as f64 * tick_ms * 1000.0 / b_n.max(1) as f64,
+        figures.bare_cpu_us,
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+}
 
-    // 3. Resume storms.
-    let res_topic = format!("{TEAM}.{}", names[2]);
-    let path = format!("/v1/streams/{TEAM}/{}", names[2]);
+/// Phase 3, resume storms: C clients drop at once, events keep coming, all reconnect at once by
+/// cursor; every client must end with every event exactly once. Once on the same node, once
+/// after the edge process is killed and restarted.
+async fn resume_phase(
+    t: Transport,
+    run: &Run,
+    server: &mut Server,
+    producer: &Producer,
+    topic: &str,
+    figures: &mut Figures,
+) {
+    let sources = run.sources;
+    let res_topic = format!("{TEAM}.{topic}");
+    let path = format!("/v1/streams/{TEAM}/{topic}");
     let mut seq = 0u64;
     for restart in [false, true] {
-        let streams = open_many(clients, server.addr, |_| path.clone(), sources).await;
+        let streams = open_many(t, run.clients, server.addr, |_| path.clone(), sources).await;
         let phase_start = seq;
         let (results, stop) = spawn_ledger_readers(streams);
         for _ in 0..300 {
-            publish(&producer, &res_topic, "bench.r", seq).await;
+            publish(producer, &res_topic, "bench.r", seq).await;
             seq += 1;
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
@@ -634,11 +1074,11 @@ async fn drive() {
             let _ = server.child.wait();
         }
         for _ in 0..1000 {
-            publish(&producer, &res_topic, "bench.r", seq).await;
+            publish(producer, &res_topic, "bench.r", seq).await;
             seq += 1;
         }
         if restart {
-            server = start_server(&names_vec, "127.0.0.1:0");
+            *server = start_server(&run.topics, "127.0.0.1:0");
         }
         let expect = seq - phase_start;
         let t0 = Instant::now();
@@ -648,27 +1088,42 @@ async fn drive() {
             let path = path.clone();
             tasks.push(tokio::spawn(async move {
                 let src = 2 + (i % sources as usize) as u8;
-                let mut s = loop {
-                    match connect(src, addr, &path, st.last_id.as_deref()).await {
-                        Ok(s) => break s,
-                        Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                // Why the edge ended a stream before the client had everything; the client
+                // then resumes again from its last id, as `EventSource` would.
+                let mut early = Vec::new();
+                'resume: while early.len() < 3 {
+                    let mut s = loop {
+                        match connect(t, src, addr, &path, st.last_id.as_deref()).await {
+                            Ok(s) => break s,
+                            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                        }
+                    };
+                    while (st.seen.len() as u64) < expect {
+                        match tokio::time::timeout(Duration::from_secs(60), s.next()).await {
+                            Ok(Some(d)) => st.record(&d),
+                            Ok(None) => {
+                                st.last_id = s.last_id();
+                                early.push(s.end_reason().unwrap_or_else(|| "closed".into()));
+                                continue 'resume;
+                            }
+                            Err(_) => break 'resume,
+                        }
                     }
-                };
-                while (st.seen.len() as u64) < expect {
-                    match tokio::time::timeout(Duration::from_secs(60), s.next()).await {
-                        Ok(Some(d)) => st.record(&d),
-                        _ => break,
-                    }
+                    break;
                 }
-                st
+                (st, early)
             }));
         }
         let mut complete = 0;
         let mut gaps = 0u64;
         let mut dups = 0u64;
+        let mut early: HashMap<String, u64> = HashMap::new();
         let n = tasks.len();
-        for t in tasks {
-            if let Ok(st) = t.await {
+        for task in tasks {
+            if let Ok((st, ended)) = task.await {
+                for why in ended {
+                    *early.entry(why).or_default() += 1;
+                }
                 dups += st.dups;
                 let missing = (phase_start..seq)
                     .filter(|s| !st.seen.contains_key(s))
@@ -679,21 +1134,26 @@ async fn drive() {
                 }
             }
         }
-        println!(
-            "resume{}: {n} clients reconnected at once by cursor; {complete} complete in {:.2}s; {gaps} missing, {dups} duplicate events ({} events per client)",
+        let line = format!(
+            "resume ({}){}: {n} clients reconnected at once by cursor; {complete} complete in {:.2}s; {gaps} missing, {dups} duplicate events ({expect} events per client)",
+            t.name(),
             if restart {
                 " after edge kill -9 + restart"
             } else {
                 " on the same node"
             },
             t0.elapsed().as_secs_f64(),
-            expect
         );
+        let line = if early.is_empty() {
+            line
+        } else {
+            let mut why: Vec<_> = early.into_iter().collect();
+            why.sort();
+            format!("{line}; streams the edge ended early, resumed again by cursor: {why:?}")
+        };
+        println!("{line}");
+        figures.resumes.push(line);
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status();
-    let _ = server.child.wait();
 }
 
 struct Ledger {
@@ -713,7 +1173,7 @@ impl Ledger {
 }
 
 fn spawn_ledger_readers(
-    streams: Vec<Sse>,
+    streams: Vec<Conn>,
 ) -> (Vec<tokio::task::JoinHandle<Ledger>>, CancellationToken) {
     let stop = CancellationToken::new();
     let mut out = Vec::new();
@@ -734,7 +1194,7 @@ fn spawn_ledger_readers(
                     }
                 }
             }
-            ledger.last_id = s.last_id.clone();
+            ledger.last_id = s.last_id();
             ledger
         }));
     }
