@@ -50,7 +50,9 @@ pub enum ReplyIdError {
     #[error("invalid reply id: it was not issued by this Herald (or was altered)")]
     Invalid,
     /// Signed, but past its expiry.
-    #[error("the reply id expired at {0} (unix seconds): the requester no longer waits for a reply")]
+    #[error(
+        "the reply id expired at {0} (unix seconds): the requester no longer waits for a reply"
+    )]
     Expired(i64),
     /// A field too long for the format (ids and names are at most 255 bytes).
     #[error("{0} is longer than 255 bytes")]
@@ -182,7 +184,10 @@ mod tests {
         for topic in [None, Some("replies")] {
             let id = mint(SECRET, [7; 16], &claims(topic)).unwrap();
             assert!(id.len() <= MAX_REPLY_ID_LEN);
-            assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            );
             assert_eq!(verify(SECRET, &id, 1_900_000_000).unwrap(), claims(topic));
             assert_eq!(peek(&id).unwrap(), claims(topic));
         }
@@ -210,9 +215,16 @@ mod tests {
         };
         let forged = mint(b"guessed", [7; 16], &other).unwrap();
         assert_eq!(verify(SECRET, &forged, 0), Err(ReplyIdError::Invalid));
-        assert_eq!(verify(b"another secret", &id, 0), Err(ReplyIdError::Invalid));
+        assert_eq!(
+            verify(b"another secret", &id, 0),
+            Err(ReplyIdError::Invalid)
+        );
         for junk in ["", "abc", "!!!!", &"A".repeat(MAX_REPLY_ID_LEN + 1)] {
-            assert_eq!(verify(SECRET, junk, 0), Err(ReplyIdError::Invalid), "{junk}");
+            assert_eq!(
+                verify(SECRET, junk, 0),
+                Err(ReplyIdError::Invalid),
+                "{junk}"
+            );
         }
     }
 
@@ -226,7 +238,10 @@ mod tests {
         );
         // An expired forgery is invalid, not expired: the tag is checked first.
         let forged = mint(b"guessed", [7; 16], &claims(None)).unwrap();
-        assert_eq!(verify(SECRET, &forged, i64::MAX), Err(ReplyIdError::Invalid));
+        assert_eq!(
+            verify(SECRET, &forged, i64::MAX),
+            Err(ReplyIdError::Invalid)
+        );
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum EdgeError {
     /// The topic does not exist (404).
     #[error("{0}")]
     NotFound(String),
+    /// The thing asked for expired, e.g. a reply id (410).
+    #[error("{0}")]
+    Gone(String),
     /// Per-key stream limit reached (429).
     #[error("{0}")]
     TooManyForKey(String),
@@ -53,6 +56,7 @@ impl IntoResponse for EdgeError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
             Self::TooManyForKey(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Kafka(_) | Self::Io(_) | Self::Tls(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

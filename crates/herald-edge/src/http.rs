@@ -572,7 +572,7 @@ pub(crate) struct PullQuery {
 }
 
 /// `wait`: humantime (`500ms`, `10s`) or whole seconds, at most [`MAX_WAIT`].
-fn parse_wait(wait: Option<&str>) -> Result<Duration, EdgeError> {
+pub(crate) fn parse_wait(wait: Option<&str>) -> Result<Duration, EdgeError> {
     let Some(text) = wait.map(str::trim).filter(|w| !w.is_empty()) else {
         return Ok(Duration::ZERO);
     };

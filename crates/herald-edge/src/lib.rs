@@ -21,6 +21,7 @@ mod lean;
 mod limits;
 mod metrics;
 mod openapi;
+mod replies;
 mod server;
 mod sse;
 mod stream;
@@ -98,9 +99,10 @@ impl Edge {
             config.max_streams_per_key,
             metrics.clone(),
         );
-        let state = Arc::new(http::state(config, hub, view, limits));
+        let state = Arc::new(http::state(config, hub, view.clone(), limits));
+        let replies = replies::start(config, view, shutdown.clone(), &tasks);
         Self {
-            router: http::router(state.clone()),
+            router: http::router(state.clone()).merge(replies),
             state,
             tasks,
             metrics,
@@ -137,7 +139,7 @@ impl Edge {
         Ok(server::serve_with(listener, serving).await?)
     }
 
-    /// The routes (`/v1/streams/...`), to serve alone or next to other services' routes. Cut
+    /// The routes (`/v1/streams/...`, `/v1/topics/.../events`, `/v1/replies/...`), to serve alone or next to other services' routes. Cut
     /// slow clients' connections are closed by [`serve`]; other servers just end the response.
     pub fn router(&self) -> axum::Router {
         self.router.clone()

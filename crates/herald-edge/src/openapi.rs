@@ -6,7 +6,12 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ComponentsBuilder, OpenApi};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(crate::http::stream, crate::http::mint, crate::http::pull))]
+#[openapi(paths(
+    crate::http::stream,
+    crate::http::mint,
+    crate::http::pull,
+    crate::replies::get_reply
+))]
 struct Doc;
 
 /// The document of `GET /v1/streams/{team}/{topic}`, its token route and the pull route.
@@ -62,6 +67,30 @@ pub fn openapi() -> OpenApi {
             )
             .required("events")
             .required("next_cursor"),
+    );
+    let text = |d: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(d))
+    };
+    let components = components.schema(
+        "Reply",
+        ObjectBuilder::new()
+            .description(Some("The reply to a request (async request-reply)"))
+            .property("id", text("The reply's event id"))
+            .property("type", text("The reply's event type"))
+            .property("source", text("The reply's source"))
+            .property("time", text("RFC 3339"))
+            .property("datacontenttype", text("The payload's media type"))
+            .property("correlationid", text("The request's event id"))
+            .property("reply_id", text("The reply id asked for"))
+            .property(
+                "data",
+                ObjectBuilder::new().description(Some("The payload: JSON, or a string")),
+            )
+            .required("id")
+            .required("type")
+            .required("correlationid"),
     );
     doc.components = Some(components.build());
     herald_runtime::openapi::document(doc, "Herald edge")
