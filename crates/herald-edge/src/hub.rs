@@ -837,7 +837,18 @@ mod tests {
             positions: positions.into(),
             cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,
+            reply_members: None,
         }
+    }
+
+    #[test]
+    fn request_reply_attributes_join_the_json_form() {
+        let mut e = event(0, 0, &[1], "rpc.ask");
+        e.reply_members = Some(r#","replyto":"/v1/replies/x""#.into());
+        assert_eq!(
+            std::str::from_utf8(e.json_tail()).unwrap(),
+            r#""type":"rpc.ask","replyto":"/v1/replies/x","data":"0:0"}"#
+        );
     }
 
     struct ModelClient {
