@@ -178,13 +178,21 @@ fn parse(message: &RecordRef<'_>) -> Option<(String, Reply)> {
 /// Reads `herald.replies` from its start into the index until shutdown, retrying when the
 /// topic is missing or Kafka fails.
 async fn follow(replies: Arc<Replies>, kafka: KafkaConfig, shutdown: CancellationToken) {
+    let mut last_error = String::new();
     loop {
         let ended = tokio::select! {
             _ = shutdown.cancelled() => return,
             r = read(&replies, &kafka) => r,
         };
         if let Err(error) = ended {
-            tracing::warn!(%error, topic = REPLIES_TOPIC, "replies reader stopped, retrying");
+            // An edge whose Herald does not use request-reply would say the same every time.
+            let text = error.to_string();
+            if text != last_error {
+                tracing::warn!(%error, topic = REPLIES_TOPIC, "replies reader stopped, retrying");
+            } else {
+                tracing::debug!(%error, topic = REPLIES_TOPIC, "replies reader stopped, retrying");
+            }
+            last_error = text;
             let mut index = replies.lock();
             if index.loading.is_some() {
                 index.loading = Some(error.to_string());
