@@ -264,3 +264,43 @@ def test_refusals(herald_bin, dev):
     status, _, body = call("POST", f"{http_base}{request['location']}",
                            {"specversion": "1.0", "id": "r2", "source": "/t", "type": "x", "correlationid": "other"})
     assert status == 400 and "correlationid" in body["message"], body
+
+
+def test_a_restarted_herald_still_answers_with_and_for_earlier_requests(herald_bin, tmp_path):
+    """On a real cluster: a reply sent before a restart is served after it (the edge reads
+    herald.replies from its start), and a request from before the restart can still be answered
+    (`herald dev` keeps its reply secret with its other keys)."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    assert bootstrap, "tests/run exports KAFKA_BOOTSTRAP_SERVERS (the test broker)"
+    os.environ["XDG_STATE_HOME"] = str(tmp_path)
+    try:
+        proc, first = start_dev(herald_bin, "--kafka", bootstrap)
+        try:
+            answered = ask(first, "rpc.restart", {"n": 1})
+            open_one = ask(first, "rpc.restart", {"n": 2})
+            status, _, _ = call("POST", f"{first['HERALD_HTTP']}{answered['location']}",
+                                {"type": "rpc.restart.reply", "data": "before"})
+            assert status == 202
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        proc, second = start_dev(herald_bin, "--kafka", bootstrap)
+        try:
+            base, key = second["HERALD_HTTP"], second["HERALD_KEY"]
+            deadline = time.time() + 30
+            while True:
+                status, _, reply = call("GET", f"{base}{answered['location']}?wait=5s", key=key)
+                if status != 503 or time.time() > deadline:
+                    break
+                time.sleep(0.2)
+            assert status == 200 and reply["data"] == "before", reply
+            status, _, _ = call("POST", f"{base}{open_one['location']}",
+                                {"type": "rpc.restart.reply", "data": "after"})
+            assert status == 202
+            status, _, reply = call("GET", f"{base}{open_one['location']}?wait=10s", key=key)
+            assert status == 200 and reply["data"] == "after" and reply["correlationid"] == open_one["id"], reply
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    finally:
+        del os.environ["XDG_STATE_HOME"]
