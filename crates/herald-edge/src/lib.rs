@@ -10,6 +10,8 @@
 //! record's `traceparent`, with the number of receiving streams), not one span per stream.
 //! The same resource upgrades to a WebSocket (module `ws`) carrying the same stream as JSON text
 //! frames with the same cursors, so a client may switch transport and resume where it was.
+//! `GET /v1/replies/{reply_id}?wait=` long-polls for the reply to an async request (module
+//! `replies`, docs/request-reply.md).
 
 mod config;
 mod cursor;
