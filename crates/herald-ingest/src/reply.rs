@@ -305,7 +305,10 @@ async fn publish_reply(
             &replies,
             traceparent,
             (team, source_topic),
-            draft.clone(),
+            Draft {
+                key: Some(reply_id.to_owned()),
+                ..draft.clone()
+            },
             &[(TEAM_HEADER, team)],
         )
         .await?;

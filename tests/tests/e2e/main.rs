@@ -5,6 +5,7 @@ mod delivery;
 mod edge;
 mod ingest;
 mod kafka_smoke;
+mod request_reply;
 mod rest;
 mod rolling;
 mod security;
