@@ -4,6 +4,7 @@ pub mod envelope;
 pub mod error;
 pub mod filter;
 pub mod names;
+pub mod reply;
 pub mod retry;
 pub mod signing;
 

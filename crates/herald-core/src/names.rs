@@ -290,6 +290,8 @@ pub mod internal {
     pub const CONTROL_TOPIC: &str = "herald.control";
     /// Delivery's endpoint state by subscription: circuit and failing-since (compacted).
     pub const ENDPOINT_STATE_TOPIC: &str = "herald.endpoint-state";
+    /// Replies of async request-reply, key = reply id (written by ingest, read by the edge).
+    pub const REPLIES_TOPIC: &str = "herald.replies";
     /// Prefix of the retry tiers: `herald.retry.<delay>`.
     pub const RETRY_TOPIC_PREFIX: &str = "herald.retry.";
     /// Partitions of the internal topics unless configured otherwise.
@@ -300,6 +302,9 @@ pub mod internal {
     pub const ATTEMPTS_RETENTION_MS: i64 = 7 * DAY_MS;
     /// Replayed tasks are consumed at once; a week covers a stopped fleet.
     pub const REPLAY_RETENTION_MS: i64 = 7 * DAY_MS;
+    /// Replies are kept a day unless ingest's `reply_ttl` says otherwise: a reply id expires
+    /// with its reply, so nobody waits for a reply Kafka no longer has.
+    pub const REPLIES_RETENTION_MS: i64 = DAY_MS;
 
     /// Retention of a retry tier with this delay: well past the delay, so a stopped fleet loses
     /// no task, and at least a week.

@@ -31,6 +31,10 @@ const WEBHOOK_ID: HeaderName = HeaderName::from_static(HEADER_ID);
 const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static(HEADER_TIMESTAMP);
 const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static(HEADER_SIGNATURE);
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const REPLY_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("ce-replyto"),
+    HeaderName::from_static("ce-correlationid"),
+];
 const JSON: &str = "application/json";
 const USER_AGENT: HeaderValue =
     HeaderValue::from_static(concat!("Herald-Webhooks/", env!("CARGO_PKG_VERSION")));
@@ -159,6 +163,9 @@ pub struct Outgoing<'a> {
     pub traceparent: Option<&'a str>,
     /// Subscription's custom headers (already validated).
     pub headers: &'a HeaderMap,
+    /// Async request-reply: a request's `replyto` and a reply's `correlationid` attributes,
+    /// sent as `ce-replyto` and `ce-correlationid`.
+    pub reply: [Option<&'a str>; 2],
 }
 
 type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
@@ -307,6 +314,11 @@ impl WebhookClient {
             .and_then(|tp| HeaderValue::from_str(tp).ok())
         {
             headers.insert(TRACEPARENT, v);
+        }
+        for (name, value) in REPLY_HEADERS.into_iter().zip(out.reply) {
+            if let Some(v) = value.and_then(|r| HeaderValue::from_str(r).ok()) {
+                headers.insert(name, v);
+            }
         }
         let mut request = http::Request::new(Full::new(out.body));
         *request.method_mut() = Method::POST;
@@ -617,6 +629,7 @@ mod tests {
                 content_type: "application/json",
                 traceparent: None,
                 headers: &HeaderMap::new(),
+                reply: [None, None],
             })
             .await;
         assert_eq!(a.status, 0);
@@ -655,6 +668,7 @@ mod tests {
                     content_type: "application/json",
                     traceparent: None,
                     headers: &headers,
+                    reply: [None, None],
                 })
                 .await;
             assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);

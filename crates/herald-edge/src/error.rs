@@ -22,6 +22,9 @@ pub enum EdgeError {
     /// The request conflicts with the current state (409).
     #[error("{0}")]
     Conflict(String),
+    /// The thing asked for expired, e.g. a reply id (410).
+    #[error("{0}")]
+    Gone(String),
     /// Per-key stream limit reached (429).
     #[error("{0}")]
     TooManyForKey(String),
@@ -57,6 +60,7 @@ impl IntoResponse for EdgeError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::TooManyForKey(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Kafka(_) | Self::Io(_) | Self::Tls(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

@@ -33,6 +33,14 @@ use crate::sse;
 
 const KAFKA_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Attributes of async request-reply that streams show besides type, time and data: a
+/// request's `replyto` (where to post the reply) and a reply's `correlationid` (the request's
+/// id), as (header, name).
+const REPLY_ATTRIBUTES: [(&str, &str); 2] = [
+    ("ce_replyto", "replyto"),
+    ("ce_correlationid", "correlationid"),
+];
+
 /// Why a subscription ended (read by the stream once its queue closes).
 pub(crate) const OPEN: u8 = 0;
 /// The client fell `client_buffer` events behind.
@@ -59,6 +67,8 @@ pub(crate) struct LiveEvent {
     pub cursor: Box<str>,
     /// The record's `traceparent`, kept only while spans are exported.
     pub traceparent: Option<Box<str>>,
+    /// [`REPLY_ATTRIBUTES`] the record has, as JSON members (`,"replyto":"..."`).
+    reply_members: Option<Box<str>>,
 }
 
 impl LiveEvent {
@@ -75,10 +85,24 @@ impl LiveEvent {
             .then(|| header("traceparent"))
             .flatten()
             .map(Box::from);
+        let mut sse_fields = String::new();
+        let mut reply_members = String::new();
+        for (name, value) in REPLY_ATTRIBUTES.iter().filter_map(|(h, name)| {
+            header(h)
+                .filter(|v| !v.is_empty() && !v.contains(['\r', '\n']))
+                .map(|v| (name, v))
+        }) {
+            // SSE: a field EventSource ignores, for clients that read the raw fields.
+            sse_fields.push_str(&format!("{name}: {value}\n"));
+            reply_members.push_str(&format!(",\"{name}\":{}", json_string(value)));
+        }
         let body = if ty.is_empty() {
             Bytes::new()
-        } else {
+        } else if sse_fields.is_empty() {
             sse::event_body(ty, message.payload().unwrap_or_default())
+        } else {
+            let body = sse::event_body(ty, message.payload().unwrap_or_default());
+            [sse_fields.as_bytes(), &body].concat().into()
         };
         Self {
             partition: message.partition(),
@@ -90,6 +114,7 @@ impl LiveEvent {
             cursor: encode_positions(topic, &positions).into(),
             positions,
             traceparent,
+            reply_members: Some(reply_members.into_boxed_str()).filter(|m| !m.is_empty()),
         }
     }
 
@@ -111,6 +136,9 @@ impl LiveEvent {
             if !self.time.is_empty() {
                 out.extend_from_slice(b",\"time\":");
                 out.extend_from_slice(json_string(&self.time).as_bytes());
+            }
+            if let Some(members) = &self.reply_members {
+                out.extend_from_slice(members.as_bytes());
             }
             out.extend_from_slice(b",\"data\":");
             if serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok() {
@@ -838,7 +866,18 @@ mod tests {
             positions: positions.into(),
             cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,
+            reply_members: None,
         }
+    }
+
+    #[test]
+    fn request_reply_attributes_join_the_json_form() {
+        let mut e = event(0, 0, &[1], "rpc.ask");
+        e.reply_members = Some(r#","replyto":"/v1/replies/x""#.into());
+        assert_eq!(
+            std::str::from_utf8(e.json_tail()).unwrap(),
+            r#""type":"rpc.ask","replyto":"/v1/replies/x","data":"0:0"}"#
+        );
     }
 
     struct ModelClient {

@@ -10,6 +10,8 @@
 //! record's `traceparent`, with the number of receiving streams), not one span per stream.
 //! The same resource upgrades to a WebSocket (module `ws`) carrying the same stream as JSON text
 //! frames with the same cursors, so a client may switch transport and resume where it was.
+//! `GET /v1/replies/{reply_id}?wait=` long-polls for the reply to an async request (module
+//! `replies`, docs/request-reply.md).
 
 mod config;
 mod consumers;
@@ -23,6 +25,7 @@ mod limits;
 mod metrics;
 mod openapi;
 mod pull;
+mod replies;
 mod server;
 mod sse;
 mod stream;
@@ -106,9 +109,10 @@ impl Edge {
             shutdown.clone(),
             tasks.clone(),
         );
-        let state = Arc::new(http::state(config, hub, view, limits, consumers));
+        let state = Arc::new(http::state(config, hub, view.clone(), limits, consumers));
+        let replies = replies::start(config, view, shutdown.clone(), &tasks);
         Self {
-            router: http::router(state.clone()),
+            router: http::router(state.clone()).merge(replies),
             state,
             tasks,
             metrics,
@@ -145,7 +149,7 @@ impl Edge {
         Ok(server::serve_with(listener, serving).await?)
     }
 
-    /// The routes (`/v1/streams/...`), to serve alone or next to other services' routes. Cut
+    /// The routes (`/v1/streams/...`, `/v1/topics/.../events`, `/v1/replies/...`), to serve alone or next to other services' routes. Cut
     /// slow clients' connections are closed by [`serve`]; other servers just end the response.
     pub fn router(&self) -> axum::Router {
         self.router.clone()

@@ -12,7 +12,8 @@ use utoipa::openapi::{ComponentsBuilder, OpenApi};
     crate::pull::pull,
     crate::pull::create_consumer,
     crate::pull::commit,
-    crate::pull::leave
+    crate::pull::leave,
+    crate::replies::get_reply
 ))]
 struct Doc;
 
@@ -129,6 +130,25 @@ pub fn openapi() -> OpenApi {
                         )),
                 ),
         );
+    let components = components.schema(
+        "Reply",
+        ObjectBuilder::new()
+            .description(Some("The reply to a request (async request-reply)"))
+            .property("id", string("The reply's event id"))
+            .property("type", string("The reply's event type"))
+            .property("source", string("The reply's source"))
+            .property("time", string("RFC 3339"))
+            .property("datacontenttype", string("The payload's media type"))
+            .property("correlationid", string("The request's event id"))
+            .property("reply_id", string("The reply id asked for"))
+            .property(
+                "data",
+                ObjectBuilder::new().description(Some("The payload: JSON, or a string")),
+            )
+            .required("id")
+            .required("type")
+            .required("correlationid"),
+    );
     doc.components = Some(components.build());
     herald_runtime::openapi::document(doc, "Herald edge")
 }

@@ -34,6 +34,14 @@ pub struct IngestConfig {
     /// access.
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub root_key: Secret,
+    /// Signs reply ids of async request-reply (`HERALD_REPLY_SECRET`, at least 32 random
+    /// characters). Unset or empty = request-reply is off and its routes answer 503.
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub reply_secret: Secret,
+    /// How long a request waits for its reply: the reply id's lifetime and the retention of
+    /// `herald.replies`, e.g. `24h`.
+    #[serde(with = "herald_runtime::duration")]
+    pub reply_ttl: Duration,
     /// Size limits of events and requests.
     pub limits: Limits,
     /// How long a publish may wait for the cluster's acknowledgement before it fails as
@@ -64,6 +72,10 @@ impl Default for IngestConfig {
             control_endpoint: "http://127.0.0.1:50051".to_owned(),
             internal_token: Secret::default(),
             root_key: Secret::default(),
+            reply_secret: Secret::default(),
+            reply_ttl: Duration::from_millis(
+                herald_core::names::internal::REPLIES_RETENTION_MS.unsigned_abs(),
+            ),
             limits: Limits::default(),
             delivery_timeout: Duration::from_secs(10),
             retry_after: Duration::from_secs(2),
@@ -101,6 +113,7 @@ impl ServiceConfig for IngestConfig {
         vec![
             Credential::new("internal_token", &self.internal_token),
             Credential::new("root_key", &self.root_key),
+            Credential::new("reply_secret", &self.reply_secret),
         ]
     }
 

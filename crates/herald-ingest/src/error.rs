@@ -13,6 +13,17 @@ pub enum IngestError {
     /// Known caller, not allowed (`403` / `PERMISSION_DENIED`).
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// A reply id that this ingest did not issue, or that was altered (`403` /
+    /// `PERMISSION_DENIED`).
+    #[error("{0}")]
+    BadReplyId(String),
+    /// A reply id past its expiry (`410` / `FAILED_PRECONDITION`).
+    #[error("{0}")]
+    Gone(String),
+    /// A feature that is not configured on this ingest, e.g. request-reply without
+    /// `reply_secret` (`503` without `Retry-After` / `UNIMPLEMENTED`).
+    #[error("{0}")]
+    Disabled(String),
     /// The topic does not exist (`404` / `NOT_FOUND`).
     #[error("{0}")]
     NotFound(String),
@@ -68,7 +79,9 @@ impl IngestError {
         use tonic::Code;
         match self {
             Self::Unauthenticated(_) => Code::Unauthenticated,
-            Self::Denied(_) => Code::PermissionDenied,
+            Self::Denied(_) | Self::BadReplyId(_) => Code::PermissionDenied,
+            Self::Gone(_) => Code::FailedPrecondition,
+            Self::Disabled(_) => Code::Unimplemented,
             Self::NotFound(_) => Code::NotFound,
             Self::Invalid(_) | Self::UnsupportedMediaType(_) => Code::InvalidArgument,
             Self::TooLarge(_) => Code::ResourceExhausted,
@@ -82,7 +95,9 @@ impl IngestError {
         use axum::http::StatusCode as S;
         match self {
             Self::Unauthenticated(_) => S::UNAUTHORIZED,
-            Self::Denied(_) => S::FORBIDDEN,
+            Self::Denied(_) | Self::BadReplyId(_) => S::FORBIDDEN,
+            Self::Gone(_) => S::GONE,
+            Self::Disabled(_) => S::SERVICE_UNAVAILABLE,
             Self::NotFound(_) => S::NOT_FOUND,
             Self::Invalid(_) => S::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => S::UNSUPPORTED_MEDIA_TYPE,
@@ -98,7 +113,9 @@ impl IngestError {
     pub(crate) fn reason(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "unauthenticated",
-            Self::Denied(_) => "permission_denied",
+            Self::Denied(_) | Self::BadReplyId(_) => "permission_denied",
+            Self::Gone(_) => "expired",
+            Self::Disabled(_) => "disabled",
             Self::NotFound(_) => "not_found",
             Self::Invalid(_) | Self::UnsupportedMediaType(_) => "invalid",
             Self::TooLarge(_) => "too_large",

@@ -33,7 +33,25 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .with_state(core)
 }
 
-fn error_response(core: &Core, e: &IngestError) -> Response {
+/// Reads a request body up to `max_request_bytes`, counting a refusal.
+pub(crate) async fn read_body(core: &Core, body: Body) -> Result<axum::body::Bytes, IngestError> {
+    let limit = core.limits().max_request_bytes;
+    Limited::new(body, limit)
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .map_err(|e| {
+            let e = if e.downcast_ref::<LengthLimitError>().is_some() {
+                IngestError::TooLarge(format!("the request body exceeds {limit} bytes"))
+            } else {
+                IngestError::Invalid(format!("cannot read the request body: {e}"))
+            };
+            core.reject(Transport::Http, &e, 1);
+            e
+        })
+}
+
+pub(crate) fn error_response(core: &Core, e: &IngestError) -> Response {
     let mut response = herald_runtime::error_response(e.http_status(), &e.to_string());
     if matches!(e, IngestError::Unavailable(_)) {
         response.headers_mut().insert(
@@ -85,17 +103,9 @@ pub(crate) async fn publish(
         Err(e) => return error_response(&core, &e),
     };
     let limit = core.limits().max_request_bytes;
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let e = if e.downcast_ref::<LengthLimitError>().is_some() {
-                IngestError::TooLarge(format!("the request body exceeds {limit} bytes"))
-            } else {
-                IngestError::Invalid(format!("cannot read the request body: {e}"))
-            };
-            core.reject(Transport::Http, &e, 1);
-            return error_response(&core, &e);
-        }
+    let bytes = match read_body(&core, body).await {
+        Ok(b) => b,
+        Err(e) => return error_response(&core, &e),
     };
     let (drafts, batch) = match parse_request(&headers, &bytes, limit) {
         Ok(d) => d,

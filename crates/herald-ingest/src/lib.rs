@@ -51,6 +51,13 @@
 //! disconnected before the acknowledgement is forgotten, so consumers must still deduplicate on
 //! the id (the `webhook-id` header). Generated ids never collide and are not remembered.
 //!
+//! # Request-reply
+//!
+//! `POST /v1/topics/{team}/{topic}/requests` publishes one event with a `replyto` extension
+//! attribute naming `POST /v1/replies/{reply_id}`, where whoever handles it replies without a
+//! key: the reply id is a capability signed with `reply_secret` (module `reply`,
+//! docs/request-reply.md). Replies go to `herald.replies`, which the edge serves.
+//!
 //! # Shape
 //!
 //! [`Ingest::new`] builds the parts from a [`herald_watch::ConfigHandle`]:
@@ -66,6 +73,7 @@ mod http;
 mod metrics;
 mod openapi;
 mod publish;
+mod reply;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,6 +91,7 @@ pub use grpc::PublisherService;
 pub use http::EVENTS_PATH;
 pub use openapi::openapi;
 pub use publish::{Draft, Receipt};
+pub use reply::{REPLIES_PATH, REQUESTS_PATH};
 
 /// Parses an HTTP publish request body into drafts exactly as `POST` [`EVENTS_PATH`] does for a
 /// request without `ce-*` headers or `Content-Encoding`, choosing the format by
@@ -99,6 +108,7 @@ pub fn parse_http_body(
 #[derive(Clone)]
 pub struct Ingest {
     core: Arc<publish::Core>,
+    replies: axum::Router,
 }
 
 impl std::fmt::Debug for Ingest {
@@ -115,8 +125,10 @@ impl Ingest {
         registry: &mut Registry,
     ) -> Result<Self, IngestError> {
         let metrics = metrics::Metrics::new(registry);
+        let core = Arc::new(publish::Core::new(config, view, metrics)?);
         Ok(Self {
-            core: Arc::new(publish::Core::new(config, view, metrics)?),
+            replies: reply::router(core.clone(), config),
+            core,
         })
     }
 
@@ -128,9 +140,10 @@ impl Ingest {
             .max_encoding_message_size(max)
     }
 
-    /// The HTTP routes (`POST /v1/topics/{team}/{topic}/events`).
+    /// The HTTP routes (`POST /v1/topics/{team}/{topic}/events`, and request-reply's `POST
+    /// /v1/topics/{team}/{topic}/requests` and `POST /v1/replies/{reply_id}`).
     pub fn router(&self) -> axum::Router {
-        http::router(self.core.clone())
+        http::router(self.core.clone()).merge(self.replies.clone())
     }
 
     /// Waits up to `timeout` for every queued record to be acknowledged (call after the
@@ -138,6 +151,17 @@ impl Ingest {
     pub async fn flush(&self, timeout: Duration) -> Result<(), IngestError> {
         Ok(self.core.flush(timeout).await?)
     }
+}
+
+/// The internal topic replies are written to (`herald.replies`), kept for `reply_ttl`: whoever
+/// runs ingest with a `reply_secret` creates it ([`run`] does, if it may).
+pub fn replies_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
+    let retention = i64::try_from(config.reply_ttl.as_millis()).unwrap_or(i64::MAX);
+    herald_kafka::TopicSpec::new(
+        herald_core::names::internal::REPLIES_TOPIC,
+        herald_core::names::internal::DEFAULT_PARTITIONS,
+    )
+    .config("retention.ms", retention.max(1000).to_string())
 }
 
 /// Where the service's view of teams, topics and keys comes from: `static_config` when set,
@@ -203,6 +227,17 @@ pub async fn run(
         for topic in &fixed.topics {
             let spec = herald_kafka::TopicSpec::new(topic, fixed.partitions.max(1));
             admin.ensure_topic(&spec).await?;
+        }
+    }
+    if !config.reply_secret.is_empty() {
+        // Ingest's credentials may not create topics in production: then the operator does.
+        let created = match herald_kafka::KafkaAdmin::new(&config.kafka, 0) {
+            Ok(admin) => admin.ensure_topic(&replies_topic(&config)).await,
+            Err(e) => Err(e),
+        };
+        if let Err(error) = created {
+            tracing::warn!(%error, topic = herald_core::names::internal::REPLIES_TOPIC,
+                "cannot create the replies topic; create it, or replies fail");
         }
     }
     run_with(config, view, listeners, shutdown).await

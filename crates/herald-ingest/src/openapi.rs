@@ -10,10 +10,10 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{ComponentsBuilder, OpenApi, Ref, RefOr};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(crate::http::publish))]
+#[openapi(paths(crate::http::publish, crate::reply::request, crate::reply::reply))]
 struct Doc;
 
-/// The document of `POST /v1/topics/{team}/{topic}/events`.
+/// The document of `POST /v1/topics/{team}/{topic}/events` and of request-reply's routes.
 pub fn openapi() -> OpenApi {
     let mut doc = Doc::openapi();
     let components = ComponentsBuilder::from(doc.components.take().unwrap_or_default())
@@ -31,6 +31,8 @@ pub fn openapi() -> OpenApi {
             array(Ref::from_schema_name("CloudEvent")),
         )
         .schema("Receipt", receipt())
+        .schema("RequestAnswer", request_answer())
+        .schema("ReplyAnswer", reply_answer())
         .schema(
             "PublishAnswer",
             OneOfBuilder::new()
@@ -123,4 +125,50 @@ fn receipt() -> ObjectBuilder {
         .required("partition")
         .required("offset")
         .required("duplicate")
+}
+
+/// What ingest answers for a published request.
+fn request_answer() -> ObjectBuilder {
+    receipt()
+        .description(Some("The request's receipt and where its reply will be"))
+        .property(
+            "reply_id",
+            string("The capability to reply (and to ask for the reply)"),
+        )
+        .property(
+            "location",
+            string("/v1/replies/{reply_id}, also in Location"),
+        )
+        .property(
+            "expires_at",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .description(Some("Unix seconds: no reply is accepted after it")),
+        )
+        .required("reply_id")
+        .required("location")
+        .required("expires_at")
+}
+
+/// What ingest answers for a stored reply.
+fn reply_answer() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .property("id", string("The reply's event id"))
+        .property("correlationid", string("The request's event id"))
+        .property(
+            "duplicate",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some(
+                    "The reply's id was sent within the idempotency window",
+                )),
+        )
+        .property(
+            "reply_topic",
+            ObjectBuilder::new().description(Some(
+                "Where the reply was also published: topic, partition, offset",
+            )),
+        )
+        .required("id")
+        .required("correlationid")
 }

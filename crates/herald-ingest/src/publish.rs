@@ -373,6 +373,56 @@ impl Core {
         .await
     }
 
+    /// Validates one event (defaults as for `<team>.<topic>`) and produces it to the already
+    /// authorized `kafka_topic`, with `extra` Kafka headers besides its CloudEvents ones (a
+    /// reply's team); answers once Kafka acknowledged.
+    pub(crate) async fn publish_one(
+        &self,
+        kafka_topic: &Arc<str>,
+        traceparent: Option<&str>,
+        (team, topic): (&str, &str),
+        draft: Draft,
+        extra: &[(&str, &str)],
+    ) -> Result<Receipt, IngestError> {
+        let transport = Transport::Http;
+        let span = tracing::info_span!("publish", topic = %kafka_topic, events = 1, ?transport);
+        trace::set_remote_parent(&span, traceparent);
+        let outgoing = trace::outgoing_traceparent(&span, traceparent);
+        async move {
+            let mut prepared = self
+                .prepare(team, topic, vec![draft], &outgoing, false)
+                .inspect_err(|e| self.reject(transport, e, 1))?;
+            let mut p = prepared
+                .pop()
+                .ok_or_else(|| IngestError::Internal("no event".into()))?;
+            p.headers
+                .extend(extra.iter().map(|(k, v)| herald_core::Header {
+                    key: (*k).to_owned(),
+                    value: v.as_bytes().to_vec(),
+                }));
+            self.produce(transport, kafka_topic, p).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The Kafka topic of `<team>.<topic>` in the current view, without authorization (the
+    /// caller holds a capability for it).
+    pub(crate) fn existing_topic(&self, team: &str, topic: &str) -> Result<Arc<str>, IngestError> {
+        if !self.config.is_synced() {
+            return Err(IngestError::Unavailable(
+                "configuration from the control plane is not loaded yet; retry later".to_owned(),
+            ));
+        }
+        match self.config.current().topic(team, topic) {
+            Some(t) if !t.kafka_topic.is_empty() => Ok(Arc::from(t.kafka_topic.as_str())),
+            Some(_) => Ok(Arc::from(format!("{team}.{topic}"))),
+            None => Err(IngestError::NotFound(format!(
+                "the reply topic {team}.{topic} no longer exists"
+            ))),
+        }
+    }
+
     async fn produce(
         &self,
         transport: Transport,

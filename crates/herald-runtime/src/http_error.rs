@@ -25,6 +25,7 @@ pub fn error_code(status: StatusCode) -> &'static str {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::REQUEST_TIMEOUT => "request_timeout",
         StatusCode::CONFLICT => "already_exists",
+        StatusCode::GONE => "gone",
         StatusCode::LENGTH_REQUIRED => "length_required",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
@@ -77,6 +78,7 @@ mod tests {
     #[test]
     fn stable_codes() {
         assert_eq!(error_code(StatusCode::FORBIDDEN), "permission_denied");
+        assert_eq!(error_code(StatusCode::GONE), "gone");
         assert_eq!(error_code(StatusCode::IM_A_TEAPOT), "invalid_argument");
         assert_eq!(error_code(StatusCode::BAD_GATEWAY), "internal");
         let body = serde_json::to_string(&ErrorBody {

@@ -187,8 +187,17 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let ingest_config = IngestConfig {
         kafka: kafka.clone(),
         root_key: root_key.clone(),
+        reply_secret: keys.reply_secret,
         ..IngestConfig::default()
     };
+    // Request-reply works out of the box: its topic, kept for `reply_ttl`.
+    match admin
+        .create_topic(&herald_ingest::replies_topic(&ingest_config))
+        .await
+    {
+        Ok(()) | Err(herald_kafka::KafkaError::TopicExists(_)) => {}
+        Err(e) => return Err(e).context("creating the replies topic"),
+    }
     let ingest = Ingest::new(&ingest_config, view.clone(), &mut registry)?;
     let edge_config = EdgeConfig {
         kafka: kafka.clone(),

@@ -23,6 +23,14 @@ pub struct DevKeys {
     pub master_key: Secret,
     /// Signs short-lived stream tokens.
     pub token_secret: Secret,
+    /// Signs reply ids of async request-reply (a fresh one per run for files written before
+    /// it existed).
+    #[serde(default = "fresh_reply_secret")]
+    pub reply_secret: Secret,
+}
+
+fn fresh_reply_secret() -> Secret {
+    random_token("hrs_dev_")
 }
 
 impl DevKeys {
@@ -34,6 +42,7 @@ impl DevKeys {
             internal_token: random_token("hit_dev_"),
             master_key: master_key.into(),
             token_secret: random_token("hts_dev_"),
+            reply_secret: fresh_reply_secret(),
         }
     }
 
@@ -60,11 +69,12 @@ impl DevKeys {
     fn save(&self, file: &Path) -> anyhow::Result<()> {
         let text = format!(
             "# herald dev's keys for one Kafka cluster; delete this file to start over with new ones\n\
-             root_key = \"{}\"\ninternal_token = \"{}\"\nmaster_key = \"{}\"\ntoken_secret = \"{}\"\n",
+             root_key = \"{}\"\ninternal_token = \"{}\"\nmaster_key = \"{}\"\ntoken_secret = \"{}\"\nreply_secret = \"{}\"\n",
             self.root_key.expose(),
             self.internal_token.expose(),
             self.master_key.expose(),
-            self.token_secret.expose()
+            self.token_secret.expose(),
+            self.reply_secret.expose()
         );
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);

@@ -6,6 +6,7 @@ mod edge;
 mod ingest;
 mod kafka_smoke;
 mod pull;
+mod request_reply;
 mod rest;
 mod rolling;
 mod security;

@@ -101,6 +101,10 @@ impl Shared {
                     content_type: payload.header("content-type").unwrap_or("application/json"),
                     traceparent: outgoing.as_deref().or(incoming),
                     headers: &route.headers,
+                    reply: [
+                        payload.header("ce_replyto"),
+                        payload.header("ce_correlationid"),
+                    ],
                 })
                 .instrument(span.clone()),
         )

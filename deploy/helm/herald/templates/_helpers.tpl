@@ -197,6 +197,16 @@ and lists (a float setting still accepts an integer).
       name: {{ $secret }}
       key: {{ $v.secrets.keys.tokenSecret }}
 {{- end }}
+{{- if eq .component "ingest" }}
+# Optional: a Secret made before request-reply existed lacks the key, and ingest then answers
+# request-reply's routes 503.
+- name: HERALD_REPLY_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $v.secrets.keys.replySecret }}
+      optional: true
+{{- end }}
 {{- if eq .component "delivery" }}
 - name: HERALD_GROUP_ID
   value: {{ $v.delivery.groupId | quote }}
