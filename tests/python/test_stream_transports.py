@@ -396,3 +396,22 @@ def test_cli_tail_pull_and_consumer(dev, herald_bin):
     bad = subprocess.run([herald_bin, "tail", "demo", "events", "--from", "garbage"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "invalid cursor" in bad.stderr
+
+    # `herald request --wait` gets the answer a handler sends with `herald reply` (no key).
+    cursor = pull(dev, start="now", limit=1)["next_cursor"]
+    asking = subprocess.Popen([herald_bin, "request", "demo", "events", "--type", "cli.question",
+                               "--data", '{"q": 1}', "--wait", "20s"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    replyto = None
+    while replyto is None:
+        answer = pull(dev, cursor=cursor, wait="5s", types="cli.question")
+        cursor = answer["next_cursor"]
+        replyto = next((e["replyto"] for e in answer["events"]), None)
+    handler_env = {k: v for k, v in env.items() if k != "HERALD_KEY"}
+    out = subprocess.run([herald_bin, "reply", replyto, "--type", "cli.answer", "--data", '{"a": 2}'],
+                         env=handler_env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    stdout, stderr = asking.communicate(timeout=60)
+    assert asking.returncode == 0, stderr
+    got = json.loads(stdout)
+    assert got["type"] == "cli.answer" and got["data"] == {"a": 2}, got

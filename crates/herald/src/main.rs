@@ -76,6 +76,10 @@ enum Command {
     /// Manage named consumers (pull positions kept on the server).
     #[command(subcommand)]
     Consumer(streams::ConsumerCommand),
+    /// Publish an async request (and optionally wait for its reply).
+    Request(streams::RequestArgs),
+    /// Answer an async request by its reply id (no key needed).
+    Reply(streams::ReplyArgs),
 }
 
 fn edge(
@@ -117,6 +121,14 @@ fn main() -> std::process::ExitCode {
         Command::Tail(a) => edge(cli.http_url, cli.conn, streams::StreamCommand::Tail(a)),
         Command::Pull(a) => edge(cli.http_url, cli.conn, streams::StreamCommand::Pull(a)),
         Command::Consumer(c) => edge(cli.http_url, cli.conn, streams::StreamCommand::Consumer(c)),
+        Command::Request(a) => edge(cli.http_url, cli.conn, streams::StreamCommand::Request(a)),
+        Command::Reply(a) => streams::run(
+            streams::Endpoint {
+                http: cli.http_url,
+                key: cli.conn.key.unwrap_or_default(),
+            },
+            streams::StreamCommand::Reply(a),
+        ),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
-//! `herald tail|pull|consumer`: a topic from the edge over HTTP. `tail` follows it (SSE or
-//! WebSocket) and resumes from its last cursor after any drop; `pull` reads batches, optionally
-//! as a member of a named consumer; `consumer` creates a named consumer, commits and leaves.
+//! `herald tail|pull|consumer|request|reply`: the HTTP API of the edge and ingest. `tail` follows
+//! a topic (SSE or WebSocket) and resumes from its last cursor after any drop; `pull` reads
+//! batches, optionally as a member of a named consumer; `consumer` creates a named consumer,
+//! commits and leaves; `request` publishes an async request and can wait for its reply; `reply`
+//! answers one (the reply id is the credential).
 //! Events print as JSON lines (`{"id","type","time","data"}`: the WebSocket frames' and pull
 //! answers' shape) so scripts can pipe them.
 
@@ -134,12 +136,50 @@ pub enum ConsumerCommand {
     },
 }
 
+/// `herald request`.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The topic's team.
+    team: String,
+    /// The topic the request is published to.
+    topic: String,
+    /// The request's event type.
+    #[arg(long = "type")]
+    ty: String,
+    /// The request's data (JSON).
+    #[arg(long, default_value = "{}")]
+    data: String,
+    /// A topic of the team the reply is also published to (its streams and webhook
+    /// subscriptions get it).
+    #[arg(long)]
+    reply_topic: Option<String>,
+    /// Wait this long for the reply and print it (e.g. 20s; at most 30s); default: print the
+    /// reply id and return.
+    #[arg(long)]
+    wait: Option<String>,
+}
+
+/// `herald reply`.
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// The reply id (the request's `replyto` is `/v1/replies/<reply id>`), or that path.
+    reply_id: String,
+    /// The reply's event type.
+    #[arg(long = "type")]
+    ty: String,
+    /// The reply's data (JSON).
+    #[arg(long, default_value = "{}")]
+    data: String,
+}
+
 /// What to run.
 #[derive(Debug)]
 pub enum StreamCommand {
     Tail(TailArgs),
     Pull(PullArgs),
     Consumer(ConsumerCommand),
+    Request(RequestArgs),
+    Reply(ReplyArgs),
 }
 
 /// Runs `command` against `endpoint`.
@@ -162,6 +202,8 @@ pub fn run(endpoint: Endpoint, command: StreamCommand) -> anyhow::Result<()> {
             StreamCommand::Tail(args) => tail(&http, args).await,
             StreamCommand::Pull(args) => pull(&http, args).await,
             StreamCommand::Consumer(command) => consumer(&http, command).await,
+            StreamCommand::Request(args) => request(&http, args).await,
+            StreamCommand::Reply(args) => reply(&http, args).await,
         }
     })
 }
@@ -173,10 +215,15 @@ struct Http {
 }
 
 impl Http {
-    /// Sends `request` and returns its JSON answer, or the server's error message.
+    /// Sends `request` (with the key, if any) and returns its JSON answer, or the server's
+    /// error message.
     async fn json(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+        let request = if self.key.is_empty() {
+            request
+        } else {
+            request.bearer_auth(&self.key)
+        };
         let response = request
-            .bearer_auth(&self.key)
             .send()
             .await
             .with_context(|| format!("cannot reach {}", self.base))?;
@@ -307,6 +354,56 @@ async fn consumer(http: &Http, command: ConsumerCommand) -> anyhow::Result<()> {
             json!({ "left": member })
         }
     };
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
+}
+
+fn json_post(http: &Http, url: String, body: &Value) -> reqwest::RequestBuilder {
+    http.client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+}
+
+/// An event body in Herald's JSON form.
+fn event_body(ty: &str, data: &str) -> anyhow::Result<Value> {
+    let data: Value = serde_json::from_str(data).context("--data is not JSON")?;
+    Ok(json!({ "type": ty, "data": data }))
+}
+
+async fn request(http: &Http, args: RequestArgs) -> anyhow::Result<()> {
+    let mut url = format!(
+        "{}/v1/topics/{}/{}/requests",
+        http.base, args.team, args.topic
+    );
+    if let Some(topic) = &args.reply_topic {
+        url = format!("{url}?reply_topic={topic}");
+    }
+    let accepted = http
+        .json(json_post(http, url, &event_body(&args.ty, &args.data)?))
+        .await?;
+    let Some(wait) = args.wait else {
+        println!("{}", serde_json::to_string_pretty(&accepted)?);
+        return Ok(());
+    };
+    let location = accepted["location"]
+        .as_str()
+        .context("the answer has no location")?;
+    eprintln!("request {} sent; waiting for its reply", accepted["id"]);
+    let url = format!("{}{location}", http.base);
+    let answer = http
+        .json(http.client.get(url).query(&[("wait", wait)]))
+        .await?;
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
+}
+
+async fn reply(http: &Http, args: ReplyArgs) -> anyhow::Result<()> {
+    let id = args.reply_id.trim_start_matches("/v1/replies/");
+    let url = format!("{}/v1/replies/{id}", http.base);
+    let answer = http
+        .json(json_post(http, url, &event_body(&args.ty, &args.data)?))
+        .await?;
     println!("{}", serde_json::to_string_pretty(&answer)?);
     Ok(())
 }
