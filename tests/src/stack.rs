@@ -39,10 +39,35 @@ pub fn service_binary(name: &str) -> PathBuf {
 }
 
 /// A loopback address with a port that was free a moment ago (a child binds it).
+///
+/// The port is below the kernel's ephemeral range, so no outgoing connection of a concurrent test
+/// (a Kafka or HTTP client's source port) can take it before the child binds it, and it is never
+/// handed out twice in one test run. A port from the kernel (`:0`) had both races: a child once
+/// failed with `Address already in use`.
 pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let high = ephemeral_start.max(12_000);
+    let low = high.saturating_sub(10_000).max(2_000);
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let random = u16::from_le_bytes(
+            uuid::Uuid::new_v4().as_bytes()[..2]
+                .try_into()
+                .unwrap_or_default(),
+        );
+        let port = low + random % (high - low);
+        if handed_out.contains(&port) {
+            continue;
+        }
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            handed_out.push(port);
+            return listener.local_addr().expect("free port");
+        }
+    }
 }
 
 /// One service binary run as a child process with a TOML config and `HERALD_*` environment;
