@@ -313,10 +313,10 @@ pub struct PrivateBroker {
 }
 
 fn free_port_pair() -> u16 {
-    // The broker uses `port` and the controller `port + 1`; both must be free.
+    // The broker uses `port` and the controller `port + 1`; both must be free, and stay free
+    // while the JVM starts (`free_addr` keeps clear of the ephemeral range).
     loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = l.local_addr().expect("addr").port();
+        let port = crate::stack::free_addr().port();
         if port < 65535 && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
             return port;
         }
