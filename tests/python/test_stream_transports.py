@@ -32,11 +32,8 @@ def dev(herald_bin):
     proc.wait(timeout=30)
 
 
-def publish(exports, start, count):
-    """Publishes events n = start..start+count as one batch; returns their ledger ids."""
-    ids = [f"n{n}" for n in range(start, start + count)]
-    batch = [{"specversion": "1.0", "id": i, "source": "/ledger", "type": TYPE, "data": {"n": i}}
-             for i in ids]
+def post_batch(exports, batch):
+    """Publishes CloudEvents as one batch to demo/events."""
     req = urllib.request.Request(
         f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events",
         data=json.dumps(batch).encode(),
@@ -46,6 +43,13 @@ def publish(exports, start, count):
     )
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.status in (200, 202), resp.status
+
+
+def publish(exports, start, count):
+    """Publishes events n = start..start+count as one batch; returns their ledger ids."""
+    ids = [f"n{n}" for n in range(start, start + count)]
+    post_batch(exports, [{"specversion": "1.0", "id": i, "source": "/ledger", "type": TYPE,
+                          "data": {"n": i}} for i in ids])
     return ids
 
 
@@ -179,17 +183,8 @@ def test_websocket_filter_ack_and_refusals(dev):
 
 
 def publish_typed(exports, types):
-    batch = [{"specversion": "1.0", "id": f"{t}-{time.time_ns()}", "source": "/ledger", "type": t,
-              "data": {"n": t}} for t in types]
-    req = urllib.request.Request(
-        f"{exports['HERALD_HTTP']}/v1/topics/demo/events/events",
-        data=json.dumps(batch).encode(),
-        headers={"authorization": f"Bearer {exports['HERALD_KEY']}",
-                 "content-type": "application/cloudevents-batch+json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        assert resp.status in (200, 202), resp.status
+    post_batch(exports, [{"specversion": "1.0", "id": f"{t}-{time.time_ns()}", "source": "/ledger",
+                          "type": t, "data": {"n": t}} for t in types])
 
 
 def read_sse(exports, cursor, limit):

@@ -286,13 +286,7 @@ async fn pull(http: &Http, args: PullArgs) -> anyhow::Result<()> {
             if let Some(member) = &args.member {
                 body["member"] = member.clone().into();
             }
-            http.json(
-                http.client
-                    .post(commit_url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.to_string()),
-            )
-            .await?;
+            http.json(json_post(http, commit_url, &body)).await?;
         }
         eprintln!("next_cursor: {next}");
         if !args.follow {
@@ -318,13 +312,7 @@ async fn consumer(http: &Http, command: ConsumerCommand) -> anyhow::Result<()> {
             if let Some(start) = start {
                 body["start"] = start.into();
             }
-            http.json(
-                http.client
-                    .post(url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.to_string()),
-            )
-            .await?
+            http.json(json_post(http, url, &body)).await?
         }
         ConsumerCommand::Commit {
             team,
@@ -337,13 +325,7 @@ async fn consumer(http: &Http, command: ConsumerCommand) -> anyhow::Result<()> {
             if let Some(member) = member {
                 body["member"] = member.into();
             }
-            http.json(
-                http.client
-                    .post(url)
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.to_string()),
-            )
-            .await?
+            http.json(json_post(http, url, &body)).await?
         }
         ConsumerCommand::Leave { team, name, member } => {
             let url = format!(
