@@ -115,6 +115,37 @@ impl KafkaAdmin {
         .map_err(|e| KafkaError::Task(e.to_string()))?
     }
 
+    /// Waits until the cluster's metadata shows `name` with all its partitions: CreateTopics
+    /// answers once the controller has the topic, before every broker serves it, and callers
+    /// describe or produce to it right away.
+    async fn await_visible(&self, name: &str, partitions: usize) {
+        let (client, topic, timeout) = (self.metadata.clone(), name.to_owned(), self.timeout);
+        let seen = tokio::task::spawn_blocking(move || {
+            let deadline = std::time::Instant::now() + timeout;
+            loop {
+                let visible = client
+                    .fetch_metadata(Some(&topic), timeout)
+                    .ok()
+                    .and_then(|md| {
+                        md.topics()
+                            .iter()
+                            .find(|t| t.name() == topic)
+                            .map(|t| t.error().is_none() && t.partitions().len() >= partitions)
+                    })
+                    .unwrap_or(false);
+                if visible || std::time::Instant::now() >= deadline {
+                    return visible;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+        .await
+        .unwrap_or(false);
+        if !seen {
+            tracing::warn!(topic = name, "created topic not yet in the cluster's metadata");
+        }
+    }
+
     /// Creates the topic unless it exists already.
     pub async fn ensure_topic(&self, spec: &TopicSpec) -> Result<(), KafkaError> {
         match self.create_topic(spec).await {
@@ -158,6 +189,8 @@ impl TopicAdmin for KafkaAdmin {
                 }
             }
         }
+        self.await_visible(&spec.name, spec.partitions.max(1) as usize)
+            .await;
         Ok(())
     }
 
