@@ -55,7 +55,7 @@ pub struct PartitionOffsets {
 /// cluster (which does not serve CreateTopics).
 #[async_trait]
 pub trait TopicAdmin: Send + Sync {
-    /// Creates a topic; an existing topic is `TopicExists`.
+    /// Creates a topic and returns once the cluster serves it; an existing topic is `TopicExists`.
     async fn create_topic(&self, spec: &TopicSpec) -> Result<(), KafkaError>;
     /// Deletes a topic; a missing topic is `UnknownTopic`.
     async fn delete_topic(&self, name: &str) -> Result<(), KafkaError>;

@@ -30,8 +30,6 @@ const MAX_SECRETS: usize = 5;
 const MAX_SUBSCRIPTION_TOPICS: usize = 100;
 /// How long an RPC waits for the initial load of the state before answering UNAVAILABLE.
 const READY_WAIT: Duration = Duration::from_secs(10);
-/// How long CreateTopic waits for the new topic to appear in the cluster's metadata.
-const TOPIC_VISIBLE_WAIT: Duration = Duration::from_secs(10);
 
 /// Settings the RPCs need beyond the store.
 #[derive(Debug, Clone)]
@@ -123,19 +121,6 @@ impl ControlService {
             .authenticate(&view, header)
             .map_err(|e| Status::unauthenticated(e.to_string()))?;
         Ok((principal, view))
-    }
-
-    /// Waits (bounded) until the new topic's metadata is served, so publishers and describe
-    /// calls right after CreateTopic find it.
-    async fn wait_visible(&self, kafka_topic: &str) {
-        let deadline = tokio::time::Instant::now() + TOPIC_VISIBLE_WAIT;
-        while self.admin.describe_topic(kafka_topic).await.is_err() {
-            if tokio::time::Instant::now() >= deadline {
-                tracing::warn!(topic = %kafka_topic, "created topic not visible in metadata yet");
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 
     fn team_exists(view: &View, team: &str) -> Result<(), Status> {

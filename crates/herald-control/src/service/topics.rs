@@ -57,7 +57,6 @@ pub(super) async fn create_topic(
             ));
         }
     }
-    svc.wait_visible(&kafka_topic).await;
     let topic = Topic {
         team: team.to_string(),
         name: name.to_string(),
