@@ -1,4 +1,4 @@
-//! `herald_delivery::ssrf`: the classifier that decides whether a webhook may dial an address.
+//! `herald_runtime::ssrf`: the classifier that decides whether a webhook may dial an address.
 //!
 //! Input: 4 bytes (an IPv4 address) or 16 bytes (an IPv6 address); other lengths read the
 //! first 16 or 4 bytes, zero-padded.
@@ -14,7 +14,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use herald_delivery::ssrf::{check, embedded_v4, forbidden_reason};
+use herald_runtime::ssrf::{check, embedded_v4, forbidden_reason};
 use libfuzzer_sys::fuzz_target;
 
 fn refused(ip: IpAddr) -> bool {

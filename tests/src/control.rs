@@ -36,6 +36,8 @@ pub fn test_config() -> ControlConfig {
         dlq_topic: unique("herald.dlq"),
         replay_topic: unique("herald.replay"),
         default_partitions: 2,
+        // Test endpoints listen on loopback.
+        allow_private_targets: true,
         ..ControlConfig::default()
     }
 }

@@ -84,6 +84,12 @@ pub struct ControlConfig {
     pub shutdown_grace: Duration,
     /// The web console served on `http_listen` at `/console/`.
     pub console: ConsoleConfig,
+    /// The origin Herald announces in the webhook validation handshake
+    /// (`WebHook-Request-Origin`); endpoints answer it in `WebHook-Allowed-Origin`.
+    pub webhook_origin: String,
+    /// Let the validation handshake reach private and loopback addresses, as delivery's
+    /// setting of the same name lets webhooks (tests, on-prem).
+    pub allow_private_targets: bool,
 }
 
 impl Default for ControlConfig {
@@ -115,6 +121,8 @@ impl Default for ControlConfig {
             scan_timeout: Duration::from_secs(20),
             shutdown_grace: Duration::from_secs(30),
             console: ConsoleConfig::default(),
+            webhook_origin: "herald".to_owned(),
+            allow_private_targets: false,
         }
     }
 }

@@ -25,6 +25,7 @@ mod rest;
 mod service;
 mod store;
 mod validate;
+mod verify;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub use service::ControlService;
 use crate::history::History;
 use crate::service::Limits;
 use crate::store::Store;
+use crate::verify::Verifier;
 
 /// Largest gRPC message the service accepts or sends (a Watch snapshot of a big installation).
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
@@ -134,6 +136,8 @@ pub fn build(
                 .try_into()
                 .unwrap_or(i64::MAX),
         },
+        verifier: Verifier::new(&config.webhook_origin, config.allow_private_targets)
+            .map_err(ControlError::Config)?,
         shutdown: shutdown.clone(),
     });
     tokio::spawn(store::follow_state(

@@ -21,7 +21,7 @@ use percent_encoding::percent_decode_str;
 use url::{Host, Url};
 
 use crate::DeliveryError;
-use crate::ssrf::{self, GuardedResolver, RefusedTarget};
+use herald_runtime::ssrf::{self, GuardedResolver, RefusedTarget};
 
 /// Most bytes of a response body kept for the attempt log.
 pub const EXCERPT_LIMIT: usize = 1024;

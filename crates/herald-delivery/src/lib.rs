@@ -22,7 +22,6 @@ mod metrics;
 mod saved;
 mod settle;
 mod share;
-pub mod ssrf;
 mod tracker;
 mod worker;
 

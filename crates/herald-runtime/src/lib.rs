@@ -12,6 +12,7 @@ mod serve;
 mod service;
 mod settings;
 mod shutdown;
+pub mod ssrf;
 mod telemetry;
 pub mod trace;
 

@@ -174,6 +174,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
         master_key,
+        allow_private_targets: !args.refuse_private_targets,
         ..ControlConfig::default()
     };
     let control =

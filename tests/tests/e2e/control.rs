@@ -2131,3 +2131,139 @@ async fn redrive_state_survives_restarts_and_is_shared_by_replicas() {
     assert_eq!(forced.replayed, 4, "{forced:?}");
     control.stop().await;
 }
+
+/// An endpoint for the validation handshake: `/yes` allows Herald's origin, `/star` any origin,
+/// `/other` someone else's, and `/none` answers OPTIONS without the header.
+async fn handshake_endpoint() -> String {
+    use axum::http::{HeaderMap, HeaderValue};
+    use axum::routing::options;
+    let answer = |allowed: Option<&'static str>| {
+        move |headers: HeaderMap| async move {
+            let mut out = HeaderMap::new();
+            // Answering only a request that carries the origin checks that Herald sends it.
+            if headers.get("webhook-request-origin").map(|v| v.as_bytes()) == Some(b"herald")
+                && let Some(a) = allowed
+            {
+                out.insert("webhook-allowed-origin", HeaderValue::from_static(a));
+            }
+            out
+        }
+    };
+    let app = axum::Router::new()
+        .route("/yes", options(answer(Some("herald"))))
+        .route("/star", options(answer(Some("*"))))
+        .route("/other", options(answer(Some("someone-else"))))
+        .route("/none", options(answer(None)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// A subscription created or updated with `verify_endpoint` is stored only when the endpoint
+/// passes the CloudEvents validation handshake, and the refusal says what the endpoint answered,
+/// over gRPC and HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validation_handshake_gates_subscriptions() {
+    let control = TestControl::start(test_config()).await;
+    let mut root = control.root().await;
+    let name = team("verify");
+    create_team(&mut root, &name).await;
+    create_topic(&mut root, &name, "orders").await;
+    let base = handshake_endpoint().await;
+    let create = |path: &str| CreateSubscriptionRequest {
+        url: format!("{base}{path}"),
+        verify_endpoint: true,
+        ..sub_request(&name, &["orders"])
+    };
+
+    for path in ["/yes", "/star"] {
+        root.create_subscription(create(path))
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    assert_status(
+        root.create_subscription(create("/other")).await,
+        Code::FailedPrecondition,
+        "with WebHook-Allowed-Origin: someone-else",
+    );
+    assert_status(
+        root.create_subscription(create("/none")).await,
+        Code::FailedPrecondition,
+        "answered 200 OK, without WebHook-Allowed-Origin",
+    );
+    assert_status(
+        root.create_subscription(create("/missing")).await,
+        Code::FailedPrecondition,
+        "answered 404",
+    );
+    // Nothing listens on port 9 (discard).
+    assert_status(
+        root.create_subscription(CreateSubscriptionRequest {
+            url: "http://127.0.0.1:9/hook".into(),
+            verify_endpoint: true,
+            ..sub_request(&name, &["orders"])
+        })
+        .await,
+        Code::FailedPrecondition,
+        "could not reach the endpoint",
+    );
+    // Without the flag nothing is asked of the endpoint.
+    let (plain, _) = create_sub(&mut root, &name, &["orders"]).await;
+    let listed = root
+        .list_subscriptions(ListSubscriptionsRequest { team: name.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .subscriptions;
+    assert_eq!(listed.len(), 3, "two verified and one plain: {listed:?}");
+
+    // An update moving to an endpoint that refuses is not stored.
+    assert_status(
+        root.update_subscription(UpdateSubscriptionRequest {
+            team: name.clone(),
+            id: plain.id.clone(),
+            url: format!("{base}/none"),
+            verify_endpoint: true,
+            ..Default::default()
+        })
+        .await,
+        Code::FailedPrecondition,
+        "without WebHook-Allowed-Origin",
+    );
+    let kept = root
+        .get_subscription(GetSubscriptionRequest {
+            team: name.clone(),
+            id: plain.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.url, plain.url);
+
+    // Over HTTP: 409 with the reason; the verified URL is stored.
+    let rest = herald_tests::rest::Rest::new(&control.http_url);
+    let path = format!("/v1/teams/{name}/subscriptions");
+    let refused = rest
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(control.root_key()),
+            Some(serde_json::json!({
+                "url": format!("{base}/other"), "topics": ["orders"], "verify_endpoint": true
+            })),
+        )
+        .await;
+    assert_eq!(refused.status, reqwest::StatusCode::CONFLICT, "{refused:?}");
+    assert!(refused.message().contains("someone-else"), "{refused:?}");
+    let moved = rest
+        .call(
+            reqwest::Method::PATCH,
+            &format!("{path}/{}", plain.id),
+            Some(control.root_key()),
+            Some(serde_json::json!({"url": format!("{base}/yes"), "verify_endpoint": true})),
+        )
+        .await;
+    assert!(moved.status.is_success(), "{moved:?}");
+    assert_eq!(moved.body["url"], format!("{base}/yes"));
+}

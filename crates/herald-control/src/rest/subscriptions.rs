@@ -150,6 +150,10 @@ pub(super) struct CreateSubscription {
     /// Concurrent deliveries; left out or 0 = the default.
     #[serde(default)]
     max_in_flight: u32,
+    /// Run the CloudEvents webhook validation handshake first: the endpoint must answer
+    /// `OPTIONS` with `WebHook-Allowed-Origin`, else 409 says what it answered.
+    #[serde(default)]
+    verify_endpoint: bool,
 }
 
 /// A subscription with its signing secret, shown only in this answer.
@@ -173,6 +177,9 @@ pub(super) struct UpdateSubscription {
     description: Option<String>,
     rate_limit: Option<u32>,
     max_in_flight: Option<u32>,
+    /// Run the validation handshake against the resulting URL before storing the change.
+    #[serde(default)]
+    verify_endpoint: bool,
 }
 
 /// How long the old secrets keep signing.
@@ -199,6 +206,7 @@ pub(super) struct SubscriptionList {
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
         (status = 403, description = "Not an admin or portal token of the team, or a topic not granted", body = ErrorBody),
         (status = 404, description = "No such team or topic", body = ErrorBody),
+        (status = 409, description = "The endpoint did not pass the validation handshake", body = ErrorBody),
     ))]
 async fn create_subscription(
     svc: Svc,
@@ -219,6 +227,7 @@ async fn create_subscription(
                 max_in_flight: body.max_in_flight,
                 secret: body.secret.unwrap_or_default(),
                 description: body.description,
+                verify_endpoint: body.verify_endpoint,
             },
         )?)
         .await?
@@ -291,6 +300,7 @@ async fn get_subscription(
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
         (status = 403, description = "Not an admin or portal token of the team", body = ErrorBody),
         (status = 404, description = "No such subscription in the team", body = ErrorBody),
+        (status = 409, description = "The endpoint did not pass the validation handshake", body = ErrorBody),
     ))]
 async fn update_subscription(
     svc: Svc,
@@ -312,9 +322,9 @@ async fn update_subscription(
     given("description", body.description.is_some());
     given("rate_limit", body.rate_limit.is_some());
     given("max_in_flight", body.max_in_flight.is_some());
-    if mask.is_empty() {
+    if mask.is_empty() && !body.verify_endpoint {
         return Err(ApiError::invalid(
-            "nothing to change: give at least one of url, topics, events, headers, description, rate_limit, max_in_flight",
+            "nothing to change: give at least one of url, topics, events, headers, description, rate_limit, max_in_flight, verify_endpoint",
         ));
     }
     let s = svc
@@ -331,6 +341,7 @@ async fn update_subscription(
                 update_mask: mask,
                 topics: body.topics.unwrap_or_default(),
                 description: body.description.unwrap_or_default(),
+                verify_endpoint: body.verify_endpoint,
             },
         )?)
         .await?

@@ -21,6 +21,7 @@ use crate::crypto::{generate_api_key, generate_signing_secret};
 use crate::history::History;
 use crate::store::{self, Store, Write, change_event, now_ms, snapshot_event};
 use crate::validate;
+use crate::verify::Verifier;
 
 /// Longest overlap a rotation may ask for.
 const MAX_OVERLAP_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -48,6 +49,7 @@ pub struct ControlService {
     pub(crate) admin: Arc<dyn TopicAdmin>,
     pub(crate) history: History,
     pub(crate) limits: Limits,
+    pub(crate) verifier: Verifier,
     pub(crate) shutdown: CancellationToken,
 }
 
@@ -180,6 +182,14 @@ impl ControlService {
             out.insert(r.kafka_topic());
         }
         Ok(out.into_iter().collect())
+    }
+
+    /// The validation handshake against `url`; FAILED_PRECONDITION with the endpoint's answer.
+    async fn verify_endpoint(&self, url: &str) -> Result<(), Status> {
+        self.verifier
+            .verify(url)
+            .await
+            .map_err(|e| Status::failed_precondition(e.to_string()))
     }
 
     async fn update_subscription_with(

@@ -34,6 +34,10 @@ pub(super) async fn create_subscription(
     } else {
         validate::signing_secret(&req.secret).map_err(invalid)?
     };
+    // Before the lock: the handshake waits on someone else's server.
+    if req.verify_endpoint {
+        svc.verify_endpoint(&url).await?;
+    }
     let guard = svc.store.lock().await;
     let view = svc.store.view();
     ControlService::team_exists(&view, &req.team)?;
@@ -156,6 +160,13 @@ pub(super) async fn update_subscription(
         .then(|| validate::description(&req.description))
         .transpose()
         .map_err(invalid)?;
+    if req.verify_endpoint {
+        let view = svc.store.view();
+        let stored = ControlService::subscription(&view, &req.team, &req.id)?;
+        manage_subscription(&principal, &view, &stored)?;
+        svc.verify_endpoint(url.as_deref().unwrap_or(&stored.url))
+            .await?;
+    }
     let set_topics = set("topics", !req.topics.is_empty());
     let set_rate = set("rate_limit", req.rate_limit != 0);
     let set_inflight = set("max_in_flight", req.max_in_flight != 0);

@@ -27,6 +27,10 @@ pub struct SubscriptionSettings {
     /// Free text for people.
     #[arg(long)]
     description: Option<String>,
+    /// Run the CloudEvents webhook validation handshake (OPTIONS) against the endpoint first;
+    /// nothing is stored when it fails.
+    #[arg(long)]
+    verify: bool,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -164,6 +168,7 @@ pub(super) async fn execute(
                     max_in_flight: settings.max_in_flight.unwrap_or(0),
                     secret: secret.unwrap_or_default(),
                     description: settings.description.unwrap_or_default(),
+                    verify_endpoint: settings.verify,
                 })
                 .await?
                 .into_inner();
@@ -209,9 +214,9 @@ pub(super) async fn execute(
             field("rate_limit", settings.rate_limit.is_some());
             field("max_in_flight", settings.max_in_flight.is_some());
             field("description", settings.description.is_some());
-            if mask.is_empty() {
+            if mask.is_empty() && !settings.verify {
                 return Err(tonic::Status::invalid_argument(
-                    "nothing to update: give at least one setting",
+                    "nothing to update: give at least one setting (or --verify)",
                 ));
             }
             let s = c
@@ -226,6 +231,7 @@ pub(super) async fn execute(
                     update_mask: mask,
                     topics: settings.topics,
                     description: settings.description.unwrap_or_default(),
+                    verify_endpoint: settings.verify,
                 })
                 .await?
                 .into_inner();
