@@ -109,7 +109,6 @@ def control(stubs, tmp_path_factory):
     if not os.path.exists(binary):
         subprocess.run(["cargo", "build", "-q", "-p", "herald-control"], cwd=ROOT, check=True)
     grpc_port, admin_port = free_port(), free_port()
-    suffix = uuid.uuid4().hex
     root_key = "root-" + uuid.uuid4().hex
     env = dict(os.environ)
     env.update(
@@ -120,10 +119,8 @@ def control(stubs, tmp_path_factory):
             "HERALD_ROOT_KEY": root_key,
             "HERALD_INTERNAL_TOKEN": "internal-" + uuid.uuid4().hex,
             "HERALD_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-            "HERALD_STATE_TOPIC": f"herald.control.py-{suffix}",
-            "HERALD_ATTEMPTS_TOPIC": f"herald.attempts.py-{suffix}",
-            "HERALD_DLQ_TOPIC": f"herald.dlq.py-{suffix}",
-            "HERALD_REPLAY_TOPIC": f"herald.replay.py-{suffix}",
+            # A deployment of its own: its own state, attempts, dead letters and replays.
+            "HERALD_DEPLOYMENT": f"herald-py{uuid.uuid4().hex[:12]}",
         }
     )
     # Debug logs to a file, so the secrets test can check that nothing secret is ever logged.

@@ -3,7 +3,7 @@ and `svix` libraries, including during a secret rotation (two signatures in one 
 
 The worker runs as a process with a static subscription pointing at a receiver in this test; the
 delivery is triggered the way the control plane's replay does it: a protobuf `DeliveryTask`
-written to `herald.replay` (with kcat), so no event topic or control plane is needed."""
+written to the deployment's replay topic (with kcat), so no event topic or control plane is needed."""
 
 import base64
 import http.server
@@ -83,17 +83,18 @@ def worker_bin() -> str:
     return str(path)
 
 
-@pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat is needed to write herald.replay")
+@pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat is needed to write the replay topic")
 def test_worker_signatures_verify_with_official_libraries(worker_bin):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Capture)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     current, previous = new_secret(), new_secret()
     sub_id = "py-" + uuid.uuid4().hex
+    deployment = f"herald-py{uuid.uuid4().hex[:12]}"
     tmp = pathlib.Path(tempfile.mkdtemp())
     config = tmp / "delivery.toml"
     config.write_text(
-        f"""group_id = "py-delivery-{uuid.uuid4().hex}"
+        f"""deployment = "{deployment}"
 admin_listen = "127.0.0.1:0"
 allow_private_targets = true
 internal_replication = 1
@@ -119,9 +120,9 @@ secrets = ["{current}", "{previous}"]
         produced = False
         while time.time() < deadline and not Capture.requests:
             if not produced:
-                # herald.replay exists once the worker has started.
+                # The deployment's replay topic exists once the worker has started.
                 r = subprocess.run(
-                    ["kcat", "-b", BOOTSTRAP, "-P", "-t", "herald.replay", "-k", sub_id, str(task)],
+                    ["kcat", "-b", BOOTSTRAP, "-P", "-t", f"{deployment}.replay", "-k", sub_id, str(task)],
                     capture_output=True,
                 )
                 produced = r.returncode == 0

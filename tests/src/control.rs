@@ -31,11 +31,9 @@ pub fn test_config() -> ControlConfig {
         root_key: unique("root").into(),
         internal_token: unique("internal").into(),
         master_key: master.into(),
-        state_topic: unique("herald.control"),
-        attempts_topic: unique("herald.attempts"),
-        dlq_topic: unique("herald.dlq"),
-        replay_topic: unique("herald.replay"),
+        deployment: crate::unique_deployment(),
         default_partitions: 2,
+        internal_partitions: 2,
         // Test endpoints listen on loopback.
         allow_private_targets: true,
         ..ControlConfig::default()

@@ -312,12 +312,13 @@ impl SubscriptionControl for FakeControl {
     }
 }
 
-/// A worker config for tests: the test broker, a unique group, private targets allowed, a
+/// A worker config for tests: the test broker, a deployment of its own, private targets allowed, a
 /// short retry schedule.
 pub fn test_config(delays: &[&str]) -> DeliveryConfig {
     DeliveryConfig {
         kafka: kafka_config(),
-        group_id: unique("delivery-test"),
+        deployment: crate::unique_deployment(),
+        internal_partitions: 2,
         allow_private_targets: true,
         retry: herald_delivery::RetryConfig {
             delays: delays.iter().map(|d| (*d).to_owned()).collect(),
@@ -337,6 +338,8 @@ pub struct TestWorker {
     pub control: FakeControl,
     /// Stops the worker.
     pub shutdown: CancellationToken,
+    /// The deployment whose internal topics it uses.
+    pub deployment: herald_core::names::internal::Deployment,
     worker: Option<DeliveryWorker>,
     registry: herald_runtime::prometheus_client::registry::Registry,
 }
@@ -367,6 +370,7 @@ impl TestWorker {
             publisher,
             control,
             shutdown,
+            deployment: config.deployment.clone(),
             worker: Some(worker),
             registry,
         }

@@ -55,3 +55,11 @@ pub fn kafka_config() -> KafkaConfig {
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
+
+/// A deployment no other test uses: its own internal topics and groups, so tests sharing the
+/// broker never see each other's dead letters, attempts or replays.
+pub fn unique_deployment() -> herald_core::names::internal::Deployment {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    herald_core::names::internal::Deployment::new(format!("herald-t{}", &id[..16]))
+        .expect("a valid deployment name")
+}

@@ -309,9 +309,10 @@ impl Stack {
             env.push(("OTEL_BSP_SCHEDULE_DELAY".to_owned(), "100".to_owned()));
         }
         let common = format!(
-            "control_endpoint = \"{endpoint}\"\ninternal_token = \"{token}\"\n",
+            "control_endpoint = \"{endpoint}\"\ninternal_token = \"{token}\"\ndeployment = \"{deployment}\"\n",
             endpoint = control.endpoint,
             token = control.internal_token(),
+            deployment = control.config.deployment,
         );
         let kafka = format!("[kafka]\nbootstrap_servers = \"{}\"\n", crate::bootstrap());
 
@@ -332,8 +333,7 @@ impl Stack {
             "herald-delivery",
             &dir,
             &format!(
-                "group_id = \"{group}\"\nadmin_listen = \"{delivery_admin}\"\nallow_private_targets = true\ncommit_interval = \"200ms\"\ninternal_replication = 1\nshutdown_grace = \"15s\"\n{common}{kafka}[retry]\ndelays = [\"1s\", \"2s\", \"5s\"]\njitter = 0.0\n",
-                group = unique("stack-delivery"),
+                "admin_listen = \"{delivery_admin}\"\nallow_private_targets = true\ncommit_interval = \"200ms\"\ninternal_replication = 1\ninternal_partitions = 2\nshutdown_grace = \"15s\"\n{common}{kafka}[retry]\ndelays = [\"1s\", \"2s\", \"5s\"]\njitter = 0.0\n",
             ),
             delivery_admin,
             env.clone(),

@@ -10,6 +10,7 @@
 //! takes to see a write (from the call, and from the RPC's return). CPU time is the whole process's (client, server
 //! and librdkafka threads) divided by the operations.
 
+use herald_core::names::internal::Deployment;
 use std::time::{Duration, Instant};
 
 use herald_control::{ControlConfig, MasterKey};
@@ -66,10 +67,7 @@ async fn main() {
         root_key: format!("root-{suffix}").into(),
         internal_token: format!("internal-{suffix}").into(),
         master_key: master.into(),
-        state_topic: format!("herald.control.bench-{suffix}"),
-        attempts_topic: format!("herald.attempts.bench-{suffix}"),
-        dlq_topic: format!("herald.dlq.bench-{suffix}"),
-        replay_topic: format!("herald.replay.bench-{suffix}"),
+        deployment: Deployment::new(format!("herald-bench-{}", &suffix[..12])).unwrap(),
         ..ControlConfig::default()
     };
     let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

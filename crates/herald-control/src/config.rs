@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use herald_console::ConsoleConfig;
-use herald_core::names::internal;
+use herald_core::names::internal::{self, Deployment};
 use herald_kafka::KafkaConfig;
 use herald_runtime::{Credential, Renamed, Secret, ServiceConfig, TelemetryConfig};
 use serde::{Deserialize, Serialize};
@@ -38,18 +38,12 @@ pub struct ControlConfig {
     /// `openssl rand -base64 32`.
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub master_key: Secret,
-    /// The compacted topic that holds the state (one partition, so offsets order every write).
-    pub state_topic: String,
-    /// Delivery attempts (read by ListAttempts).
-    pub attempts_topic: String,
-    /// Dead letters (read by ListDeadLetters and ReplayDeadLetters).
-    pub dlq_topic: String,
-    /// Replayed delivery tasks (written by the replay RPCs, consumed by delivery as an
-    /// immediately-due tier).
-    pub replay_topic: String,
-    /// The consumer group of herald-delivery (its `group_id`), whose committed offsets
-    /// DescribeTopic reports as each partition's lag.
-    pub delivery_group_id: String,
+    /// The deployment (`herald`, or `herald-<name>` for another one on the same Kafka cluster):
+    /// names the state topic (`<deployment>.control`, compacted, one partition), the delivery
+    /// topics it reads and replays into (`<deployment>.attempts`, `.dlq`, `.replay`) and
+    /// delivery's consumer group (`<deployment>-delivery`) whose lag DescribeTopic reports.
+    /// Every service of one deployment sets the same.
+    pub deployment: Deployment,
     /// Partitions of a new team topic when the request does not say.
     pub default_partitions: i32,
     /// Largest partition count a team topic may ask for.
@@ -103,11 +97,7 @@ impl Default for ControlConfig {
             root_key: Secret::default(),
             internal_token: Secret::default(),
             master_key: Secret::default(),
-            state_topic: herald_core::names::internal::CONTROL_TOPIC.to_owned(),
-            attempts_topic: internal::ATTEMPTS_TOPIC.to_owned(),
-            dlq_topic: internal::DLQ_TOPIC.to_owned(),
-            replay_topic: internal::REPLAY_TOPIC.to_owned(),
-            delivery_group_id: "herald-delivery".to_owned(),
+            deployment: Deployment::default(),
             default_partitions: 3,
             max_partitions: 256,
             default_retention: Some(Duration::from_secs(7 * 86_400)),

@@ -271,10 +271,10 @@ impl History {
     pub fn new(config: &ControlConfig, producer: Producer) -> Self {
         Self {
             kafka: config.kafka.clone(),
-            attempts_topic: config.attempts_topic.clone(),
-            dlq_topic: config.dlq_topic.clone(),
-            replay_topic: config.replay_topic.clone(),
-            delivery_group: config.delivery_group_id.clone(),
+            attempts_topic: config.deployment.attempts_topic(),
+            dlq_topic: config.deployment.dlq_topic(),
+            replay_topic: config.deployment.replay_topic(),
+            delivery_group: config.deployment.delivery_group(),
             producer,
             window: config.history_scan_records.max(1),
             replay_scan: config.replay_scan_records.max(1),

@@ -217,9 +217,12 @@ pub async fn run_with(
     reporter
         .set_not_serving::<ControlServer<ControlService>>()
         .await;
-    tracing::info!(grpc = %grpc.local_addr()?, http = %http.local_addr()?, admin = %admin_listener.local_addr()?, state_topic = %config.state_topic, "herald-control listening");
+    tracing::info!(grpc = %grpc.local_addr()?, http = %http.local_addr()?, admin = %admin_listener.local_addr()?, state_topic = %config.deployment.control_topic(), "herald-control listening");
 
-    health.set_waiting(format!("the state topic {} to load", config.state_topic));
+    health.set_waiting(format!(
+        "the state topic {} to load",
+        config.deployment.control_topic()
+    ));
     let store = parts.store.clone();
     let ready_health = health.clone();
     let ready_token = token.clone();

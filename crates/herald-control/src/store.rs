@@ -90,7 +90,7 @@ impl Store {
             ready: watch::channel(false).0,
             publisher,
             producer,
-            topic: config.state_topic.clone(),
+            topic: config.deployment.control_topic(),
             master,
             write_lock: Mutex::new(()),
             write_timeout: config.write_timeout(),
@@ -426,18 +426,23 @@ pub(crate) async fn ensure_state_topic(
     admin: &dyn TopicAdmin,
     config: &ControlConfig,
 ) -> Result<(), ControlError> {
-    let spec = TopicSpec::new(&config.state_topic, 1)
+    let spec = TopicSpec::new(&config.deployment.control_topic(), 1)
         .config("cleanup.policy", "compact")
         .config("min.compaction.lag.ms", "0");
     match admin.create_topic(&spec).await {
-        Ok(()) => tracing::info!(topic = %config.state_topic, "created the state topic"),
+        Ok(()) => {
+            tracing::info!(topic = %config.deployment.control_topic(), "created the state topic")
+        }
         Err(KafkaError::TopicExists(_)) => {}
         Err(e) => return Err(e.into()),
     }
     // A topic just created may take a moment to appear in the brokers' metadata.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let partitions = loop {
-        match admin.describe_topic(&config.state_topic).await {
+        match admin
+            .describe_topic(&config.deployment.control_topic())
+            .await
+        {
             Err(KafkaError::UnknownTopic(_)) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -447,7 +452,7 @@ pub(crate) async fn ensure_state_topic(
     if partitions.len() != 1 {
         return Err(ControlError::StateTopic(format!(
             "{} has {} partitions; the state topic must have exactly one",
-            config.state_topic,
+            config.deployment.control_topic(),
             partitions.len()
         )));
     }
@@ -460,9 +465,15 @@ pub(crate) async fn ensure_delivery_topics(
     config: &ControlConfig,
 ) -> Result<(), ControlError> {
     for (name, retention) in [
-        (&config.attempts_topic, internal::ATTEMPTS_RETENTION_MS),
-        (&config.dlq_topic, internal::DLQ_RETENTION_MS),
-        (&config.replay_topic, internal::REPLAY_RETENTION_MS),
+        (
+            &config.deployment.attempts_topic(),
+            internal::ATTEMPTS_RETENTION_MS,
+        ),
+        (&config.deployment.dlq_topic(), internal::DLQ_RETENTION_MS),
+        (
+            &config.deployment.replay_topic(),
+            internal::REPLAY_RETENTION_MS,
+        ),
     ] {
         let spec = TopicSpec::new(name, config.internal_partitions.max(1))
             .config("retention.ms", retention.to_string());
@@ -525,9 +536,13 @@ async fn follow_once(
     }
     let consumer = state_consumer(&config.kafka)?;
     let start = *store.applied.borrow();
-    consumer.assign(&config.state_topic, &[(0, start)])?;
+    consumer.assign(&config.deployment.control_topic(), &[(0, start)])?;
     let high = consumer
-        .watermarks(&config.state_topic, vec![0], Duration::from_secs(10))
+        .watermarks(
+            &config.deployment.control_topic(),
+            vec![0],
+            Duration::from_secs(10),
+        )
         .await?
         .first()
         .map_or(0, |(_, high)| *high);
@@ -550,7 +565,7 @@ async fn follow_once(
             Err(error) => {
                 tracing::warn!(%error, "state topic consumer error");
                 if error.is_unknown_topic() {
-                    return Err(KafkaError::UnknownTopic(config.state_topic.clone()).into());
+                    return Err(KafkaError::UnknownTopic(config.deployment.control_topic()).into());
                 }
             }
         }

@@ -10,6 +10,8 @@ pub const MAX_TEAM_LEN: usize = 64;
 pub const MAX_TOPIC_LEN: usize = 128;
 /// Team name reserved for Herald's internal topics (`herald.retry.*`, `herald.dlq`, ...).
 pub const RESERVED_TEAM: &str = "herald";
+/// Prefix of the names of deployments other than the default, which teams may not start with.
+pub const TEAM_PREFIX_RESERVED: &str = "herald-";
 /// Per-team topic that carries Herald's operational events for the team.
 pub const OPERATIONAL_TOPIC: &str = "herald";
 
@@ -62,6 +64,9 @@ pub enum NameError {
         /// The offending name.
         name: String,
     },
+    /// A deployment name that is neither `herald` nor `herald-<name>`.
+    #[error("deployment name {0:?} must be \"herald\" or start with \"herald-\"")]
+    Deployment(String),
     /// A Kafka topic name that is not `<team>.<topic>`.
     #[error("kafka topic {0:?} is not of the form <team>.<topic>")]
     NotQualified(String),
@@ -106,7 +111,8 @@ impl TeamName {
     pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
         let name = name.into();
         validate("team", &name, MAX_TEAM_LEN)?;
-        if name == RESERVED_TEAM {
+        // `herald` and `herald-*` name deployments, whose internal topics are `<deployment>.*`.
+        if name == RESERVED_TEAM || name.starts_with(TEAM_PREFIX_RESERVED) {
             return Err(NameError::Reserved { kind: "team", name });
         }
         Ok(Self(name))
@@ -258,6 +264,11 @@ mod tests {
             TopicName::new("herald"),
             Err(NameError::Reserved { .. })
         ));
+        assert!(matches!(
+            TeamName::new("herald-staging"),
+            Err(NameError::Reserved { .. })
+        ));
+        assert!(TeamName::new("heralds").is_ok());
         assert!(TopicName::parse("herald").is_ok());
         assert!(matches!(
             TeamName::new("a".repeat(65)),
@@ -275,25 +286,127 @@ mod tests {
     }
 }
 
-/// The delivery topics shared by delivery (writer) and the control plane (reader, replay writer),
-/// with one retention policy whichever of the two creates them first.
+/// The internal topics and groups of one deployment, shared by delivery (writer), the control
+/// plane (reader, replay writer), ingest and the edge, with one retention policy whichever
+/// service creates them first.
 pub mod internal {
-    const DAY_MS: i64 = 86_400_000;
+    use std::fmt;
 
-    /// Dead-lettered tasks.
-    pub const DLQ_TOPIC: &str = "herald.dlq";
-    /// One record per HTTP attempt.
-    pub const ATTEMPTS_TOPIC: &str = "herald.attempts";
-    /// Tasks written by the control plane's replay RPCs, due at once.
-    pub const REPLAY_TOPIC: &str = "herald.replay";
-    /// The control plane's state (compacted).
-    pub const CONTROL_TOPIC: &str = "herald.control";
-    /// Delivery's endpoint state by subscription: circuit and failing-since (compacted).
-    pub const ENDPOINT_STATE_TOPIC: &str = "herald.endpoint-state";
-    /// Replies of async request-reply, key = reply id (written by ingest, read by the edge).
-    pub const REPLIES_TOPIC: &str = "herald.replies";
-    /// Prefix of the retry tiers: `herald.retry.<delay>`.
-    pub const RETRY_TOPIC_PREFIX: &str = "herald.retry.";
+    use serde::{Deserialize, Serialize};
+
+    use super::{NameError, RESERVED_TEAM, TEAM_PREFIX_RESERVED, validate};
+
+    const DAY_MS: i64 = 86_400_000;
+    /// Longest deployment name; keeps every derived group id short.
+    pub const MAX_DEPLOYMENT_LEN: usize = 40;
+
+    /// The name of one Herald deployment (default `herald`). It prefixes every internal topic
+    /// and group id, so several deployments (staging and production, two `herald dev` runs)
+    /// share a Kafka cluster without touching each other. Any name other than `herald` is
+    /// `herald-<something>`: teams may not start with `herald` (see [`super::TeamName::new`]),
+    /// so no team topic `<team>.<topic>` can ever be a deployment's internal topic.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(try_from = "String", into = "String")]
+    pub struct Deployment(String);
+
+    impl Default for Deployment {
+        fn default() -> Self {
+            Self(RESERVED_TEAM.to_owned())
+        }
+    }
+
+    impl Deployment {
+        /// Validates a deployment name: `herald` or `herald-<lowercase letters, digits, '-'>`.
+        pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
+            let name = name.into();
+            validate("deployment", &name, MAX_DEPLOYMENT_LEN)?;
+            // `validate` already refuses a trailing '-', so `herald-` cannot pass.
+            if name == RESERVED_TEAM || name.starts_with(TEAM_PREFIX_RESERVED) {
+                Ok(Self(name))
+            } else {
+                Err(NameError::Deployment(name))
+            }
+        }
+
+        /// The name as a string.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+
+        fn topic(&self, suffix: &str) -> String {
+            format!("{}.{suffix}", self.0)
+        }
+
+        /// Dead-lettered tasks.
+        pub fn dlq_topic(&self) -> String {
+            self.topic("dlq")
+        }
+
+        /// One record per HTTP attempt.
+        pub fn attempts_topic(&self) -> String {
+            self.topic("attempts")
+        }
+
+        /// Tasks written by the control plane's replay RPCs, due at once.
+        pub fn replay_topic(&self) -> String {
+            self.topic("replay")
+        }
+
+        /// The control plane's state (compacted).
+        pub fn control_topic(&self) -> String {
+            self.topic("control")
+        }
+
+        /// Delivery's endpoint state by subscription: circuit and failing-since (compacted).
+        pub fn endpoint_state_topic(&self) -> String {
+            self.topic("endpoint-state")
+        }
+
+        /// Replies of async request-reply, key = reply id (written by ingest, read by the edge).
+        pub fn replies_topic(&self) -> String {
+            self.topic("replies")
+        }
+
+        /// Prefix of the retry tiers: `<deployment>.retry.<delay>`.
+        pub fn retry_prefix(&self) -> String {
+            self.topic("retry.")
+        }
+
+        /// The delivery workers' consumer group.
+        pub fn delivery_group(&self) -> String {
+            format!("{}-delivery", self.0)
+        }
+
+        /// The consumer group of the named pull consumer `name` of `team`.
+        pub fn consumer_group(&self, team: &str, name: &str) -> String {
+            format!("{}.consumer.{team}.{name}", self.0)
+        }
+
+        /// The name a non-joining reader of `service` gives itself (`group.id` is required).
+        pub fn reader_group(&self, service: &str) -> String {
+            format!("{}-{service}", self.0)
+        }
+    }
+
+    impl fmt::Display for Deployment {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl TryFrom<String> for Deployment {
+        type Error = NameError;
+        fn try_from(s: String) -> Result<Self, NameError> {
+            Self::new(s)
+        }
+    }
+
+    impl From<Deployment> for String {
+        fn from(d: Deployment) -> String {
+            d.0
+        }
+    }
+
     /// Partitions of the internal topics unless configured otherwise.
     pub const DEFAULT_PARTITIONS: i32 = 6;
     /// Dead letters wait a month for a replay.
@@ -310,5 +423,46 @@ pub mod internal {
     /// no task, and at least a week.
     pub fn retry_retention_ms(delay_ms: i64) -> i64 {
         delay_ms.saturating_mul(4).max(7 * DAY_MS)
+    }
+}
+
+#[cfg(test)]
+mod deployment_tests {
+    use super::internal::Deployment;
+    use super::*;
+
+    #[test]
+    fn deployments_prefix_every_internal_name() {
+        let default = Deployment::default();
+        assert_eq!(default.dlq_topic(), "herald.dlq");
+        assert_eq!(default.control_topic(), "herald.control");
+        assert_eq!(default.retry_prefix(), "herald.retry.");
+        assert_eq!(default.delivery_group(), "herald-delivery");
+        assert_eq!(
+            default.consumer_group("acme", "billing"),
+            "herald.consumer.acme.billing"
+        );
+        let staging = Deployment::new("herald-staging").unwrap();
+        assert_eq!(staging.attempts_topic(), "herald-staging.attempts");
+        assert_eq!(
+            staging.endpoint_state_topic(),
+            "herald-staging.endpoint-state"
+        );
+        assert_eq!(staging.replies_topic(), "herald-staging.replies");
+        assert_eq!(staging.replay_topic(), "herald-staging.replay");
+        assert_eq!(staging.delivery_group(), "herald-staging-delivery");
+        assert_eq!(staging.reader_group("edge"), "herald-staging-edge");
+        for bad in ["staging", "herald-", "herald_x", "Herald", "heraldx", ""] {
+            assert!(Deployment::new(bad).is_err(), "{bad}");
+        }
+        // No team can own a deployment's internal topic.
+        assert!(TopicRef::from_kafka(&staging.dlq_topic()).is_err());
+        assert!(TopicRef::from_kafka(&default.dlq_topic()).is_err());
+        assert_eq!(
+            Deployment::try_from("herald-b".to_owned())
+                .unwrap()
+                .as_str(),
+            "herald-b"
+        );
     }
 }

@@ -59,13 +59,9 @@ impl Tier {
         })
     }
 
-    /// The Kafka topic holding this tier's tasks.
-    pub fn topic(&self) -> String {
-        format!(
-            "{}{}",
-            crate::names::internal::RETRY_TOPIC_PREFIX,
-            self.label
-        )
+    /// The Kafka topic holding this tier's tasks in `deployment`.
+    pub fn topic(&self, deployment: &crate::names::internal::Deployment) -> String {
+        format!("{}{}", deployment.retry_prefix(), self.label)
     }
 }
 
@@ -187,7 +183,8 @@ mod tests {
     fn default_ladder() {
         let s = RetrySchedule::default();
         assert_eq!(s.max_retries(), 9);
-        let labels: Vec<String> = s.tiers().iter().map(|t| t.topic()).collect();
+        let herald = crate::names::internal::Deployment::default();
+        let labels: Vec<String> = s.tiers().iter().map(|t| t.topic(&herald)).collect();
         assert_eq!(
             labels,
             [

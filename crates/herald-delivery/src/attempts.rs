@@ -1,4 +1,4 @@
-//! The attempt log writer: every attempt becomes one `AttemptRecord` in `herald.attempts`.
+//! The attempt log writer: every attempt becomes one `AttemptRecord` in `<deployment>.attempts`.
 //!
 //! The log is history, not a handoff, so records are enqueued without waiting for the broker's
 //! acknowledgement (a failed write is logged and counted). A dedicated idempotent producer with
@@ -9,15 +9,21 @@ use std::time::Duration;
 use herald_kafka::{KafkaConfig, LogProducer};
 use herald_runtime::prometheus_client::metrics::counter::Counter;
 
-use crate::{ATTEMPTS_TOPIC, DeliveryError};
+use crate::DeliveryError;
 
 /// Fire-and-forget writer of attempt records.
 pub(crate) struct AttemptLog {
     producer: LogProducer,
+    topic: String,
 }
 
 impl AttemptLog {
-    pub fn new(config: &KafkaConfig, failed: Counter) -> Result<Self, DeliveryError> {
+    /// A writer to `topic` (the deployment's attempt log).
+    pub fn new(
+        config: &KafkaConfig,
+        topic: String,
+        failed: Counter,
+    ) -> Result<Self, DeliveryError> {
         let client = config
             .client()
             // History, not a handoff: a longer linger makes fewer, larger batches (the broker
@@ -30,12 +36,12 @@ impl AttemptLog {
             failed.inc();
             tracing::warn!(%error, "attempt record not written");
         })?;
-        Ok(Self { producer })
+        Ok(Self { producer, topic })
     }
 
     /// Enqueues one record; a full queue drops it (logged), never blocks a delivery.
     pub fn write(&self, key: &str, value: &[u8]) {
-        if let Err(error) = self.producer.send(ATTEMPTS_TOPIC, key, value) {
+        if let Err(error) = self.producer.send(&self.topic, key, value) {
             tracing::warn!(%error, "attempt record dropped");
         }
     }

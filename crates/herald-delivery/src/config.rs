@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use herald_core::names::internal::Deployment;
 use herald_core::{RetrySchedule, retry};
 use herald_kafka::KafkaConfig;
 use herald_runtime::{Credential, Secret, ServiceConfig, TelemetryConfig};
@@ -24,9 +25,11 @@ pub struct DeliveryConfig {
     /// The data plane's credential for internal control-plane RPCs (HERALD_INTERNAL_TOKEN).
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub internal_token: Secret,
-    /// Consumer group of the worker fleet; every worker of one deployment shares it.
-    pub group_id: String,
-    /// Retry ladder and jitter; one topic `herald.retry.<delay>` per distinct delay.
+    /// The deployment (`herald`, or `herald-<name>` for another one on the same Kafka cluster):
+    /// names the consumer group (`<deployment>-delivery`) and every internal topic
+    /// (`<deployment>.dlq`, ...). Every service of one deployment sets the same.
+    pub deployment: Deployment,
+    /// Retry ladder and jitter; one topic `<deployment>.retry.<delay>` per distinct delay.
     pub retry: RetryConfig,
     /// Whole-request timeout (connect + send + response headers + excerpt), e.g. `15s`.
     #[serde(with = "herald_runtime::duration")]
@@ -95,7 +98,7 @@ impl Default for DeliveryConfig {
             admin_listen: SocketAddr::from(([0, 0, 0, 0], 9603)),
             control_endpoint: "http://127.0.0.1:50051".to_owned(),
             internal_token: Secret::default(),
-            group_id: "herald-delivery".to_owned(),
+            deployment: Deployment::default(),
             retry: RetryConfig::default(),
             request_timeout: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(5),
@@ -217,6 +220,8 @@ pub struct StaticSubscription {
 /// The configuration with durations parsed and checked once at start.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
+    pub deployment: Deployment,
+    pub topics: Topics,
     pub schedule: RetrySchedule,
     pub max_in_flight: u32,
     pub max_queued: usize,
@@ -232,12 +237,44 @@ pub(crate) struct Settings {
     pub internal_partitions: i32,
 }
 
+/// The deployment's internal topics, named once.
+#[derive(Debug, Clone)]
+pub(crate) struct Topics {
+    pub dlq: String,
+    pub attempts: String,
+    pub replay: String,
+    pub endpoint_state: String,
+    /// One per retry tier, in the schedule's order.
+    pub tiers: Vec<String>,
+    retry_prefix: String,
+}
+
+impl Topics {
+    fn of(d: &Deployment, schedule: &RetrySchedule) -> Self {
+        Self {
+            dlq: d.dlq_topic(),
+            attempts: d.attempts_topic(),
+            replay: d.replay_topic(),
+            endpoint_state: d.endpoint_state_topic(),
+            tiers: schedule.tiers().iter().map(|t| t.topic(d)).collect(),
+            retry_prefix: d.retry_prefix(),
+        }
+    }
+
+    /// Whether `topic` holds delivery tasks (a retry tier or the replay topic), not events.
+    pub fn holds_tasks(&self, topic: &str) -> bool {
+        topic.starts_with(&self.retry_prefix) || topic == self.replay
+    }
+}
+
 impl Settings {
     pub fn from_config(c: &DeliveryConfig) -> Result<Self, DeliveryError> {
         let schedule =
             RetrySchedule::parse(c.retry.delays.iter().map(String::as_str), c.retry.jitter)
                 .map_err(|e| DeliveryError::Config(format!("retry: {e}")))?;
         Ok(Self {
+            deployment: c.deployment.clone(),
+            topics: Topics::of(&c.deployment, &schedule),
             schedule,
             max_in_flight: c.max_in_flight.max(1),
             max_queued: c.max_queued_per_subscription.max(1) as usize,

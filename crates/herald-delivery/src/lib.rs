@@ -44,7 +44,6 @@ pub use control::{GrpcControl, LocalControl, SubscriptionControl};
 pub use http::{EXCERPT_LIMIT, parse_retry_after};
 
 use herald_core::names::internal;
-pub use herald_core::names::internal::{ATTEMPTS_TOPIC, DLQ_TOPIC, REPLAY_TOPIC};
 
 /// What can stop the worker.
 #[derive(Debug, thiserror::Error)]
@@ -118,24 +117,24 @@ pub fn internal_topics(config: &DeliveryConfig) -> Result<Vec<TopicSpec>, Delive
         .schedule
         .tiers()
         .iter()
-        .map(|t| {
+        .zip(&settings.topics.tiers)
+        .map(|(t, topic)| {
             let delay_ms = i64::try_from(t.delay.as_millis()).unwrap_or(i64::MAX);
-            TopicSpec::new(t.topic(), p).config(
+            TopicSpec::new(topic, p).config(
                 "retention.ms",
                 internal::retry_retention_ms(delay_ms).to_string(),
             )
         })
         .collect();
+    let topics = &settings.topics;
     for (topic, retention) in [
-        (DLQ_TOPIC, internal::DLQ_RETENTION_MS),
-        (ATTEMPTS_TOPIC, internal::ATTEMPTS_RETENTION_MS),
-        (REPLAY_TOPIC, internal::REPLAY_RETENTION_MS),
+        (&topics.dlq, internal::DLQ_RETENTION_MS),
+        (&topics.attempts, internal::ATTEMPTS_RETENTION_MS),
+        (&topics.replay, internal::REPLAY_RETENTION_MS),
     ] {
         specs.push(TopicSpec::new(topic, p).config("retention.ms", retention.to_string()));
     }
-    specs.push(
-        TopicSpec::new(internal::ENDPOINT_STATE_TOPIC, p).config("cleanup.policy", "compact"),
-    );
+    specs.push(TopicSpec::new(&topics.endpoint_state, p).config("cleanup.policy", "compact"));
     Ok(specs)
 }
 
@@ -159,7 +158,11 @@ pub async fn start(
     let producer = Producer::new(&config.kafka, Duration::from_secs(30))?;
     let client = http::WebhookClient::new(&settings.client)?;
     let metrics = metrics::Metrics::register(registry);
-    let attempts = attempts::AttemptLog::new(&config.kafka, metrics.attempt_log_failed.clone())?;
+    let attempts = attempts::AttemptLog::new(
+        &config.kafka,
+        settings.topics.attempts.clone(),
+        metrics.attempt_log_failed.clone(),
+    )?;
     let shared = Arc::new(worker::Shared {
         settings,
         producer,
@@ -180,7 +183,7 @@ pub async fn start(
     let w = worker::Worker {
         shared,
         kafka: config.kafka.clone(),
-        group_id: config.group_id.clone(),
+        group_id: config.deployment.delivery_group(),
         auto_offset_reset: config.auto_offset_reset.clone(),
         view: deps.view,
         shutdown,

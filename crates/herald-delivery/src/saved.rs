@@ -1,6 +1,6 @@
 //! Endpoint state that survives a worker restart: whether a subscription's circuit is open (and
 //! until when), and when its current run of failures started (the auto-disable clock). It lives
-//! in the compacted topic `herald.endpoint-state`, keyed by subscription id, so Kafka stays the
+//! in the compacted topic `<deployment>.endpoint-state`, keyed by subscription id, so Kafka stays the
 //! only store. Workers write on transitions only (a run of failures starts, the circuit opens,
 //! the endpoint recovers: a tombstone), never per attempt, and read the whole topic when they
 //! start, before they consume.
@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use herald_core::names::internal::ENDPOINT_STATE_TOPIC;
 use herald_kafka::{KafkaConfig, KafkaError, PartitionRange, ScanReader};
 use serde::{Deserialize, Serialize};
 
@@ -27,13 +26,17 @@ pub(crate) struct SavedState {
 }
 
 /// Reads every subscription's latest state (blocking: run it off the runtime).
-pub(crate) fn load(kafka: &KafkaConfig) -> Result<HashMap<String, SavedState>, KafkaError> {
-    let reader = ScanReader::new(kafka.client(), "herald-delivery-state")?;
+pub(crate) fn load(
+    kafka: &KafkaConfig,
+    topic: &str,
+    reader_group: &str,
+) -> Result<HashMap<String, SavedState>, KafkaError> {
+    let reader = ScanReader::new(kafka.client(), reader_group)?;
     let timeout = Duration::from_secs(10);
-    let Some(partitions) = reader.partitions(ENDPOINT_STATE_TOPIC, timeout)? else {
+    let Some(partitions) = reader.partitions(topic, timeout)? else {
         return Ok(HashMap::new());
     };
-    let marks = reader.watermarks(ENDPOINT_STATE_TOPIC, &partitions, timeout)?;
+    let marks = reader.watermarks(topic, &partitions, timeout)?;
     let ranges: Vec<PartitionRange> = partitions
         .iter()
         .zip(marks)
@@ -46,7 +49,7 @@ pub(crate) fn load(kafka: &KafkaConfig) -> Result<HashMap<String, SavedState>, K
     let mut states = HashMap::new();
     let mut bad = 0u64;
     let scanned = reader.scan(
-        ENDPOINT_STATE_TOPIC,
+        topic,
         &ranges,
         u64::MAX,
         Instant::now() + LOAD_DEADLINE,

@@ -1,5 +1,6 @@
 //! The edge's configuration.
 
+use herald_core::names::internal::Deployment;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -21,6 +22,10 @@ pub struct EdgeConfig {
     pub admin_listen: SocketAddr,
     /// The control plane's gRPC endpoint (followed with Control.Watch for keys, topics, grants).
     pub control_endpoint: String,
+    /// The deployment (`herald`, or `herald-<name>` for another one on the same Kafka cluster):
+    /// names the replies topic (`<deployment>.replies`) and the groups of named consumers
+    /// (`<deployment>.consumer.<team>.<name>`). Every service of one deployment sets the same.
+    pub deployment: Deployment,
     /// Herald's internal service credential (`HERALD_INTERNAL_TOKEN`), used for Control.Watch.
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub internal_token: Secret,
@@ -92,6 +97,7 @@ impl Default for EdgeConfig {
             http_listen: SocketAddr::from(([0, 0, 0, 0], 8081)),
             admin_listen: SocketAddr::from(([0, 0, 0, 0], 9604)),
             control_endpoint: "http://127.0.0.1:50051".into(),
+            deployment: Deployment::default(),
             internal_token: Secret::default(),
             root_key: Secret::default(),
             token_secret: Secret::default(),

@@ -11,6 +11,7 @@
 //! cursor for those partitions. Nothing is lost when a puller dies: its successor starts at the
 //! last commit (at-least-once for what was pulled but not committed).
 
+use herald_core::names::internal::Deployment;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -27,11 +28,6 @@ const KAFKA_TIMEOUT: Duration = Duration::from_secs(10);
 const JOIN_WAIT: Duration = Duration::from_secs(10);
 /// Longest consumer and member name.
 const MAX_NAME: usize = 64;
-
-/// The Kafka group of team `team`'s consumer `name`.
-pub(crate) fn group_id(team: &str, name: &str) -> String {
-    format!("herald.consumer.{team}.{name}")
-}
 
 /// Checks a consumer or member name: 1 to 64 of `A-Z a-z 0-9 . _ -`.
 pub(crate) fn check_name(kind: &str, name: &str) -> Result<(), EdgeError> {
@@ -164,6 +160,7 @@ type MemberKey = (String, String, String);
 /// The named-consumer members on this node.
 pub(crate) struct Consumers {
     kafka: KafkaConfig,
+    deployment: Deployment,
     members: Mutex<HashMap<MemberKey, Arc<Member>>>,
     idle: Duration,
     shutdown: CancellationToken,
@@ -174,12 +171,14 @@ impl Consumers {
     /// Members leave after `idle` without a pull or commit.
     pub fn new(
         kafka: KafkaConfig,
+        deployment: Deployment,
         idle: Duration,
         shutdown: CancellationToken,
         tasks: TaskTracker,
     ) -> Arc<Self> {
         let consumers = Arc::new(Self {
             kafka,
+            deployment,
             members: Mutex::default(),
             idle: idle.max(Duration::from_secs(1)),
             shutdown,
@@ -189,6 +188,11 @@ impl Consumers {
             .tasks
             .spawn(reap(Arc::downgrade(&consumers), consumers.shutdown.clone()));
         consumers
+    }
+
+    /// The Kafka group of team `team`'s consumer `name`.
+    pub fn group_id(&self, team: &str, name: &str) -> String {
+        self.deployment.consumer_group(team, name)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<MemberKey, Arc<Member>>> {
@@ -218,7 +222,7 @@ impl Consumers {
         let (tx, rx) = watch::channel(None);
         let consumer = GroupConsumer::new(
             self.kafka.client(),
-            &group_id(team, name),
+            &self.group_id(team, name),
             "earliest",
             Arc::new(Owned(tx)),
         )?;
@@ -271,7 +275,7 @@ impl Consumers {
         let (tx, _rx) = watch::channel(None);
         let admin = GroupConsumer::new(
             self.kafka.client(),
-            &group_id(team, name),
+            &self.group_id(team, name),
             "earliest",
             Arc::new(Owned(tx)),
         )?;

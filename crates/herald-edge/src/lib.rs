@@ -105,6 +105,7 @@ impl Edge {
         );
         let consumers = consumers::Consumers::new(
             config.kafka.clone(),
+            config.deployment.clone(),
             config.consumer_member_timeout,
             shutdown.clone(),
             tasks.clone(),

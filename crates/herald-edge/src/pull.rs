@@ -288,7 +288,7 @@ pub(crate) async fn create_consumer(
         Json(serde_json::json!({
             "name": new.name,
             "topic": new.topic,
-            "group_id": crate::consumers::group_id(&team, &new.name),
+            "group_id": state.consumers.group_id(&team, &new.name),
             "created": created,
             "positions": positions,
         })),

@@ -17,7 +17,6 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use herald_core::names::internal::REPLIES_TOPIC;
 use herald_core::reply::{self, CORRELATION_ATTRIBUTE, TEAM_HEADER};
 use herald_kafka::{KafkaConfig, RecordRef, TailConsumer};
 use herald_watch::{Action, Authenticator, ConfigHandle};
@@ -58,6 +57,8 @@ struct Index {
 
 /// The replies of this node, shared by the reader and the route.
 pub(crate) struct Replies {
+    /// `<deployment>.replies`.
+    topic: String,
     index: Mutex<Index>,
     view: ConfigHandle,
     auth: Authenticator,
@@ -175,7 +176,7 @@ fn parse(message: &RecordRef<'_>) -> Option<(String, Reply)> {
     ))
 }
 
-/// Reads `herald.replies` from its start into the index until shutdown, retrying when the
+/// Reads `<deployment>.replies` from its start into the index until shutdown, retrying when the
 /// topic is missing or Kafka fails.
 async fn follow(replies: Arc<Replies>, kafka: KafkaConfig, shutdown: CancellationToken) {
     let mut last_error = String::new();
@@ -188,9 +189,9 @@ async fn follow(replies: Arc<Replies>, kafka: KafkaConfig, shutdown: Cancellatio
             // An edge whose Herald does not use request-reply would say the same every time.
             let text = error.to_string();
             if text != last_error {
-                tracing::warn!(%error, topic = REPLIES_TOPIC, "replies reader stopped, retrying");
+                tracing::warn!(%error, topic = %replies.topic, "replies reader stopped, retrying");
             } else {
-                tracing::debug!(%error, topic = REPLIES_TOPIC, "replies reader stopped, retrying");
+                tracing::debug!(%error, topic = %replies.topic, "replies reader stopped, retrying");
             }
             last_error = text;
             let mut index = replies.lock();
@@ -208,13 +209,14 @@ async fn follow(replies: Arc<Replies>, kafka: KafkaConfig, shutdown: Cancellatio
 async fn read(replies: &Replies, kafka: &KafkaConfig) -> Result<(), EdgeError> {
     let client = kafka.client().tune("fetch.wait.max.ms", "100");
     let consumer = TailConsumer::new(client, "herald-edge-replies", true)?;
-    let Some(partitions) = consumer.partitions(REPLIES_TOPIC, KAFKA_TIMEOUT).await? else {
+    let topic = replies.topic.as_str();
+    let Some(partitions) = consumer.partitions(topic, KAFKA_TIMEOUT).await? else {
         return Err(EdgeError::Unavailable(format!(
-            "the topic {REPLIES_TOPIC} does not exist (ingest creates it when request-reply is on)"
+            "the topic {topic} does not exist (ingest creates it when request-reply is on)"
         )));
     };
     let marks = consumer
-        .watermarks(REPLIES_TOPIC, partitions.clone(), KAFKA_TIMEOUT)
+        .watermarks(topic, partitions.clone(), KAFKA_TIMEOUT)
         .await?;
     // A restarted reader reads again from the start; the index keeps the first reply.
     let starts: Vec<(i32, i64)> = partitions
@@ -228,7 +230,7 @@ async fn read(replies: &Replies, kafka: &KafkaConfig) -> Result<(), EdgeError> {
         .filter(|(_, (low, high))| high > low)
         .map(|(p, (_, high))| (*p, *high))
         .collect();
-    consumer.assign(REPLIES_TOPIC, &starts)?;
+    consumer.assign(topic, &starts)?;
     if pending.is_empty() {
         replies.set_loading(None);
     }
@@ -245,7 +247,7 @@ async fn read(replies: &Replies, kafka: &KafkaConfig) -> Result<(), EdgeError> {
                 None if e.is_unknown_topic() => return Err(e.into()),
                 // librdkafka recovers from the others by itself.
                 None => {
-                    tracing::warn!(error = %e, topic = REPLIES_TOPIC, "reading replies");
+                    tracing::warn!(error = %e, topic, "reading replies");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -275,11 +277,13 @@ pub(crate) fn start(
     tasks: &TaskTracker,
 ) -> Router {
     let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    let topic = config.deployment.replies_topic();
     let replies = Arc::new(Replies {
         index: Mutex::new(Index {
-            loading: Some(format!("reading {REPLIES_TOPIC}")),
+            loading: Some(format!("reading {topic}")),
             ..Index::default()
         }),
+        topic,
         view,
         auth: Authenticator::new(
             non_empty(config.root_key.expose()).as_deref(),
@@ -382,6 +386,7 @@ mod tests {
 
     fn ready() -> Replies {
         Replies {
+            topic: "herald.replies".into(),
             index: Mutex::new(Index::default()),
             view: herald_watch::ConfigPublisher::new().1,
             auth: Authenticator::new(None, None),

@@ -1,5 +1,6 @@
 //! Configuration of the ingest service.
 
+use herald_core::names::internal::Deployment;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ pub struct IngestConfig {
     pub admin_listen: SocketAddr,
     /// The control plane that streams teams, topics and keys (`Control.Watch`).
     pub control_endpoint: String,
+    /// The deployment (`herald`, or `herald-<name>` for another one on the same Kafka cluster):
+    /// names the replies topic (`<deployment>.replies`). Every service of one deployment sets
+    /// the same.
+    pub deployment: Deployment,
     /// Herald's internal service credential, used to watch the control plane (`HERALD_INTERNAL_TOKEN`).
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub internal_token: Secret,
@@ -70,6 +75,7 @@ impl Default for IngestConfig {
             http_listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             admin_listen: SocketAddr::from(([0, 0, 0, 0], 9602)),
             control_endpoint: "http://127.0.0.1:50051".to_owned(),
+            deployment: Deployment::default(),
             internal_token: Secret::default(),
             root_key: Secret::default(),
             reply_secret: Secret::default(),

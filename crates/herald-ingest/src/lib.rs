@@ -153,12 +153,12 @@ impl Ingest {
     }
 }
 
-/// The internal topic replies are written to (`herald.replies`), kept for `reply_ttl`: whoever
+/// The internal topic replies are written to (`<deployment>.replies`), kept for `reply_ttl`: whoever
 /// runs ingest with a `reply_secret` creates it ([`run`] does, if it may).
 pub fn replies_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
     let retention = i64::try_from(config.reply_ttl.as_millis()).unwrap_or(i64::MAX);
     herald_kafka::TopicSpec::new(
-        herald_core::names::internal::REPLIES_TOPIC,
+        config.deployment.replies_topic(),
         herald_core::names::internal::DEFAULT_PARTITIONS,
     )
     .config("retention.ms", retention.max(1000).to_string())
@@ -236,7 +236,7 @@ pub async fn run(
             Err(e) => Err(e),
         };
         if let Err(error) = created {
-            tracing::warn!(%error, topic = herald_core::names::internal::REPLIES_TOPIC,
+            tracing::warn!(%error, topic = %config.deployment.replies_topic(),
                 "cannot create the replies topic; create it, or replies fail");
         }
     }

@@ -19,7 +19,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use herald_core::envelope::TRACEPARENT_HEADER;
-use herald_core::names::internal::REPLIES_TOPIC;
 use herald_core::reply::{
     self, CORRELATION_ATTRIBUTE, REPLIES_PATH_PREFIX, REPLY_TO_ATTRIBUTE, ReplyClaims,
     ReplyIdError, TEAM_HEADER,
@@ -40,6 +39,8 @@ pub const REPLIES_PATH: &str = "/v1/replies/{reply_id}";
 
 pub(crate) struct Replies {
     core: Arc<Core>,
+    /// `<deployment>.replies`, interned once.
+    topic: Arc<str>,
     secret: Vec<u8>,
     ttl: Duration,
 }
@@ -47,6 +48,7 @@ pub(crate) struct Replies {
 pub(crate) fn router(core: Arc<Core>, config: &IngestConfig) -> Router {
     let state = Arc::new(Replies {
         core,
+        topic: Arc::from(config.deployment.replies_topic()),
         secret: config.reply_secret.expose().as_bytes().to_vec(),
         ttl: config.reply_ttl.max(Duration::from_secs(1)),
     });
@@ -299,7 +301,7 @@ async fn publish_reply(
         .as_deref()
         .map(|t| core.existing_topic(team, t).map(|k| (t, k)))
         .transpose()?;
-    let replies: Arc<str> = Arc::from(REPLIES_TOPIC);
+    let replies = state.topic.clone();
     let stored = core
         .publish_one(
             &replies,
@@ -341,6 +343,7 @@ mod tests {
         let metrics = crate::metrics::Metrics::new(&mut Registry::default());
         Arc::new(Replies {
             core: Arc::new(Core::new(&config, view, metrics).unwrap()),
+            topic: Arc::from(config.deployment.replies_topic()),
             secret: secret.as_bytes().to_vec(),
             ttl: Duration::from_secs(60),
         })

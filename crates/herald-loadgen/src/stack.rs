@@ -179,7 +179,7 @@ impl Stack {
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
-    fn config(&self, kind: Kind, admin_port: u16, group: &str) -> String {
+    fn config(&self, kind: Kind, admin_port: u16) -> String {
         let tables = format!(
             "[kafka]\nbootstrap_servers = \"{}\"\n[telemetry]\nlog_filter = \"info\"\n",
             self.bootstrap()
@@ -214,7 +214,7 @@ impl Stack {
                     .collect();
                 // A short ladder, timeouts and circuit so every retry finishes inside a scenario.
                 format!(
-                    "control_endpoint = \"{}\"\ninternal_token = \"{}\"\ngroup_id = \"{group}\"\n\
+                    "control_endpoint = \"{}\"\ninternal_token = \"{}\"\n\
                      allow_private_targets = true\nrequest_timeout = \"2s\"\n\
                      connect_timeout = \"1s\"\ncommit_interval = \"200ms\"\n\
                      revoke_timeout = \"5s\"\nshutdown_grace = \"10s\"\n\
@@ -237,17 +237,17 @@ impl Stack {
             ),
         };
         // Top-level keys first: after a `[table]` header they would land in that table.
-        format!("admin_listen = \"127.0.0.1:{admin_port}\"\n{own}{tables}")
+        // Every service of the stack is one deployment of its own.
+        format!(
+            "admin_listen = \"127.0.0.1:{admin_port}\"\ndeployment = \"herald-fault\"\n{own}{tables}"
+        )
     }
 
     /// Starts process `name` of `kind` (admin port offset `admin`) and waits until `/readyz`.
     pub async fn start(&mut self, name: &str, kind: Kind, admin: u16) -> anyhow::Result<()> {
         let admin_port = self.port(10 + admin);
         let config = self.opts.run_dir.join(format!("{name}.toml"));
-        std::fs::write(
-            &config,
-            self.config(kind, admin_port, "herald-delivery-fault"),
-        )?;
+        std::fs::write(&config, self.config(kind, admin_port))?;
         let log = self.opts.run_dir.join(format!("{name}.log"));
         let proc = Proc {
             kind,

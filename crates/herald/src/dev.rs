@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use herald_control::ControlConfig;
 use herald_core::RetrySchedule;
+use herald_core::names::internal::Deployment;
 use herald_delivery::{DeliveryConfig, DeliveryDeps, GrpcControl, RetryConfig};
 use herald_edge::{Edge, EdgeConfig};
 use herald_ingest::{Ingest, IngestConfig};
@@ -65,6 +66,16 @@ pub struct DevArgs {
     /// does by default; `herald dev` otherwise allows them so local receivers work.
     #[arg(long)]
     refuse_private_targets: bool,
+    /// The deployment name: `herald`, or `herald-<name>` to share a `--kafka` cluster with
+    /// another Herald (its internal topics and consumer groups are `<deployment>.*` and
+    /// `<deployment>-*`, so neither touches the other's), with keys of its own.
+    #[arg(long, env = "HERALD_DEPLOYMENT", default_value = "herald", value_parser = deployment)]
+    deployment: Deployment,
+}
+
+/// A deployment name of `--deployment`.
+fn deployment(text: &str) -> Result<Deployment, String> {
+    Deployment::new(text).map_err(|e| e.to_string())
 }
 
 /// `KEY=VALUE` of `--kafka-property`.
@@ -137,7 +148,12 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         };
     let (keys, keys_file) = match &args.kafka {
         Some(servers) => {
-            let (keys, file) = DevKeys::for_cluster(&dev_keys::state_dir()?, servers)?;
+            // Keys are per cluster and deployment; the default keeps the file it always had.
+            let cluster = match args.deployment.as_str() {
+                "herald" => servers.clone(),
+                other => format!("{servers}#{other}"),
+            };
+            let (keys, file) = DevKeys::for_cluster(&dev_keys::state_dir()?, &cluster)?;
             (keys, Some(file))
         }
         None => (DevKeys::generate(), None),
@@ -166,11 +182,9 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let grpc_url = format!("http://{grpc_addr}");
 
     let mut registry = Registry::default();
-    // Control reports lag against the group delivery really uses.
-    let delivery_group = DeliveryConfig::default().group_id;
     let control_config = ControlConfig {
         kafka: kafka.clone(),
-        delivery_group_id: delivery_group.clone(),
+        deployment: args.deployment.clone(),
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
         master_key,
@@ -187,6 +201,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
 
     let ingest_config = IngestConfig {
         kafka: kafka.clone(),
+        deployment: args.deployment.clone(),
         root_key: root_key.clone(),
         reply_secret: keys.reply_secret,
         ..IngestConfig::default()
@@ -202,6 +217,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     let ingest = Ingest::new(&ingest_config, view.clone(), &mut registry)?;
     let edge_config = EdgeConfig {
         kafka: kafka.clone(),
+        deployment: args.deployment.clone(),
         root_key: root_key.clone(),
         internal_token: internal_token.clone(),
         token_secret: keys.token_secret,
@@ -238,7 +254,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         internal_token: internal_token.clone(),
         allow_private_targets: !args.refuse_private_targets,
         retry,
-        group_id: delivery_group,
+        deployment: args.deployment.clone(),
         ..DeliveryConfig::default()
     };
     let health = Health::default();

@@ -1251,7 +1251,7 @@ async fn state_topic_holds_no_secrets_in_clear() {
     let described = admin
         .describe_configs(
             &[rdkafka::admin::ResourceSpecifier::Topic(
-                &config.state_topic,
+                &config.deployment.control_topic(),
             )],
             &rdkafka::admin::AdminOptions::new(),
         )
@@ -1265,7 +1265,7 @@ async fn state_topic_holds_no_secrets_in_clear() {
         Some("compact")
     );
 
-    let records = read_topic(&config.state_topic).await;
+    let records = read_topic(&config.deployment.control_topic()).await;
     assert!(records.len() >= 5, "{} records", records.len());
     let raw_secret = Secret::parse(&secret).unwrap().as_bytes().to_vec();
     let forbidden: Vec<(&str, Vec<u8>)> = vec![
@@ -1388,7 +1388,7 @@ async fn history_and_replay() {
         };
         producer
             .send(
-                &config.attempts_topic,
+                &config.deployment.attempts_topic(),
                 Some(id.as_bytes()),
                 &[],
                 &attempt(id, at, 500 + i as i32).encode_to_vec(),
@@ -1443,7 +1443,7 @@ async fn history_and_replay() {
         let t = dead_letter(&sub.id, n, now - 10_000 + n * 1000);
         producer
             .send(
-                &config.dlq_topic,
+                &config.deployment.dlq_topic(),
                 Some(sub.id.as_bytes()),
                 &[],
                 &t.encode_to_vec(),
@@ -1453,7 +1453,7 @@ async fn history_and_replay() {
     }
     producer
         .send(
-            &config.dlq_topic,
+            &config.deployment.dlq_topic(),
             Some(other.id.as_bytes()),
             &[],
             &dead_letter(&other.id, 9, now).encode_to_vec(),
@@ -1514,7 +1514,7 @@ async fn history_and_replay() {
         .into_inner();
     assert_eq!(replayed.replayed, 4);
     assert!(!replayed.truncated);
-    let tasks: Vec<DeliveryTask> = read_topic(&config.replay_topic)
+    let tasks: Vec<DeliveryTask> = read_topic(&config.deployment.replay_topic())
         .await
         .into_iter()
         .map(|(k, v)| {
@@ -1653,7 +1653,7 @@ async fn history_and_replay() {
         from_time.replayed <= 2 && from_time.scanned <= 4,
         "{from_time:?}"
     );
-    let tasks: Vec<DeliveryTask> = read_topic(&config.replay_topic)
+    let tasks: Vec<DeliveryTask> = read_topic(&config.deployment.replay_topic())
         .await
         .into_iter()
         .map(|(_, v)| DeliveryTask::decode(v.unwrap().as_slice()).unwrap())
@@ -1980,7 +1980,7 @@ async fn clear_headers_of_older_records_still_work_and_are_encrypted_on_the_next
     Producer::new(&kafka_config(), Duration::from_secs(30))
         .unwrap()
         .send(
-            &config.state_topic,
+            &config.deployment.control_topic(),
             Some(key.as_bytes()),
             &[],
             &legacy.encode_to_vec(),
@@ -2018,7 +2018,7 @@ async fn clear_headers_of_older_records_still_work_and_are_encrypted_on_the_next
     assert_eq!(after.headers["authorization"], credential);
     assert_eq!(after.secrets[0].secret, secret);
     control.stop().await;
-    let latest = read_topic(&config.state_topic)
+    let latest = read_topic(&config.deployment.control_topic())
         .await
         .into_iter()
         .filter(|(k, _)| k.as_deref() == Some(key.as_bytes()))
@@ -2055,7 +2055,7 @@ async fn redrive_state_survives_restarts_and_is_shared_by_replicas() {
     let dead = async |n: i64| {
         producer
             .send(
-                &config.dlq_topic,
+                &config.deployment.dlq_topic(),
                 Some(sub.id.as_bytes()),
                 &[],
                 &dead_letter(&sub.id, n, herald_control_now()).encode_to_vec(),

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use herald_core::Verifier;
-use herald_delivery::{ATTEMPTS_TOPIC, DLQ_TOPIC, REPLAY_TOPIC};
 use herald_kafka::Producer;
 use herald_proto::v1::{AttemptOutcome, AttemptRecord, DeliveryTask};
 use herald_tests::delivery::*;
@@ -78,7 +77,7 @@ async fn signed_webhooks_verify_and_new_subscriptions_are_picked_up() {
             .is_err()
     );
 
-    let attempts: Vec<AttemptRecord> = scan(ATTEMPTS_TOPIC, since, 1, WAIT, {
+    let attempts: Vec<AttemptRecord> = scan(&worker.deployment.attempts_topic(), since, 1, WAIT, {
         let id = sub_id.clone();
         move |a: &AttemptRecord| a.subscription_id == id
     })
@@ -108,11 +107,12 @@ async fn signed_webhooks_verify_and_new_subscriptions_are_picked_up() {
         got2[0].header("authorization"),
         Some("Basic aG9va0B1c2VyOnMzY3I6dA==")
     );
-    let attempts2: Vec<AttemptRecord> = scan(ATTEMPTS_TOPIC, since, 1, WAIT, {
-        let id = sub2_id.clone();
-        move |a: &AttemptRecord| a.subscription_id == id
-    })
-    .await;
+    let attempts2: Vec<AttemptRecord> =
+        scan(&worker.deployment.attempts_topic(), since, 1, WAIT, {
+            let id = sub2_id.clone();
+            move |a: &AttemptRecord| a.subscription_id == id
+        })
+        .await;
     assert_eq!(
         attempts2[0].url,
         rx2.url(),
@@ -198,11 +198,14 @@ async fn a_failing_receiver_gets_the_event_after_retries() {
             "retry after {gap:?}, the tier is 1s"
         );
     }
-    let attempts: Vec<AttemptRecord> =
-        scan(ATTEMPTS_TOPIC, since, 4, WAIT, move |a: &AttemptRecord| {
-            a.subscription_id == sub_id
-        })
-        .await;
+    let attempts: Vec<AttemptRecord> = scan(
+        &worker.deployment.attempts_topic(),
+        since,
+        4,
+        WAIT,
+        move |a: &AttemptRecord| a.subscription_id == sub_id,
+    )
+    .await;
     let mut attempts = attempts;
     attempts.sort_by_key(|a| a.attempt);
     let outcomes: Vec<(u32, i32, i32)> = attempts
@@ -235,9 +238,13 @@ async fn exhausted_retries_dead_letter_and_a_replay_delivers() {
     let e = event("order.created", 1);
     publish(&producer(), &topic, &e).await;
     let id = sub_id.clone();
-    let dlq: Vec<DeliveryTask> = scan(DLQ_TOPIC, since, 1, WAIT, move |t: &DeliveryTask| {
-        t.subscription_id == id
-    })
+    let dlq: Vec<DeliveryTask> = scan(
+        &worker.deployment.dlq_topic(),
+        since,
+        1,
+        WAIT,
+        move |t: &DeliveryTask| t.subscription_id == id,
+    )
     .await;
     assert_eq!(dlq.len(), 1, "the task reached the dlq");
     let task = dlq[0].clone();
@@ -288,7 +295,7 @@ async fn exhausted_retries_dead_letter_and_a_replay_delivers() {
     };
     producer()
         .send(
-            REPLAY_TOPIC,
+            &worker.deployment.replay_topic(),
             Some(sub_id.as_bytes()),
             &[],
             &replay.encode_to_vec(),
@@ -332,9 +339,13 @@ async fn gone_disables_the_subscription_and_stops_deliveries() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(rx.count(), 1, "no delivery after 410");
     let id = sub_id.clone();
-    let dlq: Vec<DeliveryTask> = scan(DLQ_TOPIC, since, 1, WAIT, move |t: &DeliveryTask| {
-        t.subscription_id == id
-    })
+    let dlq: Vec<DeliveryTask> = scan(
+        &worker.deployment.dlq_topic(),
+        since,
+        1,
+        WAIT,
+        move |t: &DeliveryTask| t.subscription_id == id,
+    )
     .await;
     assert!(dlq[0].dead_letter_reason.contains("410"));
     let ops = scan_events("acme.herald", since, 50, Duration::from_secs(20)).await;
@@ -441,9 +452,13 @@ async fn internal_targets_are_refused_unless_allowed() {
         .iter()
         .map(|s| s.id.clone())
         .collect();
-    let dlq: Vec<DeliveryTask> = scan(DLQ_TOPIC, since, 3, WAIT, move |t: &DeliveryTask| {
-        ids.contains(&t.subscription_id)
-    })
+    let dlq: Vec<DeliveryTask> = scan(
+        &worker.deployment.dlq_topic(),
+        since,
+        3,
+        WAIT,
+        move |t: &DeliveryTask| ids.contains(&t.subscription_id),
+    )
     .await;
     assert_eq!(dlq.len(), 3, "every internal target dead-lettered at once");
     for t in &dlq {
@@ -694,11 +709,16 @@ async fn an_open_circuit_short_circuits_then_a_probe_recovers() {
         publish(&p, &topic, &event("order.created", i)).await;
     }
     let id = sub_id.clone();
-    let short: Vec<AttemptRecord> =
-        scan(ATTEMPTS_TOPIC, since, 7, WAIT, move |a: &AttemptRecord| {
+    let short: Vec<AttemptRecord> = scan(
+        &worker.deployment.attempts_topic(),
+        since,
+        7,
+        WAIT,
+        move |a: &AttemptRecord| {
             a.subscription_id == id && a.outcome == AttemptOutcome::ShortCircuited as i32
-        })
-        .await;
+        },
+    )
+    .await;
     assert_eq!(short.len(), 7, "deliveries while open are not sent");
     assert!(short.iter().all(|a| a.status == 0));
     assert!(
@@ -897,7 +917,7 @@ async fn headers_and_secrets_from_the_control_plane_reach_the_endpoint() {
     verify(&rotated).expect("signed with the new secret");
     assert!(verify(&leaked).is_err(), "the cut secret no longer signs");
 
-    let attempts: Vec<AttemptRecord> = scan(ATTEMPTS_TOPIC, since, 1, WAIT, {
+    let attempts: Vec<AttemptRecord> = scan(&config.deployment.attempts_topic(), since, 1, WAIT, {
         let id = sub_id.clone();
         move |a: &AttemptRecord| a.subscription_id == id
     })
@@ -926,13 +946,10 @@ async fn a_test_event_reaches_one_subscription_and_the_console_sees_it() {
     use serde_json::json;
 
     let config = test_config(&["1s"]);
-    // Delivery writes and reads the standard internal topics; control reads the same ones, and
-    // reports lag against this worker's group.
+    // Control and the worker are one deployment: control reads the topics delivery writes, and
+    // reports lag against the worker's group.
     let control = TestControl::start(herald_control::ControlConfig {
-        attempts_topic: ATTEMPTS_TOPIC.into(),
-        dlq_topic: DLQ_TOPIC.into(),
-        replay_topic: REPLAY_TOPIC.into(),
-        delivery_group_id: config.group_id.clone(),
+        deployment: config.deployment.clone(),
         ..control_config()
     })
     .await;

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use herald_core::names::internal::REPLIES_TOPIC;
 use herald_core::reply;
 use herald_tests::ingest::{Fixture, read_records, start, test_config};
 use herald_tests::kafka_config;
@@ -91,7 +90,8 @@ async fn a_request_and_its_reply_are_records_with_their_attributes() {
     assert_eq!(refused.status(), 403);
 
     // herald.replies is shared by every test: find this reply by its key.
-    let replies = read_records(&kafka, REPLIES_TOPIC, usize::MAX, Duration::from_secs(12)).await;
+    let topic = herald_core::names::internal::Deployment::default().replies_topic();
+    let replies = read_records(&kafka, &topic, usize::MAX, Duration::from_secs(12)).await;
     let record = replies
         .iter()
         .find(|r| r.key == reply_id.as_bytes())

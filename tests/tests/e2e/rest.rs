@@ -764,7 +764,7 @@ async fn history_pages_with_cursors_filters_and_replays() {
         };
         producer
             .send(
-                &config.attempts_topic,
+                &config.deployment.attempts_topic(),
                 Some(id.as_bytes()),
                 &[],
                 &a.encode_to_vec(),
@@ -865,7 +865,7 @@ async fn history_pages_with_cursors_filters_and_replays() {
         };
         producer
             .send(
-                &config.dlq_topic,
+                &config.deployment.dlq_topic(),
                 Some(id.as_bytes()),
                 &[],
                 &task.encode_to_vec(),

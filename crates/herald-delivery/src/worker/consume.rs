@@ -13,13 +13,13 @@ use prost::Message as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use crate::DeliveryError;
 use crate::endpoint::{Route, Routes};
 use crate::share::Shares;
 use crate::tracker::{Tp, Tracker};
-use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC};
 
 use super::records::{Incoming, Payload};
-use super::{Shared, is_task_topic, now_ms};
+use super::{Shared, now_ms};
 
 /// Tasks of a paused tier partition, waiting in offset order for their due time.
 #[derive(Debug, Default)]
@@ -157,7 +157,10 @@ impl Worker {
         let shared = self.shared.clone();
         // Before the first record: circuits and failure clocks of the previous workers.
         let kafka = self.kafka.clone();
-        match tokio::task::spawn_blocking(move || crate::saved::load(&kafka)).await {
+        let topic = shared.settings.topics.endpoint_state.clone();
+        let reader = shared.settings.deployment.reader_group("delivery-state");
+        match tokio::task::spawn_blocking(move || crate::saved::load(&kafka, &topic, &reader)).await
+        {
             Ok(Ok(saved)) => {
                 tracing::info!(subscriptions = saved.len(), "endpoint state loaded");
                 *shared.saved.lock().unwrap_or_else(|e| e.into_inner()) = saved;
@@ -186,13 +189,12 @@ impl Worker {
             .tune("fetch.wait.max.ms", "50");
         let consumer =
             GroupConsumer::new(client, &self.group_id, &self.auto_offset_reset, rebalancer)?;
-        let task_topics: Vec<String> = shared
-            .settings
-            .schedule
-            .tiers()
+        let topics = &shared.settings.topics;
+        let task_topics: Vec<String> = topics
+            .tiers
             .iter()
-            .map(|t| t.topic())
-            .chain([REPLAY_TOPIC.to_owned()])
+            .chain([&topics.replay])
+            .cloned()
             .collect();
         let mut subscribed: Vec<String> = Vec::new();
         self.refresh(&consumer, &task_topics, &mut subscribed)?;
@@ -341,7 +343,7 @@ impl LoopState<'_> {
             headers,
             data,
         } = m;
-        if is_task_topic(&tp.0) {
+        if shared.settings.topics.holds_tasks(&tp.0) {
             let task = match DeliveryTask::decode(data) {
                 Ok(t) => t,
                 Err(_) => {
@@ -584,7 +586,7 @@ fn spawn_lag_update(consumer: GroupConsumer, shared: Arc<Shared>) {
                 .get_or_create(&vec![("topic", t)])
                 .set(lag);
         }
-        match retained(&consumer, DLQ_TOPIC, timeout).await {
+        match retained(&consumer, &shared.settings.topics.dlq, timeout).await {
             Ok(records) => {
                 shared.metrics.dlq_records.set(records);
             }
@@ -598,7 +600,7 @@ fn spawn_partition_counts(consumer: GroupConsumer, shared: Arc<Shared>, topics: 
     tokio::spawn(async move {
         for topic in topics
             .iter()
-            .filter(|t| !is_task_topic(t) && *t != DLQ_TOPIC)
+            .filter(|t| !shared.settings.topics.holds_tasks(t) && **t != shared.settings.topics.dlq)
         {
             match consumer.partitions(topic, Duration::from_secs(5)).await {
                 Ok(Some(partitions)) => shared.shares.set_total(topic, partitions.len()),

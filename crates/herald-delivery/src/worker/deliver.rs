@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herald_core::names::internal::ENDPOINT_STATE_TOPIC;
 use herald_proto::v1::{AttemptOutcome, DeliveryTask};
 use herald_runtime::trace;
 use tracing::Instrument;
@@ -225,15 +224,16 @@ impl Shared {
     fn save_state(&self, route: &Route, state: Option<SavedState>) {
         let producer = self.producer.clone();
         let id = route.sub.id.clone();
+        let topic = self.settings.topics.endpoint_state.clone();
         tokio::spawn(async move {
             let written = match state {
                 Some(state) => {
                     let value = serde_json::to_vec(&state).unwrap_or_default();
                     producer
-                        .send(ENDPOINT_STATE_TOPIC, Some(id.as_bytes()), &[], &value)
+                        .send(&topic, Some(id.as_bytes()), &[], &value)
                         .await
                 }
-                None => producer.delete(ENDPOINT_STATE_TOPIC, id.as_bytes()).await,
+                None => producer.delete(&topic, id.as_bytes()).await,
             };
             if let Err(error) = written {
                 tracing::warn!(subscription = %id, %error, "cannot save the endpoint state");

@@ -5,7 +5,6 @@ use std::time::Duration;
 use herald_core::{RetryStep, Tier};
 use herald_proto::v1::DeliveryTask;
 
-use crate::DLQ_TOPIC;
 use crate::endpoint::Route;
 
 use super::records::Payload;
@@ -53,7 +52,8 @@ impl Shared {
     ) -> bool {
         task.tier = tier.label.clone();
         task.due_at_ms = due_ms;
-        self.produce(&tier.topic(), &task.subscription_id, payload.encode(task))
+        let topic = tier.topic(&self.settings.deployment);
+        self.produce(&topic, &task.subscription_id, payload.encode(task))
             .await
     }
 
@@ -68,7 +68,11 @@ impl Shared {
         task.dead_lettered_at_ms = now_ms();
         task.dead_letter_reason = reason.to_owned();
         let ok = self
-            .produce(DLQ_TOPIC, &task.subscription_id, payload.encode(&task))
+            .produce(
+                &self.settings.topics.dlq,
+                &task.subscription_id,
+                payload.encode(&task),
+            )
             .await;
         if ok {
             self.metrics.dead_lettered.inc();

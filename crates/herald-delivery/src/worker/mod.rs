@@ -16,10 +16,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
-use herald_core::names::internal::RETRY_TOPIC_PREFIX;
 use herald_kafka::{Producer, TopicAdmin};
 use tokio_util::sync::CancellationToken;
 
+use crate::SubscriptionControl;
 use crate::config::Settings;
 use crate::endpoint::{Endpoint, Route, Routes};
 use crate::http::WebhookClient;
@@ -27,7 +27,6 @@ use crate::metrics::Metrics;
 use crate::saved::SavedState;
 use crate::share::Shares;
 use crate::tracker::Tracker;
-use crate::{REPLAY_TOPIC, SubscriptionControl};
 
 pub(crate) use consume::Worker;
 
@@ -36,10 +35,6 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis() as i64
-}
-
-fn is_task_topic(topic: &str) -> bool {
-    topic.starts_with(RETRY_TOPIC_PREFIX) || topic == REPLAY_TOPIC
 }
 
 /// State shared by the consumer loop and every delivery task.

@@ -166,6 +166,8 @@ and lists (a float setting still accepts an integer).
 {{- end }}
 - name: HERALD_SHUTDOWN_GRACE
   value: {{ $c.shutdownGrace | quote }}
+- name: HERALD_DEPLOYMENT
+  value: {{ $v.deployment | quote }}
 - name: HERALD_INTERNAL_TOKEN
   valueFrom:
     secretKeyRef:
@@ -184,8 +186,6 @@ and lists (a float setting still accepts an integer).
     secretKeyRef:
       name: {{ $secret }}
       key: {{ $v.secrets.keys.masterKey }}
-- name: HERALD_DELIVERY_GROUP_ID
-  value: {{ $v.delivery.groupId | quote }}
 {{- else }}
 - name: HERALD_CONTROL_ENDPOINT
   value: {{ printf "http://%s:%v" (include "herald.componentName" (dict "root" $root "component" "control")) $v.control.ports.grpc | quote }}
@@ -206,10 +206,6 @@ and lists (a float setting still accepts an integer).
       name: {{ $secret }}
       key: {{ $v.secrets.keys.replySecret }}
       optional: true
-{{- end }}
-{{- if eq .component "delivery" }}
-- name: HERALD_GROUP_ID
-  value: {{ $v.delivery.groupId | quote }}
 {{- end }}
 {{- include "herald.kafkaEnv" $root }}
 {{- with $c.extraEnv }}
