@@ -162,3 +162,64 @@ def test_on_a_real_cluster_the_generated_keys_survive_a_restart(herald_bin, tmp_
     finally:
         del os.environ["XDG_STATE_HOME"]
         server.shutdown()
+
+
+def test_two_deployments_share_a_cluster_without_touching_each_other(herald_bin, tmp_path):
+    """Two `herald dev --kafka` runs on one cluster with their own `--deployment`: each keeps its
+    own state, keys, demo team and delivery group, and each receiver gets exactly its own
+    deployment's webhook, signed with the secret that deployment gave it."""
+    from standardwebhooks.webhooks import Webhook
+
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    assert bootstrap, "tests/run exports KAFKA_BOOTSTRAP_SERVERS (the test broker)"
+    os.environ["XDG_STATE_HOME"] = str(tmp_path)
+    runs = []
+    try:
+        for name in ("a", "b"):
+            got = []
+
+            class Receiver(http.server.BaseHTTPRequestHandler):
+                secret = ""
+                received = got
+
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                    Webhook(self.secret).verify(body, {k.lower(): v for k, v in self.headers.items()})
+                    self.received.append(json.loads(body))
+                    self.send_response(204)
+                    self.end_headers()
+
+                def log_message(self, *args):
+                    pass
+
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            deployment = f"herald-py{name}{os.urandom(4).hex()}"
+            proc, exports = start_dev(herald_bin, "--kafka", bootstrap, "--deployment", deployment)
+            runs.append((proc, server, exports, Receiver))
+            assert exports["HERALD_TEAM"] == "demo-" + deployment.removeprefix("herald-"), exports
+            created = cli(herald_bin, exports, "subscription", "create", exports["HERALD_TEAM"],
+                          "--topic", "events", "--url", f"http://127.0.0.1:{server.server_port}/hooks")
+            Receiver.secret = created["secret"]
+        assert runs[0][2]["HERALD_ROOT_KEY"] != runs[1][2]["HERALD_ROOT_KEY"], "keys of their own"
+        for n, (_, _, exports, _) in enumerate(runs):
+            req = urllib.request.Request(
+                f"{exports['HERALD_HTTP']}/v1/topics/{exports['HERALD_TEAM']}/events/events",
+                data=json.dumps({"type": "order.created", "data": {"run": n}}).encode(),
+                headers={"authorization": f"Bearer {exports['HERALD_KEY']}", "content-type": "application/json"},
+                method="POST",
+            )
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                assert resp.status in (200, 202), resp.status
+        deadline = time.time() + 60
+        while time.time() < deadline and not all(r[3].received for r in runs):
+            time.sleep(0.2)
+        # A moment more, so a webhook crossing over would have arrived too.
+        time.sleep(2)
+        for n, (_, _, _, receiver) in enumerate(runs):
+            assert [w.get("data", w) for w in receiver.received] == [{"run": n}], receiver.received
+    finally:
+        for proc, server, _, _ in runs:
+            stop(proc)
+            server.shutdown()
+        del os.environ["XDG_STATE_HOME"]

@@ -302,7 +302,13 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         token.clone(),
     ));
 
-    let demo_key = create_demo(&grpc_url, root_key.expose()).await?;
+    // Team topics are named by team on the whole cluster, so another deployment's demo team
+    // has a name of its own: `herald-alice` gets `demo-alice`.
+    let demo_team = match args.deployment.as_str().strip_prefix("herald-") {
+        Some(name) => format!("demo-{name}"),
+        None => "demo".to_owned(),
+    };
+    let demo_key = create_demo(&grpc_url, root_key.expose(), &demo_team).await?;
     print_banner(&Banner {
         kafka: embedded
             .as_ref()
@@ -324,6 +330,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         http: format!("http://{http_addr}"),
         admin: format!("http://{admin_addr}"),
         root_key: root_key.expose().to_owned(),
+        demo_team,
         demo_key,
     });
 
@@ -346,9 +353,9 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates team `demo`, topic `demo.events` and a publish+subscribe key (idempotent for an
+/// Creates team `team`, its topic `events` and a publish+subscribe key (idempotent for an
 /// external cluster that already has them); returns the key.
-async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
+async fn create_demo(grpc_url: &str, root_key: &str, team: &str) -> anyhow::Result<String> {
     let channel = tonic::transport::Endpoint::from_shared(grpc_url.to_owned())?
         .connect()
         .await
@@ -357,7 +364,7 @@ async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
     let exists = |s: &tonic::Status| s.code() == tonic::Code::AlreadyExists;
     if let Err(s) = client
         .create_team(CreateTeamRequest {
-            name: "demo".into(),
+            name: team.into(),
             display_name: "Demo team".into(),
         })
         .await
@@ -367,7 +374,7 @@ async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
     }
     if let Err(s) = client
         .create_topic(CreateTopicRequest {
-            team: "demo".into(),
+            team: team.into(),
             name: "events".into(),
             partitions: 3,
             retention_ms: 0,
@@ -379,7 +386,7 @@ async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
     }
     let key = client
         .create_api_key(CreateApiKeyRequest {
-            team: "demo".into(),
+            team: team.into(),
             name: "herald-dev".into(),
             scopes: vec![
                 Scope::Admin as i32,
@@ -400,6 +407,7 @@ struct Banner {
     http: String,
     admin: String,
     root_key: String,
+    demo_team: String,
     demo_key: String,
 }
 
@@ -412,7 +420,7 @@ fn print_banner(b: &Banner) {
   http    {http}   POST /v1/topics/{{team}}/{{topic}}/events, GET /v1/streams/{{team}}/{{topic}}, /v1/teams/..., /v1/openapi.json
   console {http}/console/   the web console: sign in with the root key or the demo key
   admin   {admin}   /livez /readyz /metrics
-  team    demo, topic events (Kafka topic demo.events)
+  team    {team}, topic events (Kafka topic {team}.events)
 
 Copy these into another shell to follow the README walkthrough:
 
@@ -420,6 +428,7 @@ export HERALD_SERVER={grpc}
 export HERALD_HTTP={http}
 export HERALD_ROOT_KEY={root}
 export HERALD_KEY={demo}
+export HERALD_TEAM={team}
 ",
         kafka = b.kafka,
         grpc = b.grpc,
@@ -427,6 +436,7 @@ export HERALD_KEY={demo}
         admin = b.admin,
         root = b.root_key,
         demo = b.demo_key,
+        team = b.demo_team,
     );
 }
 
