@@ -26,7 +26,7 @@ def start_dev(herald_bin, *flags):
     )
     exports = {}
     deadline = time.time() + 120
-    while time.time() < deadline and "HERALD_KEY" not in exports:
+    while time.time() < deadline and "HERALD_TEAM" not in exports:
         line = proc.stdout.readline()
         if not line:
             break
@@ -36,7 +36,7 @@ def start_dev(herald_bin, *flags):
         admin = re.match(r"\s+admin\s+(http\S+)", line)
         if admin:
             exports["HERALD_ADMIN_URL"] = admin.group(1)
-    assert "HERALD_KEY" in exports, "herald dev did not print its exports"
+    assert "HERALD_TEAM" in exports, "herald dev did not print its exports"
     return proc, exports
 
 
