@@ -96,17 +96,21 @@ where
 {
     let mut buf = Vec::with_capacity(HEAD_START);
     // Boxed (here and below) so the connection's task, which lives as long as the stream, is
-    // not sized for the transient state of reading the head and opening the stream.
+    // not sized for the transient state of reading the head and opening the stream. Each box
+    // is made in a statement of its own: a temporary lives until the end of its statement, so
+    // `Box::pin(f()).await` would keep room for `f()`'s future in this one across the await.
+    let reading = Box::pin(read_head(&mut io, &mut buf, lean.head_timeout));
     let head = tokio::select! {
         _ = shutdown.cancelled() => return Accepted::Done,
-        head = Box::pin(read_head(&mut io, &mut buf, lean.head_timeout)) => head,
+        head = reading => head,
     };
     let head = match head {
         Head::Stream(head) => head,
         Head::Other => return Accepted::Hyper(Rewind::new(Bytes::from(buf), io)),
         Head::Reject(status, message) => {
             let answer = herald_runtime::error_response(status, &message);
-            let _ = write_response(&mut io, answer, &[]).await;
+            let writing = Box::pin(write_response(&mut io, answer, &[]));
+            let _ = writing.await;
             return Accepted::Done;
         }
         Head::Gone => return Accepted::Done,
@@ -135,22 +139,25 @@ where
             Some(kill.clone()),
         )
         .await?;
-        Ok((stream, accept))
+        // Boxed until its writer takes it: `opened` below lives across the writer's awaits.
+        Ok((Box::new(stream), accept))
     });
     // Opening waits on Kafka (watermarks, a new reader); like hyper's drain, give up once the
     // drain grace after shutdown ran out.
+    let drained = Box::pin(async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(drain_grace).await;
+    });
     let opened = tokio::select! {
         opened = open => opened,
-        _ = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(drain_grace).await;
-        } => return Accepted::Done,
+        _ = drained => return Accepted::Done,
     };
     let http10 = head.http10;
     drop(head);
     match opened {
         Ok((stream, Some(accept))) => {
-            if switch_protocols(&mut io, accept).await {
+            let switching = Box::pin(switch_protocols(&mut io, accept));
+            if switching.await {
                 let limits = ws::Limits {
                     dead_after: lean.state.ws_dead_after,
                     kill: &kill.0,
@@ -159,23 +166,25 @@ where
                 };
                 // Boxed, like the SSE writer below: the connection's task is then sized for
                 // neither, so an idle stream of either transport pays only for its own.
-                Box::pin(ws::serve(io, stream, limits)).await;
+                let serving = Box::pin(ws::serve(io, *stream, limits));
+                serving.await;
             }
         }
         Ok((stream, None)) => {
-            Box::pin(serve_stream(
+            let serving = Box::pin(serve_stream(
                 io,
-                stream,
+                *stream,
                 !http10,
                 &cors,
                 &kill.0,
                 shutdown,
                 drain_grace,
-            ))
-            .await;
+            ));
+            serving.await;
         }
         Err(error) => {
-            let _ = write_response(&mut io, error.into_response(), &cors).await;
+            let writing = Box::pin(write_response(&mut io, error.into_response(), &cors));
+            let _ = writing.await;
         }
     }
     Accepted::Done

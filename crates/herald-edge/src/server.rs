@@ -134,7 +134,9 @@ where
     };
     // Boxed: a lean stream's task, which lives as long as the stream, is then not sized for
     // hyper's connection state.
-    Box::pin(hyper_connection(io, handle, kill, peer, serving)).await;
+    // In a statement of its own, so this future keeps no room for the one it boxes.
+    let serving = Box::pin(hyper_connection(io, handle, kill, peer, serving));
+    serving.await;
 }
 
 async fn hyper_connection<IO>(

@@ -279,38 +279,52 @@ impl EventStream {
     }
 
     async fn step(&mut self) {
+        if !matches!(self.phase, Phase::Live(_)) {
+            // Boxed: catching up is transient, and every idle live stream's future would
+            // otherwise be sized for a Kafka receive with its timeout (about 1 KB more). The
+            // box is made in a statement of its own, or the temporary would keep that room.
+            let catching_up = Box::pin(self.catch_up_step());
+            return catching_up.await;
+        }
+        let shutdown = self.shutdown.clone();
+        let Phase::Live(sub) = &mut self.phase else {
+            return;
+        };
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => self.end(End::Draining),
+            event = sub.rx.recv() => match event {
+                // Cut: what is still queued would only delay the reason further behind
+                // data the client is not reading; it resumes from its cursor anyway.
+                Some(_) if sub.ended.load(Ordering::Acquire) == SLOW => self.end_slow(),
+                Some(event) => {
+                    self.deliver(&event);
+                    while self.out.len() < CHUNK && !self.spent() {
+                        let Phase::Live(sub) = &mut self.phase else { break };
+                        match sub.rx.try_recv() {
+                            Ok(event) => self.deliver(&event),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                None => {
+                    if sub.ended.load(Ordering::Acquire) == SLOW {
+                        self.end_slow();
+                    } else {
+                        self.end(End::ReaderGone);
+                    }
+                }
+            },
+            _ = self.heartbeat.tick() => self.beat(),
+            _ = self.guard.changed() => self.recheck(),
+        }
+    }
+
+    /// One step of a stream that is not live yet: wait for a catch-up permit, or read Kafka.
+    async fn catch_up_step(&mut self) {
         let shutdown = self.shutdown.clone();
         match &mut self.phase {
-            Phase::Live(sub) => {
-                tokio::select! {
-                    biased;
-                    _ = shutdown.cancelled() => self.end(End::Draining),
-                    event = sub.rx.recv() => match event {
-                        // Cut: what is still queued would only delay the reason further behind
-                        // data the client is not reading; it resumes from its cursor anyway.
-                        Some(_) if sub.ended.load(Ordering::Acquire) == SLOW => self.end_slow(),
-                        Some(event) => {
-                            self.deliver(&event);
-                            while self.out.len() < CHUNK && !self.spent() {
-                                let Phase::Live(sub) = &mut self.phase else { break };
-                                match sub.rx.try_recv() {
-                                    Ok(event) => self.deliver(&event),
-                                    Err(_) => break,
-                                }
-                            }
-                        }
-                        None => {
-                            if sub.ended.load(Ordering::Acquire) == SLOW {
-                                self.end_slow();
-                            } else {
-                                self.end(End::ReaderGone);
-                            }
-                        }
-                    },
-                    _ = self.heartbeat.tick() => self.beat(),
-                    _ = self.guard.changed() => self.recheck(),
-                }
-            }
+            Phase::Live(_) => {}
             Phase::NeedCatchUp => {
                 let semaphore = self.hub.catchup.clone();
                 tokio::select! {
