@@ -14,11 +14,13 @@
 //! `traceparent` names that span; otherwise the record's `traceparent` is sent as is.
 
 mod attempts;
+pub mod cloudevent;
 mod config;
 mod control;
 mod endpoint;
 mod http;
 mod metrics;
+mod ordering;
 mod saved;
 mod settle;
 mod share;
@@ -39,7 +41,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{CircuitConfig, DeliveryConfig, RetryConfig, StaticSubscription};
+pub use config::{CircuitConfig, DeliveryConfig, OrderedConfig, RetryConfig, StaticSubscription};
 pub use control::{GrpcControl, LocalControl, SubscriptionControl};
 pub use http::{EXCERPT_LIMIT, parse_retry_after};
 
@@ -163,6 +165,7 @@ pub async fn start(
         settings.topics.attempts.clone(),
         metrics.attempt_log_failed.clone(),
     )?;
+    let ordered = settings.ordered;
     let shared = Arc::new(worker::Shared {
         settings,
         producer,
@@ -172,6 +175,7 @@ pub async fn start(
         endpoints: Mutex::default(),
         disabled: Mutex::default(),
         tracker: Arc::default(),
+        lanes: Arc::new(worker::Lanes::new(ordered)),
         shares: Arc::default(),
         saved: Mutex::default(),
         metrics,
