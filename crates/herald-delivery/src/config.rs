@@ -243,6 +243,12 @@ pub struct StaticSubscription {
     pub rate_limit: u32,
     /// Concurrent deliveries; 0 = the worker default.
     pub max_in_flight: u32,
+    /// `unordered` (default) or `key`.
+    pub ordering: String,
+    /// With `ordering = "key"`: `skip` (default) or `hold`.
+    pub on_dead_letter: String,
+    /// `binary` (default) or `structured`.
+    pub content_mode: String,
 }
 
 /// The configuration with durations parsed and checked once at start.

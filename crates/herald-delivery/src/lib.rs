@@ -212,6 +212,9 @@ pub fn static_view(subs: &[StaticSubscription]) -> View {
                 headers: s.headers.clone().into_iter().collect(),
                 rate_limit: s.rate_limit,
                 max_in_flight: s.max_in_flight,
+                ordering: s.ordering.clone(),
+                on_dead_letter: s.on_dead_letter.clone(),
+                content_mode: s.content_mode.clone(),
                 state: SubscriptionState::Active as i32,
                 secrets: s
                     .secrets
