@@ -462,3 +462,129 @@ async fn cloudevents_go_out_in_binary_and_structured_mode_and_verify() {
     );
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_modes_are_stored_shown_and_bad_ones_refused_over_http() {
+    use herald_tests::rest::Rest;
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+    let control =
+        herald_tests::control::TestControl::start(herald_tests::control::test_config()).await;
+    let rest = Rest::new(&control.http_url);
+    let root = control.root_key().to_owned();
+    let t = unique("ord").replace('-', "")[..20].to_owned();
+    let created = rest
+        .call(
+            Method::POST,
+            "/v1/teams",
+            Some(&root),
+            Some(json!({"name": t})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let topics = format!("/v1/teams/{t}/topics");
+    let topic = rest
+        .call(
+            Method::POST,
+            &topics,
+            Some(&root),
+            Some(json!({"name": "orders"})),
+        )
+        .await;
+    assert_eq!(topic.status, StatusCode::CREATED, "{topic:?}");
+    let path = format!("/v1/teams/{t}/subscriptions");
+    let body = |extra: serde_json::Value| {
+        let mut b = json!({"url": "https://example.com/hooks", "topics": ["orders"]});
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        b
+    };
+
+    let plain = rest
+        .call(Method::POST, &path, Some(&root), Some(body(json!({}))))
+        .await;
+    assert_eq!(plain.status, StatusCode::CREATED, "{plain:?}");
+    let sub = &plain.body["subscription"];
+    assert_eq!(
+        (
+            &sub["ordering"],
+            &sub["on_dead_letter"],
+            &sub["content_mode"]
+        ),
+        (&json!("unordered"), &json!("skip"), &json!("binary"))
+    );
+    let ordered = rest
+        .call(
+            Method::POST,
+            &path,
+            Some(&root),
+            Some(body(
+                json!({"ordering": "key", "on_dead_letter": "hold", "content_mode": "structured"}),
+            )),
+        )
+        .await;
+    assert_eq!(ordered.status, StatusCode::CREATED, "{ordered:?}");
+    let id = ordered.body["subscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = format!("{path}/{id}");
+    let got = rest.call(Method::GET, &one, Some(&root), None).await;
+    assert_eq!(
+        (
+            &got.body["ordering"],
+            &got.body["on_dead_letter"],
+            &got.body["content_mode"]
+        ),
+        (&json!("key"), &json!("hold"), &json!("structured"))
+    );
+
+    for (bad, field) in [
+        (json!({"ordering": "partition"}), "ordering"),
+        (json!({"content_mode": "json"}), "content_mode"),
+        (
+            json!({"on_dead_letter": "drop", "ordering": "key"}),
+            "on_dead_letter",
+        ),
+        (json!({"on_dead_letter": "hold"}), "on_dead_letter"),
+    ] {
+        let refused = rest
+            .call(Method::POST, &path, Some(&root), Some(body(bad.clone())))
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::BAD_REQUEST, "invalid_argument"),
+            "{bad}"
+        );
+        assert!(
+            refused.message().contains(field),
+            "{bad}: {}",
+            refused.message()
+        );
+    }
+    // Unordered with the stored hold is refused; changing both at once is fine.
+    let refused = rest
+        .call(
+            Method::PATCH,
+            &one,
+            Some(&root),
+            Some(json!({"ordering": "unordered"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{refused:?}");
+    let changed = rest
+        .call(
+            Method::PATCH,
+            &one,
+            Some(&root),
+            Some(json!({"ordering": "unordered", "on_dead_letter": "skip"})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+    assert_eq!(
+        (&changed.body["ordering"], &changed.body["content_mode"]),
+        (&json!("unordered"), &json!("structured"))
+    );
+    control.stop().await;
+}
