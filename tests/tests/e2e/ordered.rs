@@ -588,3 +588,100 @@ async fn delivery_modes_are_stored_shown_and_bad_ones_refused_over_http() {
     );
     control.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_lettered_key_is_skipped_or_held_as_the_subscription_says() {
+    use herald_proto::v1::DeliveryTask;
+    let topic = event_topic("acme", 1).await;
+    // The bad key never heals: each of its events exhausts the two attempts.
+    let (held_rx, skipped_rx) = (
+        KeyedReceiver::start("bad").await,
+        KeyedReceiver::start("bad").await,
+    );
+    let mut hold = subscription(
+        &unique("hold"),
+        "acme",
+        &[&topic],
+        &held_rx.url,
+        &[&secret()],
+    );
+    ordered(&mut hold);
+    hold.on_dead_letter = "hold".into();
+    let mut skip = subscription(
+        &unique("skip"),
+        "acme",
+        &[&topic],
+        &skipped_rx.url,
+        &[&secret()],
+    );
+    ordered(&mut skip);
+    let mut config = test_config(&["1s"]);
+    config.circuit.failure_threshold = 0;
+    let since = now_ms();
+    let worker = TestWorker::start(config, &[hold.clone(), skip.clone()]).await;
+    let keys = vec!["good".to_owned(), "bad".to_owned()];
+    let all = publish_rounds(&producer(), &topic, &keys, 3, Duration::ZERO).await;
+    let good: HashSet<(String, u64)> = all.iter().filter(|(k, _)| k == "good").cloned().collect();
+    held_rx.wait_delivered(&good, WAIT).await;
+    skipped_rx.wait_delivered(&good, WAIT).await;
+
+    let dlq = worker.deployment.dlq_topic();
+    let letters = |sub: String| {
+        let dlq = dlq.clone();
+        async move {
+            let tasks: Vec<DeliveryTask> = scan(&dlq, since, 3, WAIT, move |t: &DeliveryTask| {
+                t.subscription_id == sub
+            })
+            .await;
+            tasks
+                .iter()
+                .map(|t| {
+                    let n = serde_json::from_slice::<serde_json::Value>(&t.data).unwrap()["n"]
+                        .as_u64()
+                        .unwrap();
+                    (n, t.dead_letter_reason.clone())
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // Hold: the key's later events follow its dead letter into the DLQ, in order, unattempted.
+    let held = letters(hold.id.clone()).await;
+    assert_eq!(
+        held.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        vec![0, 1, 2]
+    );
+    assert!(held[0].1.contains("retries exhausted"), "{held:?}");
+    assert!(
+        held[1..].iter().all(|(_, r)| r.contains("held behind")),
+        "{held:?}"
+    );
+    let held_attempts: Vec<u64> = held_rx
+        .hits()
+        .iter()
+        .filter(|h| h.key == "bad")
+        .map(|h| h.n)
+        .collect();
+    assert_eq!(
+        held_attempts,
+        vec![0, 0],
+        "only the head was attempted: {held_attempts:?}"
+    );
+    // Skip: each event of the key is tried in turn, in order, and dead-lettered in order.
+    let skipped = letters(skip.id.clone()).await;
+    assert_eq!(
+        skipped.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        vec![0, 1, 2]
+    );
+    assert!(
+        skipped.iter().all(|(_, r)| r.contains("retries exhausted")),
+        "{skipped:?}"
+    );
+    let skipped_attempts: Vec<u64> = skipped_rx
+        .hits()
+        .iter()
+        .filter(|h| h.key == "bad")
+        .map(|h| h.n)
+        .collect();
+    assert_eq!(skipped_attempts, vec![0, 0, 1, 1, 2, 2]);
+    worker.stop().await;
+}
