@@ -214,7 +214,7 @@ pub struct OrderedConfig {
 impl Default for OrderedConfig {
     fn default() -> Self {
         Self {
-            max_pending_per_partition: 2_000,
+            max_pending_per_partition: 5_000,
             max_pending_per_key: 500,
             max_held_keys: 10_000,
         }
