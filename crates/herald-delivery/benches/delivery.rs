@@ -388,9 +388,9 @@ fn herald_child(
     extra: &str,
 ) -> std::process::Child {
     let mut toml = format!(
-        "{extra}deployment = \"{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
+        "{extra}deployment = \"herald-bench-{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
          [kafka]\nbootstrap_servers = \"{}\"\n[telemetry]\n[retry]\ndelays = [{delays}]\njitter = 0.0\n[circuit]\nfailure_threshold = 0\n",
-        format!("herald-bench-{}", &unique("d")[2..14]),
+        &unique("d")[2..14],
         bootstrap()
     );
     // Extra top-level settings for experiments, e.g. BENCH_WORKER_TOML='commit_interval = "5s"'.
