@@ -717,3 +717,44 @@ async fn retained(
     let marks = consumer.watermarks(topic, partitions, timeout).await?;
     Ok(marks.iter().map(|(low, high)| (high - low).max(0)).sum())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previous_matches_are_per_partition_or_per_key_and_never_ahead() {
+        let mut last = LastMatched::default();
+        let tp: Tp = (Arc::from("acme.orders"), 0);
+        let (a, b) = (
+            bytes::Bytes::from_static(b"a"),
+            bytes::Bytes::from_static(b"b"),
+        );
+        // Unordered: the previous match in the partition, whatever its key.
+        assert_eq!(last.matched("s1", &tp, false, &a, 3), None);
+        assert_eq!(last.matched("s1", &tp, false, &b, 7), Some(3));
+        // Ordered: the previous match of the same key; another subscription is apart.
+        assert_eq!(last.matched("s2", &tp, true, &a, 3), None);
+        assert_eq!(last.matched("s2", &tp, true, &b, 7), None);
+        assert_eq!(last.matched("s2", &tp, true, &a, 9), Some(3));
+        // A partition read again from an earlier offset (after a rebalance) claims nothing.
+        assert_eq!(last.matched("s1", &tp, false, &a, 5), None);
+        assert_eq!(last.matched("s1", &tp, false, &a, 6), Some(5));
+    }
+
+    #[test]
+    fn remembered_keys_are_bounded() {
+        let mut last = LastMatched::default();
+        let tp: Tp = (Arc::from("acme.orders"), 1);
+        for k in 0..=MAX_REMEMBERED_KEYS {
+            last.matched("s", &tp, true, &bytes::Bytes::from(k.to_string()), k as i64);
+        }
+        let remembered = last.subs["s"][&tp].keys.len();
+        assert!(remembered <= MAX_REMEMBERED_KEYS, "{remembered}");
+        // A key forgotten by the bound has no previous: the header is left out.
+        assert_eq!(
+            last.matched("s", &tp, true, &bytes::Bytes::from("0"), 99_999),
+            None
+        );
+    }
+}
