@@ -9,6 +9,11 @@
 //! yet delivered or durably handed off, so a crash loses nothing and one slow endpoint never holds
 //! up the others (which have their own in-flight bound, rate limit and circuit breaker).
 //!
+//! Subscriptions with `ordering: key` deliver each record key in publish order instead: their
+//! deliveries go through per-key lanes (`ordering`, `worker::lanes`) and a failing head retries
+//! in process with its record uncommitted. Every webhook is a CloudEvent (binary or structured
+//! HTTP mode, `cloudevent`) with sequence headers (docs/ordering.md).
+//!
 //! When spans are exported, every HTTP attempt is a `webhook.attempt` span, a child of the
 //! record's `traceparent` (retries too: a task carries the record's headers), and the request's
 //! `traceparent` names that span; otherwise the record's `traceparent` is sent as is.
