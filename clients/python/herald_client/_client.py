@@ -227,15 +227,19 @@ class Herald:
 
     def create_subscription(self, team: str, topics: Sequence[str], url: str, *,
                             event_types: Sequence[str] = (), headers: Mapping[str, str] | None = None,
-                            rate_limit: int = 0, max_in_flight: int = 0) -> Created:
+                            rate_limit: int = 0, max_in_flight: int = 0, ordering: str = "",
+                            on_dead_letter: str = "", content_mode: str = "") -> Created:
         """Subscribes a webhook URL to topics; the signing secret is returned only this once.
 
         ``event_types``: exact (``order.created``) or prefix (``order.*``); empty = all.
         ``headers``: sent with every webhook (endpoint credentials belong here).
+        ``ordering``: ``unordered`` (default) or ``key``; ``on_dead_letter``: ``skip`` (default)
+        or ``hold``; ``content_mode``: ``binary`` (default) or ``structured`` (docs/ordering.md).
         """
         answer = self._call(self._control.CreateSubscription, control.CreateSubscriptionRequest(
             team=team, topics=list(topics), url=url, event_types=list(event_types),
-            headers=dict(headers or {}), rate_limit=rate_limit, max_in_flight=max_in_flight))
+            headers=dict(headers or {}), rate_limit=rate_limit, max_in_flight=max_in_flight,
+            ordering=ordering, on_dead_letter=on_dead_letter, content_mode=content_mode))
         return Created(answer.subscription, answer.secret)
 
     def get_subscription(self, team: str, id: str) -> control.Subscription:
@@ -253,17 +257,23 @@ class Herald:
                             event_types: Sequence[str] | None = None,
                             headers: Mapping[str, str] | None = None,
                             rate_limit: int | None = None,
-                            max_in_flight: int | None = None) -> control.Subscription:
+                            max_in_flight: int | None = None,
+                            ordering: str | None = None,
+                            on_dead_letter: str | None = None,
+                            content_mode: str | None = None) -> control.Subscription:
         """Replaces the fields given (an empty list or 0 clears one); the others stay."""
         given = {"url": url, "topics": topics, "event_types": event_types, "headers": headers,
-                 "rate_limit": rate_limit, "max_in_flight": max_in_flight}
+                 "rate_limit": rate_limit, "max_in_flight": max_in_flight, "ordering": ordering,
+                 "on_dead_letter": on_dead_letter, "content_mode": content_mode}
         mask = [name for name, value in given.items() if value is not None]
         if not mask:
             raise HeraldError("update_subscription needs at least one field to change")
         request = control.UpdateSubscriptionRequest(
             team=team, id=id, url=url or "", topics=list(topics or ()),
             event_types=list(event_types or ()), headers=dict(headers or {}),
-            rate_limit=rate_limit or 0, max_in_flight=max_in_flight or 0, update_mask=mask)
+            rate_limit=rate_limit or 0, max_in_flight=max_in_flight or 0,
+            ordering=ordering or "", on_dead_letter=on_dead_letter or "",
+            content_mode=content_mode or "", update_mask=mask)
         return self._call(self._control.UpdateSubscription, request)
 
     def pause_subscription(self, team: str, id: str) -> control.Subscription:

@@ -106,11 +106,20 @@ export interface SubscriptionOptions {
   rateLimit?: number;
   /** Concurrent deliveries; 0: the server's default. */
   maxInFlight?: number;
+  /** `unordered` (default) or `key`: one record key's webhooks in publish order. */
+  ordering?: string;
+  /** With `ordering: "key"`: `skip` (default) or `hold` (a dead-lettered key's later events follow it to the DLQ). */
+  onDeadLetter?: string;
+  /** CloudEvents HTTP mode: `binary` (default, `ce-*` headers) or `structured`. */
+  contentMode?: string;
 }
 
 /** The fields {@link Herald.updateSubscription} replaces; an empty list or 0 clears one. */
 export type SubscriptionChanges = Partial<
-  Pick<UpdateSubscriptionRequest, "url" | "topics" | "eventTypes" | "headers" | "rateLimit" | "maxInFlight">
+  Pick<
+    UpdateSubscriptionRequest,
+    "url" | "topics" | "eventTypes" | "headers" | "rateLimit" | "maxInFlight" | "ordering" | "onDeadLetter" | "contentMode"
+  >
 >;
 
 /** The API key scopes. */
@@ -130,6 +139,9 @@ const MASK_FIELDS = {
   headers: "headers",
   rateLimit: "rate_limit",
   maxInFlight: "max_in_flight",
+  ordering: "ordering",
+  onDeadLetter: "on_dead_letter",
+  contentMode: "content_mode",
 } as const;
 
 type Callback<T> = grpc.requestCallback<T>;

@@ -426,7 +426,7 @@ pub(crate) async fn ensure_state_topic(
     admin: &dyn TopicAdmin,
     config: &ControlConfig,
 ) -> Result<(), ControlError> {
-    let spec = TopicSpec::new(&config.deployment.control_topic(), 1)
+    let spec = TopicSpec::new(config.deployment.control_topic(), 1)
         .config("cleanup.policy", "compact")
         .config("min.compaction.lag.ms", "0");
     match admin.create_topic(&spec).await {

@@ -176,6 +176,41 @@ pub fn description(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// How a subscription delivers: `ordering`, `on_dead_letter` and `content_mode`, each given
+/// as a name or empty for its default; returns the three canonical names.
+pub fn delivery_mode(
+    ordering: &str,
+    on_dead_letter: &str,
+    content_mode: &str,
+) -> Result<(String, String, String), String> {
+    fn one(field: &str, value: &str, allowed: [&str; 2]) -> Result<String, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(allowed[0].to_owned());
+        }
+        allowed
+            .iter()
+            .find(|a| value.eq_ignore_ascii_case(a))
+            .map(|a| (*a).to_owned())
+            .ok_or_else(|| {
+                format!(
+                    "{field} {value:?} is not one of {:?} (default) or {:?}",
+                    allowed[0], allowed[1]
+                )
+            })
+    }
+    let ordering = one("ordering", ordering, ["unordered", "key"])?;
+    let on_dead_letter = one("on_dead_letter", on_dead_letter, ["skip", "hold"])?;
+    let content_mode = one("content_mode", content_mode, ["binary", "structured"])?;
+    if on_dead_letter == "hold" && ordering != "key" {
+        return Err(
+            "on_dead_letter \"hold\" keeps a key's order through the DLQ: it needs ordering \"key\""
+                .into(),
+        );
+    }
+    Ok((ordering, on_dead_letter, content_mode))
+}
+
 /// Rate and in-flight limits.
 pub fn limits(rate_limit: u32, max_in_flight: u32) -> Result<(), String> {
     if rate_limit > MAX_RATE_LIMIT {
@@ -194,6 +229,28 @@ pub fn limits(rate_limit: u32, max_in_flight: u32) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_modes_default_and_refuse_unknown_names() {
+        let d = |o, h, c| delivery_mode(o, h, c);
+        assert_eq!(
+            d("", "", "").unwrap(),
+            ("unordered".into(), "skip".into(), "binary".into())
+        );
+        assert_eq!(
+            d("Key", "hold", "structured").unwrap(),
+            ("key".into(), "hold".into(), "structured".into())
+        );
+        for (o, h, c, field) in [
+            ("partition", "", "", "ordering"),
+            ("key", "drop", "", "on_dead_letter"),
+            ("", "", "json", "content_mode"),
+            ("", "hold", "", "needs ordering"),
+        ] {
+            let e = d(o, h, c).unwrap_err();
+            assert!(e.contains(field), "{e}");
+        }
+    }
 
     #[test]
     fn urls() {

@@ -1,5 +1,6 @@
 //! Herald's domain model, free of I/O: everything here is deterministic and unit-tested.
 
+pub mod cursor;
 pub mod envelope;
 pub mod error;
 pub mod filter;

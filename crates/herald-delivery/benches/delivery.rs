@@ -7,7 +7,8 @@
 //! (`BENCH_EVENTS` sets the backlog, default 200000; `BENCH_SKIP_THROUGHPUT` /
 //! `BENCH_SKIP_LATENCY` skip phases; `BENCH_WORKER_BIN` runs another worker binary, for A/B
 //! comparisons; `BENCH_HTTPS=1` adds a phase delivering a backlog to an HTTPS sink over HTTP/2
-//! and over HTTP/1.1, in the same run).
+//! and over HTTP/1.1, in the same run; `BENCH_ORDERED=1` adds a phase delivering a backlog keyed
+//! by 1,000 distinct keys to an unordered and to an `ordering = "key"` subscription).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -175,7 +176,7 @@ async fn https_phase(dir: &std::path::Path, admin: &KafkaAdmin, producer: &Produ
         .create_topic(&TopicSpec::new(&topic, 6))
         .await
         .unwrap();
-    publish_backlog(producer, &topic, n).await;
+    publish_backlog(producer, &topic, n, 0).await;
     let url = format!("https://localhost:{port}/ok");
     let mut runs = Vec::new();
     for (name, http2) in [("HTTP/2", true), ("HTTP/1.1", false)] {
@@ -184,7 +185,7 @@ async fn https_phase(dir: &std::path::Path, admin: &KafkaAdmin, producer: &Produ
         let mut worker = herald_child(
             dir,
             if http2 { "https-h2" } else { "https-h1" },
-            &[(unique("sub"), topic.clone(), url.clone())],
+            &[(unique("sub"), topic.clone(), url.clone(), "")],
             "\"5s\"",
             &extra,
         );
@@ -208,6 +209,52 @@ async fn https_phase(dir: &std::path::Path, admin: &KafkaAdmin, producer: &Produ
     );
 }
 
+/// Ordered against unordered delivery of one backlog keyed by 1,000 distinct keys, each
+/// drained by its own worker (its own group): webhooks/s after the first webhook, CPU per event.
+async fn ordered_phase(
+    dir: &std::path::Path,
+    admin: &KafkaAdmin,
+    producer: &Producer,
+    sink: &Sink,
+    url: &str,
+    n: usize,
+) {
+    let topic = unique("bench.keyed");
+    admin
+        .create_topic(&TopicSpec::new(&topic, 6))
+        .await
+        .unwrap();
+    publish_backlog(producer, &topic, n, 1000).await;
+    let mut runs = Vec::new();
+    for (name, sub_extra) in [("unordered", ""), ("ordered", "ordering = \"key\"\n")] {
+        sink.count.store(0, Ordering::Relaxed);
+        let mut worker = herald_child(
+            dir,
+            &format!("keyed-{name}"),
+            &[(unique("sub"), topic.clone(), url.to_owned(), sub_extra)],
+            "\"5s\"",
+            "",
+        );
+        let (time, first) = wait_count_from(sink, n as u64, Duration::from_secs(900))
+            .await
+            .expect("keyed backlog drained");
+        let (cpu, rss) = proc_usage(worker.id());
+        let _ = worker.kill();
+        let _ = worker.wait();
+        let rate = n as f64 / (time - first).as_secs_f64();
+        let cpu_us = cpu / n as f64 * 1e6;
+        println!(
+            "keyed {name}: {rate:.0}/s after the first webhook, cpu {cpu_us:.1} µs/event, peak rss {rss:.0} MiB"
+        );
+        runs.push((rate, cpu_us));
+    }
+    println!(
+        "ordered (1000 keys): {:.2}x unordered webhooks/s, {:.2}x its CPU per event",
+        runs[1].0 / runs[0].0,
+        runs[1].1 / runs[0].1
+    );
+}
+
 /// A 1 KB event whose body starts with `{"t":<16-digit publish time in µs>,`.
 fn bench_event(n: usize) -> Event {
     let head = format!("{{\"t\":{:016},\"n\":{n},\"pad\":\"", now_us());
@@ -224,16 +271,26 @@ fn bench_event(n: usize) -> Event {
     e
 }
 
-async fn publish_backlog(producer: &Producer, topic: &str, n: usize) {
+/// Publishes `n` events; keyed by their id (`keys` = 0) or by one of `keys` distinct keys.
+async fn publish_backlog(producer: &Producer, topic: &str, n: usize, keys: usize) {
     let mut sent = 0;
     while sent < n {
         let chunk = (n - sent).min(5000);
         let events: Vec<Event> = (sent..sent + chunk).map(bench_event).collect();
         let headers: Vec<_> = events.iter().map(Event::to_headers).collect();
+        let record_keys: Vec<String> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| match keys {
+                0 => e.id.clone(),
+                k => format!("key-{}", (sent + i) % k),
+            })
+            .collect();
         let sends = events
             .iter()
             .zip(&headers)
-            .map(|(e, h)| producer.send(topic, Some(e.id.as_bytes()), h, &e.data));
+            .zip(&record_keys)
+            .map(|((e, h), k)| producer.send(topic, Some(k.as_bytes()), h, &e.data));
         for r in futures::future::join_all(sends).await {
             r.expect("publish");
         }
@@ -325,14 +382,15 @@ async fn baseline_child(topic: String, url: String) {
 fn herald_child(
     dir: &std::path::Path,
     name: &str,
-    subs: &[(String, String, String)],
+    // (id, topic, url, extra TOML lines of the subscription)
+    subs: &[(String, String, String, &str)],
     delays: &str,
     extra: &str,
 ) -> std::process::Child {
     let mut toml = format!(
-        "{extra}deployment = \"{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
+        "{extra}deployment = \"herald-bench-{}\"\nadmin_listen = \"127.0.0.1:0\"\nallow_private_targets = true\ninternal_replication = 1\n\
          [kafka]\nbootstrap_servers = \"{}\"\n[telemetry]\n[retry]\ndelays = [{delays}]\njitter = 0.0\n[circuit]\nfailure_threshold = 0\n",
-        format!("herald-bench-{}", &unique("d")[2..14]),
+        &unique("d")[2..14],
         bootstrap()
     );
     // Extra top-level settings for experiments, e.g. BENCH_WORKER_TOML='commit_interval = "5s"'.
@@ -340,9 +398,9 @@ fn herald_child(
         toml = format!("{extra}\n{toml}");
     }
     let secret = Secret::from_bytes(vec![7u8; 32]).unwrap().expose();
-    for (id, topic, url) in subs {
+    for (id, topic, url, sub_extra) in subs {
         toml.push_str(&format!(
-            "[[static_subscriptions]]\nid = \"{id}\"\nteam = \"bench\"\ntopics = [\"{topic}\"]\nurl = \"{url}\"\nsecrets = [\"{secret}\"]\n"
+            "[[static_subscriptions]]\nid = \"{id}\"\nteam = \"bench\"\ntopics = [\"{topic}\"]\nurl = \"{url}\"\nsecrets = [\"{secret}\"]\n{sub_extra}"
         ));
     }
     let path = dir.join(format!("{name}.toml"));
@@ -397,7 +455,7 @@ async fn main() {
             .await
             .unwrap();
         let t = Instant::now();
-        publish_backlog(&producer, &topic, events).await;
+        publish_backlog(&producer, &topic, events, 0).await;
         println!(
             "published {events} x 1 KB events in {:.1}s",
             t.elapsed().as_secs_f64()
@@ -427,7 +485,7 @@ async fn main() {
         let mut herald = herald_child(
             &dir,
             "throughput",
-            &[(unique("sub"), topic.clone(), ok_url.clone())],
+            &[(unique("sub"), topic.clone(), ok_url.clone(), "")],
             "\"5s\"",
             "",
         );
@@ -447,6 +505,10 @@ async fn main() {
             herald_first.as_secs_f64(),
             h_steady / base_steady
         );
+    }
+
+    if std::env::var_os("BENCH_ORDERED").is_some() {
+        ordered_phase(&dir, &admin, &producer, &sink, &ok_url, events).await;
     }
 
     if std::env::var_os("BENCH_HTTPS").is_some() {
@@ -473,11 +535,12 @@ async fn main() {
         &dir,
         "latency",
         &[
-            (unique("lat"), lat_topic.clone(), ok_url.clone()),
+            (unique("lat"), lat_topic.clone(), ok_url.clone(), ""),
             (
                 unique("retry"),
                 retry_topic.clone(),
                 format!("http://{addr}/fail-once"),
+                "",
             ),
         ],
         "\"1s\"",

@@ -48,6 +48,8 @@ pub struct DeliveryConfig {
     pub slow_latency: Duration,
     /// Records (across all partitions) being worked on at once; bounds memory with a backlog.
     pub max_pending_records: u32,
+    /// Bounds of ordered (`ordering: key`) subscriptions' lanes.
+    pub ordered: OrderedConfig,
     /// Allow private, loopback and other internal targets (tests, on-prem). Off by default:
     /// webhooks to internal addresses are an SSRF hole.
     pub allow_private_targets: bool,
@@ -106,6 +108,7 @@ impl Default for DeliveryConfig {
             max_queued_per_subscription: 1_000,
             slow_latency: Duration::from_secs(1),
             max_pending_records: 20_000,
+            ordered: OrderedConfig::default(),
             allow_private_targets: false,
             four_xx_permanent: false,
             http2: false,
@@ -193,6 +196,31 @@ impl Default for CircuitConfig {
     }
 }
 
+/// Bounds of ordered delivery: events of `ordering: key` subscriptions wait in memory behind
+/// their key's head (a failing key's events until it recovers or is dead-lettered); when a
+/// partition's lanes reach a bound, the partition is paused until they are below half of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderedConfig {
+    /// Events of one consumed partition in lanes (waiting heads included).
+    pub max_pending_per_partition: u32,
+    /// Events of one key (per subscription and partition) in its lane.
+    pub max_pending_per_key: u32,
+    /// Keys per partition remembered as held (`on_dead_letter: hold`); past it the oldest
+    /// hold ends.
+    pub max_held_keys: u32,
+}
+
+impl Default for OrderedConfig {
+    fn default() -> Self {
+        Self {
+            max_pending_per_partition: 5_000,
+            max_pending_per_key: 500,
+            max_held_keys: 10_000,
+        }
+    }
+}
+
 /// A subscription given in the configuration file (see [`DeliveryConfig::static_subscriptions`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -215,6 +243,12 @@ pub struct StaticSubscription {
     pub rate_limit: u32,
     /// Concurrent deliveries; 0 = the worker default.
     pub max_in_flight: u32,
+    /// `unordered` (default) or `key`.
+    pub ordering: String,
+    /// With `ordering = "key"`: `skip` (default) or `hold`.
+    pub on_dead_letter: String,
+    /// `binary` (default) or `structured`.
+    pub content_mode: String,
 }
 
 /// The configuration with durations parsed and checked once at start.
@@ -227,6 +261,7 @@ pub(crate) struct Settings {
     pub max_queued: usize,
     pub slow_latency: Duration,
     pub max_pending: usize,
+    pub ordered: crate::ordering::Limits,
     pub client: crate::http::ClientOptions,
     pub auto_disable_after: Duration,
     pub circuit_threshold: u32,
@@ -280,6 +315,11 @@ impl Settings {
             max_queued: c.max_queued_per_subscription.max(1) as usize,
             slow_latency: c.slow_latency,
             max_pending: c.max_pending_records.max(1) as usize,
+            ordered: crate::ordering::Limits {
+                max_per_partition: c.ordered.max_pending_per_partition.max(2) as usize,
+                max_per_key: c.ordered.max_pending_per_key.max(2) as usize,
+                max_held_keys: c.ordered.max_held_keys.max(1) as usize,
+            },
             client: crate::http::ClientOptions {
                 request_timeout: c.request_timeout,
                 connect_timeout: c.connect_timeout,

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use herald_core::cursor::TopicTag;
 use herald_core::{Secret, Signer};
 use herald_proto::v1::{Subscription, SubscriptionState};
 use herald_watch::View;
@@ -15,6 +16,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use crate::saved::SavedState;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::cloudevent::ContentMode;
 use crate::http::Target;
 
 /// A subscription prepared for delivery: parsed URL, signer and headers.
@@ -27,6 +29,12 @@ pub struct Route {
     pub signer: Signer,
     /// Custom headers that are valid and do not shadow the webhook headers.
     pub headers: HeaderMap,
+    /// CloudEvents HTTP content mode.
+    pub content_mode: ContentMode,
+    /// Webhooks of one record key go out in publish order (`ordering: key`).
+    pub ordered: bool,
+    /// A dead-lettered key's later events follow it into the DLQ (`on_dead_letter: hold`).
+    pub hold: bool,
 }
 
 impl std::fmt::Debug for Route {
@@ -101,6 +109,9 @@ impl Route {
             signer: Signer::new(secrets),
             target: Target::parse(&sub.url),
             headers,
+            content_mode: ContentMode::of(&sub.content_mode),
+            ordered: sub.ordering == "key",
+            hold: sub.on_dead_letter == "hold",
             sub,
         }
     }
@@ -130,6 +141,8 @@ pub struct Routes {
     pub by_topic: HashMap<String, Vec<Arc<Route>>>,
     /// Every subscription by id (retry tasks look theirs up here).
     pub by_id: HashMap<String, Arc<Route>>,
+    /// Each event topic's identity, for the `herald-cursor` of its webhooks.
+    pub tags: HashMap<String, TopicTag>,
 }
 
 impl Routes {
@@ -151,6 +164,14 @@ impl Routes {
             }
             out.by_id.insert(sub.id.clone(), route);
         }
+        out.tags = view
+            .topics
+            .values()
+            .map(|t| {
+                let tag = TopicTag::of(&t.kafka_topic, t.created_at_ms);
+                (t.kafka_topic.clone(), tag)
+            })
+            .collect();
         out
     }
 

@@ -21,6 +21,7 @@ use percent_encoding::percent_decode_str;
 use url::{Host, Url};
 
 use crate::DeliveryError;
+use crate::cloudevent::Rendered;
 use herald_runtime::ssrf::{self, GuardedResolver, RefusedTarget};
 
 /// Most bytes of a response body kept for the attempt log.
@@ -31,11 +32,7 @@ const WEBHOOK_ID: HeaderName = HeaderName::from_static(HEADER_ID);
 const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static(HEADER_TIMESTAMP);
 const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static(HEADER_SIGNATURE);
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-const REPLY_HEADERS: [HeaderName; 2] = [
-    HeaderName::from_static("ce-replyto"),
-    HeaderName::from_static("ce-correlationid"),
-];
-const JSON: &str = "application/json";
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const USER_AGENT: HeaderValue =
     HeaderValue::from_static(concat!("Herald-Webhooks/", env!("CARGO_PKG_VERSION")));
 
@@ -155,17 +152,13 @@ pub struct Outgoing<'a> {
     pub id: &'a str,
     /// Signs `{id}.{timestamp}.{body}`.
     pub signer: &'a herald_core::Signer,
-    /// Payload.
-    pub body: Bytes,
-    /// Payload media type.
-    pub content_type: &'a str,
+    /// The event's body (signed as sent), media type (JSON when unknown) and its `ce-*` and
+    /// `herald-*` headers.
+    pub event: Rendered,
     /// W3C trace context: the attempt's span when traces are exported, else the record's.
     pub traceparent: Option<&'a str>,
     /// Subscription's custom headers (already validated).
     pub headers: &'a HeaderMap,
-    /// Async request-reply: a request's `replyto` and a reply's `correlationid` attributes,
-    /// sent as `ce-replyto` and `ce-correlationid`.
-    pub reply: [Option<&'a str>; 2],
 }
 
 type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
@@ -279,28 +272,33 @@ impl WebhookClient {
         }
         // Taken before the body moves into the request; kept even when the connection fails,
         // since part of the body may have gone out.
-        let sent = request_excerpt(&out.body);
+        let Rendered {
+            headers: event_headers,
+            body,
+            content_type,
+        } = out.event;
+        let sent = request_excerpt(&body);
         let timestamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs() as i64;
-        let signature = out.signer.sign(out.id, timestamp, &out.body);
-        let mut headers = HeaderMap::with_capacity(out.headers.len() + 7);
+        let signature = out.signer.sign(out.id, timestamp, &body);
+        let mut headers = HeaderMap::with_capacity(out.headers.len() + event_headers.len() + 7);
         for (name, value) in out.headers {
             headers.insert(name, value.clone());
+        }
+        // After the custom headers: the event's own headers win over a custom one of the same
+        // name.
+        for (name, value) in event_headers {
+            if let Some(name) = name {
+                headers.insert(name, value);
+            }
         }
         headers.insert(http::header::USER_AGENT, USER_AGENT);
         if let Some(v) = &out.target.authorization {
             headers.insert(http::header::AUTHORIZATION, v.clone());
         }
-        let content_type = if out.content_type == JSON {
-            Ok(HeaderValue::from_static(JSON))
-        } else {
-            HeaderValue::from_str(out.content_type)
-        };
-        if let Ok(v) = content_type {
-            headers.insert(http::header::CONTENT_TYPE, v);
-        }
+        headers.insert(http::header::CONTENT_TYPE, content_type.unwrap_or(JSON));
         if let Ok(v) = HeaderValue::from_str(out.id) {
             headers.insert(WEBHOOK_ID, v);
         }
@@ -315,12 +313,7 @@ impl WebhookClient {
         {
             headers.insert(TRACEPARENT, v);
         }
-        for (name, value) in REPLY_HEADERS.into_iter().zip(out.reply) {
-            if let Some(v) = value.and_then(|r| HeaderValue::from_str(r).ok()) {
-                headers.insert(name, v);
-            }
-        }
-        let mut request = http::Request::new(Full::new(out.body));
+        let mut request = http::Request::new(Full::new(body));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = out.target.uri.clone();
         *request.headers_mut() = headers;
@@ -625,11 +618,13 @@ mod tests {
                 target: &target,
                 id: "e1",
                 signer: &herald_core::Signer::new(vec![]),
-                body: Bytes::from_static(b"{}"),
-                content_type: "application/json",
+                event: Rendered {
+                    headers: HeaderMap::new(),
+                    body: Bytes::from_static(b"{}"),
+                    content_type: None,
+                },
                 traceparent: None,
                 headers: &HeaderMap::new(),
-                reply: [None, None],
             })
             .await;
         assert_eq!(a.status, 0);
@@ -664,11 +659,13 @@ mod tests {
                     target: &target,
                     id: "e1",
                     signer: &signer,
-                    body: Bytes::from_static(b"{}"),
-                    content_type: "application/json",
+                    event: Rendered {
+                        headers: HeaderMap::new(),
+                        body: Bytes::from_static(b"{}"),
+                        content_type: None,
+                    },
                     traceparent: None,
                     headers: &headers,
-                    reply: [None, None],
                 })
                 .await;
             assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);

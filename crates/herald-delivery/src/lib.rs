@@ -9,16 +9,23 @@
 //! yet delivered or durably handed off, so a crash loses nothing and one slow endpoint never holds
 //! up the others (which have their own in-flight bound, rate limit and circuit breaker).
 //!
+//! Subscriptions with `ordering: key` deliver each record key in publish order instead: their
+//! deliveries go through per-key lanes (`ordering`, `worker::lanes`) and a failing head retries
+//! in process with its record uncommitted. Every webhook is a CloudEvent (binary or structured
+//! HTTP mode, `cloudevent`) with sequence headers (docs/ordering.md).
+//!
 //! When spans are exported, every HTTP attempt is a `webhook.attempt` span, a child of the
 //! record's `traceparent` (retries too: a task carries the record's headers), and the request's
 //! `traceparent` names that span; otherwise the record's `traceparent` is sent as is.
 
 mod attempts;
+pub mod cloudevent;
 mod config;
 mod control;
 mod endpoint;
 mod http;
 mod metrics;
+mod ordering;
 mod saved;
 mod settle;
 mod share;
@@ -39,7 +46,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{CircuitConfig, DeliveryConfig, RetryConfig, StaticSubscription};
+pub use config::{CircuitConfig, DeliveryConfig, OrderedConfig, RetryConfig, StaticSubscription};
 pub use control::{GrpcControl, LocalControl, SubscriptionControl};
 pub use http::{EXCERPT_LIMIT, parse_retry_after};
 
@@ -163,6 +170,7 @@ pub async fn start(
         settings.topics.attempts.clone(),
         metrics.attempt_log_failed.clone(),
     )?;
+    let ordered = settings.ordered;
     let shared = Arc::new(worker::Shared {
         settings,
         producer,
@@ -172,6 +180,7 @@ pub async fn start(
         endpoints: Mutex::default(),
         disabled: Mutex::default(),
         tracker: Arc::default(),
+        lanes: Arc::new(worker::Lanes::new(ordered)),
         shares: Arc::default(),
         saved: Mutex::default(),
         metrics,
@@ -208,6 +217,9 @@ pub fn static_view(subs: &[StaticSubscription]) -> View {
                 headers: s.headers.clone().into_iter().collect(),
                 rate_limit: s.rate_limit,
                 max_in_flight: s.max_in_flight,
+                ordering: s.ordering.clone(),
+                on_dead_letter: s.on_dead_letter.clone(),
+                content_mode: s.content_mode.clone(),
                 state: SubscriptionState::Active as i32,
                 secrets: s
                     .secrets

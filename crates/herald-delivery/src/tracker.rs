@@ -12,6 +12,10 @@ pub type Tp = (Arc<str>, i32);
 #[derive(Debug, Default)]
 struct Part {
     pending: BTreeSet<i64>,
+    /// Pending offsets that wait rather than work (ordered deliveries queued behind their key's
+    /// head, or waiting in process for a retry), with how many deliveries of each wait: they
+    /// hold the watermark but not a drain, which only waits for requests in flight.
+    idle: HashMap<i64, u32>,
     /// One past the highest offset begun.
     next: i64,
     /// Last committed offset (the next to read), -1 before the first commit.
@@ -21,6 +25,10 @@ struct Part {
 impl Part {
     fn watermark(&self) -> i64 {
         self.pending.first().copied().unwrap_or(self.next)
+    }
+
+    fn busy(&self) -> bool {
+        self.pending.len() > self.idle.len()
     }
 }
 
@@ -52,14 +60,44 @@ impl Tracker {
     /// meanwhile) are ignored.
     pub fn finish(&self, tp: &Tp, offset: i64) {
         let mut parts = self.lock();
-        let drained = parts
-            .get_mut(tp)
-            .is_some_and(|part| part.pending.remove(&offset) && part.pending.is_empty());
+        let drained = parts.get_mut(tp).is_some_and(|part| {
+            part.idle.remove(&offset);
+            part.pending.remove(&offset) && !part.busy()
+        });
         drop(parts);
         // `wait_idle` only waits for partitions to drain; waking it for every finished record
         // would cost a futex syscall per delivery.
         if drained {
             self.changed.notify_all();
+        }
+    }
+
+    /// Marks one delivery of pending `offset` as waiting (see `Part::idle`).
+    pub fn idle(&self, tp: &Tp, offset: i64) {
+        let mut parts = self.lock();
+        let drained = parts.get_mut(tp).is_some_and(|part| {
+            if !part.pending.contains(&offset) {
+                return false;
+            }
+            *part.idle.entry(offset).or_default() += 1;
+            !part.busy()
+        });
+        drop(parts);
+        if drained {
+            self.changed.notify_all();
+        }
+    }
+
+    /// One waiting delivery of `offset` works again.
+    pub fn working(&self, tp: &Tp, offset: i64) {
+        let mut parts = self.lock();
+        if let Some(part) = parts.get_mut(tp)
+            && let Some(n) = part.idle.get_mut(&offset)
+        {
+            *n -= 1;
+            if *n == 0 {
+                part.idle.remove(&offset);
+            }
         }
     }
 
@@ -107,7 +145,7 @@ impl Tracker {
         self.lock()
             .iter()
             .filter(|(tp, _)| tps.is_none_or(|o| o.contains(tp)))
-            .map(|(_, p)| p.pending.len())
+            .map(|(_, p)| p.pending.len() - p.idle.len())
             .sum()
     }
 
@@ -119,7 +157,7 @@ impl Tracker {
         loop {
             let busy = parts
                 .iter()
-                .any(|(tp, p)| !p.pending.is_empty() && tps.is_none_or(|o| o.contains(tp)));
+                .any(|(tp, p)| p.busy() && tps.is_none_or(|o| o.contains(tp)));
             if !busy {
                 return true;
             }
@@ -161,6 +199,27 @@ mod tests {
         t.finish(&tp(0), 13);
         assert_eq!(t.committable(None), vec![(tp(0), 15)]);
         assert_eq!(t.in_flight(None), 0);
+    }
+
+    #[test]
+    fn waiting_offsets_hold_the_watermark_but_not_a_drain() {
+        let t = Tracker::default();
+        t.begin(&tp(0), 3);
+        t.begin(&tp(0), 4);
+        t.idle(&tp(0), 3);
+        assert!(
+            !t.wait_idle(None, Duration::from_millis(10)),
+            "4 is in flight"
+        );
+        t.finish(&tp(0), 4);
+        assert!(t.wait_idle(None, Duration::from_millis(10)));
+        assert_eq!(t.in_flight(None), 0);
+        // The waiting offset still holds the commit back.
+        assert_eq!(t.committable(None), vec![(tp(0), 3)]);
+        t.working(&tp(0), 3);
+        assert_eq!(t.in_flight(None), 1);
+        t.finish(&tp(0), 3);
+        assert_eq!(t.committable(None), vec![(tp(0), 5)]);
     }
 
     #[test]

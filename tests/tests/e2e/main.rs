@@ -5,6 +5,7 @@ mod delivery;
 mod edge;
 mod ingest;
 mod kafka_smoke;
+mod ordered;
 mod pull;
 mod request_reply;
 mod rest;

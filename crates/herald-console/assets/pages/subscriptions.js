@@ -357,6 +357,11 @@ async function deadLettersTab(ctx, sub, body) {
   await load();
 }
 
+/** A select of `[value, label]` options with `current` chosen. */
+function choice(name, current, options) {
+  return h("select", { name }, options.map(([value, label]) => h("option", { value, selected: value === current }, label)));
+}
+
 async function settingsTab(ctx, sub, body) {
   if (!ctx.can.manage) {
     fill(body, notice("Only an admin key can change this subscription.", "info"));
@@ -370,11 +375,16 @@ async function settingsTab(ctx, sub, body) {
     h("div", { class: "row" },
       field("Rate limit (per second)", h("input", { name: "rate_limit", type: "number", min: 0, value: String(sub.rate_limit || 0) }), "0 = no limit"),
       field("Max in flight", h("input", { name: "max_in_flight", type: "number", min: 0, value: String(sub.max_in_flight || 0) }), "0 = the default")),
+    h("div", { class: "row" },
+      field("Ordering", choice("ordering", sub.ordering || "unordered", [["unordered", "Unordered"], ["key", "Per key, in publish order"]])),
+      field("After a dead letter", choice("on_dead_letter", sub.on_dead_letter || "skip", [["skip", "Skip: the key goes on"], ["hold", "Hold: the key follows it to the DLQ"]]), "Per-key ordering only"),
+      field("CloudEvents mode", choice("content_mode", sub.content_mode || "binary", [["binary", "Binary (ce-* headers)"], ["structured", "Structured (JSON envelope)"]]))),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary" }, "Save changes"))),
   async (f) => {
     await patch(base(ctx, sub.id), {
       url: f.get("url").trim(), events: splitList(f.get("events") || ""), description: f.get("description").trim(),
       headers: parseLines(f.get("headers") || ""), rate_limit: Number(f.get("rate_limit") || 0), max_in_flight: Number(f.get("max_in_flight") || 0),
+      ordering: f.get("ordering"), on_dead_letter: f.get("on_dead_letter"), content_mode: f.get("content_mode"),
     });
     toast("Subscription saved");
     ctx.refresh();

@@ -82,6 +82,14 @@ pub(super) struct Subscription {
     rate_limit: u32,
     /// Concurrent deliveries; 0 = the default.
     max_in_flight: u32,
+    /// `unordered` or `key` (one record key's webhooks go out in publish order).
+    ordering: String,
+    /// With `ordering: key`, what follows a dead-lettered key's event: `skip` (its later events
+    /// go on) or `hold` (they follow it into the DLQ).
+    on_dead_letter: String,
+    /// CloudEvents HTTP content mode: `binary` (`ce-*` headers) or `structured`
+    /// (`application/cloudevents+json` body).
+    content_mode: String,
     state: State,
     /// Why it was disabled, when it is.
     disabled_reason: String,
@@ -108,12 +116,24 @@ impl From<pb::Subscription> for Subscription {
             headers: s.headers,
             rate_limit: s.rate_limit,
             max_in_flight: s.max_in_flight,
+            // Subscriptions stored before these fields existed have them empty: the defaults.
+            ordering: or_default(s.ordering, "unordered"),
+            on_dead_letter: or_default(s.on_dead_letter, "skip"),
+            content_mode: or_default(s.content_mode, "binary"),
             state,
             disabled_reason: s.disabled_reason,
             description: s.description,
             created_at_ms: s.created_at_ms,
             updated_at_ms: s.updated_at_ms,
         }
+    }
+}
+
+fn or_default(value: String, default: &str) -> String {
+    if value.is_empty() {
+        default.to_owned()
+    } else {
+        value
     }
 }
 
@@ -154,6 +174,15 @@ pub(super) struct CreateSubscription {
     /// `OPTIONS` with `WebHook-Allowed-Origin`, else 409 says what it answered.
     #[serde(default)]
     verify_endpoint: bool,
+    /// `unordered` (left out) or `key`: one record key's webhooks in publish order.
+    #[serde(default)]
+    ordering: String,
+    /// With `ordering: key`: `skip` (left out) or `hold`.
+    #[serde(default)]
+    on_dead_letter: String,
+    /// `binary` (left out) or `structured`.
+    #[serde(default)]
+    content_mode: String,
 }
 
 /// A subscription with its signing secret, shown only in this answer.
@@ -180,6 +209,12 @@ pub(super) struct UpdateSubscription {
     /// Run the validation handshake against the resulting URL before storing the change.
     #[serde(default)]
     verify_endpoint: bool,
+    /// `unordered` or `key`.
+    ordering: Option<String>,
+    /// `skip` or `hold` (needs `ordering: key`).
+    on_dead_letter: Option<String>,
+    /// `binary` or `structured`.
+    content_mode: Option<String>,
 }
 
 /// How long the old secrets keep signing.
@@ -202,7 +237,7 @@ pub(super) struct SubscriptionList {
     params(("team" = String, Path, description = "The team")),
     responses(
         (status = 201, description = "The subscription, with its secret shown once", body = WithSecret),
-        (status = 400, description = "Invalid url, topics, events, headers, secret or limits", body = ErrorBody),
+        (status = 400, description = "Invalid url, topics, events, headers, secret, limits, ordering, on_dead_letter or content_mode", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
         (status = 403, description = "Not an admin or portal token of the team, or a topic not granted", body = ErrorBody),
         (status = 404, description = "No such team or topic", body = ErrorBody),
@@ -228,6 +263,9 @@ async fn create_subscription(
                 secret: body.secret.unwrap_or_default(),
                 description: body.description,
                 verify_endpoint: body.verify_endpoint,
+                ordering: body.ordering,
+                on_dead_letter: body.on_dead_letter,
+                content_mode: body.content_mode,
             },
         )?)
         .await?
@@ -322,9 +360,12 @@ async fn update_subscription(
     given("description", body.description.is_some());
     given("rate_limit", body.rate_limit.is_some());
     given("max_in_flight", body.max_in_flight.is_some());
+    given("ordering", body.ordering.is_some());
+    given("on_dead_letter", body.on_dead_letter.is_some());
+    given("content_mode", body.content_mode.is_some());
     if mask.is_empty() && !body.verify_endpoint {
         return Err(ApiError::invalid(
-            "nothing to change: give at least one of url, topics, events, headers, description, rate_limit, max_in_flight, verify_endpoint",
+            "nothing to change: give at least one of url, topics, events, headers, description, rate_limit, max_in_flight, ordering, on_dead_letter, content_mode, verify_endpoint",
         ));
     }
     let s = svc
@@ -342,6 +383,9 @@ async fn update_subscription(
                 topics: body.topics.unwrap_or_default(),
                 description: body.description.unwrap_or_default(),
                 verify_endpoint: body.verify_endpoint,
+                ordering: body.ordering.unwrap_or_default(),
+                on_dead_letter: body.on_dead_letter.unwrap_or_default(),
+                content_mode: body.content_mode.unwrap_or_default(),
             },
         )?)
         .await?

@@ -29,6 +29,9 @@ pub(super) async fn create_subscription(
     }
     validate::limits(req.rate_limit, req.max_in_flight).map_err(invalid)?;
     let description = validate::description(&req.description).map_err(invalid)?;
+    let (ordering, on_dead_letter, content_mode) =
+        validate::delivery_mode(&req.ordering, &req.on_dead_letter, &req.content_mode)
+            .map_err(invalid)?;
     let secret = if req.secret.trim().is_empty() {
         generate_signing_secret()
     } else {
@@ -61,6 +64,9 @@ pub(super) async fn create_subscription(
             expires_at_ms: 0,
         }],
         description,
+        ordering,
+        on_dead_letter,
+        content_mode,
     };
     svc.store
         .write(
@@ -117,7 +123,7 @@ pub(super) async fn update_subscription(
 ) -> Result<Response<Subscription>, Status> {
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
-    const FIELDS: [&str; 7] = [
+    const FIELDS: [&str; 10] = [
         "url",
         "topics",
         "event_types",
@@ -125,6 +131,9 @@ pub(super) async fn update_subscription(
         "rate_limit",
         "max_in_flight",
         "description",
+        "ordering",
+        "on_dead_letter",
+        "content_mode",
     ];
     if let Some(f) = req
         .update_mask
@@ -170,6 +179,12 @@ pub(super) async fn update_subscription(
     let set_topics = set("topics", !req.topics.is_empty());
     let set_rate = set("rate_limit", req.rate_limit != 0);
     let set_inflight = set("max_in_flight", req.max_in_flight != 0);
+    // Refused before the write when a name is unknown; the combination is checked against the
+    // stored values below.
+    validate::delivery_mode(&req.ordering, "", &req.content_mode).map_err(invalid)?;
+    let set_ordering = set("ordering", !req.ordering.is_empty());
+    let set_on_dead_letter = set("on_dead_letter", !req.on_dead_letter.is_empty());
+    let set_content_mode = set("content_mode", !req.content_mode.is_empty());
     let sub = svc
         .update_subscription_with(
             &req.team,
@@ -212,6 +227,22 @@ pub(super) async fn update_subscription(
                 if let Some(d) = description {
                     s.description = d;
                 }
+                let pick = |set: bool, given: &str, stored: &str| {
+                    if set {
+                        given.to_owned()
+                    } else {
+                        stored.to_owned()
+                    }
+                };
+                let (ordering, on_dead_letter, content_mode) = validate::delivery_mode(
+                    &pick(set_ordering, &req.ordering, &s.ordering),
+                    &pick(set_on_dead_letter, &req.on_dead_letter, &s.on_dead_letter),
+                    &pick(set_content_mode, &req.content_mode, &s.content_mode),
+                )
+                .map_err(invalid)?;
+                s.ordering = ordering;
+                s.on_dead_letter = on_dead_letter;
+                s.content_mode = content_mode;
                 Ok(())
             },
         )

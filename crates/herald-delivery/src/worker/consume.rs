@@ -18,6 +18,7 @@ use crate::endpoint::{Route, Routes};
 use crate::share::Shares;
 use crate::tracker::{Tp, Tracker};
 
+use super::lanes::{self, Job, Lanes};
 use super::records::{Incoming, Payload};
 use super::{Shared, now_ms};
 
@@ -30,10 +31,61 @@ struct WaitQueue {
 
 type Waiting = Arc<Mutex<HashMap<Tp, WaitQueue>>>;
 
+/// Most keys per subscription and partition whose last matched offset is remembered; past it
+/// the memory starts over (the header is left out until a key is seen again).
+const MAX_REMEMBERED_KEYS: usize = 10_000;
+
+/// The last offset each subscription matched, per partition and (ordered subscriptions) per
+/// key: the `herald-previous-sequence` of the next one, so a receiver tells a gap left by the
+/// subscription's filter (previous = the last it saw) from a lost event. Only the consumer loop
+/// touches it.
+#[derive(Debug, Default)]
+struct LastMatched {
+    subs: HashMap<String, HashMap<Tp, PartitionLast>>,
+}
+
+#[derive(Debug, Default)]
+struct PartitionLast {
+    last: Option<i64>,
+    keys: HashMap<bytes::Bytes, i64>,
+}
+
+impl LastMatched {
+    /// Records that `sub` matched `offset` and returns the previous match it knows, if it is
+    /// below `offset` (a partition read again after a rebalance starts over).
+    fn matched(
+        &mut self,
+        sub: &str,
+        tp: &Tp,
+        per_key: bool,
+        key: &bytes::Bytes,
+        offset: i64,
+    ) -> Option<i64> {
+        let parts = match self.subs.get_mut(sub) {
+            Some(p) => p,
+            None => self.subs.entry(sub.to_owned()).or_default(),
+        };
+        let part = match parts.get_mut(tp) {
+            Some(p) => p,
+            None => parts.entry(tp.clone()).or_default(),
+        };
+        let previous = if per_key {
+            if part.keys.len() >= MAX_REMEMBERED_KEYS && !part.keys.contains_key(key) {
+                part.keys.clear();
+            }
+            part.keys.insert(key.clone(), offset)
+        } else {
+            part.last.replace(offset)
+        };
+        previous.filter(|p| *p < offset)
+    }
+}
+
 /// The rebalance handler: on revocation, lets in-flight work of the revoked partitions finish
 /// (bounded), has their progress committed, and only then lets them go.
 pub(crate) struct Rebalancer {
     tracker: Arc<Tracker>,
+    lanes: Arc<Lanes>,
     shares: Arc<Shares>,
     waiting: Waiting,
     revoke_timeout: Duration,
@@ -49,6 +101,9 @@ impl Rebalancer {
                 waiting.remove(tp);
             }
         }
+        // Ordered lanes stop the same way: their waiting events are read again by the next
+        // owner, from the committed offset at or below their heads.
+        self.lanes.forget(tps);
         let wait = || self.tracker.wait_idle(Some(tps), self.revoke_timeout);
         let idle = match tokio::runtime::Handle::try_current() {
             Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
@@ -106,7 +161,7 @@ impl RebalanceHandler for Rebalancer {
 }
 
 /// Completion of one consumed record: done when every delivery of it is done.
-struct Completion {
+pub(super) struct Completion {
     tracker: Arc<Tracker>,
     tp: Tp,
     offset: i64,
@@ -117,7 +172,8 @@ struct Completion {
 }
 
 impl Completion {
-    fn finish(&self, ok: bool) {
+    /// One delivery of the record is done (`ok`: delivered or durably handed off).
+    pub(super) fn finish(&self, ok: bool) {
         if !ok {
             self.failed.store(true, Ordering::Relaxed);
         }
@@ -173,6 +229,7 @@ impl Worker {
         let waiting: Waiting = Arc::default();
         let rebalancer = Arc::new(Rebalancer {
             tracker: shared.tracker.clone(),
+            lanes: shared.lanes.clone(),
             shares: shared.shares.clone(),
             waiting: waiting.clone(),
             revoke_timeout: shared.settings.revoke_timeout,
@@ -215,6 +272,7 @@ impl Worker {
         let committing = Arc::new(AtomicBool::new(false));
         let mut loop_ctx = LoopState {
             consumer: consumer.clone(),
+            last: LastMatched::default(),
             waiting: waiting.clone(),
             due_tx,
             generation: &generation,
@@ -266,6 +324,7 @@ impl Worker {
         // flight finishes or is handed off, then the final commit, then we leave the group.
         tracing::info!(in_flight = shared.tracker.in_flight(None), "draining");
         waiting.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        shared.lanes.clear();
         let tracker = shared.tracker.clone();
         let grace = shared.settings.shutdown_grace;
         let idle = tokio::task::spawn_blocking(move || tracker.wait_idle(None, grace))
@@ -330,6 +389,7 @@ impl Worker {
 
 struct LoopState<'a> {
     consumer: GroupConsumer,
+    last: LastMatched,
     waiting: Waiting,
     due_tx: mpsc::UnboundedSender<(Tp, u64)>,
     generation: &'a AtomicU64,
@@ -342,6 +402,7 @@ impl LoopState<'_> {
             offset,
             headers,
             data,
+            key,
         } = m;
         if shared.settings.topics.holds_tasks(&tp.0) {
             let task = match DeliveryTask::decode(data) {
@@ -377,7 +438,7 @@ impl LoopState<'_> {
                 return;
             }
             drop(waiting);
-            dispatch_task(shared, tp, offset, task, Some(permit));
+            dispatch_task(shared, &self.consumer, tp, offset, task, Some(permit));
             return;
         }
         let (Some(event_id), Some(event_type)) =
@@ -417,6 +478,9 @@ impl LoopState<'_> {
             } else {
                 (event_id.clone(), event_type.clone())
             };
+            let previous_offset =
+                self.last
+                    .matched(&route.sub.id, &tp, route.ordered, &key, offset);
             let task = DeliveryTask {
                 subscription_id: route.sub.id.clone(),
                 team: route.sub.team.clone(),
@@ -425,15 +489,28 @@ impl LoopState<'_> {
                 source_offset: offset,
                 event_id,
                 event_type,
+                key: key.to_vec(),
+                previous_offset,
                 ..DeliveryTask::default()
             };
-            spawn_delivery(
-                shared,
-                route.clone(),
-                task,
-                payload.clone(),
-                completion.clone(),
-            );
+            if route.ordered {
+                let job = Job {
+                    offset,
+                    route: route.clone(),
+                    task,
+                    payload: payload.clone(),
+                    completion: completion.clone(),
+                };
+                lanes::push(shared, &self.consumer, tp.clone(), job);
+            } else {
+                spawn_delivery(
+                    shared,
+                    route.clone(),
+                    task,
+                    payload.clone(),
+                    completion.clone(),
+                );
+            }
         }
     }
 
@@ -464,7 +541,7 @@ impl LoopState<'_> {
             let Some((offset, task)) = q.items.pop_front() else {
                 break;
             };
-            dispatch_task(shared, tp.clone(), offset, task, None);
+            dispatch_task(shared, &self.consumer, tp.clone(), offset, task, None);
         }
         match q.items.front() {
             Some((_, head)) => {
@@ -508,6 +585,7 @@ fn begin(
 
 fn dispatch_task(
     shared: &Arc<Shared>,
+    consumer: &GroupConsumer,
     tp: Tp,
     offset: i64,
     task: DeliveryTask,
@@ -519,6 +597,19 @@ fn dispatch_task(
     let mut task = task;
     let payload = Payload::take(&mut task);
     let completion = begin(shared, &tp, offset, 1, permit);
+    // A replay to an ordered subscription (its dead letters, or a topic from an offset) keeps
+    // each key's order too: replay tasks of one subscription share a partition of
+    // herald.replay, in the order they were written.
+    if route.ordered && *tp.0 == shared.settings.topics.replay {
+        let job = Job {
+            offset,
+            route,
+            task,
+            payload,
+            completion,
+        };
+        return lanes::push(shared, consumer, tp, job);
+    }
     spawn_delivery(shared, route, task, payload, completion);
 }
 
@@ -625,4 +716,45 @@ async fn retained(
         .unwrap_or_default();
     let marks = consumer.watermarks(topic, partitions, timeout).await?;
     Ok(marks.iter().map(|(low, high)| (high - low).max(0)).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previous_matches_are_per_partition_or_per_key_and_never_ahead() {
+        let mut last = LastMatched::default();
+        let tp: Tp = (Arc::from("acme.orders"), 0);
+        let (a, b) = (
+            bytes::Bytes::from_static(b"a"),
+            bytes::Bytes::from_static(b"b"),
+        );
+        // Unordered: the previous match in the partition, whatever its key.
+        assert_eq!(last.matched("s1", &tp, false, &a, 3), None);
+        assert_eq!(last.matched("s1", &tp, false, &b, 7), Some(3));
+        // Ordered: the previous match of the same key; another subscription is apart.
+        assert_eq!(last.matched("s2", &tp, true, &a, 3), None);
+        assert_eq!(last.matched("s2", &tp, true, &b, 7), None);
+        assert_eq!(last.matched("s2", &tp, true, &a, 9), Some(3));
+        // A partition read again from an earlier offset (after a rebalance) claims nothing.
+        assert_eq!(last.matched("s1", &tp, false, &a, 5), None);
+        assert_eq!(last.matched("s1", &tp, false, &a, 6), Some(5));
+    }
+
+    #[test]
+    fn remembered_keys_are_bounded() {
+        let mut last = LastMatched::default();
+        let tp: Tp = (Arc::from("acme.orders"), 1);
+        for k in 0..=MAX_REMEMBERED_KEYS {
+            last.matched("s", &tp, true, &bytes::Bytes::from(k.to_string()), k as i64);
+        }
+        let remembered = last.subs["s"][&tp].keys.len();
+        assert!(remembered <= MAX_REMEMBERED_KEYS, "{remembered}");
+        // A key forgotten by the bound has no previous: the header is left out.
+        assert_eq!(
+            last.matched("s", &tp, true, &bytes::Bytes::from("0"), 99_999),
+            None
+        );
+    }
 }

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use herald_core::cursor::Cursor;
 use herald_proto::v1::{AttemptOutcome, DeliveryTask};
 use herald_runtime::trace;
 use tracing::Instrument;
 
+use crate::cloudevent::{self, Rendered, Sequence};
 use crate::endpoint::{Endpoint, Gate, Route};
 use crate::http::{Attempt, Outgoing, Target, Verdict};
 use crate::saved::SavedState;
@@ -15,6 +17,26 @@ use crate::share::Shares;
 
 use super::records::Payload;
 use super::{Shared, now_ms};
+
+/// What became of a task after [`Shared::settle`].
+pub(super) enum Settled {
+    /// Delivered, or durably in a retry tier (false: the handoff failed at shutdown).
+    Done(bool),
+    /// Durably in the DLQ (false: the handoff failed at shutdown).
+    DeadLettered(bool),
+    /// An in-process retry is due at the task's `due_at_ms`; the task counts its attempts.
+    RetryAt(Box<DeliveryTask>),
+}
+
+impl Settled {
+    /// Whether the task is done (delivered or durably handed off).
+    fn finished(self) -> bool {
+        match self {
+            Self::Done(ok) | Self::DeadLettered(ok) => ok,
+            Self::RetryAt(_) => false,
+        }
+    }
+}
 
 impl Shared {
     /// Delivers one task to one subscription and hands it off on failure; true once the task
@@ -48,7 +70,9 @@ impl Shared {
         let result = self.attempt(&route, &ep, target, &mut task, payload).await;
         drop(place);
         match result {
-            Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt)).await,
+            Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt, false))
+                .await
+                .finished(),
             None => {
                 self.dead_letter(&route, task, payload, "subscription disabled")
                     .await
@@ -90,20 +114,17 @@ impl Shared {
         let incoming = payload.header("traceparent");
         let (span, outgoing) = attempt_span(route, task, incoming);
         // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
+        let event = self.render(route, task, payload);
+        // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
         let attempt = Box::pin(
             self.client
                 .send(Outgoing {
                     target,
                     id: &task.event_id,
                     signer: &route.signer,
-                    body: payload.data.clone(),
-                    content_type: payload.header("content-type").unwrap_or("application/json"),
+                    event,
                     traceparent: outgoing.as_deref().or(incoming),
                     headers: &route.headers,
-                    reply: [
-                        payload.header("ce_replyto"),
-                        payload.header("ce_correlationid"),
-                    ],
                 })
                 .instrument(span.clone()),
         )
@@ -122,8 +143,42 @@ impl Shared {
         Some(attempt)
     }
 
+    /// The event as the subscription's content mode sends it, with its sequence headers.
+    fn render(&self, route: &Route, task: &DeliveryTask, payload: &Payload) -> Rendered {
+        let tag = self
+            .routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .tags
+            .get(&task.source_topic)
+            .copied();
+        // The cursor names the event's partition just past the event: a stream resumed from it
+        // starts with the next event of that partition.
+        let cursor = tag
+            .map(|tag| Cursor {
+                topic: Some(tag),
+                offsets: [(task.source_partition, task.source_offset + 1)].into(),
+            })
+            .map(|c| c.encode())
+            .unwrap_or_default();
+        cloudevent::render(
+            route.content_mode,
+            payload.headers.iter(),
+            &payload.data,
+            &Sequence {
+                partition: task.source_partition,
+                offset: task.source_offset,
+                previous: task.previous_offset,
+                cursor: &cursor,
+                key: &task.key,
+            },
+        )
+    }
+
     /// Carries out the decision of [`settle::decide`] for an attempt: the endpoint's state,
-    /// then the task's fate, then the attempt record.
+    /// then the task's fate, then the attempt record. With `in_process` (an ordered key's
+    /// head) a retry is left to the caller, which waits for it in its lane, instead of going to
+    /// a retry tier where the key's later events could overtake it.
     pub(super) async fn settle(
         &self,
         route: &Route,
@@ -131,7 +186,8 @@ impl Shared {
         mut task: DeliveryTask,
         payload: &Payload,
         attempt: Attempt,
-    ) -> bool {
+        in_process: bool,
+    ) -> Settled {
         task.last_status = attempt.status as i32;
         task.last_error = attempt.error.clone();
         match attempt.verdict {
@@ -177,7 +233,17 @@ impl Shared {
         match decision {
             Settle::Delivered => {
                 self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
-                true
+                Settled::Done(true)
+            }
+            Settle::Retry {
+                tier,
+                due_ms,
+                outcome,
+            } if in_process => {
+                task.tier = tier.label;
+                task.due_at_ms = due_ms;
+                self.log_attempt(route, task.clone(), attempt, outcome);
+                Settled::RetryAt(Box::new(task))
             }
             Settle::Retry {
                 tier,
@@ -192,7 +258,7 @@ impl Shared {
                         .inc();
                     self.log_attempt(route, task, attempt, outcome);
                 }
-                ok
+                Settled::Done(ok)
             }
             Settle::DeadLetter {
                 reason,
@@ -203,7 +269,7 @@ impl Shared {
                     self.disable(route, &reason).await;
                 }
                 self.log_attempt(route, task.clone(), attempt, outcome);
-                self.dead_letter(route, task, payload, &reason).await
+                Settled::DeadLettered(self.dead_letter(route, task, payload, &reason).await)
             }
         }
     }

@@ -4,11 +4,13 @@
 //!
 //! Modules by job: `consume` (the consumer loop, rebalances, commits, due tiers),
 //! `deliver` (one attempt and its settlement), `handoff` (retry tiers and the DLQ), `record`
-//! (attempt records and operational events), `records` (what a consumed record carries).
+//! (attempt records and operational events), `records` (what a consumed record carries),
+//! `lanes` (ordered delivery per key).
 
 mod consume;
 mod deliver;
 mod handoff;
+mod lanes;
 mod record;
 mod records;
 
@@ -29,6 +31,7 @@ use crate::share::Shares;
 use crate::tracker::Tracker;
 
 pub(crate) use consume::Worker;
+pub(crate) use lanes::Lanes;
 
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -48,6 +51,8 @@ pub(crate) struct Shared {
     /// Subscriptions this worker disabled, with the `updated_at_ms` they had then.
     pub disabled: Mutex<HashMap<String, i64>>,
     pub tracker: Arc<Tracker>,
+    /// The lanes of ordered subscriptions.
+    pub lanes: Arc<Lanes>,
     /// This worker's share of each subscription's limits.
     pub shares: Arc<Shares>,
     /// Endpoint states saved by earlier workers, taken when a subscription's endpoint is made.

@@ -16,6 +16,8 @@ pub(crate) struct Incoming {
     pub(super) offset: i64,
     pub(super) headers: RecordHeaders,
     pub(super) data: Bytes,
+    /// The record key (empty when it has none).
+    pub(super) key: Bytes,
 }
 
 impl Incoming {
@@ -39,6 +41,7 @@ impl Incoming {
             offset: m.offset(),
             headers,
             data: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
+            key: m.key().map(Bytes::copy_from_slice).unwrap_or_default(),
         }
     }
 }
@@ -65,7 +68,7 @@ impl RecordHeaders {
         self.ends.push((key_end, self.bytes.len()));
     }
 
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + Clone {
         let mut start = 0;
         self.ends.iter().map(move |&(key_end, end)| {
             let pair = (&self.bytes[start..key_end], &self.bytes[key_end..end]);

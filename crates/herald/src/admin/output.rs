@@ -135,6 +135,11 @@ pub(super) fn grant_json(g: &Grant) -> Value {
     json!({ "id": g.id, "team": g.team, "topic": g.topic, "grantee": g.grantee, "created_at": time(g.created_at_ms) })
 }
 
+/// A setting stored before it existed reads empty: its default.
+fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {
+    if value.is_empty() { default } else { value }
+}
+
 pub(super) fn sub_json(s: &Subscription) -> Value {
     let headers: BTreeMap<_, _> = s.headers.iter().collect();
     json!({
@@ -142,6 +147,9 @@ pub(super) fn sub_json(s: &Subscription) -> Value {
         "headers": headers, "rate_limit": s.rate_limit, "max_in_flight": s.max_in_flight,
         "state": state_name(s.state), "disabled_reason": s.disabled_reason,
         "description": s.description,
+        "ordering": or_default(&s.ordering, "unordered"),
+        "on_dead_letter": or_default(&s.on_dead_letter, "skip"),
+        "content_mode": or_default(&s.content_mode, "binary"),
         "created_at": time(s.created_at_ms), "updated_at": time(s.updated_at_ms),
     })
 }

@@ -31,6 +31,18 @@ pub struct SubscriptionSettings {
     /// nothing is stored when it fails.
     #[arg(long)]
     verify: bool,
+    /// Delivery order: `unordered` (default) or `key` (one record key's webhooks in publish
+    /// order; a failing key blocks only itself).
+    #[arg(long)]
+    ordering: Option<String>,
+    /// With `--ordering key`, what follows a dead-lettered key's event: `skip` (default: its
+    /// later events go on) or `hold` (they follow it into the DLQ).
+    #[arg(long)]
+    on_dead_letter: Option<String>,
+    /// CloudEvents HTTP content mode: `binary` (default, `ce-*` headers) or `structured`
+    /// (`application/cloudevents+json` body).
+    #[arg(long)]
+    content_mode: Option<String>,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -169,6 +181,9 @@ pub(super) async fn execute(
                     secret: secret.unwrap_or_default(),
                     description: settings.description.unwrap_or_default(),
                     verify_endpoint: settings.verify,
+                    ordering: settings.ordering.unwrap_or_default(),
+                    on_dead_letter: settings.on_dead_letter.unwrap_or_default(),
+                    content_mode: settings.content_mode.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();
@@ -214,6 +229,9 @@ pub(super) async fn execute(
             field("rate_limit", settings.rate_limit.is_some());
             field("max_in_flight", settings.max_in_flight.is_some());
             field("description", settings.description.is_some());
+            field("ordering", settings.ordering.is_some());
+            field("on_dead_letter", settings.on_dead_letter.is_some());
+            field("content_mode", settings.content_mode.is_some());
             if mask.is_empty() && !settings.verify {
                 return Err(tonic::Status::invalid_argument(
                     "nothing to update: give at least one setting (or --verify)",
@@ -232,6 +250,9 @@ pub(super) async fn execute(
                     topics: settings.topics,
                     description: settings.description.unwrap_or_default(),
                     verify_endpoint: settings.verify,
+                    ordering: settings.ordering.unwrap_or_default(),
+                    on_dead_letter: settings.on_dead_letter.unwrap_or_default(),
+                    content_mode: settings.content_mode.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();

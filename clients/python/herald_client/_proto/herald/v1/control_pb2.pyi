@@ -290,7 +290,7 @@ class SigningSecret(_message.Message):
     def __init__(self, secret: _Optional[str] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "state", "disabled_reason", "created_at_ms", "updated_at_ms", "secrets", "description")
+    __slots__ = ("id", "team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "state", "disabled_reason", "created_at_ms", "updated_at_ms", "secrets", "description", "ordering", "on_dead_letter", "content_mode")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -312,6 +312,9 @@ class Subscription(_message.Message):
     UPDATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     SECRETS_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ORDERING_FIELD_NUMBER: _ClassVar[int]
+    ON_DEAD_LETTER_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_MODE_FIELD_NUMBER: _ClassVar[int]
     id: str
     team: str
     topics: _containers.RepeatedScalarFieldContainer[str]
@@ -326,10 +329,13 @@ class Subscription(_message.Message):
     updated_at_ms: int
     secrets: _containers.RepeatedCompositeFieldContainer[SigningSecret]
     description: str
-    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., disabled_reason: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., secrets: _Optional[_Iterable[_Union[SigningSecret, _Mapping]]] = ..., description: _Optional[str] = ...) -> None: ...
+    ordering: str
+    on_dead_letter: str
+    content_mode: str
+    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., disabled_reason: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., secrets: _Optional[_Iterable[_Union[SigningSecret, _Mapping]]] = ..., description: _Optional[str] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
-    __slots__ = ("team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "secret", "description")
+    __slots__ = ("team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "secret", "description", "verify_endpoint", "ordering", "on_dead_letter", "content_mode")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -346,6 +352,10 @@ class CreateSubscriptionRequest(_message.Message):
     MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    ORDERING_FIELD_NUMBER: _ClassVar[int]
+    ON_DEAD_LETTER_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_MODE_FIELD_NUMBER: _ClassVar[int]
     team: str
     topics: _containers.RepeatedScalarFieldContainer[str]
     url: str
@@ -355,7 +365,11 @@ class CreateSubscriptionRequest(_message.Message):
     max_in_flight: int
     secret: str
     description: str
-    def __init__(self, team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., secret: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    verify_endpoint: bool
+    ordering: str
+    on_dead_letter: str
+    content_mode: str
+    def __init__(self, team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., secret: _Optional[str] = ..., description: _Optional[str] = ..., verify_endpoint: _Optional[bool] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionResponse(_message.Message):
     __slots__ = ("subscription", "secret")
@@ -386,7 +400,7 @@ class ListSubscriptionsResponse(_message.Message):
     def __init__(self, subscriptions: _Optional[_Iterable[_Union[Subscription, _Mapping]]] = ...) -> None: ...
 
 class UpdateSubscriptionRequest(_message.Message):
-    __slots__ = ("team", "id", "event_types", "headers", "rate_limit", "max_in_flight", "url", "update_mask", "topics", "description")
+    __slots__ = ("team", "id", "event_types", "headers", "rate_limit", "max_in_flight", "url", "update_mask", "topics", "description", "verify_endpoint", "ordering", "on_dead_letter", "content_mode")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -404,6 +418,10 @@ class UpdateSubscriptionRequest(_message.Message):
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    ORDERING_FIELD_NUMBER: _ClassVar[int]
+    ON_DEAD_LETTER_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_MODE_FIELD_NUMBER: _ClassVar[int]
     team: str
     id: str
     event_types: _containers.RepeatedScalarFieldContainer[str]
@@ -414,7 +432,11 @@ class UpdateSubscriptionRequest(_message.Message):
     update_mask: _containers.RepeatedScalarFieldContainer[str]
     topics: _containers.RepeatedScalarFieldContainer[str]
     description: str
-    def __init__(self, team: _Optional[str] = ..., id: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., url: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ...) -> None: ...
+    verify_endpoint: bool
+    ordering: str
+    on_dead_letter: str
+    content_mode: str
+    def __init__(self, team: _Optional[str] = ..., id: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., url: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., verify_endpoint: _Optional[bool] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ...) -> None: ...
 
 class PauseSubscriptionRequest(_message.Message):
     __slots__ = ("team", "id")

@@ -31,7 +31,7 @@ class RecordHeader(_message.Message):
     def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
 
 class DeliveryTask(_message.Message):
-    __slots__ = ("subscription_id", "team", "source_topic", "source_partition", "source_offset", "event_id", "event_type", "headers", "data", "attempt", "due_at_ms", "tier", "last_status", "last_error", "first_attempt_at_ms", "dead_lettered_at_ms", "dead_letter_reason", "replay", "dlq_partition", "dlq_offset", "redriven_at_ms")
+    __slots__ = ("subscription_id", "team", "source_topic", "source_partition", "source_offset", "event_id", "event_type", "headers", "data", "attempt", "due_at_ms", "tier", "last_status", "last_error", "first_attempt_at_ms", "dead_lettered_at_ms", "dead_letter_reason", "replay", "dlq_partition", "dlq_offset", "redriven_at_ms", "key", "previous_offset")
     SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_FIELD_NUMBER: _ClassVar[int]
     SOURCE_TOPIC_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +53,8 @@ class DeliveryTask(_message.Message):
     DLQ_PARTITION_FIELD_NUMBER: _ClassVar[int]
     DLQ_OFFSET_FIELD_NUMBER: _ClassVar[int]
     REDRIVEN_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_OFFSET_FIELD_NUMBER: _ClassVar[int]
     subscription_id: str
     team: str
     source_topic: str
@@ -74,7 +76,9 @@ class DeliveryTask(_message.Message):
     dlq_partition: int
     dlq_offset: int
     redriven_at_ms: int
-    def __init__(self, subscription_id: _Optional[str] = ..., team: _Optional[str] = ..., source_topic: _Optional[str] = ..., source_partition: _Optional[int] = ..., source_offset: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[RecordHeader, _Mapping]]] = ..., data: _Optional[bytes] = ..., attempt: _Optional[int] = ..., due_at_ms: _Optional[int] = ..., tier: _Optional[str] = ..., last_status: _Optional[int] = ..., last_error: _Optional[str] = ..., first_attempt_at_ms: _Optional[int] = ..., dead_lettered_at_ms: _Optional[int] = ..., dead_letter_reason: _Optional[str] = ..., replay: _Optional[bool] = ..., dlq_partition: _Optional[int] = ..., dlq_offset: _Optional[int] = ..., redriven_at_ms: _Optional[int] = ...) -> None: ...
+    key: bytes
+    previous_offset: int
+    def __init__(self, subscription_id: _Optional[str] = ..., team: _Optional[str] = ..., source_topic: _Optional[str] = ..., source_partition: _Optional[int] = ..., source_offset: _Optional[int] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[RecordHeader, _Mapping]]] = ..., data: _Optional[bytes] = ..., attempt: _Optional[int] = ..., due_at_ms: _Optional[int] = ..., tier: _Optional[str] = ..., last_status: _Optional[int] = ..., last_error: _Optional[str] = ..., first_attempt_at_ms: _Optional[int] = ..., dead_lettered_at_ms: _Optional[int] = ..., dead_letter_reason: _Optional[str] = ..., replay: _Optional[bool] = ..., dlq_partition: _Optional[int] = ..., dlq_offset: _Optional[int] = ..., redriven_at_ms: _Optional[int] = ..., key: _Optional[bytes] = ..., previous_offset: _Optional[int] = ...) -> None: ...
 
 class DeadLetterRef(_message.Message):
     __slots__ = ("partition", "offset")

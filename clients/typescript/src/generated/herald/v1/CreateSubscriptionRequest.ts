@@ -11,6 +11,9 @@ export interface CreateSubscriptionRequest {
   'maxInFlight'?: (number);
   'secret'?: (string);
   'description'?: (string);
+  'ordering'?: (string);
+  'onDeadLetter'?: (string);
+  'contentMode'?: (string);
 }
 
 export interface CreateSubscriptionRequest__Output {
@@ -23,4 +26,7 @@ export interface CreateSubscriptionRequest__Output {
   'maxInFlight': (number);
   'secret': (string);
   'description': (string);
+  'ordering': (string);
+  'onDeadLetter': (string);
+  'contentMode': (string);
 }

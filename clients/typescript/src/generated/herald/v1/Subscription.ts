@@ -19,6 +19,9 @@ export interface Subscription {
   'updatedAtMs'?: (number | string | Long);
   'secrets'?: (_herald_v1_SigningSecret)[];
   'description'?: (string);
+  'ordering'?: (string);
+  'onDeadLetter'?: (string);
+  'contentMode'?: (string);
 }
 
 export interface Subscription__Output {
@@ -36,4 +39,7 @@ export interface Subscription__Output {
   'updatedAtMs': (number);
   'secrets': (_herald_v1_SigningSecret__Output)[];
   'description': (string);
+  'ordering': (string);
+  'onDeadLetter': (string);
+  'contentMode': (string);
 }

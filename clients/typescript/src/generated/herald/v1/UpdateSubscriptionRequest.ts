@@ -12,6 +12,9 @@ export interface UpdateSubscriptionRequest {
   'updateMask'?: (string)[];
   'topics'?: (string)[];
   'description'?: (string);
+  'ordering'?: (string);
+  'onDeadLetter'?: (string);
+  'contentMode'?: (string);
 }
 
 export interface UpdateSubscriptionRequest__Output {
@@ -25,4 +28,7 @@ export interface UpdateSubscriptionRequest__Output {
   'updateMask': (string)[];
   'topics': (string)[];
   'description': (string);
+  'ordering': (string);
+  'onDeadLetter': (string);
+  'contentMode': (string);
 }
