@@ -56,6 +56,21 @@ pub struct EventView<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> EventView<'a> {
+    /// The view of a decoded event and its record key (a key that is not UTF-8 reads as unset).
+    pub fn of(event: &'a crate::Event, key: Option<&'a [u8]>) -> Self {
+        Self {
+            id: &event.id,
+            event_type: &event.ty,
+            source: &event.source,
+            subject: event.subject.as_deref(),
+            time: event.time.as_deref(),
+            key: key.and_then(|k| std::str::from_utf8(k).ok()),
+            data: &event.data,
+        }
+    }
+}
+
 /// A parsed filter expression, ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct Filter {
@@ -93,6 +108,14 @@ impl Filter {
             need
         });
         Ok(Self { root, needs })
+    }
+
+    /// A filter no event passes (stands for a stored filter that no longer parses).
+    pub fn nothing() -> Self {
+        Self {
+            root: Node::Bool(false),
+            needs: None,
+        }
     }
 
     /// Whether the event passes the filter (an evaluation error counts as no).

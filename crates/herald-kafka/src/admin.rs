@@ -142,7 +142,10 @@ impl KafkaAdmin {
         .await
         .unwrap_or(false);
         if !seen {
-            tracing::warn!(topic = name, "created topic not yet in the cluster's metadata");
+            tracing::warn!(
+                topic = name,
+                "created topic not yet in the cluster's metadata"
+            );
         }
     }
 

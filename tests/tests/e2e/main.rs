@@ -3,6 +3,7 @@
 mod control;
 mod delivery;
 mod edge;
+mod filters;
 mod ingest;
 mod kafka_smoke;
 mod pull;

@@ -15,6 +15,7 @@ pub(super) async fn create_subscription(
     )?;
     let url = validate::url(&req.url).map_err(invalid)?;
     let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
+    let filter = validate::filter(&req.filter).map_err(invalid)?;
     let headers = validate::headers(&req.headers).map_err(invalid)?;
     // A client re-creating a subscription from an answer would otherwise store the placeholder
     // as its endpoint credential.
@@ -57,6 +58,7 @@ pub(super) async fn create_subscription(
             expires_at_ms: 0,
         }],
         description,
+        filter,
     };
     svc.store
         .write(
@@ -113,7 +115,7 @@ pub(super) async fn update_subscription(
 ) -> Result<Response<Subscription>, Status> {
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
-    const FIELDS: [&str; 7] = [
+    const FIELDS: [&str; 8] = [
         "url",
         "topics",
         "event_types",
@@ -121,6 +123,7 @@ pub(super) async fn update_subscription(
         "rate_limit",
         "max_in_flight",
         "description",
+        "filter",
     ];
     if let Some(f) = req
         .update_mask
@@ -145,6 +148,10 @@ pub(super) async fn update_subscription(
         .map_err(invalid)?;
     let event_types = set("event_types", !req.event_types.is_empty())
         .then(|| validate::event_types(&req.event_types))
+        .transpose()
+        .map_err(invalid)?;
+    let filter = set("filter", !req.filter.is_empty())
+        .then(|| validate::filter(&req.filter))
         .transpose()
         .map_err(invalid)?;
     let headers = set("headers", !req.headers.is_empty())
@@ -174,6 +181,9 @@ pub(super) async fn update_subscription(
                 }
                 if let Some(t) = event_types {
                     s.event_types = t;
+                }
+                if let Some(f) = filter {
+                    s.filter = f;
                 }
                 if let Some(mut h) = headers {
                     // Values are write-only: a client that read "<redacted>" and sends it back

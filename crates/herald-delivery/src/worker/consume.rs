@@ -18,6 +18,7 @@ use crate::share::Shares;
 use crate::tracker::{Tp, Tracker};
 use crate::{DLQ_TOPIC, DeliveryError, REPLAY_TOPIC};
 
+use super::payload_filter::filter_view;
 use super::records::{Incoming, Payload};
 use super::{Shared, is_task_topic, now_ms};
 
@@ -340,6 +341,7 @@ impl LoopState<'_> {
             offset,
             headers,
             data,
+            key,
         } = m;
         if is_task_topic(&tp.0) {
             let task = match DeliveryTask::decode(data) {
@@ -391,9 +393,10 @@ impl LoopState<'_> {
             .clone();
         let empty = Vec::new();
         let candidates = routes.by_topic.get(&*tp.0).unwrap_or(&empty);
+        let mut event = || filter_view(&headers, event_id, event_type, key.as_deref(), &data);
         let matched: Vec<&Arc<Route>> = candidates
             .iter()
-            .filter(|r| event_type_matches(&r.sub.event_types, event_type))
+            .filter(|r| event_type_matches(&r.sub.event_types, event_type) && r.accepts(&mut event))
             .collect();
         if matched.is_empty() {
             return skip(shared, &tp, offset);

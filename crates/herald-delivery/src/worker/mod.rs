@@ -9,6 +9,7 @@
 mod consume;
 mod deliver;
 mod handoff;
+mod payload_filter;
 mod record;
 mod records;
 

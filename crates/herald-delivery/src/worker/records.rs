@@ -16,6 +16,8 @@ pub(crate) struct Incoming {
     pub(super) offset: i64,
     pub(super) headers: RecordHeaders,
     pub(super) data: Bytes,
+    /// The record key (payload filters read it as `key`).
+    pub(super) key: Option<Bytes>,
 }
 
 impl Incoming {
@@ -39,6 +41,7 @@ impl Incoming {
             offset: m.offset(),
             headers,
             data: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
+            key: m.key().map(Bytes::copy_from_slice),
         }
     }
 }

@@ -141,7 +141,7 @@ pub(super) fn sub_json(s: &Subscription) -> Value {
         "id": s.id, "team": s.team, "topics": s.topics, "url": s.url, "event_types": s.event_types,
         "headers": headers, "rate_limit": s.rate_limit, "max_in_flight": s.max_in_flight,
         "state": state_name(s.state), "disabled_reason": s.disabled_reason,
-        "description": s.description,
+        "description": s.description, "filter": s.filter,
         "created_at": time(s.created_at_ms), "updated_at": time(s.updated_at_ms),
     })
 }

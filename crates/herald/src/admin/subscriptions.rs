@@ -27,6 +27,10 @@ pub struct SubscriptionSettings {
     /// Free text for people.
     #[arg(long)]
     description: Option<String>,
+    /// Payload filter expression, e.g. `data.amount > 100` (docs/catalog.md); `""` on update
+    /// removes it.
+    #[arg(long)]
+    filter: Option<String>,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -164,6 +168,7 @@ pub(super) async fn execute(
                     max_in_flight: settings.max_in_flight.unwrap_or(0),
                     secret: secret.unwrap_or_default(),
                     description: settings.description.unwrap_or_default(),
+                    filter: settings.filter.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();
@@ -209,6 +214,7 @@ pub(super) async fn execute(
             field("rate_limit", settings.rate_limit.is_some());
             field("max_in_flight", settings.max_in_flight.is_some());
             field("description", settings.description.is_some());
+            field("filter", settings.filter.is_some());
             if mask.is_empty() {
                 return Err(tonic::Status::invalid_argument(
                     "nothing to update: give at least one setting",
@@ -226,6 +232,7 @@ pub(super) async fn execute(
                     update_mask: mask,
                     topics: settings.topics,
                     description: settings.description.unwrap_or_default(),
+                    filter: settings.filter.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();
