@@ -894,7 +894,22 @@ mod tests {
             cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,
             reply_members: None,
+            attrs: Default::default(),
         }
+    }
+
+    #[test]
+    fn payload_filters_read_the_type_and_the_data() {
+        let filter = |expr: &str| {
+            Filter::types(Vec::new())
+                .with_expr(Some(Arc::new(herald_core::Filter::parse(expr).unwrap())))
+        };
+        let mut e = event(0, 0, &[1], "order.created");
+        e.body = sse::event_body("order.created", b"{\"amount\": 120,\n\"tier\": \"gold\"}");
+        assert!(filter("type == 'order.created' && data.amount > 100").passes(&e));
+        assert!(filter("data.tier == 'gold'").passes(&e));
+        assert!(!filter("data.amount > 200").passes(&e));
+        assert!(!filter("has(subject)").passes(&e));
     }
 
     #[test]

@@ -354,6 +354,7 @@ async fn create_demo(grpc_url: &str, root_key: &str) -> anyhow::Result<String> {
             name: "events".into(),
             partitions: 3,
             retention_ms: 0,
+            ..Default::default()
         })
         .await
         && !exists(&s)

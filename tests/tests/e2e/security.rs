@@ -309,6 +309,7 @@ async fn call(w: &World, root: &mut Client, op: &str, key: &str, t: &Target) -> 
                 name: unique("t"),
                 partitions: 1,
                 retention_ms: 3_600_000,
+                ..Default::default()
             })
             .await),
         "ListTopics" => ok(c.list_topics(ListTopicsRequest { team }).await),

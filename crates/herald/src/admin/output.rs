@@ -119,6 +119,9 @@ pub(super) fn topic_json(t: &Topic) -> Value {
     json!({
         "team": t.team, "name": t.name, "kafka_topic": t.kafka_topic, "partitions": t.partitions,
         "retention_ms": t.retention_ms, "created_at": time(t.created_at_ms),
+        "schema_policy": SchemaPolicy::try_from(t.schema_policy)
+            .map_or("off", |p| p.as_str_name().trim_start_matches("SCHEMA_POLICY_"))
+            .to_ascii_lowercase(),
     })
 }
 
