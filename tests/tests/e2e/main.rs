@@ -1,5 +1,6 @@
 //! End-to-end tests against a real Kafka broker: one test binary for the whole suite.
 
+mod catalog;
 mod control;
 mod delivery;
 mod edge;
