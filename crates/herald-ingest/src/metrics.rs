@@ -81,6 +81,14 @@ impl Metrics {
             in_flight: Gauge::default(),
             schema_violations: Family::default(),
         };
+        // Every series exists from the start at 0, so rates and alerts see the first violation.
+        for policy in ["enforce", "count"] {
+            for reason in ["unknown_type", "not_json", "invalid"] {
+                let _ = m
+                    .schema_violations
+                    .get_or_create(&ViolationLabels { policy, reason });
+            }
+        }
         let r = registry.sub_registry_with_prefix("herald_ingest");
         r.register(
             "events_accepted",
