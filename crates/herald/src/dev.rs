@@ -188,6 +188,8 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         kafka: kafka.clone(),
         root_key: root_key.clone(),
         reply_secret: keys.reply_secret,
+        // The catalog's schema documents are served on the one HTTP port.
+        schema_base_url: format!("http://{}", http.local_addr()?),
         ..IngestConfig::default()
     };
     // Request-reply works out of the box: its topic, kept for `reply_ttl`.
