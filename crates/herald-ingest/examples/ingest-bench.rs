@@ -357,6 +357,33 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// The check's cost on one thread, without Kafka: parsing an event's data, then validating it
+/// against the compiled schema (as ingest does per event), in µs per event.
+fn schema_cost(size: usize) -> anyhow::Result<(f64, f64)> {
+    let schema: serde_json::Value = serde_json::from_str(ORDER_SCHEMA)?;
+    let validator = jsonschema::draft202012::new(&schema)?;
+    let payloads: Vec<Vec<u8>> = (0..64).map(|i| payload(true, size, i)).collect();
+    let n = 50_000;
+    let started = Instant::now();
+    let mut parsed = Vec::with_capacity(payloads.len());
+    for i in 0..n {
+        let v: serde_json::Value = serde_json::from_slice(&payloads[i % payloads.len()])?;
+        if parsed.len() < payloads.len() {
+            parsed.push(v);
+        }
+    }
+    let parse = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let started = Instant::now();
+    for i in 0..n {
+        anyhow::ensure!(
+            validator.is_valid(std::hint::black_box(&parsed[i % parsed.len()])),
+            "the bench payload must match its schema"
+        );
+    }
+    let validate = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    Ok((parse, validate))
+}
+
 /// The view with `bench.tick` in the team's catalog and both ingest topics enforcing it.
 fn enforce_catalog(
     mut view: herald_watch::View,
@@ -432,6 +459,13 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or_default()
             .trim()
     );
+
+    if a.schema {
+        let (parse, validate) = schema_cost(a.size)?;
+        println!(
+            "schema check on one thread: parse {parse:.2} µs + validate {validate:.2} µs per event"
+        );
+    }
 
     // The service, in process, on its own runtime.
     let config = IngestConfig {

@@ -95,7 +95,10 @@ impl Schemas {
                 };
             }
         };
-        if let Err(e) = validator.validate(&data) {
+        // `is_valid` skips building errors: the common, valid case pays only for the check.
+        if !validator.is_valid(&data)
+            && let Err(e) = validator.validate(&data)
+        {
             let pointer = e.instance_path().as_str();
             return Verdict::Violation {
                 reason: "invalid",
