@@ -11,6 +11,7 @@ export interface CreateSubscriptionRequest {
   'maxInFlight'?: (number);
   'secret'?: (string);
   'description'?: (string);
+  'filter'?: (string);
 }
 
 export interface CreateSubscriptionRequest__Output {
@@ -23,4 +24,5 @@ export interface CreateSubscriptionRequest__Output {
   'maxInFlight': (number);
   'secret': (string);
   'description': (string);
+  'filter': (string);
 }

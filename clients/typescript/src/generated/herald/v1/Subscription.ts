@@ -19,6 +19,7 @@ export interface Subscription {
   'updatedAtMs'?: (number | string | Long);
   'secrets'?: (_herald_v1_SigningSecret)[];
   'description'?: (string);
+  'filter'?: (string);
 }
 
 export interface Subscription__Output {
@@ -36,4 +37,5 @@ export interface Subscription__Output {
   'updatedAtMs': (number);
   'secrets': (_herald_v1_SigningSecret__Output)[];
   'description': (string);
+  'filter': (string);
 }

@@ -12,6 +12,7 @@ export interface UpdateSubscriptionRequest {
   'updateMask'?: (string)[];
   'topics'?: (string)[];
   'description'?: (string);
+  'filter'?: (string);
 }
 
 export interface UpdateSubscriptionRequest__Output {
@@ -25,4 +26,5 @@ export interface UpdateSubscriptionRequest__Output {
   'updateMask': (string)[];
   'topics': (string)[];
   'description': (string);
+  'filter': (string);
 }
