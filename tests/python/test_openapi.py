@@ -48,6 +48,11 @@ ROUTES = {
     "/v1/teams/{team}/portal-tokens": {"post"},
     "/v1/teams/{team}/subscriptions/{id}/health": {"get"},
     "/v1/teams/{team}/subscriptions/{id}/test": {"post"},
+    "/v1/teams/{team}/event-types": {"get", "post"},
+    "/v1/teams/{team}/event-types/{name}": {"get", "delete"},
+    "/v1/teams/{team}/event-types/{name}/versions": {"post"},
+    "/v1/teams/{team}/event-types/{name}/versions/{version}/schema": {"get"},
+    "/v1/teams/{team}/topics/{topic}/schema-policy": {"put"},
 }
 
 

@@ -204,6 +204,7 @@ pub async fn team_with_topic(c: &mut Client, prefix: &str, topic: &str) -> Strin
         name: topic.into(),
         partitions: 1,
         retention_ms: 3_600_000,
+        ..Default::default()
     })
     .await
     .expect("create topic");

@@ -124,6 +124,7 @@ impl Fixture {
                     retention_ms: -1,
                     kafka_topic: self.kafka_topic.clone(),
                     created_at_ms,
+                    ..Default::default()
                 })),
                 key("k-sub", team, &[Scope::Subscribe], &self.sub_key),
                 key("k-pub", team, &[Scope::Publish], &self.pub_key),

@@ -85,6 +85,7 @@ impl Fixture {
                 retention_ms: -1,
                 created_at_ms: 0,
                 kafka_topic: format!("{}.{name}", self.team),
+                ..Default::default()
             })),
         };
         View::from_entities(

@@ -256,6 +256,7 @@ impl Stack {
             name: topic.clone(),
             partitions: 2,
             retention_ms: 3_600_000,
+            ..Default::default()
         })
         .await
         .expect("create topic");

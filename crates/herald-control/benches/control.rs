@@ -110,6 +110,7 @@ async fn main() {
         name: "orders".into(),
         partitions: 1,
         retention_ms: 0,
+        ..Default::default()
     })
     .await
     .unwrap();

@@ -544,11 +544,22 @@ impl History {
         let id = sub.id.clone();
         let team = sub.team.clone();
         let filters = sub.event_types.clone();
+        // Stored filters were parsed at creation: one that no longer parses selects nothing.
+        let payload_filter = (!sub.filter.is_empty())
+            .then(|| herald_core::Filter::parse(&sub.filter).map_err(|_| ()))
+            .transpose();
         let source = topic.to_owned();
         self.replay(topic.to_owned(), start, limit, move |m| {
             let event = m.event().ok()?;
             if !event_type_matches(&filters, &event.ty) {
                 return None;
+            }
+            match &payload_filter {
+                Ok(Some(f)) if !f.matches(&herald_core::EventView::of(&event, m.key())) => {
+                    return None;
+                }
+                Err(()) => return None,
+                _ => {}
             }
             let headers = m
                 .headers()

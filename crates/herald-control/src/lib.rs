@@ -22,6 +22,7 @@ mod error;
 mod health;
 mod history;
 mod rest;
+mod schema;
 mod service;
 mod store;
 mod validate;

@@ -273,6 +273,7 @@ fn to_record(master: &MasterKey, entity: Entity) -> ControlRecord {
         Some(entity::Kind::Topic(t)) => control_record::Kind::Topic(t),
         Some(entity::Kind::ApiKey(k)) => control_record::Kind::ApiKey(k),
         Some(entity::Kind::Grant(g)) => control_record::Kind::Grant(g),
+        Some(entity::Kind::EventType(t)) => control_record::Kind::EventType(t),
         Some(entity::Kind::Subscription(mut s)) => {
             let secrets = std::mem::take(&mut s.secrets)
                 .into_iter()
@@ -304,6 +305,7 @@ fn decode_record(master: &MasterKey, record: ControlRecord) -> Option<Entity> {
         control_record::Kind::Topic(t) => entity::Kind::Topic(t),
         control_record::Kind::ApiKey(k) => entity::Kind::ApiKey(k),
         control_record::Kind::Grant(g) => entity::Kind::Grant(g),
+        control_record::Kind::EventType(t) => entity::Kind::EventType(t),
         control_record::Kind::Subscription(stored) => {
             let mut s: Subscription = stored.subscription?;
             s.secrets = stored

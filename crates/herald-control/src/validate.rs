@@ -64,6 +64,16 @@ pub fn url(text: &str) -> Result<String, String> {
     Ok(parsed.to_string())
 }
 
+/// A payload filter expression: parsed to refuse an invalid one; blank = none.
+pub fn filter(expr: &str) -> Result<String, String> {
+    let expr = expr.trim();
+    if expr.is_empty() {
+        return Ok(String::new());
+    }
+    herald_core::Filter::parse(expr).map_err(|e| e.to_string())?;
+    Ok(expr.to_owned())
+}
+
 /// Event-type filters: exact types or prefixes written `prefix.*` (a lone `*` means all).
 pub fn event_types(types: &[String]) -> Result<Vec<String>, String> {
     if types.len() > MAX_EVENT_TYPES {
@@ -300,6 +310,9 @@ mod tests {
             v(&["order.*", "user.created"])
         );
         assert!(event_types(&v(&["*"])).unwrap().is_empty());
+        assert_eq!(filter("  ").unwrap(), "");
+        assert_eq!(filter(" data.a == 1 ").unwrap(), "data.a == 1");
+        assert!(filter("data.a ==").unwrap_err().contains("at byte"));
         assert!(event_types(&v(&["or*der"])).unwrap_err().contains("'*'"));
         assert!(event_types(&v(&[".*"])).is_err());
         let h = |k: &str, val: &str| HashMap::from([(k.to_owned(), val.to_owned())]);

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use herald_core::cursor::TopicTag;
-use herald_core::{Secret, Signer};
+use herald_core::{EventView, Filter, Secret, Signer};
 use herald_proto::v1::{Subscription, SubscriptionState};
 use herald_watch::View;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -35,6 +35,8 @@ pub struct Route {
     pub ordered: bool,
     /// A dead-lettered key's later events follow it into the DLQ (`on_dead_letter: hold`).
     pub hold: bool,
+    /// The payload filter, parsed once per subscription version (None = every event).
+    pub filter: Option<Filter>,
 }
 
 impl std::fmt::Debug for Route {
@@ -105,6 +107,18 @@ impl Route {
                 }
             }
         }
+        let filter = match sub.filter.as_str() {
+            "" => None,
+            expr => match Filter::parse(expr) {
+                Ok(f) => Some(f),
+                Err(error) => {
+                    // Control refuses invalid filters; one that no longer parses selects
+                    // nothing rather than everything.
+                    tracing::warn!(subscription = %sub.id, %error, "invalid payload filter: delivering nothing");
+                    Some(Filter::nothing())
+                }
+            },
+        };
         Self {
             signer: Signer::new(secrets),
             target: Target::parse(&sub.url),
@@ -112,8 +126,15 @@ impl Route {
             content_mode: ContentMode::of(&sub.content_mode),
             ordered: sub.ordering == "key",
             hold: sub.on_dead_letter == "hold",
+            filter,
             sub,
         }
+    }
+
+    /// Whether the event passes the subscription's payload filter (built lazily by `event`:
+    /// subscriptions without a filter never decode anything).
+    pub fn accepts<'a>(&self, event: &mut impl FnMut() -> EventView<'a>) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(&event()))
     }
 
     /// The URL as records and events show it: without credentials (an unparsable URL as given).

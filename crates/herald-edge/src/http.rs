@@ -149,6 +149,8 @@ impl Cors {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct StreamQuery {
     pub types: Option<String>,
+    /// Payload filter expression (docs/catalog.md).
+    pub filter: Option<String>,
     pub since: Option<String>,
     pub start: Option<String>,
     pub last_event_id: Option<String>,
@@ -238,7 +240,13 @@ fn kafka_topic(view: &View, team: &str, topic: &str) -> Result<(String, TopicTag
     Ok((name, tag))
 }
 
-pub(crate) fn parse_filter(types: Option<&str>) -> Result<Filter, EdgeError> {
+/// A stream's filter from its `types` and `filter` parameters.
+pub(crate) fn parse_filter(types: Option<&str>, expr: Option<&str>) -> Result<Filter, EdgeError> {
+    let expr = crate::payload_filter::parse(expr).map_err(EdgeError::BadRequest)?;
+    Ok(parse_types(types)?.with_expr(expr.map(Arc::new)))
+}
+
+fn parse_types(types: Option<&str>) -> Result<Filter, EdgeError> {
     let filters: Vec<String> = types
         .unwrap_or_default()
         .split(',')
@@ -395,6 +403,7 @@ pub(crate) fn stream_query(
         ("team" = String, Path, description = "The topic's team"),
         ("topic" = String, Path, description = "The topic"),
         ("types" = Option<String>, Query, description = "Comma-separated event types or prefixes (order.*)"),
+        ("filter" = Option<String>, Query, description = "Payload filter expression over the event's attributes and data (docs/catalog.md); skipped events still advance the cursor"),
         ("since" = Option<String>, Query, description = "Start at this time: RFC 3339 or unix ms"),
         ("start" = Option<String>, Query, description = "now (default) or earliest"),
         ("last_event_id" = Option<String>, Query, description = "Resume after this cursor (as the Last-Event-ID header)"),
@@ -533,7 +542,7 @@ pub(crate) async fn open_stream(
     if let Some(reason) = guard.revoked() {
         return Err(EdgeError::Forbidden(format!("permission denied: {reason}")));
     }
-    let mut filter = parse_filter(q.types.as_deref())?;
+    let mut filter = parse_filter(q.types.as_deref(), q.filter.as_deref())?;
     if let Some(member) = &q.member {
         filter = filter.only_partitions(&member.keys().copied().collect::<Vec<_>>());
     }

@@ -29,6 +29,7 @@ use tracing::Span;
 use crate::EdgeError;
 use crate::cursor::{Cursor, MAX_CURSOR_PARTITIONS, TopicTag, encode_positions};
 use crate::metrics::Metrics;
+use crate::payload_filter;
 use crate::sse;
 
 const KAFKA_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,6 +70,8 @@ pub(crate) struct LiveEvent {
     pub traceparent: Option<Box<str>>,
     /// [`REPLY_ATTRIBUTES`] the record has, as JSON members (`,"replyto":"..."`).
     reply_members: Option<Box<str>>,
+    /// What payload filters read besides `ty`, `time` and the payload.
+    attrs: payload_filter::Attrs,
 }
 
 impl LiveEvent {
@@ -115,13 +118,19 @@ impl LiveEvent {
             positions,
             traceparent,
             reply_members: Some(reply_members.into_boxed_str()).filter(|m| !m.is_empty()),
+            attrs: payload_filter::Attrs::of(message),
         }
     }
 
     fn size(&self) -> usize {
         // Without the JSON form, made on demand: a size must not change while the event is in
         // the window (`replay_bytes` says so).
-        self.body.len() + self.time.len() + self.cursor.len() + self.positions.len() * 8 + 64
+        self.body.len()
+            + self.time.len()
+            + self.cursor.len()
+            + self.positions.len() * 8
+            + self.attrs.size()
+            + 64
     }
 
     /// `"type":...,"time":...,"data":...}`: the members of the event's JSON form after `id`,
@@ -201,6 +210,8 @@ pub(crate) struct Filter {
     types: Vec<String>,
     /// Per partition, whether it is sent; `None`: all.
     partitions: Option<Vec<bool>>,
+    /// `?filter=`: the payload filter, parsed once per stream.
+    expr: Option<Arc<herald_core::Filter>>,
 }
 
 impl Filter {
@@ -209,7 +220,19 @@ impl Filter {
         Self {
             types,
             partitions: None,
+            expr: None,
         }
+    }
+
+    /// Also only events the payload filter `expr` accepts.
+    pub fn with_expr(mut self, expr: Option<Arc<herald_core::Filter>>) -> Self {
+        self.expr = expr;
+        self
+    }
+
+    /// The payload filter.
+    pub fn expr(&self) -> Option<Arc<herald_core::Filter>> {
+        self.expr.clone()
     }
 
     /// Only events of `partitions`.
@@ -231,6 +254,10 @@ impl Filter {
                 .as_ref()
                 .is_none_or(|mask| mask.get(event.partition as usize).copied().unwrap_or(false))
             && herald_core::event_type_matches(&self.types, &event.ty)
+            && self.expr.as_ref().is_none_or(|f| {
+                let data = sse_data(&event.body);
+                f.matches(&event.attrs.view(&event.ty, &event.time, &data))
+            })
     }
 }
 
@@ -867,7 +894,22 @@ mod tests {
             cursor: encode_positions(TopicTag::default(), positions).into(),
             traceparent: None,
             reply_members: None,
+            attrs: Default::default(),
         }
+    }
+
+    #[test]
+    fn payload_filters_read_the_type_and_the_data() {
+        let filter = |expr: &str| {
+            Filter::types(Vec::new())
+                .with_expr(Some(Arc::new(herald_core::Filter::parse(expr).unwrap())))
+        };
+        let mut e = event(0, 0, &[1], "order.created");
+        e.body = sse::event_body("order.created", b"{\"amount\": 120,\n\"tier\": \"gold\"}");
+        assert!(filter("type == 'order.created' && data.amount > 100").passes(&e));
+        assert!(filter("data.tier == 'gold'").passes(&e));
+        assert!(!filter("data.amount > 200").passes(&e));
+        assert!(!filter("has(subject)").passes(&e));
     }
 
     #[test]

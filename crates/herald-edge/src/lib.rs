@@ -24,6 +24,7 @@ mod lean;
 mod limits;
 mod metrics;
 mod openapi;
+mod payload_filter;
 mod pull;
 mod replies;
 mod server;

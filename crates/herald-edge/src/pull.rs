@@ -35,6 +35,7 @@ pub(crate) struct PullQuery {
     limit: Option<usize>,
     wait: Option<String>,
     types: Option<String>,
+    filter: Option<String>,
     since: Option<String>,
     start: Option<String>,
     access_token: Option<String>,
@@ -75,6 +76,7 @@ pub(crate) fn parse_wait(wait: Option<&str>) -> Result<Duration, EdgeError> {
         ("limit" = Option<usize>, Query, description = "Most events in the answer (default 100, at most 1000)"),
         ("wait" = Option<String>, Query, description = "Long-poll this long when nothing is new (10s, 500ms; at most 30s; default 0)"),
         ("types" = Option<String>, Query, description = "Comma-separated event types or prefixes (order.*)"),
+        ("filter" = Option<String>, Query, description = "Payload filter expression over the event's attributes and data (docs/catalog.md)"),
         ("since" = Option<String>, Query, description = "Without a cursor: start at this time (RFC 3339 or unix ms)"),
         ("start" = Option<String>, Query, description = "Without a cursor: earliest (default) or now"),
         ("access_token" = Option<String>, Query, description = "A token from the stream token route"),
@@ -116,6 +118,7 @@ pub(crate) async fn pull(
     let partitions: Option<Vec<i32>> = member.as_ref().map(|m| m.keys().copied().collect());
     let stream_query = StreamQuery {
         types: q.types,
+        filter: q.filter,
         since: q.since,
         // A puller without a cursor wants what the topic holds.
         start: q.start.or_else(|| Some("earliest".into())),

@@ -170,8 +170,13 @@ impl EventStream {
                 }
                 self.hub.metrics.ws_acks.inc();
             }
-            ClientOp::Filter { types } => {
-                let filter = http::parse_filter(Some(&types)).map_err(|e| refuse(e.to_string()))?;
+            ClientOp::Filter { types, filter } => {
+                let filter = match filter {
+                    Some(expr) => http::parse_filter(Some(&types), Some(&expr)),
+                    None => http::parse_filter(Some(&types), None)
+                        .map(|f| f.with_expr(self.filter.expr())),
+                }
+                .map_err(|e| refuse(e.to_string()))?;
                 self.filter = Arc::new(filter);
                 if matches!(self.phase, Phase::Live(_)) {
                     // Dropping the subscription leaves its queued events unsent; the stream's

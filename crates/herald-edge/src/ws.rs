@@ -6,7 +6,7 @@
 //! answered nothing for two heartbeats and a bit is closed. A client may send
 //! small JSON text messages: `{"op":"ack","id":CURSOR}` (checked against the stream's topic) and
 //! `{"op":"filter","types":"order.*,user.created"}` (replaces the type filter from the current
-//! position on). Anything else ends the connection with a close code and a reason.
+//! position on; with `"filter":"…"` also the payload filter, `""` removing it). Anything else ends the connection with a close code and a reason.
 //!
 //! Why not a WebSocket library: the server writes a few frame kinds and reads small client
 //! messages, so the protocol needs little code, and an idle connection here holds no buffers
@@ -251,8 +251,13 @@ fn parse(buf: &[u8]) -> Result<Option<(Frame, usize)>, Violation> {
 pub(crate) enum ClientOp {
     /// The client processed everything up to this cursor.
     Ack { id: String },
-    /// Replace the stream's type filter (`?types=` syntax).
-    Filter { types: String },
+    /// Replace the stream's type filter (`?types=` syntax) and, when `filter` is given, its
+    /// payload filter (`""` removes it).
+    Filter {
+        types: String,
+        #[serde(default)]
+        filter: Option<String>,
+    },
 }
 
 /// What the connection loop must do after reading bytes from the client.
@@ -609,7 +614,7 @@ mod tests {
         let (a, b) = frame.split_at(5);
         assert!(matches!(inbox.feed(a), Read::More));
         assert!(
-            matches!(inbox.feed(b), Read::Op(ClientOp::Filter { types }) if types == "order.*")
+            matches!(inbox.feed(b), Read::Op(ClientOp::Filter { types, .. }) if types == "order.*")
         );
 
         let mut bytes = client_frame(false, TEXT, br#"{"op":"ack","#);

@@ -15,6 +15,10 @@
 //! separates the load generator's threads (`bench-client`, main) from the service side (ingest
 //! runtime `ingest-rt`, librdkafka `rdk:*` threads).
 //!
+//! With `--schema 1`, events are ~1 KiB orders and ingest's topic enforces the team's
+//! event-type catalog: every event is validated against a ~1 KB JSON Schema (draft 2020-12),
+//! and the baseline writes the same payloads.
+//!
 //! ```text
 //! deploy/local/kafka start
 //! cargo run --release -p herald-ingest --example ingest-bench
@@ -49,6 +53,8 @@ struct Args {
     rate: u64,
     secs: u64,
     rounds: usize,
+    /// Order payloads validated against [`ORDER_SCHEMA`] on the ingest topic.
+    schema: bool,
 }
 
 fn args() -> Args {
@@ -62,11 +68,12 @@ fn args() -> Args {
         rate: 1000,
         secs: 5,
         rounds: 3,
+        schema: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or_else(|| {
-            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N]");
+            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N] [--schema 0|1]");
             std::process::exit(2)
         });
         match pair[0].as_str() {
@@ -79,6 +86,7 @@ fn args() -> Args {
             "--rate" => a.rate = value,
             "--secs" => a.secs = value,
             "--rounds" => a.rounds = value as usize,
+            "--schema" => a.schema = value != 0,
             other => {
                 eprintln!("unknown flag {other}");
                 std::process::exit(2)
@@ -122,8 +130,57 @@ fn cpu_split() -> (f64, f64) {
     (client as f64 / ticks, rest as f64 / ticks)
 }
 
-fn payload(size: usize, i: usize) -> Vec<u8> {
-    let head = format!("{{\"i\":{i},\"pad\":\"");
+/// A typical ~1 KB schema: required fields, a pattern, enums, nested objects, an array.
+const ORDER_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "bench.tick",
+  "type": "object",
+  "required": ["order_id", "amount", "currency", "customer", "items"],
+  "additionalProperties": false,
+  "properties": {
+    "order_id": {"type": "string", "pattern": "^ord_[0-9]{4,32}$"},
+    "amount": {"type": "number", "minimum": 0, "maximum": 1000000},
+    "currency": {"enum": ["EUR", "USD", "GBP", "CHF"]},
+    "channel": {"enum": ["web", "app", "store"]},
+    "customer": {
+      "type": "object",
+      "required": ["id", "tier"],
+      "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 64},
+        "tier": {"enum": ["bronze", "silver", "gold", "platinum"]},
+        "country": {"type": "string", "minLength": 2, "maxLength": 2}
+      }
+    },
+    "items": {
+      "type": "array",
+      "minItems": 1,
+      "maxItems": 100,
+      "items": {
+        "type": "object",
+        "required": ["sku", "qty"],
+        "properties": {
+          "sku": {"type": "string", "minLength": 1},
+          "qty": {"type": "integer", "minimum": 1},
+          "price": {"type": "number", "minimum": 0}
+        }
+      }
+    },
+    "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
+    "note": {"type": "string", "maxLength": 4096}
+  }
+}"#;
+
+/// Event `i`'s payload of `size` bytes: an order matching [`ORDER_SCHEMA`] when `schema`,
+/// else a padded counter.
+fn payload(schema: bool, size: usize, i: usize) -> Vec<u8> {
+    let head = if schema {
+        format!(
+            "{{\"order_id\":\"ord_{i:08}\",\"amount\":{}.5,\"currency\":\"EUR\",\"channel\":\"web\",\"customer\":{{\"id\":\"cus_{i}\",\"tier\":\"gold\",\"country\":\"FR\"}},\"items\":[{{\"sku\":\"sku-1\",\"qty\":2,\"price\":9.5}},{{\"sku\":\"sku-2\",\"qty\":1,\"price\":19.9}}],\"tags\":[\"vip\",\"new\"],\"note\":\"",
+            i % 1000
+        )
+    } else {
+        format!("{{\"i\":{i},\"pad\":\"")
+    };
     let mut v = head.into_bytes();
     while v.len() < size - 2 {
         v.push(b'x');
@@ -176,7 +233,7 @@ fn cpu_delta(before: (f64, f64)) -> (f64, f64) {
 }
 
 async fn baseline_batch(raw: &FutureProducer, topic: &str, a: &Args) -> anyhow::Result<Throughput> {
-    let payloads: Vec<Vec<u8>> = (0..256).map(|i| payload(a.size, i)).collect();
+    let payloads: Vec<Vec<u8>> = (0..256).map(|i| payload(a.schema, a.size, i)).collect();
     let cpu0 = cpu_split();
     let started = Instant::now();
     let mut in_flight = FuturesUnordered::new();
@@ -214,12 +271,12 @@ async fn grpc_batch(
 ) -> anyhow::Result<Throughput> {
     let (team, name) = topic.split_once('.').unwrap_or_default();
     let (team, name) = (team.to_owned(), name.to_owned());
-    let (batch, size) = (a.batch, a.size);
+    let (batch, size, schema) = (a.batch, a.size, a.schema);
     let make = move |n: usize| {
         let events = (0..batch)
             .map(|i| ProtoEvent {
                 r#type: "bench.tick".into(),
-                data: payload(size, n * batch + i),
+                data: payload(schema, size, n * batch + i),
                 ..Default::default()
             })
             .collect();
@@ -300,6 +357,61 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// The check's cost on one thread, without Kafka: parsing an event's data, then validating it
+/// against the compiled schema (as ingest does per event), in µs per event.
+fn schema_cost(size: usize) -> anyhow::Result<(f64, f64)> {
+    let schema: serde_json::Value = serde_json::from_str(ORDER_SCHEMA)?;
+    let validator = jsonschema::draft202012::new(&schema)?;
+    let payloads: Vec<Vec<u8>> = (0..64).map(|i| payload(true, size, i)).collect();
+    let n = 50_000;
+    let started = Instant::now();
+    let mut parsed = Vec::with_capacity(payloads.len());
+    for i in 0..n {
+        let v: serde_json::Value = serde_json::from_slice(&payloads[i % payloads.len()])?;
+        if parsed.len() < payloads.len() {
+            parsed.push(v);
+        }
+    }
+    let parse = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let started = Instant::now();
+    for i in 0..n {
+        anyhow::ensure!(
+            validator.is_valid(std::hint::black_box(&parsed[i % parsed.len()])),
+            "the bench payload must match its schema"
+        );
+    }
+    let validate = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    Ok((parse, validate))
+}
+
+/// The view with `bench.tick` in the team's catalog and both ingest topics enforcing it.
+fn enforce_catalog(
+    mut view: herald_watch::View,
+    topics: &str,
+    http_topic: &str,
+) -> herald_watch::View {
+    use herald_proto::v1::{Entity, EventType, EventTypeVersion, SchemaPolicy, entity};
+    let team = topics.split_once('.').map_or("", |(t, _)| t).to_owned();
+    for t in [topics, http_topic] {
+        if let Some(topic) = view.topics.get_mut(t) {
+            topic.schema_policy = SchemaPolicy::Enforce as i32;
+        }
+    }
+    view.upsert(Entity {
+        kind: Some(entity::Kind::EventType(EventType {
+            team,
+            name: "bench.tick".into(),
+            versions: vec![EventTypeVersion {
+                version: 1,
+                schema: ORDER_SCHEMA.into(),
+                created_at_ms: 1,
+            }],
+            ..Default::default()
+        })),
+    });
+    view
+}
+
 fn main() -> anyhow::Result<()> {
     let a = args();
     let bootstrap =
@@ -335,16 +447,25 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     println!(
-        "broker {bootstrap}; {} events of {} bytes per round; batch {}; {} partitions; {} rounds; load average at start: {}",
+        "broker {bootstrap}; {} events of {} bytes per round; batch {}; {} partitions; {} rounds; schema enforced: {} ({} bytes); load average at start: {}",
         a.events,
         a.size,
         a.batch,
         a.partitions,
         a.rounds,
+        a.schema,
+        ORDER_SCHEMA.len(),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
     );
+
+    if a.schema {
+        let (parse, validate) = schema_cost(a.size)?;
+        println!(
+            "schema check on one thread: parse {parse:.2} µs + validate {validate:.2} µs per event"
+        );
+    }
 
     // The service, in process, on its own runtime.
     let config = IngestConfig {
@@ -357,6 +478,11 @@ fn main() -> anyhow::Result<()> {
         ..StaticConfig::default()
     }
     .view()?;
+    let view = if a.schema {
+        enforce_catalog(view, &ingest_topic, &http_topic)
+    } else {
+        view
+    };
     let (publisher, handle) = ConfigPublisher::new();
     publisher.publish(view);
     let shutdown = Shutdown::new(Duration::from_secs(10));
@@ -395,7 +521,7 @@ fn main() -> anyhow::Result<()> {
         let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
         let (team, name) = http_topic.split_once('.').unwrap_or_default();
         let url = format!("http://{http_addr}/v1/topics/{team}/{name}/events");
-        let data = String::from_utf8(payload(a.size.saturating_sub(40).max(16), 0))?;
+        let data = String::from_utf8(payload(a.schema, a.size.saturating_sub(40).max(16), 0))?;
         let body = format!("{{\"type\":\"bench.tick\",\"data\":{data}}}");
         let post = || {
             let req = http
@@ -412,7 +538,7 @@ fn main() -> anyhow::Result<()> {
         };
         let single = |topic: String| {
             let raw = raw.clone();
-            let data = payload(a.size, 0);
+            let data = payload(a.schema, a.size, 0);
             move || {
                 let (raw, data, topic) = (raw.clone(), data.clone(), topic.clone());
                 async move {

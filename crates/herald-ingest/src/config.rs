@@ -64,6 +64,9 @@ pub struct IngestConfig {
     /// Serve a fixed set of topics and keys instead of following the control plane (tests and
     /// local development without `herald-control`). When set, `control_endpoint` is ignored.
     pub static_config: Option<StaticConfig>,
+    /// The control plane's HTTP API as publishers' receivers reach it: events checked against
+    /// the catalog get `dataschema` = this + `/v1/teams/{team}/event-types/{type}/versions/{n}/schema`.
+    pub schema_base_url: String,
 }
 
 impl Default for IngestConfig {
@@ -88,6 +91,7 @@ impl Default for IngestConfig {
             idempotency: IdempotencyConfig::default(),
             shutdown_grace: Duration::from_secs(30),
             static_config: None,
+            schema_base_url: "http://127.0.0.1:8082".to_owned(),
         }
     }
 }
@@ -238,6 +242,7 @@ impl StaticConfig {
                     partitions: 0,
                     retention_ms: -1,
                     created_at_ms: 0,
+                    ..Default::default()
                 })),
             });
         }

@@ -30,6 +30,11 @@ pub enum IngestError {
     /// Malformed request or event; the message names the field (`400` / `INVALID_ARGUMENT`).
     #[error("{0}")]
     Invalid(String),
+    /// An event outside its team's event-type catalog on a topic that enforces it: an unknown
+    /// type or data failing the schema, with the JSON pointer of the first error (`422` /
+    /// `INVALID_ARGUMENT`).
+    #[error("{0}")]
+    SchemaViolation(String),
     /// The request body has a media type ingest does not read (`415` / `INVALID_ARGUMENT`).
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -83,7 +88,9 @@ impl IngestError {
             Self::Gone(_) => Code::FailedPrecondition,
             Self::Disabled(_) => Code::Unimplemented,
             Self::NotFound(_) => Code::NotFound,
-            Self::Invalid(_) | Self::UnsupportedMediaType(_) => Code::InvalidArgument,
+            Self::Invalid(_) | Self::UnsupportedMediaType(_) | Self::SchemaViolation(_) => {
+                Code::InvalidArgument
+            }
             Self::TooLarge(_) => Code::ResourceExhausted,
             Self::Unavailable(_) => Code::Unavailable,
             Self::Internal(_) | Self::Config(_) | Self::Kafka(_) | Self::Serve(_) => Code::Internal,
@@ -100,6 +107,7 @@ impl IngestError {
             Self::Disabled(_) => S::SERVICE_UNAVAILABLE,
             Self::NotFound(_) => S::NOT_FOUND,
             Self::Invalid(_) => S::BAD_REQUEST,
+            Self::SchemaViolation(_) => S::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => S::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => S::SERVICE_UNAVAILABLE,
@@ -118,6 +126,7 @@ impl IngestError {
             Self::Disabled(_) => "disabled",
             Self::NotFound(_) => "not_found",
             Self::Invalid(_) | Self::UnsupportedMediaType(_) => "invalid",
+            Self::SchemaViolation(_) => "schema",
             Self::TooLarge(_) => "too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) | Self::Config(_) | Self::Kafka(_) | Self::Serve(_) => "internal",

@@ -82,6 +82,7 @@ fn receipt_json(r: &Receipt) -> Value {
         (status = 403, description = "May not publish to the topic", body = herald_runtime::ErrorBody),
         (status = 404, description = "No such topic", body = herald_runtime::ErrorBody),
         (status = 413, description = "Body too large", body = herald_runtime::ErrorBody),
+        (status = 422, description = "The topic enforces the event-type catalog: unknown type or data failing its schema (the message has the JSON pointer)", body = herald_runtime::ErrorBody),
         (status = 415, description = "Unsupported content type or encoding", body = herald_runtime::ErrorBody),
         (status = 503, description = "Kafka is unavailable; retry after Retry-After", body = herald_runtime::ErrorBody),
     ),

@@ -65,6 +65,7 @@
 //! dev`); [`run`] and [`run_with`] serve them standalone with gRPC health and reflection and an
 //! admin port (`/livez`, `/readyz`, `/metrics`).
 
+mod catalog;
 mod config;
 mod dedup;
 mod error;

@@ -30,6 +30,12 @@ struct AcceptedLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ViolationLabels {
+    policy: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RejectedLabels {
     transport: Transport,
     reason: &'static str,
@@ -45,6 +51,7 @@ pub(crate) struct Metrics {
     rejected: Family<RejectedLabels, Counter>,
     produce_latency: Histogram,
     in_flight: Gauge,
+    schema_violations: Family<ViolationLabels, Counter>,
 }
 
 impl Metrics {
@@ -72,7 +79,16 @@ impl Metrics {
                 prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 16),
             ),
             in_flight: Gauge::default(),
+            schema_violations: Family::default(),
         };
+        // Every series exists from the start at 0, so rates and alerts see the first violation.
+        for policy in ["enforce", "count"] {
+            for reason in ["unknown_type", "not_json", "invalid"] {
+                let _ = m
+                    .schema_violations
+                    .get_or_create(&ViolationLabels { policy, reason });
+            }
+        }
         let r = registry.sub_registry_with_prefix("herald_ingest");
         r.register(
             "events_accepted",
@@ -93,6 +109,11 @@ impl Metrics {
             "produce_latency_seconds",
             "Time from handing an event to the producer until Kafka acknowledged it",
             m.produce_latency.clone(),
+        );
+        r.register(
+            "schema_violations",
+            "Events outside their team's event-type catalog, by topic policy (enforce: refused, count: accepted) and reason",
+            m.schema_violations.clone(),
         );
         r.register(
             "events_in_flight",
@@ -116,6 +137,13 @@ impl Metrics {
         self.rejected
             .get_or_create(&RejectedLabels { transport, reason })
             .inc_by(n);
+    }
+
+    /// Counts an event that failed the catalog check under `policy` (`enforce` or `count`).
+    pub(crate) fn schema_violation(&self, policy: &'static str, reason: &'static str) {
+        self.schema_violations
+            .get_or_create(&ViolationLabels { policy, reason })
+            .inc();
     }
 
     pub(crate) fn observe_produce(&self, seconds: f64) {

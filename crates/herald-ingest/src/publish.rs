@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 use herald_core::envelope::format_time;
 use herald_core::{Event, Header};
 use herald_kafka::{KafkaConfig, KafkaError, Producer};
-use herald_watch::{Authenticator, ConfigHandle};
+use herald_proto::v1::SchemaPolicy;
+use herald_watch::{Authenticator, ConfigHandle, View};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::catalog::{Schemas, Verdict};
 use crate::dedup::{Claim, Dedup};
 use crate::metrics::{Metrics, Transport};
 use herald_runtime::trace;
@@ -111,6 +113,13 @@ impl ProducerSlot {
     }
 }
 
+/// The catalog check of one request: the view, the team and its topic's policy.
+struct CatalogCheck<'a> {
+    view: &'a View,
+    team: &'a str,
+    policy: SchemaPolicy,
+}
+
 /// Shared state of both front doors.
 pub(crate) struct Core {
     producer: ProducerSlot,
@@ -118,6 +127,7 @@ pub(crate) struct Core {
     auth: Authenticator,
     limits: Limits,
     dedup: Option<Dedup>,
+    schemas: Schemas,
     pub(crate) metrics: Metrics,
     pub(crate) retry_after_secs: u64,
 }
@@ -145,6 +155,7 @@ impl Core {
             ),
             limits: config.limits.clone(),
             dedup,
+            schemas: Schemas::new(&config.schema_base_url),
             metrics,
             retry_after_secs: config.retry_after.as_millis().div_ceil(1000) as u64,
         })
@@ -213,6 +224,16 @@ impl Core {
         }
         let now = format_time(OffsetDateTime::now_utc());
         let default_source = format!("/herald/{team}/{topic}");
+        let view = self.config.current();
+        let policy = view
+            .topic(team, topic)
+            .and_then(|t| SchemaPolicy::try_from(t.schema_policy).ok())
+            .unwrap_or(SchemaPolicy::Off);
+        let catalog = CatalogCheck {
+            view: &view,
+            team,
+            policy,
+        };
         drafts
             .into_iter()
             .enumerate()
@@ -224,9 +245,10 @@ impl Core {
                         msg
                     }
                 };
-                self.prepare_one(d, request_trace, &now, &default_source)
+                self.prepare_one(d, request_trace, &now, &default_source, &catalog)
                     .map_err(|e| match e {
                         IngestError::Invalid(m) => IngestError::Invalid(at(m)),
+                        IngestError::SchemaViolation(m) => IngestError::SchemaViolation(at(m)),
                         IngestError::TooLarge(m) => IngestError::TooLarge(at(m)),
                         other => other,
                     })
@@ -240,6 +262,7 @@ impl Core {
         request_trace: &str,
         now: &str,
         default_source: &str,
+        catalog: &CatalogCheck<'_>,
     ) -> Result<Prepared, IngestError> {
         let ty = d
             .ty
@@ -297,6 +320,17 @@ impl Core {
                 key.len(),
                 herald_core::envelope::MAX_SOURCE_LEN
             )));
+        }
+        if let Verdict::Violation { reason, message } =
+            self.schemas
+                .check(catalog.view, catalog.team, catalog.policy, &mut event)
+        {
+            let enforce = catalog.policy == SchemaPolicy::Enforce;
+            self.metrics
+                .schema_violation(if enforce { "enforce" } else { "count" }, reason);
+            if enforce {
+                return Err(IngestError::SchemaViolation(message));
+            }
         }
         let headers = event.to_headers();
         let size = event.data.len()

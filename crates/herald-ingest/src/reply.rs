@@ -135,6 +135,7 @@ fn now_secs() -> i64 {
         (status = 403, description = "May not publish to the topic or to the reply topic", body = herald_runtime::ErrorBody),
         (status = 404, description = "No such topic or reply topic", body = herald_runtime::ErrorBody),
         (status = 413, description = "Body too large", body = herald_runtime::ErrorBody),
+        (status = 422, description = "The topic enforces the event-type catalog: unknown type or data failing its schema", body = herald_runtime::ErrorBody),
         (status = 415, description = "Unsupported content type or encoding", body = herald_runtime::ErrorBody),
         (status = 503, description = "Request-reply is off (no reply_secret), or Kafka is unavailable", body = herald_runtime::ErrorBody),
     ),

@@ -211,6 +211,7 @@ impl Harness {
                         name: topic,
                         partitions: opts.partitions,
                         retention_ms: 0,
+                        ..Default::default()
                     })
                     .await
                 {

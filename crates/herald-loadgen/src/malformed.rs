@@ -365,6 +365,7 @@ pub async fn probe_all(t: &Targets) -> anyhow::Result<Outcome> {
         name: format!("bad-{partitions}").replace('-', "m"),
         partitions,
         retention_ms: 0,
+        ..Default::default()
     };
     out.grpc(
         "control: too many partitions",

@@ -28,6 +28,11 @@ pub fn subscription(id: &str) -> String {
     format!("subscription/{id}")
 }
 
+/// The id of event type `name` of `team`.
+pub fn event_type(team: &str, name: &str) -> String {
+    format!("event-type/{team}/{name}")
+}
+
 /// The id of any entity (`None` for an empty one).
 pub fn id_of(entity: &Entity) -> Option<String> {
     Some(match entity.kind.as_ref()? {
@@ -36,5 +41,6 @@ pub fn id_of(entity: &Entity) -> Option<String> {
         entity::Kind::ApiKey(k) => key(&k.id),
         entity::Kind::Grant(g) => grant(&g.id),
         entity::Kind::Subscription(s) => subscription(&s.id),
+        entity::Kind::EventType(t) => event_type(&t.team, &t.name),
     })
 }

@@ -64,6 +64,12 @@ pub enum Action<'a> {
     },
     /// Say who the caller is (`WhoAmI`): anyone authenticated.
     WhoAmI,
+    /// Read a team's event-type catalog: any key of the team, or a subscribe key of a team
+    /// holding a grant on one of its topics (subscribers read the schemas of what they get).
+    ReadCatalog {
+        /// The catalog's team.
+        team: &'a str,
+    },
 }
 
 fn scope_name(scope: Scope) -> &'static str {
@@ -104,6 +110,7 @@ impl Principal {
                     | Action::ManageSubscriptions { .. }
                     | Action::WatchConfig
                     | Action::DisableSubscription { .. }
+                    | Action::ReadCatalog { .. }
                     | Action::WhoAmI => Ok(()),
                 };
             }
@@ -114,6 +121,7 @@ impl Principal {
                     | Action::ReadTeam { .. }
                     | Action::ReadDeliveries { .. }
                     | Action::Subscribe { .. }
+                    | Action::ReadCatalog { .. }
                     | Action::WhoAmI => Ok(()),
                     Action::ManageTeams => Err(self.denied("only the root key may do this")),
                     Action::AdminTeam { .. }
@@ -149,6 +157,20 @@ impl Principal {
                 Err(self.denied(&format!("the key does not belong to team {team}")))
             }
             Action::ReadTeam { .. } => Ok(()),
+            Action::ReadCatalog { team } if key.team == team => Ok(()),
+            Action::ReadCatalog { team } => {
+                if !view
+                    .grants
+                    .values()
+                    .any(|g| g.team == team && g.grantee == key.team)
+                {
+                    return Err(self.denied(&format!(
+                        "team {} has no grant on a topic of {team}",
+                        key.team
+                    )));
+                }
+                scoped(Scope::Subscribe)
+            }
             Action::AdminTeam { team } | Action::DisableSubscription { team } => {
                 own(team)?;
                 scoped(Scope::Admin)

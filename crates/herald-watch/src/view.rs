@@ -2,8 +2,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use herald_core::event_type_matches;
 use herald_proto::v1::{
-    ApiKey, Entity, Grant, Snapshot, Subscription, SubscriptionState, Team, Topic, WatchEvent,
-    entity, watch_event,
+    ApiKey, Entity, EventType, Grant, Snapshot, Subscription, SubscriptionState, Team, Topic,
+    WatchEvent, entity, watch_event,
 };
 
 /// Every entity of the control plane at one revision.
@@ -21,6 +21,8 @@ pub struct View {
     pub grants: BTreeMap<String, Grant>,
     /// Subscriptions by id.
     pub subscriptions: BTreeMap<String, Subscription>,
+    /// The event-type catalog by `<team>/<name>`.
+    pub event_types: BTreeMap<String, EventType>,
     key_by_hash: HashMap<String, String>,
 }
 
@@ -76,6 +78,9 @@ impl View {
             entity::Kind::Subscription(s) => {
                 self.subscriptions.insert(s.id.clone(), s);
             }
+            entity::Kind::EventType(t) => {
+                self.event_types.insert(format!("{}/{}", t.team, t.name), t);
+            }
         }
     }
 
@@ -103,6 +108,9 @@ impl View {
             }
             "subscription" => {
                 self.subscriptions.remove(rest);
+            }
+            "event-type" => {
+                self.event_types.remove(rest);
             }
             _ => {}
         }
@@ -147,7 +155,19 @@ impl View {
                 .map(entity::Kind::Subscription)
                 .map(wrap),
         );
+        out.extend(
+            self.event_types
+                .values()
+                .cloned()
+                .map(entity::Kind::EventType)
+                .map(wrap),
+        );
         out
+    }
+
+    /// Event type `name` of `team`'s catalog, if it exists.
+    pub fn event_type(&self, team: &str, name: &str) -> Option<&EventType> {
+        self.event_types.get(&format!("{team}/{name}"))
     }
 
     /// The topic `<team>.<name>`, if it exists.

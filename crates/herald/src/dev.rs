@@ -204,6 +204,8 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         deployment: args.deployment.clone(),
         root_key: root_key.clone(),
         reply_secret: keys.reply_secret,
+        // The catalog's schema documents are served on the one HTTP port.
+        schema_base_url: format!("http://{}", http.local_addr()?),
         ..IngestConfig::default()
     };
     // Request-reply works out of the box: its topic, kept for `reply_ttl`.
@@ -378,6 +380,7 @@ async fn create_demo(grpc_url: &str, root_key: &str, team: &str) -> anyhow::Resu
             name: "events".into(),
             partitions: 3,
             retention_ms: 0,
+            ..Default::default()
         })
         .await
         && !exists(&s)

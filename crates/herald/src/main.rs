@@ -48,6 +48,9 @@ enum Command {
     /// Manage a team's topics.
     #[command(subcommand)]
     Topic(admin::TopicCommand),
+    /// Manage a team's event-type catalog (JSON Schemas per event type).
+    #[command(subcommand)]
+    EventType(admin::EventTypeCommand),
     /// Manage a team's API keys.
     #[command(subcommand)]
     Key(admin::KeyCommand),
@@ -110,6 +113,7 @@ fn main() -> std::process::ExitCode {
         Command::Webhook(cmd) => webhook::run(cmd),
         Command::Team(c) => control(cli.conn, admin::AdminCommand::Team(c)),
         Command::Topic(c) => control(cli.conn, admin::AdminCommand::Topic(c)),
+        Command::EventType(c) => control(cli.conn, admin::AdminCommand::EventType(c)),
         Command::Key(c) => control(cli.conn, admin::AdminCommand::Key(c)),
         Command::Grant(c) => control(cli.conn, admin::AdminCommand::Grant(c)),
         Command::Subscription(c) => control(cli.conn, admin::AdminCommand::Subscription(c)),

@@ -52,6 +52,7 @@ async fn create_topic(c: &mut Client, team: &str, name: &str) -> Topic {
         name: name.into(),
         partitions: 2,
         retention_ms: 3_600_000,
+        ..Default::default()
     })
     .await
     .expect("create topic")

@@ -1,8 +1,10 @@
 //! End-to-end tests against a real Kafka broker: one test binary for the whole suite.
 
+mod catalog;
 mod control;
 mod delivery;
 mod edge;
+mod filters;
 mod ingest;
 mod kafka_smoke;
 mod ordered;

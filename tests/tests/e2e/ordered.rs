@@ -362,6 +362,7 @@ fn view_with_topic(revision: i64, topic: &str, created_at_ms: i64, subs: &[Subsc
             retention_ms: -1,
             created_at_ms,
             kafka_topic: topic.into(),
+            ..Default::default()
         })),
     };
     View::from_entities(

@@ -34,7 +34,7 @@ const CALLERS: [&str; 7] = [
 
 /// Every RPC and route, and whether each caller of [`CALLERS`] may call it (1) or is refused
 /// (0). The same table is in docs/security.md.
-const TABLE: [(&str, [u8; 7]); 41] = [
+const TABLE: [(&str, [u8; 7]); 51] = [
     ("herald.v1.Control/CreateTeam", [1, 0, 0, 0, 0, 0, 0]),
     ("herald.v1.Control/GetTeam", [1, 1, 1, 1, 1, 1, 0]),
     ("herald.v1.Control/ListTeams", [1, 1, 1, 1, 1, 1, 1]),
@@ -105,6 +105,25 @@ const TABLE: [(&str, [u8; 7]); 41] = [
     (
         "POST /v1/teams/{team}/subscriptions/{id}/test",
         [1, 0, 1, 0, 0, 1, 0],
+    ),
+    ("herald.v1.Control/SetSchemaPolicy", [1, 0, 1, 0, 0, 0, 0]),
+    ("herald.v1.Control/CreateEventType", [1, 0, 1, 0, 0, 0, 0]),
+    (
+        "herald.v1.Control/AddEventTypeVersion",
+        [1, 0, 1, 0, 0, 0, 0],
+    ),
+    ("herald.v1.Control/GetEventType", [1, 1, 1, 1, 1, 1, 0]),
+    ("herald.v1.Control/ListEventTypes", [1, 1, 1, 1, 1, 1, 0]),
+    ("herald.v1.Control/DeleteEventType", [1, 0, 1, 0, 0, 0, 0]),
+    ("GET /v1/teams/{team}/event-types", [1, 1, 1, 1, 1, 1, 0]),
+    ("POST /v1/teams/{team}/event-types", [1, 0, 1, 0, 0, 0, 0]),
+    (
+        "GET /v1/teams/{team}/event-types/{name}/versions/{version}/schema",
+        [1, 1, 1, 1, 1, 1, 0],
+    ),
+    (
+        "PUT /v1/teams/{team}/topics/{topic}/schema-policy",
+        [1, 0, 1, 0, 0, 0, 0],
     ),
 ];
 
@@ -278,6 +297,8 @@ struct Target {
     /// A third team, the grantee of CreateGrant (so the grant changes no caller's rights).
     grantee: String,
     sub: String,
+    /// An event type of the team's catalog.
+    event_type: String,
 }
 
 /// Calls `op` as `key` against `t`; whether it was let through.
@@ -309,6 +330,7 @@ async fn call(w: &World, root: &mut Client, op: &str, key: &str, t: &Target) -> 
                 name: unique("t"),
                 partitions: 1,
                 retention_ms: 3_600_000,
+                ..Default::default()
             })
             .await),
         "ListTopics" => ok(c.list_topics(ListTopicsRequest { team }).await),
@@ -457,6 +479,77 @@ async fn call(w: &World, root: &mut Client, op: &str, key: &str, t: &Target) -> 
                 ..Default::default()
             })
             .await),
+        "SetSchemaPolicy" => ok(c
+            .set_schema_policy(SetSchemaPolicyRequest {
+                team,
+                topic: "orders".into(),
+                schema_policy: SchemaPolicy::Off as i32,
+            })
+            .await),
+        "CreateEventType" => ok(c
+            .create_event_type(CreateEventTypeRequest {
+                team,
+                name: unique("scope.created"),
+                schema: "true".into(),
+                ..Default::default()
+            })
+            .await),
+        "AddEventTypeVersion" => ok(c
+            .add_event_type_version(AddEventTypeVersionRequest {
+                team,
+                name: t.event_type.clone(),
+                schema: "true".into(),
+            })
+            .await),
+        "GetEventType" => ok(c
+            .get_event_type(GetEventTypeRequest {
+                team,
+                name: t.event_type.clone(),
+            })
+            .await),
+        "ListEventTypes" => ok(c.list_event_types(ListEventTypesRequest { team }).await),
+        "DeleteEventType" => ok(c
+            .delete_event_type(DeleteEventTypeRequest {
+                team,
+                name: "missing".into(),
+            })
+            .await),
+        "GET /v1/teams/{team}/event-types"
+        | "POST /v1/teams/{team}/event-types"
+        | "GET /v1/teams/{team}/event-types/{name}/versions/{version}/schema"
+        | "PUT /v1/teams/{team}/topics/{topic}/schema-policy" => {
+            let (method, path) = op.split_once(' ').expect("method and path");
+            let path = path
+                .replace("{team}", &team)
+                .replace("{name}", &t.event_type)
+                .replace("{version}", "1")
+                .replace("{topic}", "orders");
+            let body = match method {
+                "POST" => format!(
+                    r#"{{"name":"{}","schema":{{"type":"object"}}}}"#,
+                    unique("scope.rest")
+                ),
+                "PUT" => r#"{"schema_policy":"off"}"#.to_owned(),
+                _ => String::new(),
+            };
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut request = w
+                .http
+                .request(method, format!("{}{path}", w.control.http_url))
+                .bearer_auth(key);
+            if !body.is_empty() {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(body);
+            }
+            let status = request
+                .send()
+                .await
+                .expect("control http")
+                .status()
+                .as_u16();
+            return !http_refused(status);
+        }
         "GET /v1/whoami"
         | "POST /v1/teams/{team}/portal-tokens"
         | "GET /v1/teams/{team}/subscriptions/{id}/health"
@@ -571,7 +664,23 @@ async fn every_rpc_and_route_for_every_scope() {
     })
     .await;
     let grantee = team_with_topic(&mut root, "grantee", "misc").await;
-    let target = Target { team, grantee, sub };
+    let event_type = root
+        .create_event_type(CreateEventTypeRequest {
+            team: team.clone(),
+            name: "scope.type".into(),
+            schema: "true".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create event type")
+        .into_inner()
+        .name;
+    let target = Target {
+        team,
+        grantee,
+        sub,
+        event_type,
+    };
 
     let mut wrong = Vec::new();
     for (op, expected) in TABLE {

@@ -1,12 +1,14 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AddEventTypeVersionRequest as _herald_v1_AddEventTypeVersionRequest, AddEventTypeVersionRequest__Output as _herald_v1_AddEventTypeVersionRequest__Output } from './herald/v1/AddEventTypeVersionRequest';
 import type { ApiKey as _herald_v1_ApiKey, ApiKey__Output as _herald_v1_ApiKey__Output } from './herald/v1/ApiKey';
 import type { AttemptRecord as _herald_v1_AttemptRecord, AttemptRecord__Output as _herald_v1_AttemptRecord__Output } from './herald/v1/AttemptRecord';
 import type { ControlClient as _herald_v1_ControlClient, ControlDefinition as _herald_v1_ControlDefinition } from './herald/v1/Control';
 import type { ControlRecord as _herald_v1_ControlRecord, ControlRecord__Output as _herald_v1_ControlRecord__Output } from './herald/v1/ControlRecord';
 import type { CreateApiKeyRequest as _herald_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _herald_v1_CreateApiKeyRequest__Output } from './herald/v1/CreateApiKeyRequest';
 import type { CreateApiKeyResponse as _herald_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _herald_v1_CreateApiKeyResponse__Output } from './herald/v1/CreateApiKeyResponse';
+import type { CreateEventTypeRequest as _herald_v1_CreateEventTypeRequest, CreateEventTypeRequest__Output as _herald_v1_CreateEventTypeRequest__Output } from './herald/v1/CreateEventTypeRequest';
 import type { CreateGrantRequest as _herald_v1_CreateGrantRequest, CreateGrantRequest__Output as _herald_v1_CreateGrantRequest__Output } from './herald/v1/CreateGrantRequest';
 import type { CreatePortalTokenRequest as _herald_v1_CreatePortalTokenRequest, CreatePortalTokenRequest__Output as _herald_v1_CreatePortalTokenRequest__Output } from './herald/v1/CreatePortalTokenRequest';
 import type { CreatePortalTokenResponse as _herald_v1_CreatePortalTokenResponse, CreatePortalTokenResponse__Output as _herald_v1_CreatePortalTokenResponse__Output } from './herald/v1/CreatePortalTokenResponse';
@@ -15,6 +17,8 @@ import type { CreateSubscriptionResponse as _herald_v1_CreateSubscriptionRespons
 import type { CreateTeamRequest as _herald_v1_CreateTeamRequest, CreateTeamRequest__Output as _herald_v1_CreateTeamRequest__Output } from './herald/v1/CreateTeamRequest';
 import type { CreateTopicRequest as _herald_v1_CreateTopicRequest, CreateTopicRequest__Output as _herald_v1_CreateTopicRequest__Output } from './herald/v1/CreateTopicRequest';
 import type { DeadLetterRef as _herald_v1_DeadLetterRef, DeadLetterRef__Output as _herald_v1_DeadLetterRef__Output } from './herald/v1/DeadLetterRef';
+import type { DeleteEventTypeRequest as _herald_v1_DeleteEventTypeRequest, DeleteEventTypeRequest__Output as _herald_v1_DeleteEventTypeRequest__Output } from './herald/v1/DeleteEventTypeRequest';
+import type { DeleteEventTypeResponse as _herald_v1_DeleteEventTypeResponse, DeleteEventTypeResponse__Output as _herald_v1_DeleteEventTypeResponse__Output } from './herald/v1/DeleteEventTypeResponse';
 import type { DeleteSubscriptionRequest as _herald_v1_DeleteSubscriptionRequest, DeleteSubscriptionRequest__Output as _herald_v1_DeleteSubscriptionRequest__Output } from './herald/v1/DeleteSubscriptionRequest';
 import type { DeleteSubscriptionResponse as _herald_v1_DeleteSubscriptionResponse, DeleteSubscriptionResponse__Output as _herald_v1_DeleteSubscriptionResponse__Output } from './herald/v1/DeleteSubscriptionResponse';
 import type { DeleteTeamRequest as _herald_v1_DeleteTeamRequest, DeleteTeamRequest__Output as _herald_v1_DeleteTeamRequest__Output } from './herald/v1/DeleteTeamRequest';
@@ -26,6 +30,9 @@ import type { DescribeTopicRequest as _herald_v1_DescribeTopicRequest, DescribeT
 import type { DisableSubscriptionRequest as _herald_v1_DisableSubscriptionRequest, DisableSubscriptionRequest__Output as _herald_v1_DisableSubscriptionRequest__Output } from './herald/v1/DisableSubscriptionRequest';
 import type { EncryptedSecret as _herald_v1_EncryptedSecret, EncryptedSecret__Output as _herald_v1_EncryptedSecret__Output } from './herald/v1/EncryptedSecret';
 import type { Entity as _herald_v1_Entity, Entity__Output as _herald_v1_Entity__Output } from './herald/v1/Entity';
+import type { EventType as _herald_v1_EventType, EventType__Output as _herald_v1_EventType__Output } from './herald/v1/EventType';
+import type { EventTypeVersion as _herald_v1_EventTypeVersion, EventTypeVersion__Output as _herald_v1_EventTypeVersion__Output } from './herald/v1/EventTypeVersion';
+import type { GetEventTypeRequest as _herald_v1_GetEventTypeRequest, GetEventTypeRequest__Output as _herald_v1_GetEventTypeRequest__Output } from './herald/v1/GetEventTypeRequest';
 import type { GetSubscriptionHealthRequest as _herald_v1_GetSubscriptionHealthRequest, GetSubscriptionHealthRequest__Output as _herald_v1_GetSubscriptionHealthRequest__Output } from './herald/v1/GetSubscriptionHealthRequest';
 import type { GetSubscriptionRequest as _herald_v1_GetSubscriptionRequest, GetSubscriptionRequest__Output as _herald_v1_GetSubscriptionRequest__Output } from './herald/v1/GetSubscriptionRequest';
 import type { GetTeamRequest as _herald_v1_GetTeamRequest, GetTeamRequest__Output as _herald_v1_GetTeamRequest__Output } from './herald/v1/GetTeamRequest';
@@ -38,6 +45,8 @@ import type { ListAttemptsRequest as _herald_v1_ListAttemptsRequest, ListAttempt
 import type { ListAttemptsResponse as _herald_v1_ListAttemptsResponse, ListAttemptsResponse__Output as _herald_v1_ListAttemptsResponse__Output } from './herald/v1/ListAttemptsResponse';
 import type { ListDeadLettersRequest as _herald_v1_ListDeadLettersRequest, ListDeadLettersRequest__Output as _herald_v1_ListDeadLettersRequest__Output } from './herald/v1/ListDeadLettersRequest';
 import type { ListDeadLettersResponse as _herald_v1_ListDeadLettersResponse, ListDeadLettersResponse__Output as _herald_v1_ListDeadLettersResponse__Output } from './herald/v1/ListDeadLettersResponse';
+import type { ListEventTypesRequest as _herald_v1_ListEventTypesRequest, ListEventTypesRequest__Output as _herald_v1_ListEventTypesRequest__Output } from './herald/v1/ListEventTypesRequest';
+import type { ListEventTypesResponse as _herald_v1_ListEventTypesResponse, ListEventTypesResponse__Output as _herald_v1_ListEventTypesResponse__Output } from './herald/v1/ListEventTypesResponse';
 import type { ListGrantsRequest as _herald_v1_ListGrantsRequest, ListGrantsRequest__Output as _herald_v1_ListGrantsRequest__Output } from './herald/v1/ListGrantsRequest';
 import type { ListGrantsResponse as _herald_v1_ListGrantsResponse, ListGrantsResponse__Output as _herald_v1_ListGrantsResponse__Output } from './herald/v1/ListGrantsResponse';
 import type { ListSubscriptionsRequest as _herald_v1_ListSubscriptionsRequest, ListSubscriptionsRequest__Output as _herald_v1_ListSubscriptionsRequest__Output } from './herald/v1/ListSubscriptionsRequest';
@@ -62,6 +71,7 @@ import type { RotateSecretRequest as _herald_v1_RotateSecretRequest, RotateSecre
 import type { RotateSecretResponse as _herald_v1_RotateSecretResponse, RotateSecretResponse__Output as _herald_v1_RotateSecretResponse__Output } from './herald/v1/RotateSecretResponse';
 import type { SendTestEventRequest as _herald_v1_SendTestEventRequest, SendTestEventRequest__Output as _herald_v1_SendTestEventRequest__Output } from './herald/v1/SendTestEventRequest';
 import type { SendTestEventResponse as _herald_v1_SendTestEventResponse, SendTestEventResponse__Output as _herald_v1_SendTestEventResponse__Output } from './herald/v1/SendTestEventResponse';
+import type { SetSchemaPolicyRequest as _herald_v1_SetSchemaPolicyRequest, SetSchemaPolicyRequest__Output as _herald_v1_SetSchemaPolicyRequest__Output } from './herald/v1/SetSchemaPolicyRequest';
 import type { SigningSecret as _herald_v1_SigningSecret, SigningSecret__Output as _herald_v1_SigningSecret__Output } from './herald/v1/SigningSecret';
 import type { Snapshot as _herald_v1_Snapshot, Snapshot__Output as _herald_v1_Snapshot__Output } from './herald/v1/Snapshot';
 import type { StoredSubscription as _herald_v1_StoredSubscription, StoredSubscription__Output as _herald_v1_StoredSubscription__Output } from './herald/v1/StoredSubscription';
@@ -83,6 +93,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   herald: {
     v1: {
+      AddEventTypeVersionRequest: MessageTypeDefinition<_herald_v1_AddEventTypeVersionRequest, _herald_v1_AddEventTypeVersionRequest__Output>
       ApiKey: MessageTypeDefinition<_herald_v1_ApiKey, _herald_v1_ApiKey__Output>
       AttemptOutcome: EnumTypeDefinition
       AttemptRecord: MessageTypeDefinition<_herald_v1_AttemptRecord, _herald_v1_AttemptRecord__Output>
@@ -90,6 +101,7 @@ export interface ProtoGrpcType {
       ControlRecord: MessageTypeDefinition<_herald_v1_ControlRecord, _herald_v1_ControlRecord__Output>
       CreateApiKeyRequest: MessageTypeDefinition<_herald_v1_CreateApiKeyRequest, _herald_v1_CreateApiKeyRequest__Output>
       CreateApiKeyResponse: MessageTypeDefinition<_herald_v1_CreateApiKeyResponse, _herald_v1_CreateApiKeyResponse__Output>
+      CreateEventTypeRequest: MessageTypeDefinition<_herald_v1_CreateEventTypeRequest, _herald_v1_CreateEventTypeRequest__Output>
       CreateGrantRequest: MessageTypeDefinition<_herald_v1_CreateGrantRequest, _herald_v1_CreateGrantRequest__Output>
       CreatePortalTokenRequest: MessageTypeDefinition<_herald_v1_CreatePortalTokenRequest, _herald_v1_CreatePortalTokenRequest__Output>
       CreatePortalTokenResponse: MessageTypeDefinition<_herald_v1_CreatePortalTokenResponse, _herald_v1_CreatePortalTokenResponse__Output>
@@ -98,6 +110,8 @@ export interface ProtoGrpcType {
       CreateTeamRequest: MessageTypeDefinition<_herald_v1_CreateTeamRequest, _herald_v1_CreateTeamRequest__Output>
       CreateTopicRequest: MessageTypeDefinition<_herald_v1_CreateTopicRequest, _herald_v1_CreateTopicRequest__Output>
       DeadLetterRef: MessageTypeDefinition<_herald_v1_DeadLetterRef, _herald_v1_DeadLetterRef__Output>
+      DeleteEventTypeRequest: MessageTypeDefinition<_herald_v1_DeleteEventTypeRequest, _herald_v1_DeleteEventTypeRequest__Output>
+      DeleteEventTypeResponse: MessageTypeDefinition<_herald_v1_DeleteEventTypeResponse, _herald_v1_DeleteEventTypeResponse__Output>
       DeleteSubscriptionRequest: MessageTypeDefinition<_herald_v1_DeleteSubscriptionRequest, _herald_v1_DeleteSubscriptionRequest__Output>
       DeleteSubscriptionResponse: MessageTypeDefinition<_herald_v1_DeleteSubscriptionResponse, _herald_v1_DeleteSubscriptionResponse__Output>
       DeleteTeamRequest: MessageTypeDefinition<_herald_v1_DeleteTeamRequest, _herald_v1_DeleteTeamRequest__Output>
@@ -109,6 +123,9 @@ export interface ProtoGrpcType {
       DisableSubscriptionRequest: MessageTypeDefinition<_herald_v1_DisableSubscriptionRequest, _herald_v1_DisableSubscriptionRequest__Output>
       EncryptedSecret: MessageTypeDefinition<_herald_v1_EncryptedSecret, _herald_v1_EncryptedSecret__Output>
       Entity: MessageTypeDefinition<_herald_v1_Entity, _herald_v1_Entity__Output>
+      EventType: MessageTypeDefinition<_herald_v1_EventType, _herald_v1_EventType__Output>
+      EventTypeVersion: MessageTypeDefinition<_herald_v1_EventTypeVersion, _herald_v1_EventTypeVersion__Output>
+      GetEventTypeRequest: MessageTypeDefinition<_herald_v1_GetEventTypeRequest, _herald_v1_GetEventTypeRequest__Output>
       GetSubscriptionHealthRequest: MessageTypeDefinition<_herald_v1_GetSubscriptionHealthRequest, _herald_v1_GetSubscriptionHealthRequest__Output>
       GetSubscriptionRequest: MessageTypeDefinition<_herald_v1_GetSubscriptionRequest, _herald_v1_GetSubscriptionRequest__Output>
       GetTeamRequest: MessageTypeDefinition<_herald_v1_GetTeamRequest, _herald_v1_GetTeamRequest__Output>
@@ -121,6 +138,8 @@ export interface ProtoGrpcType {
       ListAttemptsResponse: MessageTypeDefinition<_herald_v1_ListAttemptsResponse, _herald_v1_ListAttemptsResponse__Output>
       ListDeadLettersRequest: MessageTypeDefinition<_herald_v1_ListDeadLettersRequest, _herald_v1_ListDeadLettersRequest__Output>
       ListDeadLettersResponse: MessageTypeDefinition<_herald_v1_ListDeadLettersResponse, _herald_v1_ListDeadLettersResponse__Output>
+      ListEventTypesRequest: MessageTypeDefinition<_herald_v1_ListEventTypesRequest, _herald_v1_ListEventTypesRequest__Output>
+      ListEventTypesResponse: MessageTypeDefinition<_herald_v1_ListEventTypesResponse, _herald_v1_ListEventTypesResponse__Output>
       ListGrantsRequest: MessageTypeDefinition<_herald_v1_ListGrantsRequest, _herald_v1_ListGrantsRequest__Output>
       ListGrantsResponse: MessageTypeDefinition<_herald_v1_ListGrantsResponse, _herald_v1_ListGrantsResponse__Output>
       ListSubscriptionsRequest: MessageTypeDefinition<_herald_v1_ListSubscriptionsRequest, _herald_v1_ListSubscriptionsRequest__Output>
@@ -144,9 +163,11 @@ export interface ProtoGrpcType {
       RevokeGrantResponse: MessageTypeDefinition<_herald_v1_RevokeGrantResponse, _herald_v1_RevokeGrantResponse__Output>
       RotateSecretRequest: MessageTypeDefinition<_herald_v1_RotateSecretRequest, _herald_v1_RotateSecretRequest__Output>
       RotateSecretResponse: MessageTypeDefinition<_herald_v1_RotateSecretResponse, _herald_v1_RotateSecretResponse__Output>
+      SchemaPolicy: EnumTypeDefinition
       Scope: EnumTypeDefinition
       SendTestEventRequest: MessageTypeDefinition<_herald_v1_SendTestEventRequest, _herald_v1_SendTestEventRequest__Output>
       SendTestEventResponse: MessageTypeDefinition<_herald_v1_SendTestEventResponse, _herald_v1_SendTestEventResponse__Output>
+      SetSchemaPolicyRequest: MessageTypeDefinition<_herald_v1_SetSchemaPolicyRequest, _herald_v1_SetSchemaPolicyRequest__Output>
       SigningSecret: MessageTypeDefinition<_herald_v1_SigningSecret, _herald_v1_SigningSecret__Output>
       Snapshot: MessageTypeDefinition<_herald_v1_Snapshot, _herald_v1_Snapshot__Output>
       StoredSubscription: MessageTypeDefinition<_herald_v1_StoredSubscription, _herald_v1_StoredSubscription__Output>

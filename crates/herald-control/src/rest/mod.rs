@@ -5,6 +5,7 @@
 //! RPC's own; this module only translates JSON to requests and answers (or a
 //! [`tonic::Status`]) to JSON with Herald's `{"code", "message"}` error body.
 
+mod catalog;
 mod console;
 mod grants;
 mod history;
@@ -49,6 +50,7 @@ pub(crate) fn router(service: Arc<ControlService>) -> Router {
         .merge(subscriptions::routes())
         .merge(history::routes())
         .merge(console::routes())
+        .merge(catalog::routes())
         .with_state(service)
 }
 
@@ -63,6 +65,7 @@ pub fn openapi() -> OpenApi {
         subscriptions::openapi(),
         history::openapi(),
         console::openapi(),
+        catalog::openapi(),
     ] {
         doc.merge(part);
     }
@@ -304,6 +307,8 @@ mod tests {
             "/v1/teams/{team}/portal-tokens",
             "/v1/teams/{team}/subscriptions/{id}/health",
             "/v1/teams/{team}/subscriptions/{id}/test",
+            "/v1/teams/{team}/event-types/{name}/versions/{version}/schema",
+            "/v1/teams/{team}/topics/{topic}/schema-policy",
         ] {
             assert!(json["paths"][path].is_object(), "{path} missing");
         }

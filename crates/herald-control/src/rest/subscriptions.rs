@@ -94,6 +94,8 @@ pub(super) struct Subscription {
     /// Why it was disabled, when it is.
     disabled_reason: String,
     description: String,
+    /// Payload filter expression (docs/catalog.md); empty = every event.
+    filter: String,
     /// When it was created (unix ms).
     created_at_ms: i64,
     /// When it last changed (unix ms).
@@ -123,6 +125,7 @@ impl From<pb::Subscription> for Subscription {
             state,
             disabled_reason: s.disabled_reason,
             description: s.description,
+            filter: s.filter,
             created_at_ms: s.created_at_ms,
             updated_at_ms: s.updated_at_ms,
         }
@@ -164,6 +167,10 @@ pub(super) struct CreateSubscription {
     headers: HashMap<String, String>,
     #[serde(default)]
     description: String,
+    /// Payload filter expression over the event's attributes and data (docs/catalog.md), e.g.
+    /// `data.amount > 100`; left out = every event.
+    #[serde(default)]
+    filter: String,
     /// Deliveries per second; left out or 0 = unlimited.
     #[serde(default)]
     rate_limit: u32,
@@ -204,6 +211,8 @@ pub(super) struct UpdateSubscription {
     /// The whole header map; a value `<redacted>` keeps that header's stored value.
     headers: Option<HashMap<String, String>>,
     description: Option<String>,
+    /// Payload filter expression; `""` removes it.
+    filter: Option<String>,
     rate_limit: Option<u32>,
     max_in_flight: Option<u32>,
     /// Run the validation handshake against the resulting URL before storing the change.
@@ -237,7 +246,7 @@ pub(super) struct SubscriptionList {
     params(("team" = String, Path, description = "The team")),
     responses(
         (status = 201, description = "The subscription, with its secret shown once", body = WithSecret),
-        (status = 400, description = "Invalid url, topics, events, headers, secret, limits, ordering, on_dead_letter or content_mode", body = ErrorBody),
+        (status = 400, description = "Invalid url, topics, events, filter, headers, secret, limits, ordering, on_dead_letter or content_mode", body = ErrorBody),
         (status = 401, description = "No or unknown credentials", body = ErrorBody),
         (status = 403, description = "Not an admin or portal token of the team, or a topic not granted", body = ErrorBody),
         (status = 404, description = "No such team or topic", body = ErrorBody),
@@ -266,6 +275,7 @@ async fn create_subscription(
                 ordering: body.ordering,
                 on_dead_letter: body.on_dead_letter,
                 content_mode: body.content_mode,
+                filter: body.filter,
             },
         )?)
         .await?
@@ -358,6 +368,7 @@ async fn update_subscription(
     given("event_types", body.events.is_some());
     given("headers", body.headers.is_some());
     given("description", body.description.is_some());
+    given("filter", body.filter.is_some());
     given("rate_limit", body.rate_limit.is_some());
     given("max_in_flight", body.max_in_flight.is_some());
     given("ordering", body.ordering.is_some());
@@ -365,7 +376,7 @@ async fn update_subscription(
     given("content_mode", body.content_mode.is_some());
     if mask.is_empty() && !body.verify_endpoint {
         return Err(ApiError::invalid(
-            "nothing to change: give at least one of url, topics, events, headers, description, rate_limit, max_in_flight, ordering, on_dead_letter, content_mode, verify_endpoint",
+            "nothing to change: give at least one of url, topics, events, headers, description, filter, rate_limit, max_in_flight, ordering, on_dead_letter, content_mode, verify_endpoint",
         ));
     }
     let s = svc
@@ -386,6 +397,7 @@ async fn update_subscription(
                 ordering: body.ordering.unwrap_or_default(),
                 on_dead_letter: body.on_dead_letter.unwrap_or_default(),
                 content_mode: body.content_mode.unwrap_or_default(),
+                filter: body.filter.unwrap_or_default(),
             },
         )?)
         .await?

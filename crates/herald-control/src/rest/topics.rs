@@ -10,6 +10,7 @@ use herald_runtime::ErrorBody;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use super::catalog::SchemaPolicy;
 use super::{ApiResult, Body, Segments, Svc, created, no_content, rpc};
 
 pub(super) fn routes() -> Router<std::sync::Arc<crate::ControlService>> {
@@ -44,6 +45,8 @@ pub(super) struct Topic {
     created_at_ms: i64,
     /// The Kafka topic, `<team>.<name>`.
     kafka_topic: String,
+    /// What ingest does with events outside the team's event-type catalog.
+    schema_policy: SchemaPolicy,
 }
 
 impl From<pb::Topic> for Topic {
@@ -55,6 +58,7 @@ impl From<pb::Topic> for Topic {
             retention_ms: t.retention_ms,
             created_at_ms: t.created_at_ms,
             kafka_topic: t.kafka_topic,
+            schema_policy: SchemaPolicy::from_pb(t.schema_policy),
         }
     }
 }
@@ -71,6 +75,9 @@ pub(super) struct CreateTopic {
     /// Retention in milliseconds: -1 = forever, at least 60000; left out = the server's default.
     #[serde(default)]
     retention_ms: i64,
+    /// What ingest does with events outside the team's catalog; left out = `off`.
+    #[serde(default)]
+    schema_policy: SchemaPolicy,
 }
 
 /// A team's topics.
@@ -127,6 +134,7 @@ async fn create_topic(
                 name: body.name,
                 partitions: body.partitions,
                 retention_ms: body.retention_ms,
+                schema_policy: body.schema_policy.to_pb() as i32,
             },
         )?)
         .await?

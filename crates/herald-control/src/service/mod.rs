@@ -247,6 +247,7 @@ fn read_deliveries(principal: &Principal, view: &View, sub: &Subscription) -> Re
     )
 }
 
+mod catalog;
 mod console;
 mod grants;
 mod history;
@@ -311,6 +312,48 @@ impl Control for ControlService {
         request: Request<DeleteTopicRequest>,
     ) -> Result<Response<DeleteTopicResponse>, Status> {
         topics::delete_topic(self, request).await
+    }
+
+    async fn set_schema_policy(
+        &self,
+        request: Request<SetSchemaPolicyRequest>,
+    ) -> Result<Response<Topic>, Status> {
+        catalog::set_schema_policy(self, request).await
+    }
+
+    async fn create_event_type(
+        &self,
+        request: Request<CreateEventTypeRequest>,
+    ) -> Result<Response<EventType>, Status> {
+        catalog::create_event_type(self, request).await
+    }
+
+    async fn add_event_type_version(
+        &self,
+        request: Request<AddEventTypeVersionRequest>,
+    ) -> Result<Response<EventType>, Status> {
+        catalog::add_event_type_version(self, request).await
+    }
+
+    async fn get_event_type(
+        &self,
+        request: Request<GetEventTypeRequest>,
+    ) -> Result<Response<EventType>, Status> {
+        catalog::get_event_type(self, request).await
+    }
+
+    async fn list_event_types(
+        &self,
+        request: Request<ListEventTypesRequest>,
+    ) -> Result<Response<ListEventTypesResponse>, Status> {
+        catalog::list_event_types(self, request).await
+    }
+
+    async fn delete_event_type(
+        &self,
+        request: Request<DeleteEventTypeRequest>,
+    ) -> Result<Response<DeleteEventTypeResponse>, Status> {
+        catalog::delete_event_type(self, request).await
     }
 
     async fn create_api_key(

@@ -15,6 +15,7 @@ pub(super) async fn create_subscription(
     )?;
     let url = validate::url(&req.url).map_err(invalid)?;
     let event_types = validate::event_types(&req.event_types).map_err(invalid)?;
+    let filter = validate::filter(&req.filter).map_err(invalid)?;
     let headers = validate::headers(&req.headers).map_err(invalid)?;
     // A client re-creating a subscription from an answer would otherwise store the placeholder
     // as its endpoint credential.
@@ -67,6 +68,7 @@ pub(super) async fn create_subscription(
         ordering,
         on_dead_letter,
         content_mode,
+        filter,
     };
     svc.store
         .write(
@@ -123,7 +125,7 @@ pub(super) async fn update_subscription(
 ) -> Result<Response<Subscription>, Status> {
     let (principal, _) = svc.caller(&request).await?;
     let req = request.into_inner();
-    const FIELDS: [&str; 10] = [
+    const FIELDS: [&str; 11] = [
         "url",
         "topics",
         "event_types",
@@ -134,6 +136,7 @@ pub(super) async fn update_subscription(
         "ordering",
         "on_dead_letter",
         "content_mode",
+        "filter",
     ];
     if let Some(f) = req
         .update_mask
@@ -158,6 +161,10 @@ pub(super) async fn update_subscription(
         .map_err(invalid)?;
     let event_types = set("event_types", !req.event_types.is_empty())
         .then(|| validate::event_types(&req.event_types))
+        .transpose()
+        .map_err(invalid)?;
+    let filter = set("filter", !req.filter.is_empty())
+        .then(|| validate::filter(&req.filter))
         .transpose()
         .map_err(invalid)?;
     let headers = set("headers", !req.headers.is_empty())
@@ -200,6 +207,9 @@ pub(super) async fn update_subscription(
                 }
                 if let Some(t) = event_types {
                     s.event_types = t;
+                }
+                if let Some(f) = filter {
+                    s.filter = f;
                 }
                 if let Some(mut h) = headers {
                     // Values are write-only: a client that read "<redacted>" and sends it back

@@ -107,6 +107,13 @@ pub(super) async fn delete_team(
             .filter(|g| g.grantee == name || g.team == name)
             .map(|g| Write::Delete(entity_id::grant(&g.id))),
     );
+    // So does its event-type catalog.
+    writes.extend(
+        view.event_types
+            .values()
+            .filter(|t| t.team == name)
+            .map(|t| Write::Delete(entity_id::event_type(&t.team, &t.name))),
+    );
     writes.push(Write::Delete(entity_id::team(&name)));
     svc.store.write(&guard, writes).await?;
     tracing::info!(team = %name, "team deleted");

@@ -13,6 +13,8 @@ pub(super) async fn create_topic(
     allow(&principal, &view, Action::AdminTeam { team: &req.team })?;
     let team = team_name(&req.team)?;
     let name = TopicName::new(req.name.trim()).map_err(invalid)?;
+    let schema_policy = SchemaPolicy::try_from(req.schema_policy)
+        .map_err(|_| invalid(format!("unknown schema_policy {}", req.schema_policy)))?;
     let partitions = match req.partitions {
         0 => svc.limits.default_partitions,
         p if p < 0 || p > svc.limits.max_partitions => {
@@ -64,6 +66,7 @@ pub(super) async fn create_topic(
         retention_ms,
         created_at_ms: now_ms(),
         kafka_topic,
+        schema_policy: schema_policy as i32,
     };
     svc.store
         .write(&guard, vec![upsert(entity::Kind::Topic(topic.clone()))])

@@ -19,6 +19,7 @@ use crate::share::Shares;
 use crate::tracker::{Tp, Tracker};
 
 use super::lanes::{self, Job, Lanes};
+use super::payload_filter::filter_view;
 use super::records::{Incoming, Payload};
 use super::{Shared, now_ms};
 
@@ -454,9 +455,18 @@ impl LoopState<'_> {
             .clone();
         let empty = Vec::new();
         let candidates = routes.by_topic.get(&*tp.0).unwrap_or(&empty);
+        let mut event = || {
+            filter_view(
+                &headers,
+                event_id,
+                event_type,
+                (!key.is_empty()).then_some(&key[..]),
+                &data,
+            )
+        };
         let matched: Vec<&Arc<Route>> = candidates
             .iter()
-            .filter(|r| event_type_matches(&r.sub.event_types, event_type))
+            .filter(|r| event_type_matches(&r.sub.event_types, event_type) && r.accepts(&mut event))
             .collect();
         if matched.is_empty() {
             return skip(shared, &tp, offset);

@@ -11,6 +11,7 @@ mod consume;
 mod deliver;
 mod handoff;
 mod lanes;
+mod payload_filter;
 mod record;
 mod records;
 

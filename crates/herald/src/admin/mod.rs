@@ -1,7 +1,8 @@
-//! `herald team|topic|key|grant|subscription|attempts|dlq|replay|whoami|portal-token`: the
+//! `herald team|topic|event-type|key|grant|subscription|attempts|dlq|replay|whoami|portal-token`: the
 //! control plane's gRPC API
 //! from the command line. Tables for people by default, `--output json` for scripts.
 
+mod catalog;
 mod console;
 mod grants;
 mod history;
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
+pub use catalog::EventTypeCommand;
 pub use console::PortalTokenCommand;
 pub use grants::GrantCommand;
 pub use history::{AttemptsArgs, DlqArgs, ReplayCommand};
@@ -67,6 +69,8 @@ pub enum AdminCommand {
     Team(TeamCommand),
     /// `herald topic …`.
     Topic(TopicCommand),
+    /// `herald event-type …`.
+    EventType(EventTypeCommand),
     /// `herald key …`.
     Key(KeyCommand),
     /// `herald grant …`.
@@ -132,6 +136,7 @@ async fn execute(c: &mut Client, command: AdminCommand) -> Result<Printed, tonic
     match command {
         AdminCommand::Team(cmd) => teams::execute(c, cmd).await,
         AdminCommand::Topic(cmd) => topics::execute(c, cmd).await,
+        AdminCommand::EventType(cmd) => catalog::execute(c, cmd).await,
         AdminCommand::Key(cmd) => keys::execute(c, cmd).await,
         AdminCommand::Grant(cmd) => grants::execute(c, cmd).await,
         AdminCommand::Subscription(cmd) => subscriptions::execute(c, cmd).await,

@@ -119,6 +119,9 @@ pub(super) fn topic_json(t: &Topic) -> Value {
     json!({
         "team": t.team, "name": t.name, "kafka_topic": t.kafka_topic, "partitions": t.partitions,
         "retention_ms": t.retention_ms, "created_at": time(t.created_at_ms),
+        "schema_policy": SchemaPolicy::try_from(t.schema_policy)
+            .map_or("off", |p| p.as_str_name().trim_start_matches("SCHEMA_POLICY_"))
+            .to_ascii_lowercase(),
     })
 }
 
@@ -147,6 +150,7 @@ pub(super) fn sub_json(s: &Subscription) -> Value {
         "headers": headers, "rate_limit": s.rate_limit, "max_in_flight": s.max_in_flight,
         "state": state_name(s.state), "disabled_reason": s.disabled_reason,
         "description": s.description,
+        "filter": s.filter,
         "ordering": or_default(&s.ordering, "unordered"),
         "on_dead_letter": or_default(&s.on_dead_letter, "skip"),
         "content_mode": or_default(&s.content_mode, "binary"),

@@ -43,6 +43,10 @@ pub struct SubscriptionSettings {
     /// (`application/cloudevents+json` body).
     #[arg(long)]
     content_mode: Option<String>,
+    /// Payload filter expression, e.g. `data.amount > 100` (docs/catalog.md); `""` on update
+    /// removes it.
+    #[arg(long)]
+    filter: Option<String>,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -184,6 +188,7 @@ pub(super) async fn execute(
                     ordering: settings.ordering.unwrap_or_default(),
                     on_dead_letter: settings.on_dead_letter.unwrap_or_default(),
                     content_mode: settings.content_mode.unwrap_or_default(),
+                    filter: settings.filter.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();
@@ -232,6 +237,7 @@ pub(super) async fn execute(
             field("ordering", settings.ordering.is_some());
             field("on_dead_letter", settings.on_dead_letter.is_some());
             field("content_mode", settings.content_mode.is_some());
+            field("filter", settings.filter.is_some());
             if mask.is_empty() && !settings.verify {
                 return Err(tonic::Status::invalid_argument(
                     "nothing to update: give at least one setting (or --verify)",
@@ -253,6 +259,7 @@ pub(super) async fn execute(
                     ordering: settings.ordering.unwrap_or_default(),
                     on_dead_letter: settings.on_dead_letter.unwrap_or_default(),
                     content_mode: settings.content_mode.unwrap_or_default(),
+                    filter: settings.filter.unwrap_or_default(),
                 })
                 .await?
                 .into_inner();

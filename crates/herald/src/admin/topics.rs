@@ -1,5 +1,6 @@
 //! `herald topic`: a team's topics.
 
+use super::catalog::Policy;
 use super::output::*;
 use super::*;
 
@@ -18,6 +19,19 @@ pub enum TopicCommand {
         /// Retention in milliseconds (-1 = forever; default: the server's).
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         retention_ms: i64,
+        /// What ingest does with events outside the team's event-type catalog.
+        #[arg(long, value_enum, default_value_t = Policy::Off)]
+        schema_policy: Policy,
+    },
+    /// Set what ingest does with a topic's events outside the team's event-type catalog.
+    SchemaPolicy {
+        /// Team.
+        team: String,
+        /// Topic name.
+        name: String,
+        /// `off`, `enforce` (refuse) or `count` (accept and count).
+        #[arg(value_enum)]
+        policy: Policy,
     },
     /// List a team's topics.
     List {
@@ -48,6 +62,7 @@ pub(super) async fn execute(c: &mut Client, cmd: TopicCommand) -> Result<Printed
             name,
             partitions,
             retention_ms,
+            schema_policy,
         } => {
             let t = c
                 .create_topic(CreateTopicRequest {
@@ -55,6 +70,18 @@ pub(super) async fn execute(c: &mut Client, cmd: TopicCommand) -> Result<Printed
                     name,
                     partitions,
                     retention_ms,
+                    schema_policy: schema_policy.to_pb() as i32,
+                })
+                .await?
+                .into_inner();
+            topics_out(&[t])
+        }
+        TopicCommand::SchemaPolicy { team, name, policy } => {
+            let t = c
+                .set_schema_policy(SetSchemaPolicyRequest {
+                    team,
+                    topic: name,
+                    schema_policy: policy.to_pb() as i32,
                 })
                 .await?
                 .into_inner();

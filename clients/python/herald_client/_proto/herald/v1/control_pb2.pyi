@@ -28,6 +28,12 @@ class PrincipalKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRINCIPAL_KIND_ROOT: _ClassVar[PrincipalKind]
     PRINCIPAL_KIND_INTERNAL: _ClassVar[PrincipalKind]
     PRINCIPAL_KIND_KEY: _ClassVar[PrincipalKind]
+
+class SchemaPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCHEMA_POLICY_OFF: _ClassVar[SchemaPolicy]
+    SCHEMA_POLICY_ENFORCE: _ClassVar[SchemaPolicy]
+    SCHEMA_POLICY_COUNT: _ClassVar[SchemaPolicy]
 SCOPE_UNSPECIFIED: Scope
 SCOPE_PUBLISH: Scope
 SCOPE_SUBSCRIBE: Scope
@@ -40,6 +46,9 @@ PRINCIPAL_KIND_UNSPECIFIED: PrincipalKind
 PRINCIPAL_KIND_ROOT: PrincipalKind
 PRINCIPAL_KIND_INTERNAL: PrincipalKind
 PRINCIPAL_KIND_KEY: PrincipalKind
+SCHEMA_POLICY_OFF: SchemaPolicy
+SCHEMA_POLICY_ENFORCE: SchemaPolicy
+SCHEMA_POLICY_COUNT: SchemaPolicy
 
 class Team(_message.Message):
     __slots__ = ("name", "display_name", "created_at_ms")
@@ -86,32 +95,36 @@ class DeleteTeamResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Topic(_message.Message):
-    __slots__ = ("team", "name", "partitions", "retention_ms", "created_at_ms", "kafka_topic")
+    __slots__ = ("team", "name", "partitions", "retention_ms", "created_at_ms", "kafka_topic", "schema_policy")
     TEAM_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     RETENTION_MS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     KAFKA_TOPIC_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_POLICY_FIELD_NUMBER: _ClassVar[int]
     team: str
     name: str
     partitions: int
     retention_ms: int
     created_at_ms: int
     kafka_topic: str
-    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., partitions: _Optional[int] = ..., retention_ms: _Optional[int] = ..., created_at_ms: _Optional[int] = ..., kafka_topic: _Optional[str] = ...) -> None: ...
+    schema_policy: SchemaPolicy
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., partitions: _Optional[int] = ..., retention_ms: _Optional[int] = ..., created_at_ms: _Optional[int] = ..., kafka_topic: _Optional[str] = ..., schema_policy: _Optional[_Union[SchemaPolicy, str]] = ...) -> None: ...
 
 class CreateTopicRequest(_message.Message):
-    __slots__ = ("team", "name", "partitions", "retention_ms")
+    __slots__ = ("team", "name", "partitions", "retention_ms", "schema_policy")
     TEAM_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     RETENTION_MS_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_POLICY_FIELD_NUMBER: _ClassVar[int]
     team: str
     name: str
     partitions: int
     retention_ms: int
-    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., partitions: _Optional[int] = ..., retention_ms: _Optional[int] = ...) -> None: ...
+    schema_policy: SchemaPolicy
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., partitions: _Optional[int] = ..., retention_ms: _Optional[int] = ..., schema_policy: _Optional[_Union[SchemaPolicy, str]] = ...) -> None: ...
 
 class ListTopicsRequest(_message.Message):
     __slots__ = ("team",)
@@ -290,7 +303,7 @@ class SigningSecret(_message.Message):
     def __init__(self, secret: _Optional[str] = ..., expires_at_ms: _Optional[int] = ...) -> None: ...
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "state", "disabled_reason", "created_at_ms", "updated_at_ms", "secrets", "description", "ordering", "on_dead_letter", "content_mode")
+    __slots__ = ("id", "team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "state", "disabled_reason", "created_at_ms", "updated_at_ms", "secrets", "description", "ordering", "on_dead_letter", "content_mode", "filter")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -315,6 +328,7 @@ class Subscription(_message.Message):
     ORDERING_FIELD_NUMBER: _ClassVar[int]
     ON_DEAD_LETTER_FIELD_NUMBER: _ClassVar[int]
     CONTENT_MODE_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
     id: str
     team: str
     topics: _containers.RepeatedScalarFieldContainer[str]
@@ -332,10 +346,11 @@ class Subscription(_message.Message):
     ordering: str
     on_dead_letter: str
     content_mode: str
-    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., disabled_reason: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., secrets: _Optional[_Iterable[_Union[SigningSecret, _Mapping]]] = ..., description: _Optional[str] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ...) -> None: ...
+    filter: str
+    def __init__(self, id: _Optional[str] = ..., team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., state: _Optional[_Union[SubscriptionState, str]] = ..., disabled_reason: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., secrets: _Optional[_Iterable[_Union[SigningSecret, _Mapping]]] = ..., description: _Optional[str] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ..., filter: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
-    __slots__ = ("team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "secret", "description", "verify_endpoint", "ordering", "on_dead_letter", "content_mode")
+    __slots__ = ("team", "topics", "url", "event_types", "headers", "rate_limit", "max_in_flight", "secret", "description", "verify_endpoint", "ordering", "on_dead_letter", "content_mode", "filter")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -356,6 +371,7 @@ class CreateSubscriptionRequest(_message.Message):
     ORDERING_FIELD_NUMBER: _ClassVar[int]
     ON_DEAD_LETTER_FIELD_NUMBER: _ClassVar[int]
     CONTENT_MODE_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
     team: str
     topics: _containers.RepeatedScalarFieldContainer[str]
     url: str
@@ -369,7 +385,8 @@ class CreateSubscriptionRequest(_message.Message):
     ordering: str
     on_dead_letter: str
     content_mode: str
-    def __init__(self, team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., secret: _Optional[str] = ..., description: _Optional[str] = ..., verify_endpoint: _Optional[bool] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ...) -> None: ...
+    filter: str
+    def __init__(self, team: _Optional[str] = ..., topics: _Optional[_Iterable[str]] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., secret: _Optional[str] = ..., description: _Optional[str] = ..., verify_endpoint: _Optional[bool] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ..., filter: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionResponse(_message.Message):
     __slots__ = ("subscription", "secret")
@@ -400,7 +417,7 @@ class ListSubscriptionsResponse(_message.Message):
     def __init__(self, subscriptions: _Optional[_Iterable[_Union[Subscription, _Mapping]]] = ...) -> None: ...
 
 class UpdateSubscriptionRequest(_message.Message):
-    __slots__ = ("team", "id", "event_types", "headers", "rate_limit", "max_in_flight", "url", "update_mask", "topics", "description", "verify_endpoint", "ordering", "on_dead_letter", "content_mode")
+    __slots__ = ("team", "id", "event_types", "headers", "rate_limit", "max_in_flight", "url", "update_mask", "topics", "description", "verify_endpoint", "ordering", "on_dead_letter", "content_mode", "filter")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -422,6 +439,7 @@ class UpdateSubscriptionRequest(_message.Message):
     ORDERING_FIELD_NUMBER: _ClassVar[int]
     ON_DEAD_LETTER_FIELD_NUMBER: _ClassVar[int]
     CONTENT_MODE_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
     team: str
     id: str
     event_types: _containers.RepeatedScalarFieldContainer[str]
@@ -436,7 +454,8 @@ class UpdateSubscriptionRequest(_message.Message):
     ordering: str
     on_dead_letter: str
     content_mode: str
-    def __init__(self, team: _Optional[str] = ..., id: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., url: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., verify_endpoint: _Optional[bool] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ...) -> None: ...
+    filter: str
+    def __init__(self, team: _Optional[str] = ..., id: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., rate_limit: _Optional[int] = ..., max_in_flight: _Optional[int] = ..., url: _Optional[str] = ..., update_mask: _Optional[_Iterable[str]] = ..., topics: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., verify_endpoint: _Optional[bool] = ..., ordering: _Optional[str] = ..., on_dead_letter: _Optional[str] = ..., content_mode: _Optional[str] = ..., filter: _Optional[str] = ...) -> None: ...
 
 class PauseSubscriptionRequest(_message.Message):
     __slots__ = ("team", "id")
@@ -499,18 +518,20 @@ class WatchRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class Entity(_message.Message):
-    __slots__ = ("team", "topic", "api_key", "grant", "subscription")
+    __slots__ = ("team", "topic", "api_key", "grant", "subscription", "event_type")
     TEAM_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     API_KEY_FIELD_NUMBER: _ClassVar[int]
     GRANT_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     team: Team
     topic: Topic
     api_key: ApiKey
     grant: Grant
     subscription: Subscription
-    def __init__(self, team: _Optional[_Union[Team, _Mapping]] = ..., topic: _Optional[_Union[Topic, _Mapping]] = ..., api_key: _Optional[_Union[ApiKey, _Mapping]] = ..., grant: _Optional[_Union[Grant, _Mapping]] = ..., subscription: _Optional[_Union[Subscription, _Mapping]] = ...) -> None: ...
+    event_type: EventType
+    def __init__(self, team: _Optional[_Union[Team, _Mapping]] = ..., topic: _Optional[_Union[Topic, _Mapping]] = ..., api_key: _Optional[_Union[ApiKey, _Mapping]] = ..., grant: _Optional[_Union[Grant, _Mapping]] = ..., subscription: _Optional[_Union[Subscription, _Mapping]] = ..., event_type: _Optional[_Union[EventType, _Mapping]] = ...) -> None: ...
 
 class WatchEvent(_message.Message):
     __slots__ = ("revision", "snapshot", "upsert", "deleted")
@@ -778,15 +799,107 @@ class HeaderValues(_message.Message):
     def __init__(self, headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ControlRecord(_message.Message):
-    __slots__ = ("team", "topic", "api_key", "grant", "subscription")
+    __slots__ = ("team", "topic", "api_key", "grant", "subscription", "event_type")
     TEAM_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     API_KEY_FIELD_NUMBER: _ClassVar[int]
     GRANT_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     team: Team
     topic: Topic
     api_key: ApiKey
     grant: Grant
     subscription: StoredSubscription
-    def __init__(self, team: _Optional[_Union[Team, _Mapping]] = ..., topic: _Optional[_Union[Topic, _Mapping]] = ..., api_key: _Optional[_Union[ApiKey, _Mapping]] = ..., grant: _Optional[_Union[Grant, _Mapping]] = ..., subscription: _Optional[_Union[StoredSubscription, _Mapping]] = ...) -> None: ...
+    event_type: EventType
+    def __init__(self, team: _Optional[_Union[Team, _Mapping]] = ..., topic: _Optional[_Union[Topic, _Mapping]] = ..., api_key: _Optional[_Union[ApiKey, _Mapping]] = ..., grant: _Optional[_Union[Grant, _Mapping]] = ..., subscription: _Optional[_Union[StoredSubscription, _Mapping]] = ..., event_type: _Optional[_Union[EventType, _Mapping]] = ...) -> None: ...
+
+class SetSchemaPolicyRequest(_message.Message):
+    __slots__ = ("team", "topic", "schema_policy")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_POLICY_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    topic: str
+    schema_policy: SchemaPolicy
+    def __init__(self, team: _Optional[str] = ..., topic: _Optional[str] = ..., schema_policy: _Optional[_Union[SchemaPolicy, str]] = ...) -> None: ...
+
+class EventTypeVersion(_message.Message):
+    __slots__ = ("version", "schema", "created_at_ms")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    schema: str
+    created_at_ms: int
+    def __init__(self, version: _Optional[int] = ..., schema: _Optional[str] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
+
+class EventType(_message.Message):
+    __slots__ = ("team", "name", "description", "versions", "created_at_ms", "updated_at_ms")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    name: str
+    description: str
+    versions: _containers.RepeatedCompositeFieldContainer[EventTypeVersion]
+    created_at_ms: int
+    updated_at_ms: int
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., versions: _Optional[_Iterable[_Union[EventTypeVersion, _Mapping]]] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ...) -> None: ...
+
+class CreateEventTypeRequest(_message.Message):
+    __slots__ = ("team", "name", "description", "schema")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    name: str
+    description: str
+    schema: str
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., schema: _Optional[str] = ...) -> None: ...
+
+class AddEventTypeVersionRequest(_message.Message):
+    __slots__ = ("team", "name", "schema")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    name: str
+    schema: str
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ..., schema: _Optional[str] = ...) -> None: ...
+
+class GetEventTypeRequest(_message.Message):
+    __slots__ = ("team", "name")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    name: str
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListEventTypesRequest(_message.Message):
+    __slots__ = ("team",)
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    def __init__(self, team: _Optional[str] = ...) -> None: ...
+
+class ListEventTypesResponse(_message.Message):
+    __slots__ = ("event_types",)
+    EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    event_types: _containers.RepeatedCompositeFieldContainer[EventType]
+    def __init__(self, event_types: _Optional[_Iterable[_Union[EventType, _Mapping]]] = ...) -> None: ...
+
+class DeleteEventTypeRequest(_message.Message):
+    __slots__ = ("team", "name")
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    team: str
+    name: str
+    def __init__(self, team: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class DeleteEventTypeResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

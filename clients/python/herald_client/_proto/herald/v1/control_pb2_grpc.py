@@ -82,6 +82,36 @@ class ControlStub:
                 request_serializer=herald_dot_v1_dot_control__pb2.DeleteTopicRequest.SerializeToString,
                 response_deserializer=herald_dot_v1_dot_control__pb2.DeleteTopicResponse.FromString,
                 _registered_method=True)
+        self.SetSchemaPolicy = channel.unary_unary(
+                '/herald.v1.Control/SetSchemaPolicy',
+                request_serializer=herald_dot_v1_dot_control__pb2.SetSchemaPolicyRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.Topic.FromString,
+                _registered_method=True)
+        self.CreateEventType = channel.unary_unary(
+                '/herald.v1.Control/CreateEventType',
+                request_serializer=herald_dot_v1_dot_control__pb2.CreateEventTypeRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.EventType.FromString,
+                _registered_method=True)
+        self.AddEventTypeVersion = channel.unary_unary(
+                '/herald.v1.Control/AddEventTypeVersion',
+                request_serializer=herald_dot_v1_dot_control__pb2.AddEventTypeVersionRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.EventType.FromString,
+                _registered_method=True)
+        self.GetEventType = channel.unary_unary(
+                '/herald.v1.Control/GetEventType',
+                request_serializer=herald_dot_v1_dot_control__pb2.GetEventTypeRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.EventType.FromString,
+                _registered_method=True)
+        self.ListEventTypes = channel.unary_unary(
+                '/herald.v1.Control/ListEventTypes',
+                request_serializer=herald_dot_v1_dot_control__pb2.ListEventTypesRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.ListEventTypesResponse.FromString,
+                _registered_method=True)
+        self.DeleteEventType = channel.unary_unary(
+                '/herald.v1.Control/DeleteEventType',
+                request_serializer=herald_dot_v1_dot_control__pb2.DeleteEventTypeRequest.SerializeToString,
+                response_deserializer=herald_dot_v1_dot_control__pb2.DeleteEventTypeResponse.FromString,
+                _registered_method=True)
         self.CreateApiKey = channel.unary_unary(
                 '/herald.v1.Control/CreateApiKey',
                 request_serializer=herald_dot_v1_dot_control__pb2.CreateApiKeyRequest.SerializeToString,
@@ -267,6 +297,49 @@ class ControlServicer:
 
     def DeleteTopic(self, request, context):
         """Admin. FAILED_PRECONDITION while subscriptions use it; its grants go with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSchemaPolicy(self, request, context):
+        """Admin. Sets a topic's schema policy: what ingest does with events whose type is not in the
+        team's catalog or whose data fails the type's schema (docs/catalog.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateEventType(self, request, context):
+        """The event-type catalog (docs/catalog.md): per-team event types with versioned JSON Schemas
+        (draft 2020-12). Admin creates and adds versions; any key of the team, and subscribe keys
+        of teams holding a grant on one of its topics, read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddEventTypeVersion(self, request, context):
+        """Admin. Adds the next version of the type's schema; ingest validates against the latest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEventType(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEventTypes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteEventType(self, request, context):
+        """Admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -490,6 +563,36 @@ def add_ControlServicer_to_server(servicer, server):
                     servicer.DeleteTopic,
                     request_deserializer=herald_dot_v1_dot_control__pb2.DeleteTopicRequest.FromString,
                     response_serializer=herald_dot_v1_dot_control__pb2.DeleteTopicResponse.SerializeToString,
+            ),
+            'SetSchemaPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSchemaPolicy,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.SetSchemaPolicyRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.Topic.SerializeToString,
+            ),
+            'CreateEventType': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEventType,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.CreateEventTypeRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.EventType.SerializeToString,
+            ),
+            'AddEventTypeVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddEventTypeVersion,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.AddEventTypeVersionRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.EventType.SerializeToString,
+            ),
+            'GetEventType': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventType,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.GetEventTypeRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.EventType.SerializeToString,
+            ),
+            'ListEventTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEventTypes,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.ListEventTypesRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.ListEventTypesResponse.SerializeToString,
+            ),
+            'DeleteEventType': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteEventType,
+                    request_deserializer=herald_dot_v1_dot_control__pb2.DeleteEventTypeRequest.FromString,
+                    response_serializer=herald_dot_v1_dot_control__pb2.DeleteEventTypeResponse.SerializeToString,
             ),
             'CreateApiKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateApiKey,
@@ -836,6 +939,168 @@ class Control:
             '/herald.v1.Control/DeleteTopic',
             herald_dot_v1_dot_control__pb2.DeleteTopicRequest.SerializeToString,
             herald_dot_v1_dot_control__pb2.DeleteTopicResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSchemaPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/SetSchemaPolicy',
+            herald_dot_v1_dot_control__pb2.SetSchemaPolicyRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.Topic.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateEventType(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/CreateEventType',
+            herald_dot_v1_dot_control__pb2.CreateEventTypeRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.EventType.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddEventTypeVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/AddEventTypeVersion',
+            herald_dot_v1_dot_control__pb2.AddEventTypeVersionRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.EventType.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventType(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/GetEventType',
+            herald_dot_v1_dot_control__pb2.GetEventTypeRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.EventType.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEventTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/ListEventTypes',
+            herald_dot_v1_dot_control__pb2.ListEventTypesRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.ListEventTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteEventType(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.v1.Control/DeleteEventType',
+            herald_dot_v1_dot_control__pb2.DeleteEventTypeRequest.SerializeToString,
+            herald_dot_v1_dot_control__pb2.DeleteEventTypeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,6 +14,8 @@ export interface CreateSubscriptionRequest {
   'ordering'?: (string);
   'onDeadLetter'?: (string);
   'contentMode'?: (string);
+  'filter'?: (string);
+  'verifyEndpoint'?: (boolean);
 }
 
 export interface CreateSubscriptionRequest__Output {
@@ -29,4 +31,6 @@ export interface CreateSubscriptionRequest__Output {
   'ordering': (string);
   'onDeadLetter': (string);
   'contentMode': (string);
+  'filter': (string);
+  'verifyEndpoint': (boolean);
 }

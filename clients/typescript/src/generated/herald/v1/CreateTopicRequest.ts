@@ -1,5 +1,6 @@
 // Original file: ../../proto/herald/v1/control.proto
 
+import type { SchemaPolicy as _herald_v1_SchemaPolicy, SchemaPolicy__Output as _herald_v1_SchemaPolicy__Output } from '../../herald/v1/SchemaPolicy';
 import type { Long } from '@grpc/proto-loader';
 
 export interface CreateTopicRequest {
@@ -7,6 +8,7 @@ export interface CreateTopicRequest {
   'name'?: (string);
   'partitions'?: (number);
   'retentionMs'?: (number | string | Long);
+  'schemaPolicy'?: (_herald_v1_SchemaPolicy);
 }
 
 export interface CreateTopicRequest__Output {
@@ -14,4 +16,5 @@ export interface CreateTopicRequest__Output {
   'name': (string);
   'partitions': (number);
   'retentionMs': (number);
+  'schemaPolicy': (_herald_v1_SchemaPolicy__Output);
 }

@@ -25,6 +25,9 @@ export interface DeliveryTask {
   'dlqPartition'?: (number);
   'dlqOffset'?: (number | string | Long);
   'redrivenAtMs'?: (number | string | Long);
+  'key'?: (Buffer | Uint8Array | string);
+  'previousOffset'?: (number | string | Long);
+  '_previousOffset'?: "previousOffset";
 }
 
 export interface DeliveryTask__Output {
@@ -49,4 +52,7 @@ export interface DeliveryTask__Output {
   'dlqPartition': (number);
   'dlqOffset': (number);
   'redrivenAtMs': (number);
+  'key': (Buffer);
+  'previousOffset'?: (number);
+  '_previousOffset'?: "previousOffset";
 }

@@ -5,6 +5,7 @@ import type { Topic as _herald_v1_Topic, Topic__Output as _herald_v1_Topic__Outp
 import type { ApiKey as _herald_v1_ApiKey, ApiKey__Output as _herald_v1_ApiKey__Output } from '../../herald/v1/ApiKey';
 import type { Grant as _herald_v1_Grant, Grant__Output as _herald_v1_Grant__Output } from '../../herald/v1/Grant';
 import type { Subscription as _herald_v1_Subscription, Subscription__Output as _herald_v1_Subscription__Output } from '../../herald/v1/Subscription';
+import type { EventType as _herald_v1_EventType, EventType__Output as _herald_v1_EventType__Output } from '../../herald/v1/EventType';
 
 export interface Entity {
   'team'?: (_herald_v1_Team | null);
@@ -12,7 +13,8 @@ export interface Entity {
   'apiKey'?: (_herald_v1_ApiKey | null);
   'grant'?: (_herald_v1_Grant | null);
   'subscription'?: (_herald_v1_Subscription | null);
-  'kind'?: "team"|"topic"|"apiKey"|"grant"|"subscription";
+  'eventType'?: (_herald_v1_EventType | null);
+  'kind'?: "team"|"topic"|"apiKey"|"grant"|"subscription"|"eventType";
 }
 
 export interface Entity__Output {
@@ -21,5 +23,6 @@ export interface Entity__Output {
   'apiKey'?: (_herald_v1_ApiKey__Output | null);
   'grant'?: (_herald_v1_Grant__Output | null);
   'subscription'?: (_herald_v1_Subscription__Output | null);
-  'kind'?: "team"|"topic"|"apiKey"|"grant"|"subscription";
+  'eventType'?: (_herald_v1_EventType__Output | null);
+  'kind'?: "team"|"topic"|"apiKey"|"grant"|"subscription"|"eventType";
 }

@@ -22,6 +22,7 @@ export interface Subscription {
   'ordering'?: (string);
   'onDeadLetter'?: (string);
   'contentMode'?: (string);
+  'filter'?: (string);
 }
 
 export interface Subscription__Output {
@@ -42,4 +43,5 @@ export interface Subscription__Output {
   'ordering': (string);
   'onDeadLetter': (string);
   'contentMode': (string);
+  'filter': (string);
 }

@@ -15,6 +15,8 @@ export interface UpdateSubscriptionRequest {
   'ordering'?: (string);
   'onDeadLetter'?: (string);
   'contentMode'?: (string);
+  'filter'?: (string);
+  'verifyEndpoint'?: (boolean);
 }
 
 export interface UpdateSubscriptionRequest__Output {
@@ -31,4 +33,6 @@ export interface UpdateSubscriptionRequest__Output {
   'ordering': (string);
   'onDeadLetter': (string);
   'contentMode': (string);
+  'filter': (string);
+  'verifyEndpoint': (boolean);
 }
