@@ -189,24 +189,35 @@ async fn https_phase(dir: &std::path::Path, admin: &KafkaAdmin, producer: &Produ
             "\"5s\"",
             &extra,
         );
-        let (time, first) = wait_count_from(&sink, n as u64, Duration::from_secs(900))
-            .await
-            .expect("https backlog drained");
-        let (cpu, rss) = proc_usage(worker.id());
-        let _ = worker.kill();
-        let _ = worker.wait();
-        let rate = n as f64 / (time - first).as_secs_f64();
-        let cpu_us = cpu / n as f64 * 1e6;
-        println!(
-            "https {name}: {rate:.0}/s after the first webhook, cpu {cpu_us:.1} µs/event, peak rss {rss:.0} MiB"
-        );
-        runs.push((rate, cpu_us));
+        runs.push(drained(&sink, &mut worker, n, &format!("https {name}")).await);
     }
     println!(
         "https: HTTP/2 {:.2}x HTTP/1.1 in webhooks/s, {:.2}x its CPU per event",
         runs[0].0 / runs[1].0,
         runs[0].1 / runs[1].1
     );
+}
+
+/// Waits until `worker` delivered the `n`-event backlog to `sink`, stops it and prints its
+/// webhooks/s after the first webhook, CPU per event and peak RSS; returns the first two.
+async fn drained(
+    sink: &Sink,
+    worker: &mut std::process::Child,
+    n: usize,
+    label: &str,
+) -> (f64, f64) {
+    let (time, first) = wait_count_from(sink, n as u64, Duration::from_secs(900))
+        .await
+        .unwrap_or_else(|| panic!("{label}: backlog drained"));
+    let (cpu, rss) = proc_usage(worker.id());
+    let _ = worker.kill();
+    let _ = worker.wait();
+    let rate = n as f64 / (time - first).as_secs_f64();
+    let cpu_us = cpu / n as f64 * 1e6;
+    println!(
+        "{label}: {rate:.0}/s after the first webhook, cpu {cpu_us:.1} µs/event, peak rss {rss:.0} MiB"
+    );
+    (rate, cpu_us)
 }
 
 /// Ordered against unordered delivery of one backlog keyed by 1,000 distinct keys, each
@@ -235,18 +246,7 @@ async fn ordered_phase(
             "\"5s\"",
             "",
         );
-        let (time, first) = wait_count_from(sink, n as u64, Duration::from_secs(900))
-            .await
-            .expect("keyed backlog drained");
-        let (cpu, rss) = proc_usage(worker.id());
-        let _ = worker.kill();
-        let _ = worker.wait();
-        let rate = n as f64 / (time - first).as_secs_f64();
-        let cpu_us = cpu / n as f64 * 1e6;
-        println!(
-            "keyed {name}: {rate:.0}/s after the first webhook, cpu {cpu_us:.1} µs/event, peak rss {rss:.0} MiB"
-        );
-        runs.push((rate, cpu_us));
+        runs.push(drained(sink, &mut worker, n, &format!("keyed {name}")).await);
     }
     println!(
         "ordered (1000 keys): {:.2}x unordered webhooks/s, {:.2}x its CPU per event",

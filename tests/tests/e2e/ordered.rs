@@ -83,6 +83,25 @@ impl KeyedReceiver {
     }
 
     /// Waits until every one of `want` was delivered; panics with what is missing after `timeout`.
+    /// Waits (up to [`WAIT`]) until at least `n` events were delivered.
+    async fn wait_count(&self, n: usize) {
+        let deadline = Instant::now() + WAIT;
+        while self.delivered().len() < n {
+            assert!(Instant::now() < deadline, "deliveries started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until every event of `all` but the failing key `bad`'s is delivered, then heals
+    /// the receiver and waits for the rest.
+    async fn others_then_healed(&self, all: &HashSet<(String, u64)>, bad: &str, timeout: Duration) {
+        let others: HashSet<(String, u64)> =
+            all.iter().filter(|(k, _)| k != bad).cloned().collect();
+        self.wait_delivered(&others, timeout).await;
+        self.heal();
+        self.wait_delivered(all, timeout).await;
+    }
+
     async fn wait_delivered(&self, want: &HashSet<(String, u64)>, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
@@ -156,6 +175,18 @@ fn keyed_event(n: u64) -> Event {
     );
     e.content_type = Some("application/json".into());
     e
+}
+
+/// Publishes `rounds` rounds of `key-0` to `key-{keys - 1}` in the background, a round every
+/// `pause`; the handle answers every (key, n) published.
+fn publish_in_background(
+    topic: &str,
+    (keys, rounds): (usize, u64),
+    pause: Duration,
+) -> tokio::task::JoinHandle<HashSet<(String, u64)>> {
+    let topic = topic.to_owned();
+    let keys: Vec<String> = (0..keys).map(|k| format!("key-{k}")).collect();
+    tokio::spawn(async move { publish_rounds(&producer(), &topic, &keys, rounds, pause).await })
 }
 
 /// Publishes `rounds` events for each key, a round at a time, so each key's events are in
@@ -302,38 +333,18 @@ ordering = "key"
             .expect("start herald-delivery")
     };
     let mut first = spawn();
-    let keys: Vec<String> = (0..KEYS).map(|k| format!("key-{k}")).collect();
-    let publisher = {
-        let (topic, keys) = (topic.clone(), keys.clone());
-        tokio::spawn(async move {
-            publish_rounds(
-                &producer(),
-                &topic,
-                &keys,
-                ROUNDS,
-                Duration::from_millis(100),
-            )
-            .await
-        })
-    };
+    let publisher = publish_in_background(&topic, (KEYS, ROUNDS), Duration::from_millis(100));
     // Kill mid-load, with key-7 failing (its retries wait in the killed process).
     let total = KEYS * ROUNDS as usize;
-    let deadline = Instant::now() + WAIT;
-    while rx.delivered().len() < total / 4 {
-        assert!(Instant::now() < deadline, "deliveries started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    rx.wait_count(total / 4).await;
     first.kill().expect("SIGKILL");
     let _ = first.wait();
     let at_kill = rx.delivered().len();
     let mut second = spawn();
     let all = publisher.await.unwrap();
     // The other keys all arrive while key-7 still fails; then it heals and catches up.
-    let others: HashSet<(String, u64)> =
-        all.iter().filter(|(k, _)| k != "key-7").cloned().collect();
-    rx.wait_delivered(&others, Duration::from_secs(180)).await;
-    rx.heal();
-    rx.wait_delivered(&all, Duration::from_secs(180)).await;
+    rx.others_then_healed(&all, "key-7", Duration::from_secs(180))
+        .await;
     let _ = second.kill();
     let _ = second.wait();
     let _ = std::fs::remove_dir_all(&dir);
@@ -699,35 +710,14 @@ async fn ordered_keys_survive_a_rebalance_while_one_key_fails() {
     config.circuit.failure_threshold = 0;
     let a = TestWorker::start(config.clone(), std::slice::from_ref(&sub)).await;
     let b = TestWorker::start(config, std::slice::from_ref(&sub)).await;
-    let keys: Vec<String> = (0..KEYS).map(|k| format!("key-{k}")).collect();
-    let publisher = {
-        let (topic, keys) = (topic.clone(), keys.clone());
-        tokio::spawn(async move {
-            publish_rounds(
-                &producer(),
-                &topic,
-                &keys,
-                ROUNDS,
-                Duration::from_millis(50),
-            )
-            .await
-        })
-    };
+    let publisher = publish_in_background(&topic, (KEYS, ROUNDS), Duration::from_millis(50));
     let total = KEYS * ROUNDS as usize;
-    let deadline = Instant::now() + WAIT;
-    while rx.delivered().len() < total / 3 {
-        assert!(Instant::now() < deadline, "deliveries started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    rx.wait_count(total / 3).await;
     // A graceful leave mid-load: the failing key's waiting head is left uncommitted for the
     // worker that takes the partition over.
     a.stop().await;
     let all = publisher.await.unwrap();
-    let others: HashSet<(String, u64)> =
-        all.iter().filter(|(k, _)| k != "key-3").cloned().collect();
-    rx.wait_delivered(&others, WAIT).await;
-    rx.heal();
-    rx.wait_delivered(&all, WAIT).await;
+    rx.others_then_healed(&all, "key-3", WAIT).await;
     let found = violations(&rx.hits());
     assert!(
         found.is_empty(),
