@@ -40,6 +40,11 @@ use rdkafka::message::{Header as RdHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tonic::transport::Channel;
 
+// The same allocator as the `herald-ingest` binary, so the in-process ingest costs what it does
+// in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROOT_KEY: &str = "bench-root-key";
 
 #[derive(Clone)]

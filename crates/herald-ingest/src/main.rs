@@ -4,6 +4,11 @@ use clap::Parser;
 use herald_ingest::{IngestConfig, Listeners};
 use herald_runtime::{ServiceArgs, parse_service_args, service_main};
 
+// Every event allocates payload-sized buffers (decode, headers, JSON checks) across threads;
+// mimalloc is markedly cheaper than glibc malloc for that (see docs/bench-ingest.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Herald ingest: gRPC `herald.v1.Publisher` and HTTP `POST /v1/topics/{team}/{topic}/events`.
 #[derive(Debug, Parser)]
 #[command(name = "herald-ingest", version, about)]

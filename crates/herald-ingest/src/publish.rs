@@ -271,7 +271,7 @@ impl Core {
         let producer_id = d.id.as_deref().is_some_and(|i| !i.is_empty());
         let id = match d.id {
             Some(id) if !id.is_empty() => id,
-            _ => uuid::Uuid::now_v7().to_string(),
+            _ => generated_id(),
         };
         let source = d
             .source
@@ -508,6 +508,17 @@ impl Core {
     }
 }
 
+/// A UUIDv7 for an event without a producer id. The random part comes from the thread's
+/// generator: `Uuid::now_v7` asks the kernel for every id, a system call per event.
+fn generated_id() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    uuid::Builder::from_unix_timestamp_millis(millis, &rand::random())
+        .into_uuid()
+        .to_string()
+}
+
 /// Counts an event as in flight for as long as it lives (also when the caller goes away).
 struct InFlight<'a>(&'a Metrics);
 
@@ -521,5 +532,21 @@ impl<'a> InFlight<'a> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.in_flight().dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generated_id;
+
+    #[test]
+    fn generated_ids_are_distinct_time_ordered_uuids() {
+        let a = uuid::Uuid::parse_str(&generated_id()).expect("a uuid");
+        let b = uuid::Uuid::parse_str(&generated_id()).expect("a uuid");
+        assert_eq!(a.get_version_num(), 7);
+        assert_ne!(a, b);
+        let (sa, _) = a.get_timestamp().expect("v7 has a time").to_unix();
+        let (sb, _) = b.get_timestamp().expect("v7 has a time").to_unix();
+        assert!(sa <= sb && sb - sa < 2);
     }
 }

@@ -9,6 +9,10 @@ mod webhook;
 
 use clap::{Parser, Subcommand};
 
+// `herald dev` runs every service in this process; they allocate as their own binaries do.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Herald: event delivery on Kafka — webhooks and live browser streams.
 #[derive(Debug, Parser)]
 #[command(name = "herald", version, about)]
