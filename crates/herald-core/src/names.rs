@@ -367,6 +367,12 @@ pub mod internal {
             self.topic("replies")
         }
 
+        /// Ingest's idempotency log: claims and receipts of producer-chosen event ids, key =
+        /// `<kafka topic>/<event id>` (compacted, kept for the idempotency window).
+        pub fn idempotency_topic(&self) -> String {
+            self.topic("idempotency")
+        }
+
         /// Prefix of the retry tiers: `<deployment>.retry.<delay>`.
         pub fn retry_prefix(&self) -> String {
             self.topic("retry.")
@@ -450,6 +456,7 @@ mod deployment_tests {
         );
         assert_eq!(staging.replies_topic(), "herald-staging.replies");
         assert_eq!(staging.replay_topic(), "herald-staging.replay");
+        assert_eq!(staging.idempotency_topic(), "herald-staging.idempotency");
         assert_eq!(staging.delivery_group(), "herald-staging-delivery");
         assert_eq!(staging.reader_group("edge"), "herald-staging-edge");
         for bad in ["staging", "herald-", "herald_x", "Herald", "heraldx", ""] {

@@ -167,18 +167,20 @@ impl Default for Limits {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IdempotencyConfig {
-    /// How long an event id is remembered, e.g. `10m`; `0s` turns the feature off.
+    /// How long an event id is remembered, across replicas and restarts, e.g. `24h`; `0s`
+    /// turns the feature off.
     #[serde(with = "herald_runtime::duration")]
     pub window: Duration,
-    /// Most remembered ids; the oldest are forgotten first when it is exceeded.
+    /// Most remembered ids per replica (about 100 bytes each); the oldest are forgotten first
+    /// when it is exceeded.
     pub max_entries: usize,
 }
 
 impl Default for IdempotencyConfig {
     fn default() -> Self {
         Self {
-            window: Duration::from_secs(600),
-            max_entries: 100_000,
+            window: Duration::from_secs(24 * 3600),
+            max_entries: 1_000_000,
         }
     }
 }

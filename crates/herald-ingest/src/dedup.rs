@@ -1,220 +1,647 @@
-//! Producer-supplied idempotency: remembers (topic, event id) → first receipt for a window.
+//! Producer-supplied idempotency across ingest replicas and restarts, with Kafka as the only
+//! state.
 //!
-//! Concurrent publishes of the same id wait for the first one: if it is acknowledged they answer
-//! with its receipt (`duplicate = true`); if it fails, one of them takes over and produces.
+//! Every replica follows the log `<deployment>.idempotency` into an in-memory index. A publish
+//! of a producer-chosen id in `topic` (log key `<topic>/<id>`, so the key's partition orders
+//! every record of that id, whichever replica wrote it):
+//!
+//! 1. is answered from the index when the id is done: no Kafka round trip;
+//! 2. otherwise writes a *claim* (a random nonce) and reads the log back up to it. The index
+//!    then names the holder: the first claim that is neither freed, done nor older than the
+//!    lease. Every replica folds the same log the same way, so they all agree;
+//! 3. the holder produces the event and writes *done* with the receipt before it answers; a
+//!    holder whose produce failed writes *free*. Everyone else waits for done (and answers
+//!    with that receipt, `duplicate = true`), or for the claim to be freed or to outlive its
+//!    lease, and claims again.
+//!
+//! Limit: a replica that dies between its event and its done record leaves a claim that only
+//! its lease ends; a retry after that writes the event a second time.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::watch;
+use herald_kafka::{KafkaAdmin, KafkaConfig, KafkaError, Producer, TailConsumer, TopicSpec};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
-use crate::Receipt;
+use crate::{IngestConfig, IngestError, Receipt};
 
-type Key = (Arc<str>, String);
-
-enum Slot {
-    /// A publish of this id is in flight; the sender resolves it.
-    Pending(watch::Receiver<Option<Receipt>>),
-    /// Acknowledged at `at` with this receipt.
-    Done { receipt: Receipt, at: Instant },
+/// One record of the idempotency log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Record {
+    /// A replica asks for the id (its nonce).
+    Claim(u64),
+    /// The event was written at (partition, offset).
+    Done(i32, i64),
+    /// The claim with this nonce gave up (its produce failed).
+    Free(u64),
 }
 
-#[derive(Default)]
-struct Inner {
-    slots: HashMap<Key, Slot>,
-    /// Acknowledged ids in completion order, for expiry and the entry bound.
-    order: VecDeque<(Instant, Key)>,
+/// What the log says of one id.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    /// The holding claim: nonce and the time it was written (ms since the epoch).
+    claim: Option<(u64, i64)>,
+    /// The receipt: partition, offset, and when it was written.
+    done: Option<(i32, i64, i64)>,
 }
 
-/// The idempotency window.
-pub(crate) struct Dedup {
-    window: Duration,
+/// The fold of the log: ids by the first 128 bits of the SHA-256 of their log key.
+struct Index {
+    window_ms: i64,
+    lease_ms: i64,
     max_entries: usize,
-    inner: Mutex<Inner>,
+    entries: HashMap<u128, Entry>,
+    /// Done ids by time, forgotten after the window.
+    done_order: VecDeque<(i64, u128)>,
+    /// Claims by time, forgotten after the lease unless done.
+    claim_order: VecDeque<(i64, u128)>,
+}
+
+impl Index {
+    fn new(window: Duration, lease: Duration, max_entries: usize) -> Self {
+        Self {
+            window_ms: millis(window),
+            lease_ms: millis(lease),
+            max_entries: max_entries.max(1),
+            entries: HashMap::new(),
+            done_order: VecDeque::new(),
+            claim_order: VecDeque::new(),
+        }
+    }
+
+    /// Applies one record written at `at` (ms); the log's order is the only order.
+    fn apply(&mut self, id: u128, record: Record, at: i64) {
+        let entry = self.entries.entry(id).or_default();
+        match record {
+            Record::Claim(nonce) => {
+                let held = entry.claim.is_some_and(|(_, t)| at < t + self.lease_ms);
+                if entry.done.is_none() && !held {
+                    entry.claim = Some((nonce, at));
+                    self.claim_order.push_back((at, id));
+                }
+            }
+            Record::Done(partition, offset) => {
+                if entry.done.is_none() {
+                    entry.done = Some((partition, offset, at));
+                    self.done_order.push_back((at, id));
+                }
+                entry.claim = None;
+            }
+            Record::Free(nonce) => {
+                if entry.claim.is_some_and(|(n, _)| n == nonce) {
+                    entry.claim = None;
+                }
+            }
+        }
+    }
+
+    /// Forgets ids done longer than the window ago, claims older than the lease, and the
+    /// oldest ids beyond `max_entries`.
+    fn expire(&mut self, now: i64) {
+        while let Some(&(at, id)) = self.done_order.front() {
+            if at + self.window_ms > now && self.entries.len() <= self.max_entries {
+                break;
+            }
+            self.done_order.pop_front();
+            if self
+                .entries
+                .get(&id)
+                .is_some_and(|e| e.done.is_some_and(|(_, _, t)| t == at))
+            {
+                self.entries.remove(&id);
+            }
+        }
+        while let Some(&(at, id)) = self.claim_order.front() {
+            let over = self.entries.len() > self.max_entries;
+            if at + self.lease_ms > now && !over {
+                break;
+            }
+            self.claim_order.pop_front();
+            let stale = |e: &Entry| {
+                e.done.is_none()
+                    && e.claim
+                        .is_none_or(|(_, t)| over || t + self.lease_ms <= now)
+            };
+            if self.entries.get(&id).is_some_and(stale) {
+                self.entries.remove(&id);
+            }
+        }
+    }
+
+    fn done(&self, id: u128) -> Option<(i32, i64)> {
+        self.entries.get(&id)?.done.map(|(p, o, _)| (p, o))
+    }
+
+    /// When the current claim on `id` ends by its lease (ms), if one holds it at `now`.
+    fn claimed_until(&self, id: u128, now: i64) -> Option<i64> {
+        let (_, at) = self.entries.get(&id)?.claim?;
+        (at + self.lease_ms > now).then_some(at + self.lease_ms)
+    }
+
+    fn holder(&self, id: u128) -> Option<u64> {
+        self.entries.get(&id)?.claim.map(|(nonce, _)| nonce)
+    }
+}
+
+/// The index and how far it has read the log.
+struct State {
+    index: Index,
+    /// Next offset to apply, per partition.
+    applied: HashMap<i32, i64>,
+    /// Whether the log was read up to where it ended when this replica started.
+    ready: bool,
+    /// Why the log cannot be read, while it cannot.
+    problem: Option<String>,
+    /// Ids this replica is claiming or producing now: repeats here wait for them.
+    local: HashSet<u128>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Woken whenever the state changes.
+    changed: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the index as consistent as any prefix of the log.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The idempotency window: one index per replica, fed by the shared log.
+pub(crate) struct Dedup {
+    shared: Arc<Shared>,
+    topic: String,
+    /// How long a publish may wait for the log or for another claim.
+    wait: Duration,
+    _follower: DropGuard,
 }
 
 /// The outcome of [`Dedup::claim`].
-pub(crate) enum Claim<'a> {
-    /// This id was acknowledged already.
+pub(crate) enum Claim {
+    /// This id was written already.
     Duplicate(Receipt),
-    /// The caller must produce the event and then resolve the guard.
-    Owner(OwnerGuard<'a>),
+    /// The caller must produce the event, then [`OwnerGuard::complete`].
+    Owner(OwnerGuard),
 }
 
-/// The right and duty to produce one id; dropping it unresolved (failure) releases the id.
-pub(crate) struct OwnerGuard<'a> {
-    dedup: &'a Dedup,
-    key: Option<Key>,
-    tx: watch::Sender<Option<Receipt>>,
+/// The right and duty to produce one id; dropping it uncompleted (a failure) frees the id.
+pub(crate) struct OwnerGuard {
+    shared: Arc<Shared>,
+    producer: Producer,
+    topic: String,
+    key: String,
+    id: u128,
+    nonce: u64,
+    completed: bool,
 }
 
 impl Dedup {
-    pub(crate) fn new(window: Duration, max_entries: usize) -> Self {
+    /// Starts following the log; `delivery_timeout` bounds every wait and sets the lease.
+    pub(crate) fn start(config: &IngestConfig) -> Self {
+        let delivery_timeout = config.delivery_timeout();
+        // A holder needs up to one delivery timeout for its event and one for its done record.
+        let lease = delivery_timeout * 2 + Duration::from_secs(5);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                index: Index::new(
+                    config.idempotency.window,
+                    lease,
+                    config.idempotency.max_entries,
+                ),
+                applied: HashMap::new(),
+                ready: false,
+                problem: None,
+                local: HashSet::new(),
+            }),
+            changed: Notify::new(),
+        });
+        let topic = config.deployment.idempotency_topic();
+        let token = CancellationToken::new();
+        let follower = Follower {
+            shared: shared.clone(),
+            kafka: config.kafka.clone(),
+            spec: log_topic(config),
+            reader: config.deployment.reader_group("ingest"),
+        };
+        let stop = token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = follower.run() => {}
+            }
+        });
         Self {
-            window,
-            max_entries: max_entries.max(1),
-            inner: Mutex::new(Inner::default()),
+            shared,
+            topic,
+            wait: delivery_timeout,
+            _follower: token.drop_guard(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave the maps inconsistent in a harmful way.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    /// Claims `id` in the Kafka topic `topic`: a duplicate answer, or the duty to produce it.
+    pub(crate) async fn claim(
+        &self,
+        producer: &Producer,
+        topic: &str,
+        id: &str,
+    ) -> Result<Claim, IngestError> {
+        let key = format!("{topic}/{id}");
+        let hashed = hash(&key);
+        let deadline = Instant::now() + self.wait;
+        loop {
+            if let Some(receipt) = self.wait_for_turn(hashed, id, deadline).await? {
+                return Ok(Claim::Duplicate(receipt));
+            }
+            let mut owner = OwnerGuard {
+                shared: self.shared.clone(),
+                producer: producer.clone(),
+                topic: self.topic.clone(),
+                key: key.clone(),
+                id: hashed,
+                nonce: rand::random(),
+                completed: false,
+            };
+            let written = producer
+                .send(
+                    &self.topic,
+                    Some(key.as_bytes()),
+                    &[],
+                    &encode(Record::Claim(owner.nonce)),
+                )
+                .await
+                .map_err(|e| {
+                    owner.completed = true;
+                    IngestError::from_produce(&self.topic, e)
+                })?;
+            self.read_back(written.partition, written.offset, deadline)
+                .await?;
+            let state = self.shared.lock();
+            if let Some(receipt) = state.index.done(hashed) {
+                drop(state);
+                owner.completed = true;
+                return Ok(Claim::Duplicate(duplicate(id, receipt)));
+            }
+            if state.index.holder(hashed) == Some(owner.nonce) {
+                return Ok(Claim::Owner(owner));
+            }
+            // Another replica's claim came first: wait for it like any repeat.
+            owner.completed = true;
+        }
     }
 
-    /// Claims `(topic, id)`: a duplicate answer, or ownership of the publish.
-    pub(crate) async fn claim(&self, topic: &Arc<str>, id: &str) -> Claim<'_> {
-        let key: Key = (topic.clone(), id.to_owned());
+    /// Waits until `id` may be claimed here (marking it as claimed locally), or answers with
+    /// its receipt when it is done.
+    async fn wait_for_turn(
+        &self,
+        id: u128,
+        event_id: &str,
+        deadline: Instant,
+    ) -> Result<Option<Receipt>, IngestError> {
         loop {
-            let mut rx = {
-                let mut inner = self.lock();
-                self.expire(&mut inner, Instant::now());
-                match inner.slots.get(&key) {
-                    Some(Slot::Done { receipt, .. }) => return Claim::Duplicate(receipt.clone()),
-                    Some(Slot::Pending(rx)) => rx.clone(),
-                    None => {
-                        let (tx, rx) = watch::channel(None);
-                        inner.slots.insert(key.clone(), Slot::Pending(rx));
-                        return Claim::Owner(OwnerGuard {
-                            dedup: self,
-                            key: Some(key),
-                            tx,
-                        });
-                    }
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let (until, why) = {
+                let mut state = self.shared.lock();
+                let now = now_ms();
+                state.index.expire(now);
+                if !state.ready {
+                    let why = state.problem.clone().unwrap_or_else(|| {
+                        format!("the idempotency log {} is still being read", self.topic)
+                    });
+                    (deadline, why)
+                } else if let Some(receipt) = state.index.done(id) {
+                    return Ok(Some(duplicate(event_id, receipt)));
+                } else if state.local.contains(&id) {
+                    (deadline, busy(event_id))
+                } else if let Some(end) = state.index.claimed_until(id, now) {
+                    let end = Instant::now() + Duration::from_millis((end - now).max(0) as u64);
+                    (end.min(deadline), busy(event_id))
+                } else {
+                    state.local.insert(id);
+                    return Ok(None);
                 }
             };
-            // Wait for the owner; a dropped sender means it failed and the id is free again.
-            if let Ok(r) = rx.wait_for(Option::is_some).await
-                && let Some(receipt) = r.clone()
+            if Instant::now() >= deadline {
+                return Err(IngestError::Unavailable(why));
+            }
+            let _ = tokio::time::timeout_at(until.into(), notified).await;
+        }
+    }
+
+    /// Waits until the index has applied the log's record at `offset` of `partition`.
+    async fn read_back(
+        &self,
+        partition: i32,
+        offset: i64,
+        deadline: Instant,
+    ) -> Result<(), IngestError> {
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self
+                .shared
+                .lock()
+                .applied
+                .get(&partition)
+                .is_some_and(|next| *next > offset)
             {
-                return Claim::Duplicate(receipt);
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline.into(), notified)
+                .await
+                .is_err()
+            {
+                return Err(IngestError::Unavailable(format!(
+                    "the idempotency log {} was not read back in time; retry later",
+                    self.topic
+                )));
             }
         }
-    }
-
-    fn expire(&self, inner: &mut Inner, now: Instant) {
-        while let Some((at, _)) = inner.order.front() {
-            let expired = now.duration_since(*at) >= self.window;
-            if !expired && inner.order.len() <= self.max_entries {
-                break;
-            }
-            let Some((at, key)) = inner.order.pop_front() else {
-                break;
-            };
-            if matches!(inner.slots.get(&key), Some(Slot::Done { at: done, .. }) if *done == at) {
-                inner.slots.remove(&key);
-            }
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.lock().slots.len()
     }
 }
 
-impl OwnerGuard<'_> {
-    /// Records the acknowledged receipt and answers every waiter with it.
-    pub(crate) fn complete(mut self, receipt: &Receipt) {
-        let Some(key) = self.key.take() else { return };
-        let now = Instant::now();
+impl OwnerGuard {
+    /// Records the receipt in the log (acknowledged) so every replica answers repeats with it.
+    pub(crate) async fn complete(mut self, receipt: &Receipt) {
+        let record = Record::Done(receipt.partition, receipt.offset);
+        match self
+            .producer
+            .send(&self.topic, Some(self.key.as_bytes()), &[], &encode(record))
+            .await
         {
-            let mut inner = self.dedup.lock();
-            let stored = Receipt {
-                duplicate: true,
-                ..receipt.clone()
+            Ok(_) => self.shared.lock().index.apply(self.id, record, now_ms()),
+            // The event is written and stays accepted; only a repeat after the lease is at risk.
+            Err(error) => tracing::warn!(topic = %self.topic, %error,
+                "cannot record an idempotency receipt; a repeat after the claim's lease writes the event again"),
+        }
+        self.completed = true;
+    }
+}
+
+impl Drop for OwnerGuard {
+    fn drop(&mut self) {
+        if !self.completed {
+            // Best effort: if it is lost, the claim still ends with its lease.
+            let free = encode(Record::Free(self.nonce));
+            if let Err(error) =
+                self.producer
+                    .enqueue(&self.topic, Some(self.key.as_bytes()), &[], &free)
+            {
+                tracing::warn!(topic = %self.topic, %error, "cannot free an idempotency claim");
+            }
+        }
+        self.shared.lock().local.remove(&self.id);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+/// The log's topic: every record is kept for the window and the lease, then deleted (not
+/// compacted: compaction would keep a late claim and drop the done record before it).
+pub(crate) fn log_topic(config: &IngestConfig) -> TopicSpec {
+    let retention = config.idempotency.window + config.delivery_timeout() * 2;
+    TopicSpec::new(
+        config.deployment.idempotency_topic(),
+        herald_core::names::internal::DEFAULT_PARTITIONS,
+    )
+    .config("cleanup.policy", "delete")
+    .config("retention.ms", millis(retention).max(1000).to_string())
+}
+
+/// Reads the log into the index, from its start, for as long as the replica lives.
+struct Follower {
+    shared: Arc<Shared>,
+    kafka: KafkaConfig,
+    spec: TopicSpec,
+    reader: String,
+}
+
+impl Follower {
+    async fn run(self) {
+        loop {
+            match self.open().await {
+                Ok(opened) => self.follow(opened).await,
+                Err(error) => {
+                    tracing::warn!(topic = %self.spec.name, %error,
+                        "cannot open the idempotency log, retrying");
+                    self.shared.lock().problem = Some(format!(
+                        "the idempotency log {} cannot be read: {error}",
+                        self.spec.name
+                    ));
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+    }
+
+    /// Creates the log if needed and assigns every partition from where the index stands (its
+    /// start the first time).
+    async fn open(&self) -> Result<(TailConsumer, HashMap<i32, i64>), KafkaError> {
+        KafkaAdmin::new(&self.kafka, 0)?
+            .ensure_topic(&self.spec)
+            .await?;
+        let consumer = TailConsumer::new(
+            self.kafka.client().tune("fetch.wait.max.ms", "100"),
+            &self.reader,
+            false,
+        )?;
+        let timeout = Duration::from_secs(10);
+        let topic = &self.spec.name;
+        let partitions = consumer
+            .partitions(topic, timeout)
+            .await?
+            .ok_or_else(|| KafkaError::Task(format!("topic {topic} has no partitions")))?;
+        let marks = consumer
+            .watermarks(topic, partitions.clone(), timeout)
+            .await?;
+        let mut starts = Vec::with_capacity(partitions.len());
+        let mut ends = HashMap::new();
+        {
+            let mut state = self.shared.lock();
+            for (p, (low, high)) in partitions.into_iter().zip(marks) {
+                let next = *state.applied.entry(p).or_insert(low);
+                starts.push((p, next.max(low)));
+                ends.insert(p, high);
+            }
+        }
+        consumer.assign(topic, &starts)?;
+        Ok((consumer, ends))
+    }
+
+    /// Applies the log's records as they come; librdkafka reconnects by itself.
+    async fn follow(&self, (consumer, ends): (TailConsumer, HashMap<i32, i64>)) {
+        self.mark_ready_if_read(&ends);
+        loop {
+            let record = match consumer.recv().await {
+                Ok(r) => r,
+                Err(error) => {
+                    tracing::debug!(%error, "idempotency log read error");
+                    continue;
+                }
             };
-            inner.slots.insert(
-                key.clone(),
-                Slot::Done {
-                    receipt: stored.clone(),
-                    at: now,
-                },
-            );
-            inner.order.push_back((now, key));
-            self.dedup.expire(&mut inner, now);
-            self.tx.send_replace(Some(stored));
+            let parsed = record.key().zip(record.payload()).and_then(|(key, value)| {
+                let record = serde_json::from_slice::<Record>(value).ok()?;
+                Some((hash_bytes(key), record))
+            });
+            {
+                let mut state = self.shared.lock();
+                if let Some((id, r)) = parsed {
+                    let at = record.timestamp_ms().unwrap_or_else(now_ms);
+                    state.index.apply(id, r, at);
+                }
+                state
+                    .applied
+                    .insert(record.partition(), record.offset() + 1);
+            }
+            if parsed.is_none() {
+                tracing::warn!(
+                    partition = record.partition(),
+                    offset = record.offset(),
+                    "skipping an unreadable idempotency record"
+                );
+            }
+            self.mark_ready_if_read(&ends);
+            self.shared.changed.notify_waiters();
+        }
+    }
+
+    fn mark_ready_if_read(&self, ends: &HashMap<i32, i64>) {
+        let mut state = self.shared.lock();
+        if state.ready {
+            return;
+        }
+        let read = ends
+            .iter()
+            .all(|(p, end)| state.applied.get(p).is_some_and(|next| next >= end));
+        if read {
+            state.ready = true;
+            state.problem = None;
+            tracing::info!(ids = state.index.entries.len(), "idempotency log read");
+            drop(state);
+            self.shared.changed.notify_waiters();
         }
     }
 }
 
-impl Drop for OwnerGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let mut inner = self.dedup.lock();
-            if matches!(inner.slots.get(&key), Some(Slot::Pending(_))) {
-                inner.slots.remove(&key);
-            }
-        }
+fn encode(record: Record) -> Vec<u8> {
+    serde_json::to_vec(&record).unwrap_or_default()
+}
+
+fn hash(key: &str) -> u128 {
+    hash_bytes(key.as_bytes())
+}
+
+fn hash_bytes(key: &[u8]) -> u128 {
+    let digest = Sha256::digest(key);
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
+fn duplicate(id: &str, (partition, offset): (i32, i64)) -> Receipt {
+    Receipt {
+        id: id.to_owned(),
+        partition,
+        offset,
+        duplicate: true,
     }
+}
+
+fn busy(id: &str) -> String {
+    format!("a publish of event id {id} is in progress elsewhere; retry later")
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| millis(d))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn receipt(offset: i64) -> Receipt {
-        Receipt {
-            id: "e".into(),
-            partition: 0,
-            offset,
-            duplicate: false,
-        }
+    const LEASE: Duration = Duration::from_secs(25);
+
+    fn index() -> Index {
+        Index::new(Duration::from_secs(60), LEASE, 10)
     }
 
-    #[tokio::test]
-    async fn answers_repeats_with_the_first_receipt() {
-        let d = Dedup::new(Duration::from_secs(60), 10);
-        let t: Arc<str> = Arc::from("a.b");
-        let Claim::Owner(g) = d.claim(&t, "e").await else {
-            panic!("first claim owns")
-        };
-        g.complete(&receipt(7));
-        match d.claim(&t, "e").await {
-            Claim::Duplicate(r) => assert_eq!((r.offset, r.duplicate), (7, true)),
-            Claim::Owner(_) => panic!("second claim is a duplicate"),
-        }
-        let other: Arc<str> = Arc::from("a.c");
-        assert!(matches!(d.claim(&other, "e").await, Claim::Owner(_)));
+    #[test]
+    fn the_first_live_claim_holds_the_id_until_done() {
+        let mut ix = index();
+        ix.apply(1, Record::Claim(10), 1_000);
+        ix.apply(1, Record::Claim(20), 1_001);
+        assert_eq!(ix.holder(1), Some(10));
+        assert_eq!(ix.claimed_until(1, 1_002), Some(26_000));
+        ix.apply(1, Record::Done(2, 7), 1_500);
+        assert_eq!(ix.done(1), Some((2, 7)));
+        // A claim read after the receipt changes nothing; nor does a second receipt.
+        ix.apply(1, Record::Claim(30), 1_600);
+        ix.apply(1, Record::Done(0, 99), 1_700);
+        assert_eq!((ix.holder(1), ix.done(1)), (None, Some((2, 7))));
     }
 
-    #[tokio::test]
-    async fn a_failed_owner_releases_the_id_and_waiters_get_the_result() {
-        let d = Arc::new(Dedup::new(Duration::from_secs(60), 10));
-        let t: Arc<str> = Arc::from("a.b");
-        let Claim::Owner(g) = d.claim(&t, "e").await else {
-            panic!()
-        };
-        drop(g);
-        let Claim::Owner(g) = d.claim(&t, "e").await else {
-            panic!("released after failure")
-        };
-        let (d2, t2) = (d.clone(), t.clone());
-        let waiter = tokio::spawn(async move {
-            match d2.claim(&t2, "e").await {
-                Claim::Duplicate(r) => r.offset,
-                Claim::Owner(_) => -1,
-            }
-        });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        g.complete(&receipt(3));
-        assert_eq!(waiter.await.unwrap(), 3);
+    #[test]
+    fn a_freed_or_expired_claim_lets_the_next_one_hold() {
+        let mut ix = index();
+        ix.apply(1, Record::Claim(10), 1_000);
+        ix.apply(1, Record::Free(99), 1_100);
+        assert_eq!(ix.holder(1), Some(10), "only the holder's nonce frees it");
+        ix.apply(1, Record::Free(10), 1_200);
+        ix.apply(1, Record::Claim(20), 1_300);
+        assert_eq!(ix.holder(1), Some(20));
+        // Past the lease, a new claim takes over a holder that never finished.
+        ix.apply(1, Record::Claim(30), 1_300 + 25_000);
+        assert_eq!(ix.holder(1), Some(30));
+        assert_eq!(ix.claimed_until(1, 1_300 + 50_001), None);
     }
 
-    #[tokio::test]
-    async fn bounded_by_entries_and_window() {
-        let d = Dedup::new(Duration::from_millis(50), 3);
-        let t: Arc<str> = Arc::from("a.b");
-        for i in 0..5 {
-            let Claim::Owner(g) = d.claim(&t, &format!("e{i}")).await else {
-                panic!()
-            };
-            g.complete(&receipt(i));
+    #[test]
+    fn ids_are_forgotten_after_the_window_the_lease_or_the_bound() {
+        let mut ix = index();
+        ix.apply(1, Record::Claim(1), 0);
+        ix.apply(1, Record::Done(0, 1), 10);
+        ix.apply(2, Record::Claim(2), 20);
+        ix.expire(30_000);
+        assert_eq!(
+            (ix.done(1), ix.entries.contains_key(&2)),
+            (Some((0, 1)), false)
+        );
+        ix.expire(60_011);
+        assert_eq!(ix.done(1), None);
+        for id in 0..15 {
+            ix.apply(id, Record::Done(0, id as i64), 70_000 + id as i64);
         }
-        assert_eq!(d.len(), 3);
-        assert!(matches!(d.claim(&t, "e0").await, Claim::Owner(_)));
-        tokio::time::sleep(Duration::from_millis(60)).await;
-        assert!(matches!(d.claim(&t, "e4").await, Claim::Owner(_)));
+        ix.expire(70_100);
+        assert_eq!(ix.entries.len(), 10);
+        assert_eq!(ix.done(14), Some((0, 14)));
+        assert_eq!(ix.done(0), None, "the oldest go first");
+    }
+
+    #[test]
+    fn records_read_back_as_written() {
+        for r in [
+            Record::Claim(u64::MAX),
+            Record::Done(3, 42),
+            Record::Free(7),
+        ] {
+            assert_eq!(serde_json::from_slice::<Record>(&encode(r)).unwrap(), r);
+        }
+        assert_eq!(encode(Record::Done(3, 42)), br#"{"done":[3,42]}"#);
+        assert_eq!(hash("a.b/x"), hash_bytes(b"a.b/x"));
+        assert_ne!(hash("a.b/x"), hash("a.c/x"));
     }
 }

@@ -140,8 +140,7 @@ impl Core {
     ) -> Result<Self, IngestError> {
         let delivery_timeout = config.delivery_timeout();
         let producer = Producer::new(&config.kafka, delivery_timeout)?;
-        let dedup = (!config.idempotency.window.is_zero())
-            .then(|| Dedup::new(config.idempotency.window, config.idempotency.max_entries));
+        let dedup = (!config.idempotency.window.is_zero()).then(|| Dedup::start(config));
         Ok(Self {
             producer: ProducerSlot {
                 kafka: config.kafka.clone(),
@@ -464,13 +463,19 @@ impl Core {
         p: Prepared,
     ) -> Result<Receipt, IngestError> {
         let owner = match &self.dedup {
-            Some(dedup) if p.producer_id => match dedup.claim(topic, &p.event.id).await {
-                Claim::Duplicate(receipt) => {
-                    self.metrics.accepted(transport, true);
-                    return Ok(receipt);
+            Some(dedup) if p.producer_id => {
+                let claimed = dedup
+                    .claim(&self.producer.get(), topic, &p.event.id)
+                    .await
+                    .inspect_err(|e| self.metrics.rejected(transport, e.reason(), 1))?;
+                match claimed {
+                    Claim::Duplicate(receipt) => {
+                        self.metrics.accepted(transport, true);
+                        return Ok(receipt);
+                    }
+                    Claim::Owner(guard) => Some(guard),
                 }
-                Claim::Owner(guard) => Some(guard),
-            },
+            }
             _ => None,
         };
         let started = Instant::now();
@@ -492,7 +497,7 @@ impl Core {
                     duplicate: false,
                 };
                 if let Some(owner) = owner {
-                    owner.complete(&receipt);
+                    owner.complete(&receipt).await;
                 }
                 self.metrics.accepted(transport, false);
                 Ok(receipt)

@@ -818,6 +818,71 @@ async fn a_repeated_producer_id_is_acknowledged_once() {
     ingest.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_producer_id_is_written_once_across_replicas_and_restarts() {
+    let kafka = kafka_config();
+    let f = Fixture::new();
+    f.create_topics(&kafka).await;
+    let config = herald_ingest::IngestConfig {
+        deployment: herald_tests::unique_deployment(),
+        ..test_config(kafka.clone())
+    };
+    let a = start(config.clone(), Some(f.view())).await;
+    let b = start(config.clone(), Some(f.view())).await;
+    let http = reqwest::Client::new();
+    let publish = |url: String, id: String| {
+        let http = http.clone();
+        let key = f.publish_key.clone();
+        async move {
+            let resp = http
+                .post(url)
+                .bearer_auth(key)
+                .header("content-type", "application/json")
+                .body(json!({"type": "pay", "id": id, "data": {}}).to_string())
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(resp.status(), 202, "{id}");
+            json_of(resp).await
+        }
+    };
+    // Each id goes to both replicas at the same moment: one writes it, the other answers with
+    // its receipt.
+    const IDS: usize = 20;
+    let mut first = BTreeMap::new();
+    for round in 0..IDS {
+        let id = format!("pay-{round}");
+        let (ra, rb) = tokio::join!(
+            publish(a.events_url(&f.team, &f.topic), id.clone()),
+            publish(b.events_url(&f.team, &f.topic), id.clone())
+        );
+        let written = [&ra, &rb]
+            .iter()
+            .filter(|r| r["duplicate"] == false)
+            .count();
+        assert_eq!(written, 1, "{id}: {ra} / {rb}");
+        assert_eq!(
+            (&ra["partition"], &ra["offset"]),
+            (&rb["partition"], &rb["offset"])
+        );
+        first.insert(id, ra);
+    }
+    // A replica started later, and one restarted, know every id from the log.
+    a.stop().await;
+    let c = start(config.clone(), Some(f.view())).await;
+    for (id, receipt) in &first {
+        let again = publish(c.events_url(&f.team, &f.topic), id.clone()).await;
+        assert_eq!(again["duplicate"], true, "{id}");
+        assert_eq!(again["offset"], receipt["offset"], "{id}");
+    }
+    // Asking for one more than was written waits out any second copy.
+    let records = read_records(&kafka, &f.kafka_topic(), IDS + 1, Duration::from_secs(5)).await;
+    let ids: BTreeSet<String> = records.iter().filter_map(|r| r.header("ce_id")).collect();
+    assert_eq!((records.len(), ids.len()), (IDS, IDS), "one record per id");
+    b.stop().await;
+    c.stop().await;
+}
+
 /// `{"n":2}` gzip-compressed.
 const GZIP_N2: &[u8] = &[
     0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56, 0xca, 0x53, 0xb2, 0x32,
