@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use herald_kafka::{KafkaAdmin, KafkaConfig, KafkaError, Producer, TailConsumer, TopicSpec};
+use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
@@ -227,7 +227,7 @@ impl Dedup {
         let follower = Follower {
             shared: shared.clone(),
             kafka: config.kafka.clone(),
-            spec: log_topic(config),
+            topic: config.deployment.idempotency_topic(),
             reader: config.deployment.reader_group("ingest"),
         };
         let stop = token.clone();
@@ -404,23 +404,11 @@ impl Drop for OwnerGuard {
     }
 }
 
-/// The log's topic: every record is kept for the window and the lease, then deleted (not
-/// compacted: compaction would keep a late claim and drop the done record before it).
-pub(crate) fn log_topic(config: &IngestConfig) -> TopicSpec {
-    let retention = config.idempotency.window + config.delivery_timeout() * 2;
-    TopicSpec::new(
-        config.deployment.idempotency_topic(),
-        herald_core::names::internal::DEFAULT_PARTITIONS,
-    )
-    .config("cleanup.policy", "delete")
-    .config("retention.ms", millis(retention).max(1000).to_string())
-}
-
 /// Reads the log into the index, from its start, for as long as the replica lives.
 struct Follower {
     shared: Arc<Shared>,
     kafka: KafkaConfig,
-    spec: TopicSpec,
+    topic: String,
     reader: String,
 }
 
@@ -430,11 +418,11 @@ impl Follower {
             match self.open().await {
                 Ok(opened) => self.follow(opened).await,
                 Err(error) => {
-                    tracing::warn!(topic = %self.spec.name, %error,
+                    tracing::warn!(topic = %self.topic, %error,
                         "cannot open the idempotency log, retrying");
                     self.shared.lock().problem = Some(format!(
                         "the idempotency log {} cannot be read: {error}",
-                        self.spec.name
+                        self.topic
                     ));
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
@@ -442,23 +430,20 @@ impl Follower {
         }
     }
 
-    /// Creates the log if needed and assigns every partition from where the index stands (its
-    /// start the first time).
+    /// Assigns every partition of the log from where the index stands (its start the first
+    /// time). Whoever runs ingest creates the log ([`crate::idempotency_topic`]).
     async fn open(&self) -> Result<(TailConsumer, HashMap<i32, i64>), KafkaError> {
-        KafkaAdmin::new(&self.kafka, 0)?
-            .ensure_topic(&self.spec)
-            .await?;
         let consumer = TailConsumer::new(
             self.kafka.client().tune("fetch.wait.max.ms", "100"),
             &self.reader,
             false,
         )?;
         let timeout = Duration::from_secs(10);
-        let topic = &self.spec.name;
+        let topic = &self.topic;
         let partitions = consumer
             .partitions(topic, timeout)
             .await?
-            .ok_or_else(|| KafkaError::Task(format!("topic {topic} has no partitions")))?;
+            .ok_or_else(|| KafkaError::Task(format!("topic {topic} does not exist")))?;
         let marks = consumer
             .watermarks(topic, partitions.clone(), timeout)
             .await?;
@@ -565,7 +550,7 @@ fn now_ms() -> i64 {
         .map_or(0, |d| millis(d))
 }
 
-fn millis(d: Duration) -> i64 {
+pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -44,12 +44,13 @@
 //! # Idempotency window
 //!
 //! When the producer supplies an event id, the same (topic, id) published again within
-//! `idempotency.window` (default 10 minutes, at most `idempotency.max_entries` ids, oldest
-//! forgotten first) is answered with the first receipt and `duplicate = true` without writing a
-//! second record; a concurrent repeat waits for the first attempt's outcome. The window lives
-//! in one process's memory: it does not span replicas or restarts, and an attempt whose caller
-//! disconnected before the acknowledgement is forgotten, so consumers must still deduplicate on
-//! the id (the `webhook-id` header). Generated ids never collide and are not remembered.
+//! `idempotency.window` (default 24 hours) is answered with the first receipt and `duplicate =
+//! true` without writing a second record, on any replica and after restarts: every replica
+//! follows the claims and receipts in `<deployment>.idempotency` (module `dedup`). A concurrent
+//! repeat waits for the first attempt's outcome. A holder that dies between its event and its
+//! receipt, or whose caller disconnected, can let a later retry write the event again, so
+//! consumers still deduplicate on the id (the `webhook-id` header). Generated ids never collide
+//! and are not remembered.
 //!
 //! # Request-reply
 //!
@@ -165,6 +166,22 @@ pub fn replies_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
     .config("retention.ms", retention.max(1000).to_string())
 }
 
+/// Ingest's idempotency log (`<deployment>.idempotency`): every record is kept for the window
+/// plus two delivery timeouts, then deleted (not compacted: compaction would keep a late claim
+/// and drop the receipt before it). [`run_with`] creates it; embedders create it themselves.
+pub fn idempotency_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
+    let retention = config.idempotency.window + config.delivery_timeout() * 2;
+    herald_kafka::TopicSpec::new(
+        config.deployment.idempotency_topic(),
+        herald_core::names::internal::DEFAULT_PARTITIONS,
+    )
+    .config("cleanup.policy", "delete")
+    .config(
+        "retention.ms",
+        dedup::millis(retention).max(1000).to_string(),
+    )
+}
+
 /// Where the service's view of teams, topics and keys comes from: `static_config` when set,
 /// otherwise the control plane's Watch stream.
 pub fn config_source(
@@ -253,6 +270,18 @@ pub async fn run_with(
     shutdown: Shutdown,
 ) -> Result<(), IngestError> {
     let Listeners { grpc, http, admin } = listeners;
+    if !config.idempotency.window.is_zero() {
+        // Ingest's credentials may not create topics in production: then the operator does,
+        // and until then publishes with a producer id answer 503 naming the missing topic.
+        let created = match herald_kafka::KafkaAdmin::new(&config.kafka, 0) {
+            Ok(admin) => admin.ensure_topic(&idempotency_topic(&config)).await,
+            Err(e) => Err(e),
+        };
+        if let Err(error) = created {
+            tracing::warn!(%error, topic = %config.deployment.idempotency_topic(),
+                "cannot create the idempotency log; create it, or publishes with a producer id fail");
+        }
+    }
     let mut registry = Registry::default();
     let ingest = Ingest::new(&config, view.clone(), &mut registry)?;
     let health = Health::default();

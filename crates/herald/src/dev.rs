@@ -216,6 +216,13 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         Ok(()) | Err(herald_kafka::KafkaError::TopicExists(_)) => {}
         Err(e) => return Err(e).context("creating the replies topic"),
     }
+    match admin
+        .create_topic(&herald_ingest::idempotency_topic(&ingest_config))
+        .await
+    {
+        Ok(()) | Err(herald_kafka::KafkaError::TopicExists(_)) => {}
+        Err(e) => return Err(e).context("creating the idempotency log"),
+    }
     let ingest = Ingest::new(&ingest_config, view.clone(), &mut registry)?;
     let edge_config = EdgeConfig {
         kafka: kafka.clone(),
