@@ -19,6 +19,10 @@
 //! event-type catalog: every event is validated against a ~1 KB JSON Schema (draft 2020-12),
 //! and the baseline writes the same payloads.
 //!
+//! With `--ids 1`, every event carries a producer id, so ingest runs its idempotency window
+//! (a claim and a receipt in `<deployment>.idempotency` per event) on both the gRPC and the
+//! HTTP path.
+//!
 //! ```text
 //! deploy/local/kafka start
 //! cargo run --release -p herald-ingest --example ingest-bench
@@ -60,6 +64,8 @@ struct Args {
     rounds: usize,
     /// Order payloads validated against [`ORDER_SCHEMA`] on the ingest topic.
     schema: bool,
+    /// Producer ids on every event (the idempotency window's path).
+    ids: bool,
 }
 
 fn args() -> Args {
@@ -74,11 +80,12 @@ fn args() -> Args {
         secs: 5,
         rounds: 3,
         schema: false,
+        ids: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or_else(|| {
-            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N] [--schema 0|1]");
+            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N] [--schema 0|1] [--ids 0|1]");
             std::process::exit(2)
         });
         match pair[0].as_str() {
@@ -92,6 +99,7 @@ fn args() -> Args {
             "--secs" => a.secs = value,
             "--rounds" => a.rounds = value as usize,
             "--schema" => a.schema = value != 0,
+            "--ids" => a.ids = value != 0,
             other => {
                 eprintln!("unknown flag {other}");
                 std::process::exit(2)
@@ -277,10 +285,15 @@ async fn grpc_batch(
     let (team, name) = topic.split_once('.').unwrap_or_default();
     let (team, name) = (team.to_owned(), name.to_owned());
     let (batch, size, schema) = (a.batch, a.size, a.schema);
+    let ids = a.ids.then(|| uuid::Uuid::new_v4().simple().to_string());
     let make = move |n: usize| {
         let events = (0..batch)
             .map(|i| ProtoEvent {
                 r#type: "bench.tick".into(),
+                id: ids
+                    .as_ref()
+                    .map(|run| format!("{run}-{}", n * batch + i))
+                    .unwrap_or_default(),
                 data: payload(schema, size, n * batch + i),
                 ..Default::default()
             })
@@ -452,7 +465,7 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     println!(
-        "broker {bootstrap}; {} events of {} bytes per round; batch {}; {} partitions; {} rounds; schema enforced: {} ({} bytes); load average at start: {}",
+        "broker {bootstrap}; {} events of {} bytes per round; batch {}; {} partitions; {} rounds; schema enforced: {} ({} bytes); producer ids: {}; load average at start: {}",
         a.events,
         a.size,
         a.batch,
@@ -460,6 +473,7 @@ fn main() -> anyhow::Result<()> {
         a.rounds,
         a.schema,
         ORDER_SCHEMA.len(),
+        a.ids,
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
@@ -527,13 +541,20 @@ fn main() -> anyhow::Result<()> {
         let (team, name) = http_topic.split_once('.').unwrap_or_default();
         let url = format!("http://{http_addr}/v1/topics/{team}/{name}/events");
         let data = String::from_utf8(payload(a.schema, a.size.saturating_sub(40).max(16), 0))?;
-        let body = format!("{{\"type\":\"bench.tick\",\"data\":{data}}}");
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        let sent = std::sync::atomic::AtomicUsize::new(0);
         let post = || {
+            let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let body = if a.ids {
+                format!("{{\"type\":\"bench.tick\",\"id\":\"{run}-{n}\",\"data\":{data}}}")
+            } else {
+                format!("{{\"type\":\"bench.tick\",\"data\":{data}}}")
+            };
             let req = http
                 .post(&url)
                 .header("authorization", format!("Bearer {ROOT_KEY}"))
                 .header("content-type", "application/json")
-                .body(body.clone());
+                .body(body);
             async move {
                 match req.send().await {
                     Ok(r) => r.status() == 202 && r.bytes().await.is_ok(),

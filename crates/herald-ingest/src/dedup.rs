@@ -17,14 +17,14 @@
 //! Limit: a replica that dies between its event and its done record leaves a claim that only
 //! its lease ends; a retry after that writes the event a second time.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::{IngestConfig, IngestError, Receipt};
@@ -159,12 +159,37 @@ struct State {
     problem: Option<String>,
     /// Ids this replica is claiming or producing now: repeats here wait for them.
     local: HashSet<u128>,
+    /// Publishes waiting for a change of one id (done, freed, released here).
+    id_waiters: HashMap<u128, Vec<oneshot::Sender<()>>>,
+    /// Publishes waiting to read their claim back: partition → offset → waiters.
+    read_waiters: HashMap<i32, BTreeMap<i64, Vec<oneshot::Sender<()>>>>,
+}
+
+impl State {
+    /// Wakes the publishes waiting on `id`. Waking only them keeps ten thousand claims in
+    /// flight from waking each other on every record.
+    fn changed(&mut self, id: u128) {
+        for waiter in self.id_waiters.remove(&id).into_iter().flatten() {
+            let _ = waiter.send(());
+        }
+    }
+
+    /// Records that `partition` was applied up to `next` and wakes who waited for that.
+    fn applied(&mut self, partition: i32, next: i64) {
+        self.applied.insert(partition, next);
+        if let Some(waiting) = self.read_waiters.get_mut(&partition) {
+            let later = waiting.split_off(&next);
+            for waiter in std::mem::replace(waiting, later).into_values().flatten() {
+                let _ = waiter.send(());
+            }
+        }
+    }
 }
 
 struct Shared {
     state: Mutex<State>,
-    /// Woken whenever the state changes.
-    changed: Notify,
+    /// Woken when the log becomes readable or read.
+    ready: Notify,
 }
 
 impl Shared {
@@ -178,6 +203,9 @@ impl Shared {
 pub(crate) struct Dedup {
     shared: Arc<Shared>,
     topic: String,
+    /// The log's own producer, without linger: its records are on the publish's critical path,
+    /// two round trips besides the event's.
+    producer: Producer,
     /// How long a publish may wait for the log or for another claim.
     wait: Duration,
     _follower: DropGuard,
@@ -204,8 +232,11 @@ pub(crate) struct OwnerGuard {
 
 impl Dedup {
     /// Starts following the log; `delivery_timeout` bounds every wait and sets the lease.
-    pub(crate) fn start(config: &IngestConfig) -> Self {
+    pub(crate) fn start(config: &IngestConfig) -> Result<Self, IngestError> {
         let delivery_timeout = config.delivery_timeout();
+        let mut kafka = config.kafka.clone();
+        kafka.properties.insert("linger.ms".into(), "0".into());
+        let producer = Producer::new(&kafka, delivery_timeout)?;
         // A holder needs up to one delivery timeout for its event and one for its done record.
         let lease = delivery_timeout * 2 + Duration::from_secs(5);
         let shared = Arc::new(Shared {
@@ -219,8 +250,10 @@ impl Dedup {
                 ready: false,
                 problem: None,
                 local: HashSet::new(),
+                id_waiters: HashMap::new(),
+                read_waiters: HashMap::new(),
             }),
-            changed: Notify::new(),
+            ready: Notify::new(),
         });
         let topic = config.deployment.idempotency_topic();
         let token = CancellationToken::new();
@@ -237,21 +270,17 @@ impl Dedup {
                 _ = follower.run() => {}
             }
         });
-        Self {
+        Ok(Self {
             shared,
             topic,
+            producer,
             wait: delivery_timeout,
             _follower: token.drop_guard(),
-        }
+        })
     }
 
     /// Claims `id` in the Kafka topic `topic`: a duplicate answer, or the duty to produce it.
-    pub(crate) async fn claim(
-        &self,
-        producer: &Producer,
-        topic: &str,
-        id: &str,
-    ) -> Result<Claim, IngestError> {
+    pub(crate) async fn claim(&self, topic: &str, id: &str) -> Result<Claim, IngestError> {
         let key = format!("{topic}/{id}");
         let hashed = hash(&key);
         let deadline = Instant::now() + self.wait;
@@ -261,14 +290,15 @@ impl Dedup {
             }
             let mut owner = OwnerGuard {
                 shared: self.shared.clone(),
-                producer: producer.clone(),
+                producer: self.producer.clone(),
                 topic: self.topic.clone(),
                 key: key.clone(),
                 id: hashed,
                 nonce: rand::random(),
                 completed: false,
             };
-            let written = producer
+            let written = self
+                .producer
                 .send(
                     &self.topic,
                     Some(key.as_bytes()),
@@ -305,10 +335,10 @@ impl Dedup {
         deadline: Instant,
     ) -> Result<Option<Receipt>, IngestError> {
         loop {
-            let notified = self.shared.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let (until, why) = {
+            let ready = self.shared.ready.notified();
+            tokio::pin!(ready);
+            ready.as_mut().enable();
+            let (changed, until, why) = {
                 let mut state = self.shared.lock();
                 let now = now_ms();
                 state.index.expire(now);
@@ -316,23 +346,31 @@ impl Dedup {
                     let why = state.problem.clone().unwrap_or_else(|| {
                         format!("the idempotency log {} is still being read", self.topic)
                     });
-                    (deadline, why)
+                    (None, deadline, why)
                 } else if let Some(receipt) = state.index.done(id) {
                     return Ok(Some(duplicate(event_id, receipt)));
-                } else if state.local.contains(&id) {
-                    (deadline, busy(event_id))
-                } else if let Some(end) = state.index.claimed_until(id, now) {
-                    let end = Instant::now() + Duration::from_millis((end - now).max(0) as u64);
-                    (end.min(deadline), busy(event_id))
                 } else {
-                    state.local.insert(id);
-                    return Ok(None);
+                    let until = if state.local.contains(&id) {
+                        deadline
+                    } else if let Some(end) = state.index.claimed_until(id, now) {
+                        let left = Duration::from_millis((end - now).max(0) as u64);
+                        (Instant::now() + left).min(deadline)
+                    } else {
+                        state.local.insert(id);
+                        return Ok(None);
+                    };
+                    let (tx, rx) = oneshot::channel();
+                    state.id_waiters.entry(id).or_default().push(tx);
+                    (Some(rx), until, busy(event_id))
                 }
             };
             if Instant::now() >= deadline {
                 return Err(IngestError::Unavailable(why));
             }
-            let _ = tokio::time::timeout_at(until.into(), notified).await;
+            match changed {
+                Some(rx) => drop(tokio::time::timeout_at(until.into(), rx).await),
+                None => drop(tokio::time::timeout_at(until.into(), ready).await),
+            }
         }
     }
 
@@ -343,28 +381,31 @@ impl Dedup {
         offset: i64,
         deadline: Instant,
     ) -> Result<(), IngestError> {
-        loop {
-            let notified = self.shared.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self
-                .shared
-                .lock()
+        let read = {
+            let mut state = self.shared.lock();
+            if state
                 .applied
                 .get(&partition)
                 .is_some_and(|next| *next > offset)
             {
                 return Ok(());
             }
-            if tokio::time::timeout_at(deadline.into(), notified)
-                .await
-                .is_err()
-            {
-                return Err(IngestError::Unavailable(format!(
-                    "the idempotency log {} was not read back in time; retry later",
-                    self.topic
-                )));
-            }
+            let (tx, rx) = oneshot::channel();
+            state
+                .read_waiters
+                .entry(partition)
+                .or_default()
+                .entry(offset)
+                .or_default()
+                .push(tx);
+            rx
+        };
+        match tokio::time::timeout_at(deadline.into(), read).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(IngestError::Unavailable(format!(
+                "the idempotency log {} was not read back in time; retry later",
+                self.topic
+            ))),
         }
     }
 }
@@ -378,7 +419,11 @@ impl OwnerGuard {
             .send(&self.topic, Some(self.key.as_bytes()), &[], &encode(record))
             .await
         {
-            Ok(_) => self.shared.lock().index.apply(self.id, record, now_ms()),
+            Ok(_) => {
+                let mut state = self.shared.lock();
+                state.index.apply(self.id, record, now_ms());
+                state.changed(self.id);
+            }
             // The event is written and stays accepted; only a repeat after the lease is at risk.
             Err(error) => tracing::warn!(topic = %self.topic, %error,
                 "cannot record an idempotency receipt; a repeat after the claim's lease writes the event again"),
@@ -399,8 +444,9 @@ impl Drop for OwnerGuard {
                 tracing::warn!(topic = %self.topic, %error, "cannot free an idempotency claim");
             }
         }
-        self.shared.lock().local.remove(&self.id);
-        self.shared.changed.notify_waiters();
+        let mut state = self.shared.lock();
+        state.local.remove(&self.id);
+        state.changed(self.id);
     }
 }
 
@@ -481,10 +527,9 @@ impl Follower {
                 if let Some((id, r)) = parsed {
                     let at = record.timestamp_ms().unwrap_or_else(now_ms);
                     state.index.apply(id, r, at);
+                    state.changed(id);
                 }
-                state
-                    .applied
-                    .insert(record.partition(), record.offset() + 1);
+                state.applied(record.partition(), record.offset() + 1);
             }
             if parsed.is_none() {
                 tracing::warn!(
@@ -494,7 +539,6 @@ impl Follower {
                 );
             }
             self.mark_ready_if_read(&ends);
-            self.shared.changed.notify_waiters();
         }
     }
 
@@ -511,7 +555,7 @@ impl Follower {
             state.problem = None;
             tracing::info!(ids = state.index.entries.len(), "idempotency log read");
             drop(state);
-            self.shared.changed.notify_waiters();
+            self.shared.ready.notify_waiters();
         }
     }
 }

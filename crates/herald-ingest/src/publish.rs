@@ -140,7 +140,11 @@ impl Core {
     ) -> Result<Self, IngestError> {
         let delivery_timeout = config.delivery_timeout();
         let producer = Producer::new(&config.kafka, delivery_timeout)?;
-        let dedup = (!config.idempotency.window.is_zero()).then(|| Dedup::start(config));
+        let dedup = if config.idempotency.window.is_zero() {
+            None
+        } else {
+            Some(Dedup::start(config)?)
+        };
         Ok(Self {
             producer: ProducerSlot {
                 kafka: config.kafka.clone(),
@@ -465,7 +469,7 @@ impl Core {
         let owner = match &self.dedup {
             Some(dedup) if p.producer_id => {
                 let claimed = dedup
-                    .claim(&self.producer.get(), topic, &p.event.id)
+                    .claim(topic, &p.event.id)
                     .await
                     .inspect_err(|e| self.metrics.rejected(transport, e.reason(), 1))?;
                 match claimed {
