@@ -591,7 +591,7 @@ fn busy(id: &str) -> String {
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| millis(d))
+        .map_or(0, millis)
 }
 
 pub(crate) fn millis(d: Duration) -> i64 {
