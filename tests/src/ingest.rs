@@ -190,6 +190,8 @@ pub fn test_config(kafka: KafkaConfig) -> IngestConfig {
     IngestConfig {
         kafka,
         root_key: ROOT_KEY.into(),
+        // Its own idempotency log: a fresh replica reads the whole log before it serves ids.
+        deployment: crate::unique_deployment(),
         delivery_timeout: Duration::from_secs(5),
         shutdown_grace: Duration::from_secs(10),
         ..IngestConfig::default()

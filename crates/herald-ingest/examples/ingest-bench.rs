@@ -487,9 +487,15 @@ fn main() -> anyhow::Result<()> {
     }
 
     // The service, in process, on its own runtime.
+    let deployment = format!(
+        "herald-bench{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     let config = IngestConfig {
         kafka: kafka.clone(),
         root_key: ROOT_KEY.into(),
+        // A fresh idempotency log, so `--ids 1` measures the steady state, not reading old runs.
+        deployment: herald_core::names::internal::Deployment::new(deployment)?,
         ..IngestConfig::default()
     };
     let view = StaticConfig {

@@ -1,9 +1,10 @@
 //! Producer-supplied idempotency across ingest replicas and restarts, with Kafka as the only
 //! state.
 //!
-//! Every replica follows the log `<deployment>.idempotency` into an in-memory index. A publish
-//! of a producer-chosen id in `topic` (log key `<topic>/<id>`, so the key's partition orders
-//! every record of that id, whichever replica wrote it):
+//! Every replica follows the log `<deployment>.idempotency` into an in-memory index. Ids are
+//! the first 128 bits of the SHA-256 of `<topic>/<event id>`, and every record about an id goes
+//! to the log partition the id names, so that partition orders them, whichever replica wrote
+//! them. A publish of a producer-chosen id:
 //!
 //! 1. is answered from the index when the id is done: no Kafka round trip;
 //! 2. otherwise writes a *claim* (a random nonce) and reads the log back up to it. The index
@@ -14,6 +15,10 @@
 //!    with that receipt, `duplicate = true`), or for the claim to be freed or to outlive its
 //!    lease, and claims again.
 //!
+//! The log's records are written by one task per replica that gathers what concurrent publishes
+//! ask for into one record per partition: a batch of a hundred events costs a few records, not
+//! two hundred.
+//!
 //! Limit: a replica that dies between its event and its done record leaves a claim that only
 //! its lease ends; a retry after that writes the event a second time.
 
@@ -21,15 +26,18 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer};
+use herald_kafka::{Delivered, KafkaConfig, KafkaError, Producer, TailConsumer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::{IngestConfig, IngestError, Receipt};
 
-/// One record of the idempotency log.
+/// Most items in one log record (about 70 bytes each).
+const MAX_ITEMS: usize = 1000;
+
+/// What the log says of one id; a log record carries a list of `(id, item)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Record {
@@ -50,7 +58,26 @@ struct Entry {
     done: Option<(i32, i64, i64)>,
 }
 
-/// The fold of the log: ids by the first 128 bits of the SHA-256 of their log key.
+/// An id as it is written in the log: 32 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Id(u128);
+
+impl Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:032x}", self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let hex = <&str>::deserialize(d)?;
+        u128::from_str_radix(hex, 16)
+            .map(Id)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The fold of the log.
 struct Index {
     window_ms: i64,
     lease_ms: i64,
@@ -163,6 +190,8 @@ struct State {
     id_waiters: HashMap<u128, Vec<oneshot::Sender<()>>>,
     /// Publishes waiting to read their claim back: partition → offset → waiters.
     read_waiters: HashMap<i32, BTreeMap<i64, Vec<oneshot::Sender<()>>>>,
+    /// Partitions of the log, once it was opened.
+    partitions: u32,
 }
 
 impl State {
@@ -203,9 +232,8 @@ impl Shared {
 pub(crate) struct Dedup {
     shared: Arc<Shared>,
     topic: String,
-    /// The log's own producer, without linger: its records are on the publish's critical path,
-    /// two round trips besides the event's.
-    producer: Producer,
+    /// To the task that writes the log.
+    writes: mpsc::UnboundedSender<Write>,
     /// How long a publish may wait for the log or for another claim.
     wait: Duration,
     _follower: DropGuard,
@@ -222,12 +250,18 @@ pub(crate) enum Claim {
 /// The right and duty to produce one id; dropping it uncompleted (a failure) frees the id.
 pub(crate) struct OwnerGuard {
     shared: Arc<Shared>,
-    producer: Producer,
+    writes: mpsc::UnboundedSender<Write>,
     topic: String,
-    key: String,
     id: u128,
     nonce: u64,
     completed: bool,
+}
+
+/// One item for the log, and who waits for its acknowledgement.
+struct Write {
+    id: u128,
+    record: Record,
+    acked: Option<oneshot::Sender<Result<Delivered, String>>>,
 }
 
 impl Dedup {
@@ -236,6 +270,8 @@ impl Dedup {
         let delivery_timeout = config.delivery_timeout();
         let mut kafka = config.kafka.clone();
         kafka.properties.insert("linger.ms".into(), "0".into());
+        // The log's own producer, without linger: its records are on the publish's critical
+        // path, two round trips besides the event's.
         let producer = Producer::new(&kafka, delivery_timeout)?;
         // A holder needs up to one delivery timeout for its event and one for its done record.
         let lease = delivery_timeout * 2 + Duration::from_secs(5);
@@ -252,6 +288,7 @@ impl Dedup {
                 local: HashSet::new(),
                 id_waiters: HashMap::new(),
                 read_waiters: HashMap::new(),
+                partitions: 0,
             }),
             ready: Notify::new(),
         });
@@ -270,12 +307,24 @@ impl Dedup {
                 _ = follower.run() => {}
             }
         });
+        let (writes, queue) = mpsc::unbounded_channel();
+        tokio::spawn(write(shared.clone(), producer, topic.clone(), queue));
         Ok(Self {
             shared,
             topic,
-            producer,
+            writes,
             wait: delivery_timeout,
             _follower: token.drop_guard(),
+        })
+    }
+
+    /// Why ids cannot be decided yet (the log is not read up to where it ended at start).
+    pub(crate) fn not_ready(&self) -> Option<String> {
+        let state = self.shared.lock();
+        (!state.ready).then(|| {
+            state.problem.clone().unwrap_or_else(|| {
+                format!("the idempotency log {} is still being read", self.topic)
+            })
         })
     }
 
@@ -290,25 +339,21 @@ impl Dedup {
             }
             let mut owner = OwnerGuard {
                 shared: self.shared.clone(),
-                producer: self.producer.clone(),
+                writes: self.writes.clone(),
                 topic: self.topic.clone(),
-                key: key.clone(),
                 id: hashed,
                 nonce: rand::random(),
                 completed: false,
             };
-            let written = self
-                .producer
-                .send(
-                    &self.topic,
-                    Some(key.as_bytes()),
-                    &[],
-                    &encode(Record::Claim(owner.nonce)),
-                )
+            let written = owner
+                .write(Record::Claim(owner.nonce))
                 .await
                 .map_err(|e| {
                     owner.completed = true;
-                    IngestError::from_produce(&self.topic, e)
+                    IngestError::Unavailable(format!(
+                        "the idempotency log {} did not take the claim, nothing was accepted; retry later ({e})",
+                        self.topic
+                    ))
                 })?;
             self.read_back(written.partition, written.offset, deadline)
                 .await?;
@@ -411,14 +456,24 @@ impl Dedup {
 }
 
 impl OwnerGuard {
+    /// Hands `record` about this id to the log's writer and waits for its acknowledgement.
+    async fn write(&self, record: Record) -> Result<Delivered, String> {
+        let (acked, ack) = oneshot::channel();
+        self.writes
+            .send(Write {
+                id: self.id,
+                record,
+                acked: Some(acked),
+            })
+            .map_err(|_| "the log's writer stopped".to_owned())?;
+        ack.await
+            .unwrap_or_else(|_| Err("the log's writer stopped".to_owned()))
+    }
+
     /// Records the receipt in the log (acknowledged) so every replica answers repeats with it.
     pub(crate) async fn complete(mut self, receipt: &Receipt) {
         let record = Record::Done(receipt.partition, receipt.offset);
-        match self
-            .producer
-            .send(&self.topic, Some(self.key.as_bytes()), &[], &encode(record))
-            .await
-        {
+        match self.write(record).await {
             Ok(_) => {
                 let mut state = self.shared.lock();
                 state.index.apply(self.id, record, now_ms());
@@ -436,12 +491,13 @@ impl Drop for OwnerGuard {
     fn drop(&mut self) {
         if !self.completed {
             // Best effort: if it is lost, the claim still ends with its lease.
-            let free = encode(Record::Free(self.nonce));
-            if let Err(error) =
-                self.producer
-                    .enqueue(&self.topic, Some(self.key.as_bytes()), &[], &free)
-            {
-                tracing::warn!(topic = %self.topic, %error, "cannot free an idempotency claim");
+            let free = Write {
+                id: self.id,
+                record: Record::Free(self.nonce),
+                acked: None,
+            };
+            if self.writes.send(free).is_err() {
+                tracing::warn!(topic = %self.topic, "cannot free an idempotency claim");
             }
         }
         let mut state = self.shared.lock();
@@ -493,10 +549,14 @@ impl Follower {
         let marks = consumer
             .watermarks(topic, partitions.clone(), timeout)
             .await?;
+        if partitions.is_empty() {
+            return Err(KafkaError::Task(format!("topic {topic} has no partitions")));
+        }
         let mut starts = Vec::with_capacity(partitions.len());
         let mut ends = HashMap::new();
         {
             let mut state = self.shared.lock();
+            state.partitions = partitions.len() as u32;
             for (p, (low, high)) in partitions.into_iter().zip(marks) {
                 let next = *state.applied.entry(p).or_insert(low);
                 starts.push((p, next.max(low)));
@@ -518,16 +578,15 @@ impl Follower {
                     continue;
                 }
             };
-            let parsed = record.key().zip(record.payload()).and_then(|(key, value)| {
-                let record = serde_json::from_slice::<Record>(value).ok()?;
-                Some((hash_bytes(key), record))
-            });
+            let parsed = record
+                .payload()
+                .and_then(|value| serde_json::from_slice::<Vec<(Id, Record)>>(value).ok());
             {
                 let mut state = self.shared.lock();
-                if let Some((id, r)) = parsed {
-                    let at = record.timestamp_ms().unwrap_or_else(now_ms);
-                    state.index.apply(id, r, at);
-                    state.changed(id);
+                let at = record.timestamp_ms().unwrap_or_else(now_ms);
+                for (Id(id), r) in parsed.iter().flatten() {
+                    state.index.apply(*id, *r, at);
+                    state.changed(*id);
                 }
                 state.applied(record.partition(), record.offset() + 1);
             }
@@ -560,16 +619,52 @@ impl Follower {
     }
 }
 
-fn encode(record: Record) -> Vec<u8> {
-    serde_json::to_vec(&record).unwrap_or_default()
+/// Writes the log: takes every item queued at that moment, one record per partition, each
+/// acknowledgement handed back to the items' publishes.
+async fn write(
+    shared: Arc<Shared>,
+    producer: Producer,
+    topic: String,
+    mut queue: mpsc::UnboundedReceiver<Write>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_ITEMS {
+            match queue.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        let partitions = u128::from(shared.lock().partitions.max(1));
+        let mut groups: HashMap<i32, Vec<Write>> = HashMap::new();
+        for w in batch {
+            groups
+                .entry((w.id % partitions) as i32)
+                .or_default()
+                .push(w);
+        }
+        for (partition, group) in groups {
+            let (producer, topic) = (producer.clone(), topic.clone());
+            tokio::spawn(async move {
+                let items: Vec<(Id, Record)> = group.iter().map(|w| (Id(w.id), w.record)).collect();
+                let written = producer
+                    .send_to(&topic, partition, &encode(&items))
+                    .await
+                    .map_err(|e| e.to_string());
+                for acked in group.into_iter().filter_map(|w| w.acked) {
+                    let _ = acked.send(written.clone());
+                }
+            });
+        }
+    }
+}
+
+fn encode(items: &[(Id, Record)]) -> Vec<u8> {
+    serde_json::to_vec(items).unwrap_or_default()
 }
 
 fn hash(key: &str) -> u128 {
-    hash_bytes(key.as_bytes())
-}
-
-fn hash_bytes(key: &[u8]) -> u128 {
-    let digest = Sha256::digest(key);
+    let digest = Sha256::digest(key.as_bytes());
     let mut first = [0u8; 16];
     first.copy_from_slice(&digest[..16]);
     u128::from_be_bytes(first)
@@ -662,15 +757,20 @@ mod tests {
 
     #[test]
     fn records_read_back_as_written() {
-        for r in [
-            Record::Claim(u64::MAX),
-            Record::Done(3, 42),
-            Record::Free(7),
-        ] {
-            assert_eq!(serde_json::from_slice::<Record>(&encode(r)).unwrap(), r);
-        }
-        assert_eq!(encode(Record::Done(3, 42)), br#"{"done":[3,42]}"#);
-        assert_eq!(hash("a.b/x"), hash_bytes(b"a.b/x"));
+        let items = vec![
+            (Id(u128::MAX), Record::Claim(u64::MAX)),
+            (Id(1), Record::Done(3, 42)),
+            (Id(hash("a.b/x")), Record::Free(7)),
+        ];
+        let bytes = encode(&items);
+        assert_eq!(
+            serde_json::from_slice::<Vec<(Id, Record)>>(&bytes).unwrap(),
+            items
+        );
+        assert_eq!(
+            encode(&[(Id(1), Record::Done(3, 42))]),
+            br#"[["00000000000000000000000000000001",{"done":[3,42]}]]"#
+        );
         assert_ne!(hash("a.b/x"), hash("a.c/x"));
     }
 }

@@ -298,6 +298,7 @@ pub async fn run_with(
 
     let readiness = tokio::spawn(become_ready(
         config.kafka.clone(),
+        ingest.core.clone(),
         view,
         health.clone(),
         reporter,
@@ -353,10 +354,11 @@ pub async fn run_with(
     Ok(())
 }
 
-/// Marks the service ready (admin `/readyz` and gRPC health) once the config view is loaded and
-/// the broker answers.
+/// Marks the service ready (admin `/readyz` and gRPC health) once the config view is loaded, the
+/// broker answers and the idempotency log is read.
 async fn become_ready(
     kafka: herald_kafka::KafkaConfig,
+    core: Arc<publish::Core>,
     mut view: ConfigHandle,
     health: Health,
     reporter: herald_runtime::HealthReporter,
@@ -381,6 +383,13 @@ async fn become_ready(
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    while let Some(cause) = core.idempotency_not_ready() {
+        health.set_waiting(cause);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
     }
     health.set_ready(true);

@@ -164,6 +164,11 @@ impl Core {
         })
     }
 
+    /// Why publishes with a producer id cannot be served yet, if they cannot.
+    pub(crate) fn idempotency_not_ready(&self) -> Option<String> {
+        self.dedup.as_ref().and_then(Dedup::not_ready)
+    }
+
     pub(crate) fn limits(&self) -> &Limits {
         &self.limits
     }

@@ -74,6 +74,18 @@ impl Producer {
             .await
     }
 
+    /// Produces one record to `partition` (chosen by the caller, not by its key) and waits for
+    /// the cluster's acknowledgement.
+    pub async fn send_to(
+        &self,
+        topic: &str,
+        partition: i32,
+        payload: &[u8],
+    ) -> Result<Delivered, KafkaError> {
+        self.produce(record(topic, None, &[], Some(payload)).partition(partition))
+            .await
+    }
+
     /// Produces a deletion of `key` (a tombstone: a record without a value, which compaction
     /// keeps until it removes the key) and waits for the acknowledgement.
     pub async fn delete(&self, topic: &str, key: &[u8]) -> Result<Delivered, KafkaError> {
