@@ -1,5 +1,5 @@
 //! Async request-reply at the Kafka level, with standalone ingest: the request is a CloudEvents
-//! record carrying `ce_replyto`; the reply lands in `herald.replies` keyed by the reply id with
+//! record carrying `ce_replyto`; the reply lands in `<deployment>.replies` keyed by the reply id with
 //! `ce_correlationid` and the team, and in the request's reply topic as an ordinary event.
 //! The round trips through the edge and delivery run in `tests/python/test_request_reply.py`.
 
@@ -30,6 +30,7 @@ async fn a_request_and_its_reply_are_records_with_their_attributes() {
         .ensure_topic(&herald_ingest::replies_topic(&config))
         .await
         .expect("replies topic");
+    let replies_topic = config.deployment.replies_topic();
     let ingest = start(config, Some(f.view())).await;
     let http = reqwest::Client::new();
     let base = format!("http://{}", ingest.http);
@@ -89,13 +90,12 @@ async fn a_request_and_its_reply_are_records_with_their_attributes() {
         .expect("request");
     assert_eq!(refused.status(), 403);
 
-    // herald.replies is shared by every test: find this reply by its key.
-    let topic = herald_core::names::internal::Deployment::default().replies_topic();
-    let replies = read_records(&kafka, &topic, usize::MAX, Duration::from_secs(12)).await;
+    // The test's deployment has a replies topic of its own; find this reply by its key.
+    let replies = read_records(&kafka, &replies_topic, usize::MAX, Duration::from_secs(12)).await;
     let record = replies
         .iter()
         .find(|r| r.key == reply_id.as_bytes())
-        .expect("the reply in herald.replies, keyed by the reply id");
+        .expect("the reply in the replies topic, keyed by the reply id");
     let headers = record.header_map();
     assert_eq!(headers["ce_id"], reply_event);
     assert_eq!(headers["ce_type"], "rpc.answer");
