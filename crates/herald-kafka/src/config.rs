@@ -43,7 +43,13 @@ impl KafkaConfig {
     pub fn client(&self) -> ClientSettings<'_> {
         ClientSettings {
             config: self,
-            tuning: Vec::new(),
+            tuning: vec![
+                // librdkafka doubles the wait between reconnects up to 10 s, so a client could
+                // find a broker that is back from an outage 10 s late: producers would refuse
+                // publishes and readers stall for that long. 1 s bounds the lag at a few
+                // connection attempts per second per broker while it is down.
+                ("reconnect.backoff.max.ms", "1000".to_owned()),
+            ],
             required: Vec::new(),
         }
     }
@@ -143,5 +149,6 @@ mod tests {
         assert_eq!(c.get("compression.type"), Some("lz4"));
         assert_eq!(c.get("acks"), Some("all"));
         assert_eq!(c.get("security.protocol"), Some("ssl"));
+        assert_eq!(c.get("reconnect.backoff.max.ms"), Some("1000"));
     }
 }

@@ -1,6 +1,12 @@
 //! An in-process Kafka for `herald dev`: librdkafka's mock cluster, which speaks the Kafka
 //! protocol on a real loopback port but keeps everything in memory. It does not serve
 //! CreateTopics, so topic creation goes through the mock API behind [`TopicAdmin`].
+//!
+//! Its consumer groups keep librdkafka's mock defaults (30 s session, 3 s heartbeat), not the
+//! 1.5 s / 250 ms a real broker gets from `deploy/local/kafka` and docs/deploy.md: the rdkafka
+//! crate has no setter for them (librdkafka's `rd_kafka_mock_set_group_consumer_*` would need
+//! `unsafe` FFI), and none is needed, because every service of `herald dev` runs in this one
+//! process, so a delivery worker never dies while the broker lives on.
 
 use std::collections::HashSet;
 use std::sync::mpsc;
