@@ -535,11 +535,7 @@ impl Follower {
     /// Assigns every partition of the log from where the index stands (its start the first
     /// time). Whoever runs ingest creates the log ([`crate::idempotency_topic`]).
     async fn open(&self) -> Result<(TailConsumer, HashMap<i32, i64>), KafkaError> {
-        let consumer = TailConsumer::new(
-            self.kafka.client().tune("fetch.wait.max.ms", "100"),
-            &self.reader,
-            false,
-        )?;
+        let consumer = TailConsumer::new(self.kafka.client(), &self.reader, false)?;
         let timeout = Duration::from_secs(10);
         let topic = &self.topic;
         let partitions = consumer
@@ -570,6 +566,7 @@ impl Follower {
     /// Applies the log's records as they come; librdkafka reconnects by itself.
     async fn follow(&self, (consumer, ends): (TailConsumer, HashMap<i32, i64>)) {
         self.mark_ready_if_read(&ends);
+        let mut unreadable = 0u64;
         loop {
             let record = match consumer.recv().await {
                 Ok(r) => r,
@@ -591,7 +588,12 @@ impl Follower {
                 state.applied(record.partition(), record.offset() + 1);
             }
             if parsed.is_none() {
+                unreadable += 1;
+            }
+            // The first of a run and then every 10,000th: a foreign writer must not flood the log.
+            if parsed.is_none() && unreadable % 10_000 == 1 {
                 tracing::warn!(
+                    unreadable,
                     partition = record.partition(),
                     offset = record.offset(),
                     "skipping an unreadable idempotency record"

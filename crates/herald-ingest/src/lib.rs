@@ -271,16 +271,21 @@ pub async fn run_with(
 ) -> Result<(), IngestError> {
     let Listeners { grpc, http, admin } = listeners;
     if !config.idempotency.window.is_zero() {
-        // Ingest's credentials may not create topics in production: then the operator does,
-        // and until then publishes with a producer id answer 503 naming the missing topic.
-        let created = match herald_kafka::KafkaAdmin::new(&config.kafka, 0) {
-            Ok(admin) => admin.ensure_topic(&idempotency_topic(&config)).await,
-            Err(e) => Err(e),
-        };
-        if let Err(error) = created {
-            tracing::warn!(%error, topic = %config.deployment.idempotency_topic(),
-                "cannot create the idempotency log; create it, or publishes with a producer id fail");
-        }
+        // In the background, so an unreachable broker does not keep the admin port (and its
+        // `/readyz` saying why) from starting. Ingest's credentials may not create topics in
+        // production: then the operator does, and until then publishes with a producer id answer
+        // 503 naming the missing topic.
+        let (kafka, spec) = (config.kafka.clone(), idempotency_topic(&config));
+        tokio::spawn(async move {
+            let created = match herald_kafka::KafkaAdmin::new(&kafka, 0) {
+                Ok(admin) => admin.ensure_topic(&spec).await,
+                Err(e) => Err(e),
+            };
+            if let Err(error) = created {
+                tracing::warn!(%error, topic = %spec.name,
+                    "cannot create the idempotency log; create it, or publishes with a producer id fail");
+            }
+        });
     }
     let mut registry = Registry::default();
     let ingest = Ingest::new(&config, view.clone(), &mut registry)?;
