@@ -116,7 +116,7 @@ async fn tls_connection(
 }
 
 /// Serves one connection: a stream request over HTTP/1 on the lean path, the rest with hyper.
-async fn http<IO>(io: IO, h2: bool, peer: SocketAddr, serving: &Serving)
+pub(crate) async fn http<IO>(io: IO, h2: bool, peer: SocketAddr, serving: &Serving)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -125,8 +125,21 @@ where
     let io = match &serving.lean {
         // ALPN said HTTP/2: no HTTP/1 head to look at.
         Some(lean) if !h2 => {
-            match lean::accept(io, lean, &handle, &serving.shutdown, serving.drain_grace).await {
+            // Boxed in a block of its own: the head-reading and opening state is gone (not
+            // kept by this task) while the stream's writer runs.
+            let accepted = {
+                let accepting = Box::pin(lean::accept(
+                    io,
+                    lean,
+                    &handle,
+                    &serving.shutdown,
+                    serving.drain_grace,
+                ));
+                accepting.await
+            };
+            match accepted {
                 Accepted::Done => return,
+                Accepted::Stream(writer) => return writer.await,
                 Accepted::Hyper(io) => io,
             }
         }

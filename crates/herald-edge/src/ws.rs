@@ -426,6 +426,10 @@ where
 
 /// Serves one upgraded connection (the 101 answer already sent) until the stream ends, the
 /// client closes or breaks the protocol, the peer goes silent, or the connection is killed.
+///
+/// Everything transient (answering a ping, closing, writing a chunk) runs in a box of its own,
+/// each made in a statement of its own, so an idle connection's future holds only the stream,
+/// the connection and a few bytes of state.
 pub(crate) async fn serve<IO>(mut io: IO, mut stream: EventStream, limits: Limits<'_>)
 where
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -434,14 +438,18 @@ where
     let mut inbox = Inbox::default();
     // Client messages are small and rare: a few bytes per read keep an idle connection small.
     let mut probe = [0u8; 32];
-    let drained = async {
-        limits.shutdown.cancelled().await;
-        tokio::time::sleep(limits.drain_grace).await;
-    };
-    tokio::pin!(drained);
+    // Set once the node shuts down: a writer blocked by a peer that stopped reading is
+    // dropped past it (the stream itself ends on shutdown after saying why).
+    let mut drain_deadline = None;
     loop {
         // Messages already buffered behind the last one applied.
-        let step = match absorb(&mut inbox, &mut io, &[]).await {
+        let buffered = if inbox.pending.is_empty() {
+            Absorbed::Nothing
+        } else {
+            let absorbing = Box::pin(absorb(&mut inbox, &mut io, &[]));
+            absorbing.await
+        };
+        let step = match buffered {
             Absorbed::Op(op) => Step::Op(op),
             Absorbed::Finished => return,
             Absorbed::Nothing => {
@@ -450,24 +458,23 @@ where
                 let next = stream.next_chunk();
                 tokio::pin!(next);
                 'wait: loop {
-                    tokio::select! {
+                    let n = tokio::select! {
                         biased;
                         _ = limits.kill.cancelled() => return,
                         // The client before the stream: a busy topic must not starve its
                         // close frame or its pongs.
-                        read = io.read(&mut probe) => {
-                            let n = match read {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => n,
-                            };
-                            heard = Instant::now();
-                            match absorb(&mut inbox, &mut io, &probe[..n]).await {
-                                Absorbed::Nothing => {}
-                                Absorbed::Op(op) => break 'wait Step::Op(op),
-                                Absorbed::Finished => return,
-                            }
+                        read = io.read(&mut probe) => match read {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
                         },
                         chunk = &mut next => break 'wait Step::Send(chunk),
+                    };
+                    heard = Instant::now();
+                    let absorbing = Box::pin(absorb(&mut inbox, &mut io, &probe[..n]));
+                    match absorbing.await {
+                        Absorbed::Nothing => {}
+                        Absorbed::Op(op) => break 'wait Step::Op(op),
+                        Absorbed::Finished => return,
                     }
                 }
             }
@@ -475,7 +482,8 @@ where
         let chunk = match step {
             Step::Op(op) => {
                 if let Err(v) = stream.apply(op) {
-                    close(&mut io, v.code, &v.reason).await;
+                    let closing = Box::pin(close(&mut io, v.code, &v.reason));
+                    closing.await;
                     return;
                 }
                 continue;
@@ -485,37 +493,54 @@ where
         // The stream's heartbeat (a ping) comes at least every `heartbeat`: a peer that
         // answered none of the last ones is gone.
         if heard.elapsed() >= limits.dead_after {
-            close(&mut io, GOING_AWAY, "no answer to pings").await;
+            let closing = Box::pin(close(&mut io, GOING_AWAY, "no answer to pings"));
+            closing.await;
             return;
         }
         let done = chunk.is_none();
-        let write = async {
+        let mut write = Box::pin(async {
             if let Some(chunk) = chunk {
                 io.write_all(&chunk).await?;
             }
             io.flush().await
-        };
-        tokio::select! {
+        });
+        let written = tokio::select! {
             biased;
             _ = limits.kill.cancelled() => return,
-            _ = &mut drained => return,
-            written = write => if written.is_err() {
-                return;
-            },
+            _ = limits.shutdown.cancelled() => {
+                let deadline = *drain_deadline
+                    .get_or_insert_with(|| tokio::time::Instant::now() + limits.drain_grace);
+                let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
+                match draining.await {
+                    Ok(written) => written,
+                    Err(_) => return,
+                }
+            }
+            written = &mut write => written,
+        };
+        drop(write);
+        if written.is_err() {
+            return;
         }
         if done {
             // The stream's last chunk was a close frame: wait briefly for the client's.
-            let _ = tokio::time::timeout(CLOSE_WAIT, async {
-                while let Ok(n) = io.read(&mut probe).await {
-                    if n == 0
-                        || matches!(inbox.feed(&probe[..n]), Read::Closed(_) | Read::Violated(_))
-                    {
-                        break;
+            let closing = Box::pin(async {
+                let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                    while let Ok(n) = io.read(&mut probe).await {
+                        if n == 0
+                            || matches!(
+                                inbox.feed(&probe[..n]),
+                                Read::Closed(_) | Read::Violated(_)
+                            )
+                        {
+                            break;
+                        }
                     }
-                }
-            })
-            .await;
-            let _ = io.shutdown().await;
+                })
+                .await;
+                let _ = io.shutdown().await;
+            });
+            closing.await;
             return;
         }
     }
