@@ -183,7 +183,7 @@ where
                 shutdown,
                 drain_grace,
             };
-            Accepted::Stream(Box::pin(writer.serve(io, *stream, head)))
+            Accepted::Stream(Box::pin(writer.serve(io, *stream, Some(head))))
         }
         Err(error) => {
             let writing = Box::pin(write_response(&mut io, error.into_response(), &cors));
@@ -420,72 +420,77 @@ struct SseWriter<'a> {
     drain_grace: Duration,
 }
 
-impl SseWriter<'_> {
+impl<'a> SseWriter<'a> {
     /// Sends the answer head and the stream until it ends, the client goes away, the connection
     /// is killed (a cut slow client) or the drain grace after shutdown runs out.
-    async fn serve<IO>(self, mut io: IO, mut stream: EventStream, head: Bytes)
+    ///
+    /// A function returning an `async move` block rather than an `async fn`: an async fn keeps
+    /// its by-value arguments twice (as arguments, and as the locals they are moved into), and
+    /// the stream is most of an idle connection's memory.
+    fn serve<IO>(
+        self,
+        mut io: IO,
+        mut stream: EventStream,
+        mut pending: Option<Bytes>,
+    ) -> impl Future<Output = ()> + 'a
     where
-        IO: AsyncRead + AsyncWrite + Unpin,
+        IO: AsyncRead + AsyncWrite + Unpin + 'a,
     {
-        let Self {
-            chunked,
-            kill,
-            shutdown,
-            drain_grace,
-        } = self;
-        // The preamble (`retry:`, the start cursor) is ready at once: send it with the head.
-        let mut pending = Some(head);
-        let mut probe = [0u8; 16];
-        // Set once the node shuts down: a writer blocked by a client that stopped reading is
-        // dropped past it (the stream itself ends on shutdown after saying why).
-        let mut drain_deadline = None;
-        loop {
-            let chunk = {
-                let next = stream.next_chunk();
-                tokio::pin!(next);
-                loop {
-                    tokio::select! {
-                        biased;
-                        _ = kill.cancelled() => return,
-                        chunk = &mut next => break chunk,
-                        read = io.read(&mut probe) => match read {
-                            Ok(0) | Err(_) => return,
-                            // A stream's client has nothing more to say; ignore whatever it sends.
-                            Ok(_) => {}
-                        },
+        async move {
+            // `pending`: the answer head; the preamble (`retry:`, the start cursor) is ready at
+            // once and goes with it.
+            let mut probe = [0u8; 16];
+            // Set once the node shuts down: a writer blocked by a client that stopped reading is
+            // dropped past it (the stream itself ends on shutdown after saying why).
+            let mut drain_deadline = None;
+            loop {
+                let chunk = {
+                    let next = stream.next_chunk();
+                    tokio::pin!(next);
+                    loop {
+                        tokio::select! {
+                            biased;
+                            _ = self.kill.cancelled() => return,
+                            chunk = &mut next => break chunk,
+                            read = io.read(&mut probe) => match read {
+                                Ok(0) | Err(_) => return,
+                                // A stream's client has nothing more to say; ignore whatever it sends.
+                                Ok(_) => {}
+                            },
+                        }
                     }
-                }
-            };
-            let done = chunk.is_none();
-            // Boxed: writing is transient, and an idle stream's writer keeps no room for it.
-            let mut write = Box::pin(async {
-                if let Some(chunk) = chunk {
-                    write_chunk(&mut io, pending.take(), &chunk, chunked).await?;
-                }
-                if done {
-                    if chunked {
-                        io.write_all(b"0\r\n\r\n").await?;
+                };
+                let done = chunk.is_none();
+                // Boxed: writing is transient, and an idle stream's writer keeps no room for it.
+                let mut write = Box::pin(async {
+                    if let Some(chunk) = chunk {
+                        write_chunk(&mut io, pending.take(), &chunk, self.chunked).await?;
                     }
-                    io.shutdown().await?;
-                }
-                io.flush().await
-            });
-            let written = tokio::select! {
-                biased;
-                _ = kill.cancelled() => return,
-                _ = shutdown.cancelled() => {
-                    let deadline = *drain_deadline
-                        .get_or_insert_with(|| tokio::time::Instant::now() + drain_grace);
-                    let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
-                    match draining.await {
-                        Ok(written) => written,
-                        Err(_) => return,
+                    if done {
+                        if self.chunked {
+                            io.write_all(b"0\r\n\r\n").await?;
+                        }
+                        io.shutdown().await?;
                     }
+                    io.flush().await
+                });
+                let written = tokio::select! {
+                    biased;
+                    _ = self.kill.cancelled() => return,
+                    _ = self.shutdown.cancelled() => {
+                        let deadline = *drain_deadline
+                            .get_or_insert_with(|| tokio::time::Instant::now() + self.drain_grace);
+                        let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
+                        match draining.await {
+                            Ok(written) => written,
+                            Err(_) => return,
+                        }
+                    }
+                    written = &mut write => written,
+                };
+                if written.is_err() || done {
+                    return;
                 }
-                written = &mut write => written,
-            };
-            if written.is_err() || done {
-                return;
             }
         }
     }

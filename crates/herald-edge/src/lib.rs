@@ -209,8 +209,7 @@ impl Connections {
     where
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let serving = self.0.clone();
-        async move { server::http(io, false, peer, &serving).await }
+        server::http(io, false, peer, self.0.clone())
     }
 }
 

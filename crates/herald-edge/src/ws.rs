@@ -13,6 +13,7 @@
 //! (the lean SSE path's memory per idle stream), where general libraries keep a read buffer per
 //! connection. The handshake is checked by the HTTP path that received it (`lean` or `http`).
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
@@ -430,118 +431,127 @@ where
 /// Everything transient (answering a ping, closing, writing a chunk) runs in a box of its own,
 /// each made in a statement of its own, so an idle connection's future holds only the stream,
 /// the connection and a few bytes of state.
-pub(crate) async fn serve<IO>(mut io: IO, mut stream: EventStream, limits: Limits<'_>)
+///
+/// A function returning an `async move` block rather than an `async fn`: an async fn keeps its
+/// by-value arguments twice (as arguments, and as the locals they are moved into).
+pub(crate) fn serve<'a, IO>(
+    mut io: IO,
+    mut stream: EventStream,
+    limits: Limits<'a>,
+) -> impl Future<Output = ()> + 'a
 where
-    IO: AsyncRead + AsyncWrite + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin + 'a,
 {
-    let mut heard = Instant::now();
-    let mut inbox = Inbox::default();
-    // Client messages are small and rare: a few bytes per read keep an idle connection small.
-    let mut probe = [0u8; 32];
-    // Set once the node shuts down: a writer blocked by a peer that stopped reading is
-    // dropped past it (the stream itself ends on shutdown after saying why).
-    let mut drain_deadline = None;
-    loop {
-        // Messages already buffered behind the last one applied.
-        let buffered = if inbox.pending.is_empty() {
-            Absorbed::Nothing
-        } else {
-            let absorbing = Box::pin(absorb(&mut inbox, &mut io, &[]));
-            absorbing.await
-        };
-        let step = match buffered {
-            Absorbed::Op(op) => Step::Op(op),
-            Absorbed::Finished => return,
-            Absorbed::Nothing => {
-                // Client frames are handled while the stream waits; a message for the stream
-                // ends the wait (`next_chunk` is cancel-safe: an event is taken only when sent).
-                let next = stream.next_chunk();
-                tokio::pin!(next);
-                'wait: loop {
-                    let n = tokio::select! {
-                        biased;
-                        _ = limits.kill.cancelled() => return,
-                        // The client before the stream: a busy topic must not starve its
-                        // close frame or its pongs.
-                        read = io.read(&mut probe) => match read {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        },
-                        chunk = &mut next => break 'wait Step::Send(chunk),
-                    };
-                    heard = Instant::now();
-                    let absorbing = Box::pin(absorb(&mut inbox, &mut io, &probe[..n]));
-                    match absorbing.await {
-                        Absorbed::Nothing => {}
-                        Absorbed::Op(op) => break 'wait Step::Op(op),
-                        Absorbed::Finished => return,
-                    }
-                }
-            }
-        };
-        let chunk = match step {
-            Step::Op(op) => {
-                if let Err(v) = stream.apply(op) {
-                    let closing = Box::pin(close(&mut io, v.code, &v.reason));
-                    closing.await;
-                    return;
-                }
-                continue;
-            }
-            Step::Send(chunk) => chunk,
-        };
-        // The stream's heartbeat (a ping) comes at least every `heartbeat`: a peer that
-        // answered none of the last ones is gone.
-        if heard.elapsed() >= limits.dead_after {
-            let closing = Box::pin(close(&mut io, GOING_AWAY, "no answer to pings"));
-            closing.await;
-            return;
-        }
-        let done = chunk.is_none();
-        let mut write = Box::pin(async {
-            if let Some(chunk) = chunk {
-                io.write_all(&chunk).await?;
-            }
-            io.flush().await
-        });
-        let written = tokio::select! {
-            biased;
-            _ = limits.kill.cancelled() => return,
-            _ = limits.shutdown.cancelled() => {
-                let deadline = *drain_deadline
-                    .get_or_insert_with(|| tokio::time::Instant::now() + limits.drain_grace);
-                let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
-                match draining.await {
-                    Ok(written) => written,
-                    Err(_) => return,
-                }
-            }
-            written = &mut write => written,
-        };
-        drop(write);
-        if written.is_err() {
-            return;
-        }
-        if done {
-            // The stream's last chunk was a close frame: wait briefly for the client's.
-            let closing = Box::pin(async {
-                let _ = tokio::time::timeout(CLOSE_WAIT, async {
-                    while let Ok(n) = io.read(&mut probe).await {
-                        if n == 0
-                            || matches!(
-                                inbox.feed(&probe[..n]),
-                                Read::Closed(_) | Read::Violated(_)
-                            )
-                        {
-                            break;
+    async move {
+        let mut heard = Instant::now();
+        let mut inbox = Inbox::default();
+        // Client messages are small and rare: a few bytes per read keep an idle connection small.
+        let mut probe = [0u8; 32];
+        // Set once the node shuts down: a writer blocked by a peer that stopped reading is
+        // dropped past it (the stream itself ends on shutdown after saying why).
+        let mut drain_deadline = None;
+        loop {
+            // Messages already buffered behind the last one applied.
+            let buffered = if inbox.pending.is_empty() {
+                Absorbed::Nothing
+            } else {
+                let absorbing = Box::pin(absorb(&mut inbox, &mut io, &[]));
+                absorbing.await
+            };
+            let step = match buffered {
+                Absorbed::Op(op) => Step::Op(op),
+                Absorbed::Finished => return,
+                Absorbed::Nothing => {
+                    // Client frames are handled while the stream waits; a message for the stream
+                    // ends the wait (`next_chunk` is cancel-safe: an event is taken only when sent).
+                    let next = stream.next_chunk();
+                    tokio::pin!(next);
+                    'wait: loop {
+                        let n = tokio::select! {
+                            biased;
+                            _ = limits.kill.cancelled() => return,
+                            // The client before the stream: a busy topic must not starve its
+                            // close frame or its pongs.
+                            read = io.read(&mut probe) => match read {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            },
+                            chunk = &mut next => break 'wait Step::Send(chunk),
+                        };
+                        heard = Instant::now();
+                        let absorbing = Box::pin(absorb(&mut inbox, &mut io, &probe[..n]));
+                        match absorbing.await {
+                            Absorbed::Nothing => {}
+                            Absorbed::Op(op) => break 'wait Step::Op(op),
+                            Absorbed::Finished => return,
                         }
                     }
-                })
-                .await;
-                let _ = io.shutdown().await;
+                }
+            };
+            let chunk = match step {
+                Step::Op(op) => {
+                    if let Err(v) = stream.apply(op) {
+                        let closing = Box::pin(close(&mut io, v.code, &v.reason));
+                        closing.await;
+                        return;
+                    }
+                    continue;
+                }
+                Step::Send(chunk) => chunk,
+            };
+            // The stream's heartbeat (a ping) comes at least every `heartbeat`: a peer that
+            // answered none of the last ones is gone.
+            if heard.elapsed() >= limits.dead_after {
+                let closing = Box::pin(close(&mut io, GOING_AWAY, "no answer to pings"));
+                closing.await;
+                return;
+            }
+            let done = chunk.is_none();
+            let mut write = Box::pin(async {
+                if let Some(chunk) = chunk {
+                    io.write_all(&chunk).await?;
+                }
+                io.flush().await
             });
-            closing.await;
-            return;
+            let written = tokio::select! {
+                biased;
+                _ = limits.kill.cancelled() => return,
+                _ = limits.shutdown.cancelled() => {
+                    let deadline = *drain_deadline
+                        .get_or_insert_with(|| tokio::time::Instant::now() + limits.drain_grace);
+                    let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
+                    match draining.await {
+                        Ok(written) => written,
+                        Err(_) => return,
+                    }
+                }
+                written = &mut write => written,
+            };
+            drop(write);
+            if written.is_err() {
+                return;
+            }
+            if done {
+                // The stream's last chunk was a close frame: wait briefly for the client's.
+                let closing = Box::pin(async {
+                    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                        while let Ok(n) = io.read(&mut probe).await {
+                            if n == 0
+                                || matches!(
+                                    inbox.feed(&probe[..n]),
+                                    Read::Closed(_) | Read::Violated(_)
+                                )
+                            {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                    let _ = io.shutdown().await;
+                });
+                closing.await;
+                return;
+            }
         }
     }
 }
