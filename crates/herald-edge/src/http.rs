@@ -452,10 +452,8 @@ pub(crate) async fn stream(
             let Ok(upgraded) = on_upgrade.await else {
                 return;
             };
-            let kill = kill.map(|k| k.0).unwrap_or_default();
             let limits = ws::Limits {
                 dead_after: served.ws_dead_after,
-                kill: &kill,
                 shutdown: &served.hub.shutdown,
                 drain_grace: served.drain_grace,
             };

@@ -146,6 +146,23 @@ impl Queue {
         Poll::Pending
     }
 
+    /// Ready once the reader cut the stream for falling behind; registers the stream's waker
+    /// until then.
+    pub fn poll_cut(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut inbox = self.lock();
+        if inbox.ended == SLOW {
+            return Poll::Ready(());
+        }
+        if !inbox
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            inbox.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
     /// The next queued event, if the subscription is still open.
     pub fn try_next(&self) -> Option<Arc<LiveEvent>> {
         let mut inbox = self.lock();

@@ -33,7 +33,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState, STREAM_HEADERS};
-use crate::hub::ConnKill;
 use crate::stream::EventStream;
 use crate::wire::Wire;
 use crate::{EdgeError, ws};
@@ -94,7 +93,6 @@ enum Head {
 pub(crate) async fn accept<'a, IO>(
     mut io: IO,
     lean: &'a Lean,
-    kill: &'a ConnKill,
     shutdown: &'a CancellationToken,
     drain_grace: Duration,
 ) -> Accepted<'a, IO>
@@ -143,7 +141,8 @@ where
             &head.topic,
             q,
             &head.headers,
-            Some(kill.clone()),
+            // The writer stops a cut client's connection itself (`EventStream::poll_cut`).
+            None,
         )
         .await?;
         // Boxed until its writer takes it: `opened` below lives across the writer's awaits.
@@ -169,7 +168,6 @@ where
             }
             let limits = ws::Limits {
                 dead_after: lean.state.ws_dead_after,
-                kill: &kill.0,
                 shutdown,
                 drain_grace,
             };
@@ -179,7 +177,6 @@ where
             let head = stream_head(&cors, !http10);
             let writer = SseWriter {
                 chunked: !http10,
-                kill: &kill.0,
                 shutdown,
                 drain_grace,
             };
@@ -415,7 +412,6 @@ fn stream_head(cors: &[(HeaderName, HeaderValue)], chunked: bool) -> Bytes {
 struct SseWriter<'a> {
     /// HTTP/1.1 chunked framing (HTTP/1.0: the answer ends when the connection closes).
     chunked: bool,
-    kill: &'a CancellationToken,
     shutdown: &'a CancellationToken,
     drain_grace: Duration,
 }
@@ -450,7 +446,6 @@ impl<'a> SseWriter<'a> {
                     loop {
                         tokio::select! {
                             biased;
-                            _ = self.kill.cancelled() => return,
                             chunk = &mut next => break chunk,
                             read = io.read(&mut probe) => match read {
                                 Ok(0) | Err(_) => return,
@@ -476,7 +471,13 @@ impl<'a> SseWriter<'a> {
                 });
                 let written = tokio::select! {
                     biased;
-                    _ = self.kill.cancelled() => return,
+                    grace = std::future::poll_fn(|cx| stream.poll_cut(cx)) => {
+                        let reading = Box::pin(tokio::time::timeout(grace, &mut write));
+                        match reading.await {
+                            Ok(written) => written,
+                            Err(_) => return,
+                        }
+                    }
                     _ = self.shutdown.cancelled() => {
                         let deadline = *drain_deadline
                             .get_or_insert_with(|| tokio::time::Instant::now() + self.drain_grace);

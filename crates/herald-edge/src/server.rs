@@ -130,8 +130,6 @@ where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     async move {
-        let kill = CancellationToken::new();
-        let handle = ConnKill(kill.clone());
         let io = match &serving.lean {
             // ALPN said HTTP/2: no HTTP/1 head to look at.
             Some(lean) if !h2 => {
@@ -141,7 +139,6 @@ where
                     let accepting = Box::pin(lean::accept(
                         io,
                         lean,
-                        &handle,
                         &serving.shutdown,
                         serving.drain_grace,
                     ));
@@ -158,6 +155,9 @@ where
         // Boxed: a lean stream's task, which lives as long as the stream, is then not sized
         // for hyper's connection state. In a statement of its own, so this future keeps no
         // room for the one it boxes.
+        // The kill switch of a cut client's connection (lean streams stop their own writers).
+        let kill = CancellationToken::new();
+        let handle = ConnKill(kill.clone());
         let serving = Box::pin(hyper_connection(io, handle, kill, peer, &serving));
         serving.await;
     }

@@ -143,6 +143,19 @@ impl EventStream {
         self.budget.is_some_and(|b| self.delivered >= b)
     }
 
+    /// Ready, with how long the client may still take to read why, once the reader cut this
+    /// stream for falling behind: a writer blocked by a client that stopped reading gives up
+    /// then (the stream's own next chunk says why when the client reads on).
+    pub fn poll_cut(&self, cx: &mut Context<'_>) -> Poll<Duration> {
+        match &self.phase {
+            Phase::Live(sub) => sub
+                .queue
+                .poll_cut(cx)
+                .map(|()| self.hub.settings.slow_grace),
+            Phase::Behind(_) => Poll::Pending,
+        }
+    }
+
     /// Events sent so far.
     pub fn delivered(&self) -> usize {
         self.delivered

@@ -376,7 +376,6 @@ fn message_op(opcode: u8, message: &[u8]) -> Read {
 pub(crate) struct Limits<'a> {
     /// A peer that sent nothing (not even a pong) for this long is closed.
     pub dead_after: Duration,
-    pub kill: &'a CancellationToken,
     pub shutdown: &'a CancellationToken,
     pub drain_grace: Duration,
 }
@@ -469,7 +468,6 @@ where
                     'wait: loop {
                         let n = tokio::select! {
                             biased;
-                            _ = limits.kill.cancelled() => return,
                             // The client before the stream: a busy topic must not starve its
                             // close frame or its pongs.
                             read = io.read(&mut probe) => match read {
@@ -515,7 +513,14 @@ where
             });
             let written = tokio::select! {
                 biased;
-                _ = limits.kill.cancelled() => return,
+                // A cut client that stopped reading gets the grace, then the connection ends.
+                grace = std::future::poll_fn(|cx| stream.poll_cut(cx)) => {
+                    let reading = Box::pin(tokio::time::timeout(grace, &mut write));
+                    match reading.await {
+                        Ok(written) => written,
+                        Err(_) => return,
+                    }
+                }
                 _ = limits.shutdown.cancelled() => {
                     let deadline = *drain_deadline
                         .get_or_insert_with(|| tokio::time::Instant::now() + limits.drain_grace);
