@@ -321,23 +321,25 @@ fn sse_data(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Applies `event` (in the reader's order) to a stream at `pos`. Returns whether the stream
-/// must send it (it did not have it yet) and whether the stream is now ahead of the reader on
-/// some partition (so the event's shared cursor does not describe the stream). Everything the
-/// reader processed before `event` was offered to the stream, so `pos` may take the reader's
-/// positions.
-pub(crate) fn advance(pos: &mut [i64], event: &LiveEvent) -> (bool, bool) {
+/// must send it (it did not have it yet), whether the stream is now ahead of the reader on
+/// some partition (so the event's shared cursor does not describe the stream), and whether
+/// `pos` moved. Everything the reader processed before `event` was offered to the stream, so
+/// `pos` may take the reader's positions.
+pub(crate) fn advance(pos: &mut [i64], event: &LiveEvent) -> (bool, bool, bool) {
     let fresh = pos
         .get(event.partition as usize)
         .is_some_and(|p| event.offset >= *p);
     let mut ahead = false;
+    let mut moved = false;
     for (mine, theirs) in pos.iter_mut().zip(event.positions.iter()) {
         if *theirs > *mine {
             *mine = *theirs;
+            moved = true;
         } else if *mine > *theirs {
             ahead = true;
         }
     }
-    (fresh, ahead)
+    (fresh, ahead, moved)
 }
 
 /// What one stream sends: `?types=` (exact types and `prefix.*` patterns; none passes every
@@ -1117,7 +1119,7 @@ mod tests {
 
     impl ModelClient {
         fn take(&mut self, e: &LiveEvent) {
-            let (fresh, _) = advance(&mut self.pos, e);
+            let (fresh, _, _) = advance(&mut self.pos, e);
             if fresh && self.filter.passes(e) {
                 self.got.push((e.partition, e.offset));
             }

@@ -68,8 +68,9 @@ pub(crate) struct EventStream {
     filter: Arc<Filter>,
     /// Next offset per partition: everything below it was sent (or filtered out).
     pos: Vec<i64>,
-    /// The positions of the last `id:` sent.
-    sent: Vec<i64>,
+    /// Whether `pos` moved past the last `id:` sent (a flag, not a copy of the positions: they
+    /// only grow).
+    moved: bool,
     phase: Phase,
     out: BytesMut,
     client: Client,
@@ -109,7 +110,7 @@ impl EventStream {
             hub,
             reader,
             filter,
-            sent: pos.clone(),
+            moved: false,
             pos,
             out: preamble,
             client,
@@ -266,7 +267,8 @@ impl EventStream {
             // Not taken: the position stays before it, so the next stream starts with it.
             return;
         }
-        let (fresh, ahead) = advance(&mut self.pos, event);
+        let (fresh, ahead, moved) = advance(&mut self.pos, event);
+        self.moved |= moved;
         if fresh {
             if ahead {
                 let cursor = encode_positions(self.reader.tag, &self.pos);
@@ -274,7 +276,7 @@ impl EventStream {
             } else {
                 self.wire.event(&mut self.out, &event.cursor, event);
             }
-            self.sent.copy_from_slice(&self.pos);
+            self.moved = false;
             self.delivered += 1;
             self.hub.metrics.events_sent.inc();
         }
@@ -283,10 +285,10 @@ impl EventStream {
     /// Heartbeat; also moves the client's cursor past events its filter skipped.
     fn beat(&mut self) {
         self.skip_to_reader();
-        if self.pos != self.sent {
+        if self.moved {
             let cursor = encode_positions(self.reader.tag, &self.pos);
             self.wire.cursor(&mut self.out, &cursor);
-            self.sent.copy_from_slice(&self.pos);
+            self.moved = false;
         }
         self.wire.heartbeat(&mut self.out);
     }
@@ -305,7 +307,10 @@ impl EventStream {
             let live = self.reader.positions();
             if sub.queue.is_drained() {
                 for (mine, theirs) in self.pos.iter_mut().zip(live) {
-                    *mine = (*mine).max(theirs);
+                    if theirs > *mine {
+                        *mine = theirs;
+                        self.moved = true;
+                    }
                 }
             }
         }
@@ -414,8 +419,11 @@ impl EventStream {
                     // (transaction markers), so take the consumer's own position.
                     if let Ok(positions) = consumer.positions() {
                         for (p, o) in positions {
-                            if let Some(mine) = self.pos.get_mut(p as usize) {
-                                *mine = (*mine).max(o);
+                            if let Some(mine) = self.pos.get_mut(p as usize)
+                                && o > *mine
+                            {
+                                *mine = o;
+                                self.moved = true;
                             }
                         }
                     }
@@ -430,6 +438,7 @@ impl EventStream {
                 self.deliver(&event);
             } else {
                 self.pos[event.partition as usize] = event.offset + 1;
+                self.moved = true;
             }
         }
         if !self.ended {

@@ -266,7 +266,7 @@ enum Read {
     /// Nothing to act on yet.
     More,
     /// A client message to apply to the stream.
-    Op(ClientOp),
+    Op(Box<ClientOp>),
     /// Answer a ping.
     Pong(Vec<u8>),
     /// The client closed: echo its code.
@@ -362,7 +362,7 @@ fn message_op(opcode: u8, message: &[u8]) -> Read {
         return Read::Violated(violation(INVALID_DATA, "a text message that is not UTF-8"));
     };
     match serde_json::from_str::<ClientOp>(text) {
-        Ok(op) => Read::Op(op),
+        Ok(op) => Read::Op(Box::new(op)),
         Err(error) => Read::Violated(violation(
             POLICY,
             format!(
@@ -385,13 +385,13 @@ enum Step {
     /// Write this chunk of the stream (`None`: the stream ended after its close frame).
     Send(Option<Bytes>),
     /// Apply a client message to the stream.
-    Op(ClientOp),
+    Op(Box<ClientOp>),
 }
 
 /// What came of the client's bytes.
 enum Absorbed {
     Nothing,
-    Op(ClientOp),
+    Op(Box<ClientOp>),
     /// The connection is over (closed by the client, a violation, or a write failed).
     Finished,
 }
@@ -445,7 +445,7 @@ where
         let mut heard = Instant::now();
         let mut inbox = Inbox::default();
         // Client messages are small and rare: a few bytes per read keep an idle connection small.
-        let mut probe = [0u8; 32];
+        let mut probe = [0u8; 16];
         // Set once the node shuts down: a writer blocked by a peer that stopped reading is
         // dropped past it (the stream itself ends on shutdown after saying why).
         let mut drain_deadline = None;
@@ -488,7 +488,7 @@ where
             };
             let chunk = match step {
                 Step::Op(op) => {
-                    if let Err(v) = stream.apply(op) {
+                    if let Err(v) = stream.apply(*op) {
                         let closing = Box::pin(close(&mut io, v.code, &v.reason));
                         closing.await;
                         return;
@@ -654,14 +654,16 @@ mod tests {
         let (a, b) = frame.split_at(5);
         assert!(matches!(inbox.feed(a), Read::More));
         assert!(
-            matches!(inbox.feed(b), Read::Op(ClientOp::Filter { types, .. }) if types == "order.*")
+            matches!(inbox.feed(b), Read::Op(op) if matches!(&*op, ClientOp::Filter { types, .. } if types == "order.*"))
         );
 
         let mut bytes = client_frame(false, TEXT, br#"{"op":"ack","#);
         bytes.extend(client_frame(true, PING, b"hi"));
         bytes.extend(client_frame(true, CONTINUATION, br#""id":"2AAAAAAE"}"#));
         assert!(matches!(inbox.feed(&bytes), Read::Pong(p) if p == b"hi"));
-        assert!(matches!(inbox.feed(&[]), Read::Op(ClientOp::Ack { id }) if id == "2AAAAAAE"));
+        assert!(
+            matches!(inbox.feed(&[]), Read::Op(op) if matches!(&*op, ClientOp::Ack { id } if id == "2AAAAAAE"))
+        );
         assert!(matches!(inbox.feed(&[]), Read::More));
         assert!(
             inbox.pending.capacity() == 0,
