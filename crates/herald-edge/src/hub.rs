@@ -1184,7 +1184,7 @@ mod tests {
                     // Clients make progress: catch-up read, join attempt, or draining the queue.
                     _ => {
                         for c in clients.iter_mut() {
-                            if let Some(mut sub) = c.sub.take() {
+                            if let Some(sub) = c.sub.take() {
                                 while let Some(e) = sub.queue.try_next() {
                                     c.take(&e);
                                 }
@@ -1250,7 +1250,7 @@ mod tests {
                         }
                     }
                 }
-                let mut sub = c.sub.take().expect("joined");
+                let sub = c.sub.take().expect("joined");
                 while let Some(e) = sub.queue.try_next() {
                     c.take(&e);
                 }
@@ -1298,7 +1298,7 @@ mod tests {
             who: who.into(),
             kill: None,
         };
-        let Join::Joined(mut fast, _) = r.join(&[0], &all, &client("fast")) else {
+        let Join::Joined(fast, _) = r.join(&[0], &all, &client("fast")) else {
             panic!("join")
         };
         let Join::Joined(slow, _) = r.join(&[0], &all, &client("slow")) else {

@@ -120,6 +120,8 @@ async fn tls_connection(
 ///
 /// A function returning an `async move` block rather than an `async fn`, which would keep its
 /// by-value arguments twice in the connection's task (it lives as long as the stream).
+// Not an async fn on purpose (see above), whatever the lint prefers.
+#[allow(clippy::manual_async_fn)]
 pub(crate) fn http<IO>(
     io: IO,
     h2: bool,

@@ -433,6 +433,8 @@ where
 ///
 /// A function returning an `async move` block rather than an `async fn`: an async fn keeps its
 /// by-value arguments twice (as arguments, and as the locals they are moved into).
+// Not an async fn on purpose (see above), whatever the lint prefers.
+#[allow(clippy::manual_async_fn)]
 pub(crate) fn serve<'a, IO>(
     mut io: IO,
     mut stream: EventStream,
