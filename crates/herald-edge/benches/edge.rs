@@ -5,7 +5,9 @@
 //! are the edge's alone, and the clients here, as raw sockets spread over several 127.0.0.x
 //! source addresses: SSE over HTTP/1.0, WebSocket as a minimal RFC 6455 client. Every phase
 //! runs once per transport of `--transport sse|ws|both` (default both), each on a fresh edge:
-//! 1. idle: N concurrent idle streams, RSS per stream; then one event fanned out to all of them.
+//! 1. idle: N concurrent idle streams, RSS per stream; then one event fanned out to all of them,
+//!    then `--fanout-events` more: publish-to-client percentiles over every delivery, against a
+//!    bare Kafka consumer of the same events, and edge CPU per event.
 //! 2. latency: C clients, R events/s for D seconds, each event matching C/G clients (type
 //!    groups); publish-to-client percentiles and edge CPU per event, against a bare Kafka
 //!    consumer (child process) reading the same events in the same run.
@@ -14,6 +16,8 @@
 //!    after the edge process is killed and restarted (catch-up reads from Kafka).
 //!
 //! `--hyper` serves streams through hyper instead of the lean HTTP/1 path (`lean_http1 = false`).
+//! `inproc --streams N` runs one edge and N streams over in-memory pipes in this process (past
+//! the per-process descriptor limit): RSS per stream beside the pipes' own, then a fan-out.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
