@@ -385,6 +385,11 @@ impl Filter {
         self
     }
 
+    /// Whether this filter passes every event.
+    pub fn is_all(&self) -> bool {
+        self.types.is_empty() && self.partitions.is_none() && self.expr.is_none()
+    }
+
     /// Whether the stream sends `event`.
     pub fn passes(&self, event: &LiveEvent) -> bool {
         !event.ty.is_empty()
@@ -767,6 +772,8 @@ pub(crate) struct Hub {
     tracker: TaskTracker,
     /// Recent slow-consumer cuts of every reader of this node.
     pub cuts: Arc<Cuts>,
+    /// The filter of every stream that takes every event, shared.
+    pub all: Arc<Filter>,
 }
 
 fn lock_slots(slots: &Slots) -> MutexGuard<'_, SlotMap> {
@@ -802,6 +809,7 @@ impl Hub {
             shutdown,
             tracker,
             cuts: Arc::default(),
+            all: Arc::default(),
         }
     }
 

@@ -397,31 +397,37 @@ enum Absorbed {
 }
 
 /// Takes the client's `bytes` (none: what is still buffered), answering pings and closes, up to
-/// the first message for the stream.
-async fn absorb<IO>(inbox: &mut Inbox, io: &mut IO, mut bytes: &[u8]) -> Absorbed
+/// the first message for the stream. The inbox exists only while it holds something: an idle
+/// connection keeps a pointer, not the inbox.
+async fn absorb<IO>(slot: &mut Option<Box<Inbox>>, io: &mut IO, mut bytes: &[u8]) -> Absorbed
 where
     IO: AsyncWrite + Unpin,
 {
-    loop {
+    let inbox = slot.get_or_insert_with(Box::default);
+    let absorbed = loop {
         match inbox.feed(bytes) {
-            Read::More => return Absorbed::Nothing,
-            Read::Op(op) => return Absorbed::Op(op),
+            Read::More => break Absorbed::Nothing,
+            Read::Op(op) => break Absorbed::Op(op),
             Read::Pong(payload) => {
                 if io.write_all(&control(PONG, &payload)).await.is_err() {
-                    return Absorbed::Finished;
+                    break Absorbed::Finished;
                 }
             }
             Read::Closed(code) => {
                 close(io, code, "").await;
-                return Absorbed::Finished;
+                break Absorbed::Finished;
             }
             Read::Violated(v) => {
                 close(io, v.code, &v.reason).await;
-                return Absorbed::Finished;
+                break Absorbed::Finished;
             }
         }
         bytes = &[];
+    };
+    if inbox.pending.is_empty() && inbox.message.is_none() {
+        *slot = None;
     }
+    absorbed
 }
 
 /// Serves one upgraded connection (the 101 answer already sent) until the stream ends, the
@@ -445,7 +451,7 @@ where
 {
     async move {
         let mut heard = Instant::now();
-        let mut inbox = Inbox::default();
+        let mut inbox: Option<Box<Inbox>> = None;
         // Client messages are small and rare: a few bytes per read keep an idle connection small.
         let mut probe = [0u8; 16];
         // Set once the node shuts down: a writer blocked by a peer that stopped reading is
@@ -453,7 +459,7 @@ where
         let mut drain_deadline = None;
         loop {
             // Messages already buffered behind the last one applied.
-            let buffered = if inbox.pending.is_empty() {
+            let buffered = if inbox.as_ref().is_none_or(|i| i.pending.is_empty()) {
                 Absorbed::Nothing
             } else {
                 let absorbing = Box::pin(absorb(&mut inbox, &mut io, &[]));
@@ -545,7 +551,7 @@ where
                         while let Ok(n) = io.read(&mut probe).await {
                             if n == 0
                                 || matches!(
-                                    inbox.feed(&probe[..n]),
+                                    inbox.get_or_insert_with(Box::default).feed(&probe[..n]),
                                     Read::Closed(_) | Read::Violated(_)
                                 )
                             {
