@@ -5,7 +5,9 @@
 //! are the edge's alone, and the clients here, as raw sockets spread over several 127.0.0.x
 //! source addresses: SSE over HTTP/1.0, WebSocket as a minimal RFC 6455 client. Every phase
 //! runs once per transport of `--transport sse|ws|both` (default both), each on a fresh edge:
-//! 1. idle: N concurrent idle streams, RSS per stream; then one event fanned out to all of them.
+//! 1. idle: N concurrent idle streams, RSS per stream; then one event fanned out to all of them,
+//!    then `--fanout-events` more: publish-to-client percentiles over every delivery, against a
+//!    bare Kafka consumer of the same events, and edge CPU per event.
 //! 2. latency: C clients, R events/s for D seconds, each event matching C/G clients (type
 //!    groups); publish-to-client percentiles and edge CPU per event, against a bare Kafka
 //!    consumer (child process) reading the same events in the same run.
@@ -14,6 +16,8 @@
 //!    after the edge process is killed and restarted (catch-up reads from Kafka).
 //!
 //! `--hyper` serves streams through hyper instead of the lean HTTP/1 path (`lean_http1 = false`).
+//! `inproc --streams N` runs one edge and N streams over in-memory pipes in this process (past
+//! the per-process descriptor limit): RSS per stream beside the pipes' own, then a fan-out.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -75,14 +79,13 @@ fn main() {
         "serve" => rt.block_on(serve()),
         "bare" => rt.block_on(bare()),
         "hold" => rt.block_on(hold()),
+        "inproc" => rt.block_on(inproc()),
         _ => rt.block_on(drive()),
     }
 }
 
-/// Child mode: one edge with a view holding the bench topics; prints its address.
-async fn serve() {
-    let topics = arg("--topics", "");
-    let listen = arg("--listen", "127.0.0.1:0");
+/// The configuration every bench edge has: the bench team and `topics` (4 partitions each).
+fn bench_view(topics: &str) -> View {
     let mut entities = vec![Entity {
         kind: Some(entity::Kind::Team(Team {
             name: TEAM.into(),
@@ -100,16 +103,28 @@ async fn serve() {
             })),
         });
     }
-    let (publisher, handle) = ConfigPublisher::new();
-    publisher.publish(View::from_entities(1, entities));
-    let config = EdgeConfig {
+    View::from_entities(1, entities)
+}
+
+/// The edge's settings in the bench: defaults apart from the stream limits.
+fn bench_config() -> EdgeConfig {
+    EdgeConfig {
         kafka: kafka(),
         root_key: ROOT.into(),
-        max_streams: 50_000,
-        max_streams_per_key: 50_000,
+        max_streams: 1_000_000,
+        max_streams_per_key: 1_000_000,
         lean_http1: !std::env::args().any(|a| a == "--hyper"),
         ..EdgeConfig::default()
-    };
+    }
+}
+
+/// Child mode: one edge with a view holding the bench topics; prints its address.
+async fn serve() {
+    let topics = arg("--topics", "");
+    let listen = arg("--listen", "127.0.0.1:0");
+    let (publisher, handle) = ConfigPublisher::new();
+    publisher.publish(bench_view(&topics));
+    let config = bench_config();
     let http = tokio::net::TcpListener::bind(&listen).await.expect("bind");
     let admin = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -718,6 +733,13 @@ struct Figures {
     idle_streams: usize,
     kb_per_idle: f64,
     fanout_ms: f64,
+    /// Publish-to-client of the fan-out events, over every idle stream's delivery.
+    fan_p50_ms: f64,
+    fan_p99_ms: f64,
+    /// The bare consumer's publish-to-consume p99 of the same events.
+    fan_bare_p99_ms: f64,
+    /// Edge CPU per fanned-out event.
+    fan_cpu_us: f64,
     p50_ms: f64,
     p99_ms: f64,
     bare_p99_ms: f64,
@@ -734,6 +756,10 @@ struct Run {
     secs: u64,
     groups: u64,
     sources: u8,
+    /// Events fanned out to every idle stream.
+    fanout_events: u64,
+    /// Time between two of them.
+    fanout_gap_ms: u64,
     /// Every topic of the run (each edge started knows them all).
     topics: Vec<String>,
 }
@@ -755,6 +781,8 @@ async fn drive() {
         secs: num("--secs", 20),
         groups: num("--groups", 1_000),
         sources: num("--sources", 10) as u8,
+        fanout_events: num("--fanout-events", 20),
+        fanout_gap_ms: num("--fanout-gap-ms", 250),
         topics,
     };
     for n in &run.topics {
@@ -793,15 +821,19 @@ async fn drive() {
         summary.push((t, figures));
     }
     println!(
-        "summary: transport | idle streams | KB per idle stream | one event to all idle | p50 | p99 | bare p99 | p99 ratio | edge CPU per event | bare CPU per event"
+        "summary: transport | idle streams | KB per idle stream | one event to all idle | fan-out p50 | fan-out p99 | bare p99 | fan-out CPU per event | p50 | p99 | bare p99 | p99 ratio | edge CPU per event | bare CPU per event"
     );
     for (t, f) in &summary {
         println!(
-            "summary: {} | {} | {:.1} KB | {:.0} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.2}x | {:.1} us | {:.1} us",
+            "summary: {} | {} | {:.2} KB | {:.0} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} us | {:.1} ms | {:.1} ms | {:.1} ms | {:.2}x | {:.1} us | {:.1} us",
             t.name(),
             f.idle_streams,
             f.kb_per_idle,
             f.fanout_ms,
+            f.fan_p50_ms,
+            f.fan_p99_ms,
+            f.fan_bare_p99_ms,
+            f.fan_cpu_us,
             f.p50_ms,
             f.p99_ms,
             f.bare_p99_ms,
@@ -881,8 +913,123 @@ async fn idle_phase(
         idle_back.len(),
         figures.fanout_ms
     );
-    drop(idle_back);
+    fanout(t, run, server, producer, topic, idle_back, figures).await;
     drop(warm);
+}
+
+/// Fan-out: `--fanout-events` events, one every `--fanout-gap-ms`, each to every idle stream;
+/// publish-to-client percentiles over all deliveries, against a bare Kafka consumer reading
+/// the same events, and the edge's CPU per event.
+async fn fanout(
+    t: Transport,
+    run: &Run,
+    server: &Server,
+    producer: &Producer,
+    topic: &str,
+    streams: Vec<Conn>,
+    figures: &mut Figures,
+) {
+    let label = t.name();
+    let events = run.fanout_events;
+    let full = format!("{TEAM}.{topic}");
+    let (mut bare, mut bare_out) = spawn_bare(&full, events, 0);
+    let n = streams.len();
+    let mut readers = Vec::with_capacity(n);
+    for mut s in streams {
+        readers.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(events as usize);
+            while (lat.len() as u64) < events {
+                let Ok(Some(d)) = tokio::time::timeout(Duration::from_secs(30), s.next()).await
+                else {
+                    break;
+                };
+                let mut f = d.split(' ');
+                let seq = f.next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+                if let (true, Some(ts)) = (seq > 0, f.next().and_then(|t| t.parse::<u64>().ok())) {
+                    lat.push(now_micros().saturating_sub(ts));
+                }
+            }
+            (lat, s)
+        }));
+    }
+    let pid = server.child.id();
+    let cpu0 = cpu_ticks(pid);
+    let mut tick = tokio::time::interval(Duration::from_millis(run.fanout_gap_ms.max(1)));
+    for seq in 1..=events {
+        tick.tick().await;
+        publish(producer, &full, "bench.idle", seq).await;
+    }
+    let mut lat = Vec::with_capacity(n * events as usize);
+    let mut kept = Vec::with_capacity(n);
+    for r in readers {
+        if let Ok((l, s)) = r.await {
+            lat.extend(l);
+            kept.push(s);
+        }
+    }
+    let cpu = cpu_ticks(pid) - cpu0;
+    let deliveries = lat.len();
+    let (p50, p99, max) = percentiles(&mut lat);
+    let (b_n, _b50, b99, _bmax, _bcpu) = bare_result(&mut bare, &mut bare_out);
+    figures.fan_p50_ms = p50 as f64 / 1000.0;
+    figures.fan_p99_ms = p99 as f64 / 1000.0;
+    figures.fan_bare_p99_ms = b99 as f64 / 1000.0;
+    figures.fan_cpu_us = cpu as f64 * 10_000.0 / events.max(1) as f64;
+    println!(
+        "fan-out ({label}): {events} events, one every {} ms, to {n} streams: {deliveries} of {} deliveries; publish->client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; bare consumer p99 {:.1} ms ({b_n} events); edge CPU {:.0} us per event ({:.2} us per delivery)",
+        run.fanout_gap_ms,
+        n as u64 * events,
+        figures.fan_p50_ms,
+        figures.fan_p99_ms,
+        max as f64 / 1000.0,
+        figures.fan_bare_p99_ms,
+        figures.fan_cpu_us,
+        figures.fan_cpu_us / n.max(1) as f64,
+    );
+    drop(kept);
+}
+
+/// Starts the bare consumer (the baseline) of `topic` for `count` events; waits until it is
+/// assigned.
+fn spawn_bare(
+    topic: &str,
+    count: u64,
+    warmup: u64,
+) -> (Child, std::io::BufReader<std::process::ChildStdout>) {
+    let mut bare = Command::new(std::env::current_exe().expect("exe"))
+        .args([
+            "bare",
+            "--topic",
+            topic,
+            "--count",
+            &count.to_string(),
+            "--warmup",
+            &warmup.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("bare consumer");
+    let mut out = std::io::BufReader::new(bare.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("bare ready");
+    (bare, out)
+}
+
+/// The bare consumer's result: events, p50, p99, max (µs), CPU ticks.
+fn bare_result(
+    bare: &mut Child,
+    out: &mut std::io::BufReader<std::process::ChildStdout>,
+) -> (u64, u64, u64, u64, u64) {
+    let mut line = String::new();
+    std::io::BufRead::read_line(out, &mut line).expect("bare result");
+    let _ = bare.wait();
+    let b: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    (at(0), at(1), at(2), at(3), at(4))
 }
 
 /// Phase 2, latency: C clients, R events/s for D seconds: publish-to-client percentiles and edge CPU per
@@ -901,22 +1048,7 @@ async fn latency_phase(
     let lat_topic = format!("{TEAM}.{topic}");
     let total = rate * run.secs;
     let per_event_clients = (clients as u64).div_ceil(groups);
-    let mut bare = Command::new(std::env::current_exe().expect("exe"))
-        .args([
-            "bare",
-            "--topic",
-            &lat_topic,
-            "--count",
-            &total.to_string(),
-            "--warmup",
-            &rate.to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("bare consumer");
-    let mut bare_out = std::io::BufReader::new(bare.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut bare_out, &mut line).expect("bare ready");
+    let (mut bare, mut bare_out) = spawn_bare(&lat_topic, total, rate);
     let streams = open_many(
         t,
         clients,
@@ -988,21 +1120,7 @@ async fn latency_phase(
         lat.extend(r.await.unwrap_or_default());
     }
     let (p50, p99, max) = percentiles(&mut lat);
-    let mut bare_line = String::new();
-    std::io::BufRead::read_line(&mut bare_out, &mut bare_line).expect("bare result");
-    let _ = bare.wait();
-    let b: Vec<u64> = bare_line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let (b_n, b50, b99, bmax, bcpu) = (
-        b.first().copied().unwrap_or(0),
-        b.get(1).copied().unwrap_or(0),
-        b.get(2).copied().unwrap_or(0),
-        b.get(3).copied().unwrap_or(0),
-        b.get(4).copied().unwrap_or(0),
-    );
+    let (b_n, b50, b99, bmax, bcpu) = bare_result(&mut bare, &mut bare_out);
     let tick_ms = 1000.0 / 100.0; // USER_HZ = 100 on Linux
     let delivered = delivered.load(Ordering::Relaxed);
     figures.p50_ms = p50 as f64 / 1000.0;
@@ -1199,6 +1317,282 @@ fn spawn_ledger_readers(
         }));
     }
     (out, stop)
+}
+
+/// In-process mode: one edge and `--streams` idle SSE streams in this one process, each over
+/// an in-memory pipe handed to the edge's own connection handling (`Edge::connections`: the
+/// lean HTTP/1 path, auth, hub and writer, as for a TCP connection) instead of a socket, so
+/// the count is not bound by the per-process descriptor limit. Measures the RSS of the pipes
+/// alone first (the same-run baseline of the transport), then of the streams on them; then
+/// `--fanout-events` events to every stream, against a bare Kafka consumer.
+async fn inproc() {
+    let n = num("--streams", 100_000) as usize;
+    let events = num("--fanout-events", 10);
+    let gap = num("--fanout-gap-ms", 1000);
+    let topic = format!("inproc{}", uuid_like());
+    let full = format!("{TEAM}.{topic}");
+    create_topic(&full).await;
+    let (publisher, handle) = ConfigPublisher::new();
+    publisher.publish(bench_view(&topic));
+    let shutdown = CancellationToken::new();
+    let mut registry = prometheus_client::registry::Registry::default();
+    let edge = herald_edge::Edge::new(&bench_config(), handle, &mut registry, shutdown.clone());
+    let connections = edge.connections(edge.router(), shutdown.clone());
+    let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+    let path = format!("/v1/streams/{TEAM}/{topic}");
+    let open = |connections: &herald_edge::Connections| {
+        let (client, server) = pipe();
+        tokio::spawn(connections.serve(server, peer));
+        client
+    };
+    // One stream first, so the topic's reader and first-use allocations are in the baseline.
+    let mut warm = open(&connections);
+    open_inproc(&mut warm, &path).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pid = std::process::id();
+    let rss0 = rss_kb(pid);
+    let (mut clients, servers): (Vec<PipeEnd>, Vec<PipeEnd>) = (0..n).map(|_| pipe()).unzip();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss1 = rss_kb(pid);
+    let t0 = Instant::now();
+    let mut opened = Vec::with_capacity(n);
+    let mut servers = servers.into_iter();
+    while !clients.is_empty() {
+        let batch: Vec<PipeEnd> = clients.drain(..clients.len().min(1000)).collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for mut client in batch {
+            let server = servers.next().expect("a server end per client");
+            tokio::spawn(connections.serve(server, peer));
+            let path = path.clone();
+            tasks.spawn(async move {
+                let ok = open_inproc(&mut client, &path).await;
+                (ok, client)
+            });
+        }
+        while let Some(Ok((ok, client))) = tasks.join_next().await {
+            if ok {
+                opened.push(client);
+            }
+        }
+    }
+    let opened_in = t0.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss2 = rss_kb(pid);
+    let per = |a: u64, b: u64| (b.saturating_sub(a)) as f64 * 1024.0 / n.max(1) as f64;
+    println!(
+        "inproc: {} of {n} streams open in {:.1}s in one process; RSS {rss0} KB -> {rss1} KB with the pipes ({:.0} bytes per pipe) -> {rss2} KB with the streams: {:.2} KB per idle stream",
+        opened.len(),
+        opened_in.as_secs_f64(),
+        per(rss0, rss1),
+        per(rss1, rss2) / 1024.0
+    );
+    let (mut bare, mut bare_out) = spawn_bare(&full, events + 1, 1);
+    let mut readers = Vec::with_capacity(opened.len());
+    for mut client in opened {
+        readers.push(tokio::spawn(async move {
+            let lat = read_inproc(&mut client, events).await;
+            (lat, client)
+        }));
+    }
+    let cpu0 = cpu_ticks(pid);
+    let producer = Producer::new(&kafka(), Duration::from_secs(30)).expect("producer");
+    // A warm-up event (sequence 0, not counted): the producer's first send fetches metadata.
+    publish(&producer, &full, "bench.idle", 0).await;
+    let mut tick = tokio::time::interval(Duration::from_millis(gap.max(1)));
+    for seq in 1..=events {
+        tick.tick().await;
+        publish(&producer, &full, "bench.idle", seq).await;
+    }
+    let mut lat = Vec::new();
+    let mut kept = Vec::new();
+    for r in readers {
+        if let Ok((l, c)) = r.await {
+            lat.extend(l);
+            kept.push(c);
+        }
+    }
+    let cpu = cpu_ticks(pid) - cpu0;
+    let deliveries = lat.len();
+    let (p50, p99, max) = percentiles(&mut lat);
+    let (b_n, _, b99, _, _) = bare_result(&mut bare, &mut bare_out);
+    println!(
+        "inproc fan-out: {events} events, one every {gap} ms, to {} streams: {deliveries} deliveries; publish->client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; bare consumer p99 {:.1} ms ({b_n} events); process CPU (edge and clients) {:.0} us per event",
+        kept.len(),
+        p50 as f64 / 1000.0,
+        p99 as f64 / 1000.0,
+        max as f64 / 1000.0,
+        b99 as f64 / 1000.0,
+        cpu as f64 * 10_000.0 / events.max(1) as f64,
+    );
+    shutdown.cancel();
+    drop(kept);
+    drop(warm);
+    edge.stopped().await;
+}
+
+/// Sends a stream request on `client` and reads until the stream's start cursor arrived.
+async fn open_inproc(client: &mut PipeEnd, path: &str) -> bool {
+    let request = format!("GET {path} HTTP/1.0\r\nauthorization: Bearer {ROOT}\r\n\r\n");
+    if client.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match client.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(k) => seen.extend_from_slice(&buf[..k]),
+        }
+        let text = String::from_utf8_lossy(&seen);
+        if !text.starts_with("HTTP/1.1 200") && text.contains("\r\n") {
+            eprintln!("inproc: refused: {text}");
+            return false;
+        }
+        if text.contains("\nid: ") && text.ends_with("\n\n") {
+            return true;
+        }
+    }
+}
+
+/// Reads `events` SSE events from `client`; their publish-to-client latencies (µs).
+async fn read_inproc(client: &mut PipeEnd, events: u64) -> Vec<u64> {
+    let mut lat = Vec::with_capacity(events as usize);
+    let mut line = Vec::new();
+    let mut buf = [0u8; 4096];
+    while (lat.len() as u64) < events {
+        let Ok(Ok(k)) = tokio::time::timeout(Duration::from_secs(30), client.read(&mut buf)).await
+        else {
+            break;
+        };
+        if k == 0 {
+            break;
+        }
+        for &b in &buf[..k] {
+            if b != b'\n' {
+                line.push(b);
+                continue;
+            }
+            if let Some(data) = line.strip_prefix(b"data: ") {
+                let text = String::from_utf8_lossy(data);
+                let mut f = text.split(' ');
+                let seq = f.next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+                if let (true, Some(ts)) = (seq > 0, f.next().and_then(|t| t.parse::<u64>().ok())) {
+                    lat.push(now_micros().saturating_sub(ts));
+                }
+            }
+            line.clear();
+        }
+    }
+    lat
+}
+
+/// One end of an in-memory byte pipe (the in-process mode's connections): what one end writes
+/// the other reads; a drained buffer is freed, as an idle socket holds no user-space buffer.
+struct PipeEnd {
+    pipe: Arc<std::sync::Mutex<PipeState>>,
+    side: usize,
+}
+
+#[derive(Default)]
+struct PipeState {
+    /// Per side, the bytes it has to read, from `at` on.
+    buf: [Vec<u8>; 2],
+    at: [usize; 2],
+    waker: [Option<std::task::Waker>; 2],
+    closed: [bool; 2],
+}
+
+fn pipe() -> (PipeEnd, PipeEnd) {
+    let pipe = Arc::new(std::sync::Mutex::new(PipeState::default()));
+    (
+        PipeEnd {
+            pipe: pipe.clone(),
+            side: 0,
+        },
+        PipeEnd { pipe, side: 1 },
+    )
+}
+
+impl PipeEnd {
+    fn state(&self) -> std::sync::MutexGuard<'_, PipeState> {
+        self.pipe.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn close(&self) {
+        let mut p = self.state();
+        p.closed[self.side] = true;
+        if let Some(w) = p.waker[1 - self.side].take() {
+            w.wake();
+        }
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl tokio::io::AsyncRead for PipeEnd {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        out: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let side = self.side;
+        let mut p = self.state();
+        let at = p.at[side];
+        let pending = p.buf[side].len() - at;
+        if pending == 0 {
+            if p.closed[1 - side] {
+                return std::task::Poll::Ready(Ok(()));
+            }
+            p.waker[side] = Some(cx.waker().clone());
+            return std::task::Poll::Pending;
+        }
+        let k = pending.min(out.remaining());
+        out.put_slice(&p.buf[side][at..at + k]);
+        p.at[side] += k;
+        if p.at[side] == p.buf[side].len() {
+            p.buf[side] = Vec::new();
+            p.at[side] = 0;
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for PipeEnd {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let other = 1 - self.side;
+        let mut p = self.state();
+        if p.closed[other] || p.closed[self.side] {
+            return std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
+        }
+        p.buf[other].extend_from_slice(data);
+        if let Some(w) = p.waker[other].take() {
+            w.wake();
+        }
+        std::task::Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.close();
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 fn uuid_like() -> String {

@@ -52,13 +52,18 @@ impl Guard {
         }
     }
 
+    /// When the key expires, if it does.
+    pub fn expires_at(&self) -> Option<tokio::time::Instant> {
+        (self.expires_at_ms > 0).then(|| {
+            let left = u64::try_from(self.expires_at_ms - now_ms()).unwrap_or_default();
+            tokio::time::Instant::now() + Duration::from_millis(left)
+        })
+    }
+
     /// Resolves at the next configuration change or when the key expires, whichever comes
     /// first (then [`Guard::revoked`] says whether the stream must end). Cancel-safe.
     pub async fn changed(&mut self) {
-        let expiry = (self.expires_at_ms > 0).then(|| {
-            let left = u64::try_from(self.expires_at_ms - now_ms()).unwrap_or_default();
-            tokio::time::Instant::now() + Duration::from_millis(left)
-        });
+        let expiry = self.expires_at();
         let expired = async move {
             match expiry {
                 Some(at) => tokio::time::sleep_until(at).await,

@@ -452,10 +452,8 @@ pub(crate) async fn stream(
             let Ok(upgraded) = on_upgrade.await else {
                 return;
             };
-            let kill = kill.map(|k| k.0).unwrap_or_default();
             let limits = ws::Limits {
                 dead_after: served.ws_dead_after,
-                kill: &kill,
                 shutdown: &served.hub.shutdown,
                 drain_grace: served.drain_grace,
             };
@@ -546,7 +544,12 @@ pub(crate) async fn open_stream(
     if let Some(member) = &q.member {
         filter = filter.only_partitions(&member.keys().copied().collect::<Vec<_>>());
     }
-    let filter = Arc::new(filter);
+    // Most streams take every event: they share one filter rather than allocate one each.
+    let filter = if filter.is_all() {
+        state.hub.all.clone()
+    } else {
+        Arc::new(filter)
+    };
     let start = parse_start(headers, &q)?;
     let fresh = !matches!(start, Start::Cursor(_));
     let slot = state.limits.acquire(&label)?;

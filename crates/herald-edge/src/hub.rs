@@ -14,14 +14,16 @@
 //! further behind reads Kafka with its own temporary consumer until it reaches the window.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use herald_kafka::{KafkaConfig, KafkaError, RecordRef, TailConsumer};
 use herald_runtime::trace;
-use tokio::sync::{OnceCell, Semaphore, mpsc};
+use herald_watch::ConfigHandle;
+use tokio::sync::{OnceCell, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Span;
@@ -42,12 +44,147 @@ const REPLY_ATTRIBUTES: [(&str, &str); 2] = [
     ("ce_correlationid", "correlationid"),
 ];
 
-/// Why a subscription ended (read by the stream once its queue closes).
+/// Why a subscription ended (read by the stream from its queue).
 pub(crate) const OPEN: u8 = 0;
 /// The client fell `client_buffer` events behind.
 pub(crate) const SLOW: u8 = 1;
-/// The reader stopped (shutdown or linger).
+/// The reader stopped (no stream for `reader_linger`, or it failed).
 pub(crate) const GONE: u8 = 2;
+/// The node is shutting down.
+pub(crate) const DRAINING: u8 = 3;
+
+/// One stream's share of the fan-out: the events offered to it and the reader's signals
+/// (heartbeat due, configuration changed, ended), behind a lock of its own.
+///
+/// Why not a tokio channel: an mpsc channel allocates its first block of 32 slots when it is
+/// made, and the stream would need a timer for its heartbeat and a future per signal it waits
+/// on; here an idle stream holds an empty queue (no allocation) and waits on one waker.
+#[derive(Default)]
+pub(crate) struct Queue(Mutex<Inbox>);
+
+#[derive(Default)]
+struct Inbox {
+    events: VecDeque<Arc<LiveEvent>>,
+    ended: u8,
+    beat: bool,
+    recheck: bool,
+    waker: Option<Waker>,
+}
+
+/// What a stream takes from its [`Queue`], most urgent first.
+pub(crate) enum Signal {
+    /// The subscription ended ([`SLOW`], [`GONE`] or [`DRAINING`]).
+    Ended(u8),
+    /// The configuration changed: re-check the stream's authorization.
+    Recheck,
+    /// The next live event.
+    Event(Arc<LiveEvent>),
+    /// A heartbeat is due.
+    Beat,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Inbox> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the inbox and wakes the stream.
+    fn signal(&self, f: impl FnOnce(&mut Inbox)) {
+        let mut inbox = self.lock();
+        f(&mut inbox);
+        let waker = inbox.waker.take();
+        drop(inbox);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Queues `event` unless `capacity` events are already waiting; whether it was queued.
+    fn offer(&self, event: &Arc<LiveEvent>, capacity: usize) -> bool {
+        let mut inbox = self.lock();
+        if inbox.events.len() >= capacity {
+            inbox.ended = SLOW;
+        } else {
+            inbox.events.push_back(event.clone());
+        }
+        let queued = inbox.ended == OPEN;
+        let waker = inbox.waker.take();
+        drop(inbox);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        queued
+    }
+
+    /// The next signal; registers the stream's waker when there is none. A cut or a drain ends
+    /// the stream at once (what is queued would only delay the reason); a stopped reader's
+    /// queued events come first.
+    pub fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Signal> {
+        let mut inbox = self.lock();
+        if matches!(inbox.ended, SLOW | DRAINING) {
+            return Poll::Ready(Signal::Ended(inbox.ended));
+        }
+        if std::mem::take(&mut inbox.recheck) {
+            return Poll::Ready(Signal::Recheck);
+        }
+        if let Some(event) = inbox.events.pop_front() {
+            return Poll::Ready(Signal::Event(event));
+        }
+        if inbox.ended != OPEN {
+            return Poll::Ready(Signal::Ended(inbox.ended));
+        }
+        if std::mem::take(&mut inbox.beat) {
+            return Poll::Ready(Signal::Beat);
+        }
+        if !inbox
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            inbox.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Ready once the reader cut the stream for falling behind; registers the stream's waker
+    /// until then.
+    pub fn poll_cut(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut inbox = self.lock();
+        if inbox.ended == SLOW {
+            return Poll::Ready(());
+        }
+        if !inbox
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            inbox.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// The next queued event, if the subscription is still open.
+    pub fn try_next(&self) -> Option<Arc<LiveEvent>> {
+        let mut inbox = self.lock();
+        if inbox.ended != OPEN {
+            return None;
+        }
+        inbox.events.pop_front()
+    }
+
+    /// Whether nothing is queued and the subscription is open: the stream has taken every
+    /// event the reader offered it.
+    pub fn is_drained(&self) -> bool {
+        let inbox = self.lock();
+        inbox.events.is_empty() && inbox.ended == OPEN
+    }
+
+    /// Why the subscription ended, or [`OPEN`].
+    #[cfg(test)]
+    pub fn ended(&self) -> u8 {
+        self.lock().ended
+    }
+}
 
 /// One record as every stream of the topic sends it.
 #[derive(Debug)]
@@ -184,23 +321,25 @@ fn sse_data(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Applies `event` (in the reader's order) to a stream at `pos`. Returns whether the stream
-/// must send it (it did not have it yet) and whether the stream is now ahead of the reader on
-/// some partition (so the event's shared cursor does not describe the stream). Everything the
-/// reader processed before `event` was offered to the stream, so `pos` may take the reader's
-/// positions.
-pub(crate) fn advance(pos: &mut [i64], event: &LiveEvent) -> (bool, bool) {
+/// must send it (it did not have it yet), whether the stream is now ahead of the reader on
+/// some partition (so the event's shared cursor does not describe the stream), and whether
+/// `pos` moved. Everything the reader processed before `event` was offered to the stream, so
+/// `pos` may take the reader's positions.
+pub(crate) fn advance(pos: &mut [i64], event: &LiveEvent) -> (bool, bool, bool) {
     let fresh = pos
         .get(event.partition as usize)
         .is_some_and(|p| event.offset >= *p);
     let mut ahead = false;
+    let mut moved = false;
     for (mine, theirs) in pos.iter_mut().zip(event.positions.iter()) {
         if *theirs > *mine {
             *mine = *theirs;
+            moved = true;
         } else if *mine > *theirs {
             ahead = true;
         }
     }
-    (fresh, ahead)
+    (fresh, ahead, moved)
 }
 
 /// What one stream sends: `?types=` (exact types and `prefix.*` patterns; none passes every
@@ -244,6 +383,11 @@ impl Filter {
         }
         self.partitions = Some(mask);
         self
+    }
+
+    /// Whether this filter passes every event.
+    pub fn is_all(&self) -> bool {
+        self.types.is_empty() && self.partitions.is_none() && self.expr.is_none()
     }
 
     /// Whether the stream sends `event`.
@@ -324,8 +468,7 @@ impl Cuts {
 struct Sub {
     id: u64,
     filter: Arc<Filter>,
-    tx: mpsc::Sender<Arc<LiveEvent>>,
-    ended: Arc<AtomicU8>,
+    queue: Arc<Queue>,
     client: Client,
 }
 
@@ -382,8 +525,7 @@ pub(crate) enum Join {
 pub(crate) struct LiveSub {
     reader: Arc<TopicReader>,
     id: u64,
-    pub rx: mpsc::Receiver<Arc<LiveEvent>>,
-    pub ended: Arc<AtomicU8>,
+    pub queue: Arc<Queue>,
 }
 
 impl Drop for LiveSub {
@@ -440,14 +582,12 @@ impl TopicReader {
         if !backlog.is_empty() {
             self.metrics.replay_joins.inc();
         }
-        let (tx, rx) = mpsc::channel(self.settings.client_buffer.max(1));
-        let ended = Arc::new(AtomicU8::new(OPEN));
+        let queue = Arc::new(Queue::default());
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         state.subs.push(Sub {
             id,
             filter: filter.clone(),
-            tx,
-            ended: ended.clone(),
+            queue: queue.clone(),
             client: client.clone(),
         });
         state.idle_since = None;
@@ -456,8 +596,7 @@ impl TopicReader {
             LiveSub {
                 reader: self.clone(),
                 id,
-                rx,
-                ended,
+                queue,
             },
             backlog,
         )
@@ -550,26 +689,21 @@ impl TopicReader {
         let mut slow = 0;
         let mut streams = 0u64;
         let grace = self.settings.slow_grace;
+        let capacity = self.settings.client_buffer.max(1);
         state.subs.retain(|s| {
             if !s.filter.passes(&event) {
                 return true;
             }
-            match s.tx.try_send(event.clone()) {
-                Ok(()) => {
-                    streams += 1;
-                    true
-                }
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    s.ended.store(SLOW, Ordering::Release);
-                    self.cuts.record(&s.client.who, &self.topic);
-                    if let Some(kill) = &s.client.kill {
-                        kill.cut_after(grace);
-                    }
-                    slow += 1;
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            if s.queue.offer(&event, capacity) {
+                streams += 1;
+                return true;
             }
+            self.cuts.record(&s.client.who, &self.topic);
+            if let Some(kill) = &s.client.kill {
+                kill.cut_after(grace);
+            }
+            slow += 1;
+            false
         });
         span.record("streams", streams);
         if slow > 0 {
@@ -581,12 +715,34 @@ impl TopicReader {
         }
     }
 
-    /// Stops serving: subscribers see their queue close with reason [`GONE`].
-    fn close(&self) {
+    /// Stops serving: subscribers see their queue end with `reason` ([`GONE`] or [`DRAINING`]).
+    fn close(&self, reason: u8) {
         let mut state = self.lock();
         state.closed = true;
         for s in state.subs.drain(..) {
-            s.ended.store(GONE, Ordering::Release);
+            s.queue.signal(|inbox| inbox.ended = reason);
+        }
+    }
+
+    /// Tells the streams whose turn it is in heartbeat round `round` of `rounds` to send one.
+    /// Each stream's turn comes once per `rounds` ticks, and the turns are spread over the
+    /// rounds so thousands of idle streams do not all write at the same instant.
+    fn beat(&self, round: u64, rounds: u64) {
+        let state = self.lock();
+        for s in state
+            .subs
+            .iter()
+            .filter(|s| s.id % rounds == round % rounds)
+        {
+            s.queue.signal(|inbox| inbox.beat = true);
+        }
+    }
+
+    /// Tells every stream to re-check its authorization against a new configuration.
+    fn recheck(&self) {
+        let state = self.lock();
+        for s in &state.subs {
+            s.queue.signal(|inbox| inbox.recheck = true);
         }
     }
 
@@ -616,6 +772,8 @@ pub(crate) struct Hub {
     tracker: TaskTracker,
     /// Recent slow-consumer cuts of every reader of this node.
     pub cuts: Arc<Cuts>,
+    /// The filter of every stream that takes every event, shared.
+    pub all: Arc<Filter>,
 }
 
 fn lock_slots(slots: &Slots) -> MutexGuard<'_, SlotMap> {
@@ -651,11 +809,37 @@ impl Hub {
             shutdown,
             tracker,
             cuts: Arc::default(),
+            all: Arc::default(),
         }
     }
 
     pub fn kafka(&self) -> &KafkaConfig {
         &self.kafka
+    }
+
+    /// Follows `view`: on every change, each live stream re-checks its authorization (one
+    /// task per node instead of a watch future per stream).
+    pub fn follow_config(&self, mut view: ConfigHandle) {
+        let slots = self.slots.clone();
+        let shutdown = self.shutdown.clone();
+        view.mark_seen();
+        self.tracker.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    alive = view.changed() => if !alive {
+                        return;
+                    },
+                }
+                let readers: Vec<Arc<TopicReader>> = lock_slots(&slots)
+                    .values()
+                    .filter_map(|slot| slot.get().cloned())
+                    .collect();
+                for reader in readers {
+                    reader.recheck();
+                }
+            }
+        });
     }
 
     /// The live reader of `topic`, started if needed (concurrent callers share one start).
@@ -802,7 +986,12 @@ async fn read_loop(
     metrics: Metrics,
 ) {
     let mut positions = reader.positions();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    // The reader's tick also drives its streams' heartbeats (see `TopicReader::beat`).
+    let heartbeat = reader.settings.heartbeat;
+    let period = heartbeat.min(Duration::from_millis(250));
+    let rounds = (heartbeat.as_millis() / period.as_millis().max(1)).max(1) as u64;
+    let mut tick = tokio::time::interval(period);
+    let mut round = 0u64;
     let linger = reader.settings.linger;
     loop {
         tokio::select! {
@@ -811,6 +1000,8 @@ async fn read_loop(
                 if reader.idle_for(linger) {
                     break;
                 }
+                round += 1;
+                reader.beat(round, rounds);
             }
             message = reader.consumer.recv() => match message {
                 Ok(m) => {
@@ -830,7 +1021,11 @@ async fn read_loop(
             }
         }
     }
-    reader.close();
+    reader.close(if shutdown.is_cancelled() {
+        DRAINING
+    } else {
+        GONE
+    });
     {
         let mut slots = lock_slots(&slots);
         let key = (reader.topic.clone(), reader.tag);
@@ -932,7 +1127,7 @@ mod tests {
 
     impl ModelClient {
         fn take(&mut self, e: &LiveEvent) {
-            let (fresh, _) = advance(&mut self.pos, e);
+            let (fresh, _, _) = advance(&mut self.pos, e);
             if fresh && self.filter.passes(e) {
                 self.got.push((e.partition, e.offset));
             }
@@ -997,8 +1192,8 @@ mod tests {
                     // Clients make progress: catch-up read, join attempt, or draining the queue.
                     _ => {
                         for c in clients.iter_mut() {
-                            if let Some(mut sub) = c.sub.take() {
-                                while let Ok(e) = sub.rx.try_recv() {
+                            if let Some(sub) = c.sub.take() {
+                                while let Some(e) = sub.queue.try_next() {
                                     c.take(&e);
                                 }
                                 c.sub = Some(sub);
@@ -1063,8 +1258,8 @@ mod tests {
                         }
                     }
                 }
-                let mut sub = c.sub.take().expect("joined");
-                while let Ok(e) = sub.rx.try_recv() {
+                let sub = c.sub.take().expect("joined");
+                while let Some(e) = sub.queue.try_next() {
                     c.take(&e);
                 }
                 let mut want = Vec::new();
@@ -1111,7 +1306,7 @@ mod tests {
             who: who.into(),
             kill: None,
         };
-        let Join::Joined(mut fast, _) = r.join(&[0], &all, &client("fast")) else {
+        let Join::Joined(fast, _) = r.join(&[0], &all, &client("fast")) else {
             panic!("join")
         };
         let Join::Joined(slow, _) = r.join(&[0], &all, &client("slow")) else {
@@ -1119,10 +1314,10 @@ mod tests {
         };
         for o in 0..5 {
             r.process(event(0, o, &[o + 1], "a"));
-            while fast.rx.try_recv().is_ok() {}
+            while fast.queue.try_next().is_some() {}
         }
-        assert_eq!(slow.ended.load(Ordering::Acquire), SLOW);
-        assert_eq!(fast.ended.load(Ordering::Acquire), OPEN);
+        assert_eq!(slow.queue.ended(), SLOW);
+        assert_eq!(fast.queue.ended(), OPEN);
         assert_eq!(r.lock().subs.len(), 1);
         // The cut is remembered for the slow client's next stream, once.
         assert!(r.cuts.take("slow", "t").is_some());

@@ -17,6 +17,7 @@
 //! take both. The connection closes after every answer (`connection: close`): a stream ends only
 //! when the client must reconnect anyway, and an error answer is followed by a new request.
 
+use std::future::Future;
 use std::io::IoSlice;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -32,7 +33,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState, STREAM_HEADERS};
-use crate::hub::ConnKill;
 use crate::stream::EventStream;
 use crate::wire::Wire;
 use crate::{EdgeError, ws};
@@ -52,10 +52,16 @@ pub(crate) struct Lean {
     pub head_timeout: Duration,
 }
 
+/// The writer of one open stream (SSE or WebSocket), boxed: the connection's task is then
+/// sized for neither transport, and [`accept`]'s own state is gone while the stream runs.
+pub(crate) type Writer<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 /// What [`accept`] did with a connection.
-pub(crate) enum Accepted<IO> {
-    /// Answered here (a stream or an error) or gone: nothing left to do.
+pub(crate) enum Accepted<'a, IO> {
+    /// Answered here (an error) or gone: nothing left to do.
     Done,
+    /// A stream: run its writer until the stream ends.
+    Stream(Writer<'a>),
     /// Not a lean stream request: serve it with hyper.
     Hyper(Rewind<IO>),
 }
@@ -82,17 +88,16 @@ enum Head {
     Gone,
 }
 
-/// Reads the first request head of `io` and serves it if it is a stream request; the returned
-/// connection (for hyper) replays what was read.
-pub(crate) async fn accept<IO>(
+/// Reads the first request head of `io` and opens the stream if it is a stream request; the
+/// returned connection (for hyper) replays what was read.
+pub(crate) async fn accept<'a, IO>(
     mut io: IO,
-    lean: &Lean,
-    kill: &ConnKill,
-    shutdown: &CancellationToken,
+    lean: &'a Lean,
+    shutdown: &'a CancellationToken,
     drain_grace: Duration,
-) -> Accepted<IO>
+) -> Accepted<'a, IO>
 where
-    IO: AsyncRead + AsyncWrite + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'a,
 {
     let mut buf = Vec::with_capacity(HEAD_START);
     // Boxed (here and below) so the connection's task, which lives as long as the stream, is
@@ -136,7 +141,8 @@ where
             &head.topic,
             q,
             &head.headers,
-            Some(kill.clone()),
+            // The writer stops a cut client's connection itself (`EventStream::poll_cut`).
+            None,
         )
         .await?;
         // Boxed until its writer takes it: `opened` below lives across the writer's awaits.
@@ -157,37 +163,31 @@ where
     match opened {
         Ok((stream, Some(accept))) => {
             let switching = Box::pin(switch_protocols(&mut io, accept));
-            if switching.await {
-                let limits = ws::Limits {
-                    dead_after: lean.state.ws_dead_after,
-                    kill: &kill.0,
-                    shutdown,
-                    drain_grace,
-                };
-                // Boxed, like the SSE writer below: the connection's task is then sized for
-                // neither, so an idle stream of either transport pays only for its own.
-                let serving = Box::pin(ws::serve(io, *stream, limits));
-                serving.await;
+            if !switching.await {
+                return Accepted::Done;
             }
-        }
-        Ok((stream, None)) => {
-            let serving = Box::pin(serve_stream(
-                io,
-                *stream,
-                !http10,
-                &cors,
-                &kill.0,
+            let limits = ws::Limits {
+                dead_after: lean.state.ws_dead_after,
                 shutdown,
                 drain_grace,
-            ));
-            serving.await;
+            };
+            Accepted::Stream(Box::pin(ws::serve(io, *stream, limits)))
+        }
+        Ok((stream, None)) => {
+            let head = stream_head(&cors, !http10);
+            let writer = SseWriter {
+                chunked: !http10,
+                shutdown,
+                drain_grace,
+            };
+            Accepted::Stream(Box::pin(writer.serve(io, *stream, Some(head))))
         }
         Err(error) => {
             let writing = Box::pin(write_response(&mut io, error.into_response(), &cors));
             let _ = writing.await;
+            Accepted::Done
         }
     }
-    Accepted::Done
 }
 
 async fn read_head<IO>(io: &mut IO, buf: &mut Vec<u8>, timeout: Duration) -> Head
@@ -391,19 +391,8 @@ fn http_date(t: OffsetDateTime) -> String {
     )
 }
 
-/// Sends the answer head and the stream until it ends, the client goes away, the connection
-/// is killed (a cut slow client) or the drain grace after shutdown runs out.
-async fn serve_stream<IO>(
-    mut io: IO,
-    mut stream: EventStream,
-    chunked: bool,
-    cors: &[(HeaderName, HeaderValue)],
-    kill: &CancellationToken,
-    shutdown: &CancellationToken,
-    drain_grace: Duration,
-) where
-    IO: AsyncRead + AsyncWrite + Unpin,
-{
+/// The answer head of an SSE stream.
+fn stream_head(cors: &[(HeaderName, HeaderValue)], chunked: bool) -> Bytes {
     let mut head = status_line(StatusCode::OK);
     for (name, value) in &STREAM_HEADERS {
         put_header(&mut head, name.as_str(), value.as_bytes());
@@ -416,53 +405,96 @@ async fn serve_stream<IO>(
     }
     put_header(&mut head, "connection", b"close");
     head.extend_from_slice(b"\r\n");
-    // The preamble (`retry:`, the start cursor) is ready at once: send it with the head.
-    let mut pending = Some(Bytes::from(head));
-    let mut probe = [0u8; 16];
-    // Made once: a writer blocked by a client that stopped reading is dropped once the drain
-    // grace after shutdown ran out (the stream itself ends on shutdown after saying why).
-    let drained = async {
-        shutdown.cancelled().await;
-        tokio::time::sleep(drain_grace).await;
-    };
-    tokio::pin!(drained);
-    loop {
-        let chunk = {
-            let next = stream.next_chunk();
-            tokio::pin!(next);
+    Bytes::from(head)
+}
+
+/// How an SSE stream's writer runs.
+struct SseWriter<'a> {
+    /// HTTP/1.1 chunked framing (HTTP/1.0: the answer ends when the connection closes).
+    chunked: bool,
+    shutdown: &'a CancellationToken,
+    drain_grace: Duration,
+}
+
+impl<'a> SseWriter<'a> {
+    /// Sends the answer head and the stream until it ends, the client goes away, the connection
+    /// is killed (a cut slow client) or the drain grace after shutdown runs out.
+    ///
+    /// A function returning an `async move` block rather than an `async fn`: an async fn keeps
+    /// its by-value arguments twice (as arguments, and as the locals they are moved into), and
+    /// the stream is most of an idle connection's memory.
+    // Not an async fn on purpose (see above), whatever the lint prefers.
+    #[allow(clippy::manual_async_fn)]
+    fn serve<IO>(
+        self,
+        mut io: IO,
+        mut stream: EventStream,
+        mut pending: Option<Bytes>,
+    ) -> impl Future<Output = ()> + 'a
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + 'a,
+    {
+        async move {
+            // `pending`: the answer head; the preamble (`retry:`, the start cursor) is ready at
+            // once and goes with it.
+            let mut probe = [0u8; 16];
+            // Set once the node shuts down: a writer blocked by a client that stopped reading is
+            // dropped past it (the stream itself ends on shutdown after saying why).
+            let mut drain_deadline = None;
             loop {
-                tokio::select! {
+                let chunk = {
+                    let next = stream.next_chunk();
+                    tokio::pin!(next);
+                    loop {
+                        tokio::select! {
+                            biased;
+                            chunk = &mut next => break chunk,
+                            read = io.read(&mut probe) => match read {
+                                Ok(0) | Err(_) => return,
+                                // A stream's client has nothing more to say; ignore whatever it sends.
+                                Ok(_) => {}
+                            },
+                        }
+                    }
+                };
+                let done = chunk.is_none();
+                // Boxed: writing is transient, and an idle stream's writer keeps no room for it.
+                let mut write = Box::pin(async {
+                    if let Some(chunk) = chunk {
+                        write_chunk(&mut io, pending.take(), &chunk, self.chunked).await?;
+                    }
+                    if done {
+                        if self.chunked {
+                            io.write_all(b"0\r\n\r\n").await?;
+                        }
+                        io.shutdown().await?;
+                    }
+                    io.flush().await
+                });
+                let written = tokio::select! {
                     biased;
-                    _ = kill.cancelled() => return,
-                    chunk = &mut next => break chunk,
-                    read = io.read(&mut probe) => match read {
-                        Ok(0) | Err(_) => return,
-                        // A stream's client has nothing more to say; ignore whatever it sends.
-                        Ok(_) => {}
-                    },
+                    grace = std::future::poll_fn(|cx| stream.poll_cut(cx)) => {
+                        let reading = Box::pin(tokio::time::timeout(grace, &mut write));
+                        match reading.await {
+                            Ok(written) => written,
+                            Err(_) => return,
+                        }
+                    }
+                    _ = self.shutdown.cancelled() => {
+                        let deadline = *drain_deadline
+                            .get_or_insert_with(|| tokio::time::Instant::now() + self.drain_grace);
+                        let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
+                        match draining.await {
+                            Ok(written) => written,
+                            Err(_) => return,
+                        }
+                    }
+                    written = &mut write => written,
+                };
+                if written.is_err() || done {
+                    return;
                 }
             }
-        };
-        let done = chunk.is_none();
-        let write = async {
-            if let Some(chunk) = chunk {
-                write_chunk(&mut io, pending.take(), &chunk, chunked).await?;
-            }
-            if done {
-                if chunked {
-                    io.write_all(b"0\r\n\r\n").await?;
-                }
-                io.shutdown().await?;
-            }
-            io.flush().await
-        };
-        tokio::select! {
-            biased;
-            _ = kill.cancelled() => return,
-            _ = &mut drained => return,
-            written = write => if written.is_err() || done {
-                return;
-            },
         }
     }
 }

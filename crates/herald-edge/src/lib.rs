@@ -99,6 +99,7 @@ impl Edge {
             shutdown.clone(),
             tasks.clone(),
         ));
+        hub.follow_config(view.clone());
         let limits = limits::Limits::new(
             config.max_streams,
             config.max_streams_per_key,
@@ -151,6 +152,22 @@ impl Edge {
         Ok(server::serve_with(listener, serving).await?)
     }
 
+    /// A handle serving connections accepted elsewhere (a socket handed over by another
+    /// acceptor, an in-process pipe), each as [`Edge::serve`] serves its own, plain HTTP.
+    pub fn connections(&self, router: axum::Router, shutdown: CancellationToken) -> Connections {
+        Connections(Arc::new(server::Serving {
+            router,
+            lean: self.lean_http1.then(|| lean::Lean {
+                state: self.state.clone(),
+                head_timeout: self.head_timeout,
+            }),
+            tls: None,
+            shutdown,
+            drain_grace: self.drain_grace,
+            handshake_timeout: self.head_timeout,
+        }))
+    }
+
     /// The routes (`/v1/streams/...`, `/v1/topics/.../events`, `/v1/replies/...`), to serve alone or next to other services' routes. Cut
     /// slow clients' connections are closed by [`serve`]; other servers just end the response.
     pub fn router(&self) -> axum::Router {
@@ -168,6 +185,31 @@ impl Edge {
         self.tasks.wait().await;
         self.state.upgraded.close();
         self.state.upgraded.wait().await;
+    }
+}
+
+/// Serves connections the caller accepted; see [`Edge::connections`].
+#[derive(Clone)]
+pub struct Connections(Arc<server::Serving>);
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connections").finish_non_exhaustive()
+    }
+}
+
+impl Connections {
+    /// Serves `io` (from `peer`, for logs) until the client leaves, its stream ends or the
+    /// edge shuts down; spawn it as a task of its own.
+    pub fn serve<IO>(
+        &self,
+        io: IO,
+        peer: std::net::SocketAddr,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        server::http(io, false, peer, self.0.clone())
     }
 }
 

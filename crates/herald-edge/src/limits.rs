@@ -8,8 +8,12 @@ use crate::metrics::Metrics;
 
 /// Counts open streams.
 #[derive(Debug, Clone)]
-pub(crate) struct Limits {
-    inner: Arc<Mutex<Counts>>,
+pub(crate) struct Limits(Arc<Shared>);
+
+/// Shared by every slot: a slot holds one pointer, not a copy of the settings and metrics.
+#[derive(Debug)]
+struct Shared {
+    counts: Mutex<Counts>,
     max_node: usize,
     max_key: usize,
     metrics: Metrics,
@@ -30,35 +34,39 @@ pub(crate) struct StreamSlot {
 
 impl Limits {
     pub fn new(max_node: usize, max_key: usize, metrics: Metrics) -> Self {
-        Self {
-            inner: Arc::default(),
+        Self(Arc::new(Shared {
+            counts: Mutex::default(),
             max_node,
             max_key,
             metrics,
-        }
+        }))
     }
 
     /// Takes a slot for a stream of `key`, or says which limit is reached.
     pub fn acquire(&self, key: &str) -> Result<StreamSlot, EdgeError> {
-        let mut counts = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.node >= self.max_node {
-            self.metrics.limited.inc();
+        let Shared {
+            counts,
+            max_node,
+            max_key,
+            metrics,
+        } = &*self.0;
+        let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.node >= *max_node {
+            metrics.limited.inc();
             return Err(EdgeError::Unavailable(format!(
-                "this edge node serves its maximum of {} streams: retry later or on another node",
-                self.max_node
+                "this edge node serves its maximum of {max_node} streams: retry later or on another node",
             )));
         }
         let per_key = counts.keys.entry(key.to_owned()).or_default();
-        if *per_key >= self.max_key {
-            self.metrics.limited.inc();
+        if *per_key >= *max_key {
+            metrics.limited.inc();
             return Err(EdgeError::TooManyForKey(format!(
-                "key {key} has its maximum of {} concurrent streams on this node",
-                self.max_key
+                "key {key} has its maximum of {max_key} concurrent streams on this node"
             )));
         }
         *per_key += 1;
         counts.node += 1;
-        self.metrics.open_streams.inc();
+        metrics.open_streams.inc();
         Ok(StreamSlot {
             limits: self.clone(),
             key: key.to_owned(),
@@ -68,7 +76,8 @@ impl Limits {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut counts = self.limits.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = &self.limits.0;
+        let mut counts = shared.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts.node = counts.node.saturating_sub(1);
         if let Some(n) = counts.keys.get_mut(&self.key) {
             *n -= 1;
@@ -76,6 +85,6 @@ impl Drop for StreamSlot {
                 counts.keys.remove(&self.key);
             }
         }
-        self.limits.metrics.open_streams.dec();
+        shared.metrics.open_streams.dec();
     }
 }

@@ -3,6 +3,7 @@
 //! switch for cut slow clients, and a graceful drain.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,7 +83,7 @@ pub(crate) async fn serve_with(listener: TcpListener, serving: Serving) -> std::
         if let Some(acceptor) = serving.tls.clone() {
             connections.spawn(tls_connection(socket, peer, acceptor, serving));
         } else {
-            connections.spawn(async move { http(socket, false, peer, &serving).await });
+            connections.spawn(http(socket, false, peer, serving));
         }
     }
     connections.close();
@@ -112,31 +113,56 @@ async fn tls_connection(
         },
     };
     let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-    http(tls, h2, peer, &serving).await;
+    http(tls, h2, peer, serving).await;
 }
 
 /// Serves one connection: a stream request over HTTP/1 on the lean path, the rest with hyper.
-async fn http<IO>(io: IO, h2: bool, peer: SocketAddr, serving: &Serving)
+///
+/// A function returning an `async move` block rather than an `async fn`, which would keep its
+/// by-value arguments twice in the connection's task (it lives as long as the stream).
+// Not an async fn on purpose (see above), whatever the lint prefers.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn http<IO>(
+    io: IO,
+    h2: bool,
+    peer: SocketAddr,
+    serving: Arc<Serving>,
+) -> impl Future<Output = ()> + Send
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let kill = CancellationToken::new();
-    let handle = ConnKill(kill.clone());
-    let io = match &serving.lean {
-        // ALPN said HTTP/2: no HTTP/1 head to look at.
-        Some(lean) if !h2 => {
-            match lean::accept(io, lean, &handle, &serving.shutdown, serving.drain_grace).await {
-                Accepted::Done => return,
-                Accepted::Hyper(io) => io,
+    async move {
+        let io = match &serving.lean {
+            // ALPN said HTTP/2: no HTTP/1 head to look at.
+            Some(lean) if !h2 => {
+                // Boxed in a block of its own: the head-reading and opening state is gone (not
+                // kept by this task) while the stream's writer runs.
+                let accepted = {
+                    let accepting = Box::pin(lean::accept(
+                        io,
+                        lean,
+                        &serving.shutdown,
+                        serving.drain_grace,
+                    ));
+                    accepting.await
+                };
+                match accepted {
+                    Accepted::Done => return,
+                    Accepted::Stream(writer) => return writer.await,
+                    Accepted::Hyper(io) => io,
+                }
             }
-        }
-        _ => Rewind::new(Bytes::new(), io),
-    };
-    // Boxed: a lean stream's task, which lives as long as the stream, is then not sized for
-    // hyper's connection state.
-    // In a statement of its own, so this future keeps no room for the one it boxes.
-    let serving = Box::pin(hyper_connection(io, handle, kill, peer, serving));
-    serving.await;
+            _ => Rewind::new(Bytes::new(), io),
+        };
+        // Boxed: a lean stream's task, which lives as long as the stream, is then not sized
+        // for hyper's connection state. In a statement of its own, so this future keeps no
+        // room for the one it boxes.
+        // The kill switch of a cut client's connection (lean streams stop their own writers).
+        let kill = CancellationToken::new();
+        let handle = ConnKill(kill.clone());
+        let serving = Box::pin(hyper_connection(io, handle, kill, peer, &serving));
+        serving.await;
+    }
 }
 
 async fn hyper_connection<IO>(

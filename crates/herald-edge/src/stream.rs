@@ -1,20 +1,22 @@
 //! One stream (SSE or WebSocket, see `wire`): optional catch-up from Kafka with a temporary
 //! consumer, then the live fan-out (see `hub` for the handoff), heartbeats, and the final frames.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use herald_kafka::TailConsumer;
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::time::{Interval, MissedTickBehavior};
-use tokio_util::sync::CancellationToken;
+use tokio::time::{Interval, MissedTickBehavior, Sleep};
 
 use crate::cursor::{Cursor, encode_positions};
 use crate::guard::Guard;
 use crate::hub::{
-    Client, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, TopicReader, advance, assign_consumer,
+    Client, DRAINING, Filter, Hub, Join, LiveEvent, LiveSub, SLOW, Signal, TopicReader, advance,
+    assign_consumer,
 };
 use crate::limits::StreamSlot;
 use crate::wire::{End, Wire};
@@ -25,16 +27,28 @@ use crate::{http, sse};
 const CHUNK: usize = 32 * 1024;
 
 enum Phase {
-    /// Waiting for a catch-up permit.
-    NeedCatchUp,
-    /// Reading Kafka with a temporary consumer.
-    CatchUp {
-        consumer: TailConsumer,
-        /// Held while reading: bounds concurrent catch-up consumers.
-        _permit: OwnedSemaphorePermit,
-    },
-    /// Receiving from the live reader.
+    /// Not in the live fan-out yet: catching up from Kafka. Boxed, as it is transient and
+    /// most streams are live.
+    Behind(Box<Behind>),
+    /// Receiving from the live reader, which also sends its heartbeats and re-checks.
     Live(LiveSub),
+}
+
+/// A stream that reads Kafka on its own before it joins the live fan-out.
+struct Behind {
+    /// The stream's own heartbeat until it joins (the reader's beats reach only its streams).
+    heartbeat: Interval,
+    /// The temporary consumer, and the permit that bounds concurrent ones, once it has them.
+    reading: Option<(TailConsumer, OwnedSemaphorePermit)>,
+}
+
+fn behind(heartbeat: Duration) -> Phase {
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    Phase::Behind(Box::new(Behind {
+        heartbeat: interval,
+        reading: None,
+    }))
 }
 
 /// What let a stream in and keeps it in: its place under the connection limits and the
@@ -54,14 +68,15 @@ pub(crate) struct EventStream {
     filter: Arc<Filter>,
     /// Next offset per partition: everything below it was sent (or filtered out).
     pos: Vec<i64>,
-    /// The positions of the last `id:` sent.
-    sent: Vec<i64>,
+    /// Whether `pos` moved past the last `id:` sent (a flag, not a copy of the positions: they
+    /// only grow).
+    moved: bool,
     phase: Phase,
     out: BytesMut,
-    heartbeat: Interval,
-    shutdown: CancellationToken,
     client: Client,
     guard: Guard,
+    /// When the stream's key expires, for a key that does (a portal token); boxed as few do.
+    expiry: Option<Pin<Box<Sleep>>>,
     ended: bool,
     /// Most events this stream sends (a pull answer's `limit`); `None`: no end.
     budget: Option<usize>,
@@ -85,24 +100,22 @@ impl EventStream {
         client: Client,
         admission: Admission,
     ) -> Self {
-        let heartbeat = hub.settings.heartbeat;
-        let shutdown = hub.shutdown.clone();
-        let mut interval =
-            tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
-        interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let expiry = admission
+            .guard
+            .expires_at()
+            .map(|at| Box::pin(tokio::time::sleep_until(at)));
         let mut stream = Self {
             wire,
+            phase: behind(hub.settings.heartbeat),
             hub,
             reader,
             filter,
-            sent: pos.clone(),
+            moved: false,
             pos,
-            phase: Phase::NeedCatchUp,
             out: preamble,
-            heartbeat: interval,
-            shutdown,
             client,
             guard: admission.guard,
+            expiry,
             ended: false,
             budget: limit,
             delivered: 0,
@@ -129,6 +142,19 @@ impl EventStream {
 
     fn spent(&self) -> bool {
         self.budget.is_some_and(|b| self.delivered >= b)
+    }
+
+    /// Ready, with how long the client may still take to read why, once the reader cut this
+    /// stream for falling behind: a writer blocked by a client that stopped reading gives up
+    /// then (the stream's own next chunk says why when the client reads on).
+    pub fn poll_cut(&self, cx: &mut Context<'_>) -> Poll<Duration> {
+        match &self.phase {
+            Phase::Live(sub) => sub
+                .queue
+                .poll_cut(cx)
+                .map(|()| self.hub.settings.slow_grace),
+            Phase::Behind(_) => Poll::Pending,
+        }
     }
 
     /// Events sent so far.
@@ -181,7 +207,7 @@ impl EventStream {
                 if matches!(self.phase, Phase::Live(_)) {
                     // Dropping the subscription leaves its queued events unsent; the stream's
                     // positions are below them, so the re-join takes them from the window.
-                    self.phase = Phase::NeedCatchUp;
+                    self.phase = behind(self.hub.settings.heartbeat);
                     self.try_join();
                 }
             }
@@ -226,6 +252,9 @@ impl EventStream {
                     self.deliver(&event);
                 }
                 self.phase = Phase::Live(sub);
+                // From here the node's configuration follower tells this stream about changes;
+                // one may have come after the stream's last check and before it joined.
+                self.recheck();
             }
             Join::Behind => {}
             Join::Closed => self.end(End::ReaderGone),
@@ -238,7 +267,8 @@ impl EventStream {
             // Not taken: the position stays before it, so the next stream starts with it.
             return;
         }
-        let (fresh, ahead) = advance(&mut self.pos, event);
+        let (fresh, ahead, moved) = advance(&mut self.pos, event);
+        self.moved |= moved;
         if fresh {
             if ahead {
                 let cursor = encode_positions(self.reader.tag, &self.pos);
@@ -246,7 +276,7 @@ impl EventStream {
             } else {
                 self.wire.event(&mut self.out, &event.cursor, event);
             }
-            self.sent.copy_from_slice(&self.pos);
+            self.moved = false;
             self.delivered += 1;
             self.hub.metrics.events_sent.inc();
         }
@@ -255,10 +285,10 @@ impl EventStream {
     /// Heartbeat; also moves the client's cursor past events its filter skipped.
     fn beat(&mut self) {
         self.skip_to_reader();
-        if self.pos != self.sent {
+        if self.moved {
             let cursor = encode_positions(self.reader.tag, &self.pos);
             self.wire.cursor(&mut self.out, &cursor);
-            self.sent.copy_from_slice(&self.pos);
+            self.moved = false;
         }
         self.wire.heartbeat(&mut self.out);
     }
@@ -275,129 +305,144 @@ impl EventStream {
             // this stream's queue, so if the queue is empty (and the stream was not cut) the
             // stream has sent everything below them that passes its filter.
             let live = self.reader.positions();
-            if sub.rx.is_empty() && sub.ended.load(Ordering::Acquire) == crate::hub::OPEN {
+            if sub.queue.is_drained() {
                 for (mine, theirs) in self.pos.iter_mut().zip(live) {
-                    *mine = (*mine).max(theirs);
+                    if theirs > *mine {
+                        *mine = theirs;
+                        self.moved = true;
+                    }
                 }
             }
         }
     }
 
     async fn step(&mut self) {
-        if !matches!(self.phase, Phase::Live(_)) {
-            // Boxed: catching up is transient, and every idle live stream's future would
-            // otherwise be sized for a Kafka receive with its timeout (about 1 KB more). The
-            // box is made in a statement of its own, or the temporary would keep that room.
-            let catching_up = Box::pin(self.catch_up_step());
-            return catching_up.await;
+        if matches!(self.phase, Phase::Live(_)) {
+            return std::future::poll_fn(|cx| self.poll_live(cx)).await;
         }
-        let shutdown = self.shutdown.clone();
-        let Phase::Live(sub) = &mut self.phase else {
-            return;
-        };
-        tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => self.end(End::Draining),
-            event = sub.rx.recv() => match event {
-                // Cut: what is still queued would only delay the reason further behind
-                // data the client is not reading; it resumes from its cursor anyway.
-                Some(_) if sub.ended.load(Ordering::Acquire) == SLOW => self.end_slow(),
-                Some(event) => {
+        // Boxed: catching up is transient, and every idle live stream's future would otherwise
+        // be sized for a Kafka receive with its timeout. The box is made in a statement of its
+        // own, or the temporary would keep that room.
+        let catching_up = Box::pin(self.catch_up_step());
+        catching_up.await
+    }
+
+    /// A live stream: takes what its queue holds; ready once there is something to send, the
+    /// stream ended, or it is no longer live. An idle stream waits here on its queue's waker
+    /// alone (and the expiry of its key, if it has one).
+    fn poll_live(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if !self.out.is_empty() || self.ended || self.spent() {
+                return Poll::Ready(());
+            }
+            if let Some(expiry) = self.expiry.as_mut()
+                && expiry.as_mut().poll(cx).is_ready()
+            {
+                self.expiry = None;
+                self.recheck();
+                continue;
+            }
+            let Phase::Live(sub) = &self.phase else {
+                return Poll::Ready(());
+            };
+            match ready!(sub.queue.poll_next(cx)) {
+                Signal::Ended(SLOW) => self.end_slow(),
+                Signal::Ended(DRAINING) => self.end(End::Draining),
+                Signal::Ended(_) => self.end(End::ReaderGone),
+                Signal::Recheck => self.recheck(),
+                Signal::Beat => self.beat(),
+                Signal::Event(event) => {
                     self.deliver(&event);
                     while self.out.len() < CHUNK && !self.spent() {
-                        let Phase::Live(sub) = &mut self.phase else { break };
-                        match sub.rx.try_recv() {
-                            Ok(event) => self.deliver(&event),
-                            Err(_) => break,
+                        let Phase::Live(sub) = &self.phase else { break };
+                        match sub.queue.try_next() {
+                            Some(event) => self.deliver(&event),
+                            None => break,
                         }
                     }
                 }
-                None => {
-                    if sub.ended.load(Ordering::Acquire) == SLOW {
-                        self.end_slow();
-                    } else {
-                        self.end(End::ReaderGone);
-                    }
-                }
-            },
-            _ = self.heartbeat.tick() => self.beat(),
-            _ = self.guard.changed() => self.recheck(),
+            }
         }
     }
 
     /// One step of a stream that is not live yet: wait for a catch-up permit, or read Kafka.
     async fn catch_up_step(&mut self) {
-        let shutdown = self.shutdown.clone();
-        match &mut self.phase {
-            Phase::Live(_) => {}
-            Phase::NeedCatchUp => {
-                let semaphore = self.hub.catchup.clone();
-                tokio::select! {
-                    biased;
-                    _ = shutdown.cancelled() => self.end(End::Draining),
-                    permit = semaphore.acquire_owned() => match permit {
-                        Ok(permit) => match self.open_catchup() {
-                            Ok(consumer) => {
-                                self.hub.metrics.catchup_streams.inc();
-                                self.phase = Phase::CatchUp { consumer, _permit: permit };
+        let shutdown = self.hub.shutdown.clone();
+        let Phase::Behind(behind) = &mut self.phase else {
+            return;
+        };
+        let Some((consumer, _)) = &behind.reading else {
+            let semaphore = self.hub.catchup.clone();
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => self.end(End::Draining),
+                permit = semaphore.acquire_owned() => match permit {
+                    Ok(permit) => match self.open_catchup() {
+                        Ok(consumer) => {
+                            self.hub.metrics.catchup_streams.inc();
+                            if let Phase::Behind(behind) = &mut self.phase {
+                                behind.reading = Some((consumer, permit));
                             }
-                            Err(error) => {
-                                tracing::warn!(topic = %self.reader.topic, %error, "cannot start a catch-up reader");
-                                self.end(End::ReaderGone);
-                            }
-                        },
-                        Err(_) => self.end(End::Draining),
+                        }
+                        Err(error) => {
+                            tracing::warn!(topic = %self.reader.topic, %error, "cannot start a catch-up reader");
+                            self.end(End::ReaderGone);
+                        }
                     },
-                    _ = self.heartbeat.tick() => self.beat(),
-                    _ = self.guard.changed() => self.recheck(),
-                }
+                    Err(_) => self.end(End::Draining),
+                },
+                _ = behind.heartbeat.tick() => self.beat(),
+                _ = self.guard.changed() => self.recheck(),
             }
-            Phase::CatchUp { consumer, .. } => {
-                let mut read = None;
-                tokio::select! {
-                    biased;
-                    _ = shutdown.cancelled() => self.end(End::Draining),
-                    message = tokio::time::timeout(Duration::from_millis(200), consumer.recv()) => match message {
-                        Ok(Ok(m)) => {
-                            let p = m.partition() as usize;
-                            if p < self.pos.len() && m.offset() >= self.pos[p] {
-                                let mut positions = self.pos.clone();
-                                positions[p] = m.offset() + 1;
-                                read = Some(LiveEvent::from_record(&m, self.reader.tag, positions.into_boxed_slice()));
-                            }
-                        }
-                        Ok(Err(error)) => {
-                            tracing::warn!(topic = %self.reader.topic, %error, "catch-up reader: kafka error");
-                            // Back off so a persistent error does not spin this stream.
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                        }
-                        Err(_) => {
-                            // Nothing new: offsets may skip records that are never delivered
-                            // (transaction markers), so take the consumer's own position.
-                            if let Ok(positions) = consumer.positions() {
-                                for (p, o) in positions {
-                                    if let Some(mine) = self.pos.get_mut(p as usize) {
-                                        *mine = (*mine).max(o);
-                                    }
-                                }
-                            }
-                        }
-                    },
-                    _ = self.heartbeat.tick() => self.beat(),
-                    _ = self.guard.changed() => self.recheck(),
-                }
-                if let Some(event) = read {
-                    self.hub.metrics.catchup_reads.inc();
-                    if self.filter.passes(&event) {
-                        self.deliver(&event);
-                    } else {
-                        self.pos[event.partition as usize] = event.offset + 1;
+            return;
+        };
+        let mut read = None;
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => self.end(End::Draining),
+            message = tokio::time::timeout(Duration::from_millis(200), consumer.recv()) => match message {
+                Ok(Ok(m)) => {
+                    let p = m.partition() as usize;
+                    if p < self.pos.len() && m.offset() >= self.pos[p] {
+                        let mut positions = self.pos.clone();
+                        positions[p] = m.offset() + 1;
+                        read = Some(LiveEvent::from_record(&m, self.reader.tag, positions.into_boxed_slice()));
                     }
                 }
-                if !self.ended {
-                    self.try_join();
+                Ok(Err(error)) => {
+                    tracing::warn!(topic = %self.reader.topic, %error, "catch-up reader: kafka error");
+                    // Back off so a persistent error does not spin this stream.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
+                Err(_) => {
+                    // Nothing new: offsets may skip records that are never delivered
+                    // (transaction markers), so take the consumer's own position.
+                    if let Ok(positions) = consumer.positions() {
+                        for (p, o) in positions {
+                            if let Some(mine) = self.pos.get_mut(p as usize)
+                                && o > *mine
+                            {
+                                *mine = o;
+                                self.moved = true;
+                            }
+                        }
+                    }
+                }
+            },
+            _ = behind.heartbeat.tick() => self.beat(),
+            _ = self.guard.changed() => self.recheck(),
+        }
+        if let Some(event) = read {
+            self.hub.metrics.catchup_reads.inc();
+            if self.filter.passes(&event) {
+                self.deliver(&event);
+            } else {
+                self.pos[event.partition as usize] = event.offset + 1;
+                self.moved = true;
             }
+        }
+        if !self.ended {
+            self.try_join();
         }
     }
 

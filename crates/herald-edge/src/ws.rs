@@ -13,6 +13,7 @@
 //! (the lean SSE path's memory per idle stream), where general libraries keep a read buffer per
 //! connection. The handshake is checked by the HTTP path that received it (`lean` or `http`).
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
@@ -265,7 +266,7 @@ enum Read {
     /// Nothing to act on yet.
     More,
     /// A client message to apply to the stream.
-    Op(ClientOp),
+    Op(Box<ClientOp>),
     /// Answer a ping.
     Pong(Vec<u8>),
     /// The client closed: echo its code.
@@ -361,7 +362,7 @@ fn message_op(opcode: u8, message: &[u8]) -> Read {
         return Read::Violated(violation(INVALID_DATA, "a text message that is not UTF-8"));
     };
     match serde_json::from_str::<ClientOp>(text) {
-        Ok(op) => Read::Op(op),
+        Ok(op) => Read::Op(Box::new(op)),
         Err(error) => Read::Violated(violation(
             POLICY,
             format!(
@@ -375,7 +376,6 @@ fn message_op(opcode: u8, message: &[u8]) -> Read {
 pub(crate) struct Limits<'a> {
     /// A peer that sent nothing (not even a pong) for this long is closed.
     pub dead_after: Duration,
-    pub kill: &'a CancellationToken,
     pub shutdown: &'a CancellationToken,
     pub drain_grace: Duration,
 }
@@ -385,138 +385,186 @@ enum Step {
     /// Write this chunk of the stream (`None`: the stream ended after its close frame).
     Send(Option<Bytes>),
     /// Apply a client message to the stream.
-    Op(ClientOp),
+    Op(Box<ClientOp>),
 }
 
 /// What came of the client's bytes.
 enum Absorbed {
     Nothing,
-    Op(ClientOp),
+    Op(Box<ClientOp>),
     /// The connection is over (closed by the client, a violation, or a write failed).
     Finished,
 }
 
 /// Takes the client's `bytes` (none: what is still buffered), answering pings and closes, up to
-/// the first message for the stream.
-async fn absorb<IO>(inbox: &mut Inbox, io: &mut IO, mut bytes: &[u8]) -> Absorbed
+/// the first message for the stream. The inbox exists only while it holds something: an idle
+/// connection keeps a pointer, not the inbox.
+async fn absorb<IO>(slot: &mut Option<Box<Inbox>>, io: &mut IO, mut bytes: &[u8]) -> Absorbed
 where
     IO: AsyncWrite + Unpin,
 {
-    loop {
+    let inbox = slot.get_or_insert_with(Box::default);
+    let absorbed = loop {
         match inbox.feed(bytes) {
-            Read::More => return Absorbed::Nothing,
-            Read::Op(op) => return Absorbed::Op(op),
+            Read::More => break Absorbed::Nothing,
+            Read::Op(op) => break Absorbed::Op(op),
             Read::Pong(payload) => {
                 if io.write_all(&control(PONG, &payload)).await.is_err() {
-                    return Absorbed::Finished;
+                    break Absorbed::Finished;
                 }
             }
             Read::Closed(code) => {
                 close(io, code, "").await;
-                return Absorbed::Finished;
+                break Absorbed::Finished;
             }
             Read::Violated(v) => {
                 close(io, v.code, &v.reason).await;
-                return Absorbed::Finished;
+                break Absorbed::Finished;
             }
         }
         bytes = &[];
+    };
+    if inbox.pending.is_empty() && inbox.message.is_none() {
+        *slot = None;
     }
+    absorbed
 }
 
 /// Serves one upgraded connection (the 101 answer already sent) until the stream ends, the
 /// client closes or breaks the protocol, the peer goes silent, or the connection is killed.
-pub(crate) async fn serve<IO>(mut io: IO, mut stream: EventStream, limits: Limits<'_>)
+///
+/// Everything transient (answering a ping, closing, writing a chunk) runs in a box of its own,
+/// each made in a statement of its own, so an idle connection's future holds only the stream,
+/// the connection and a few bytes of state.
+///
+/// A function returning an `async move` block rather than an `async fn`: an async fn keeps its
+/// by-value arguments twice (as arguments, and as the locals they are moved into).
+// Not an async fn on purpose (see above), whatever the lint prefers.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn serve<'a, IO>(
+    mut io: IO,
+    mut stream: EventStream,
+    limits: Limits<'a>,
+) -> impl Future<Output = ()> + 'a
 where
-    IO: AsyncRead + AsyncWrite + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin + 'a,
 {
-    let mut heard = Instant::now();
-    let mut inbox = Inbox::default();
-    // Client messages are small and rare: a few bytes per read keep an idle connection small.
-    let mut probe = [0u8; 32];
-    let drained = async {
-        limits.shutdown.cancelled().await;
-        tokio::time::sleep(limits.drain_grace).await;
-    };
-    tokio::pin!(drained);
-    loop {
-        // Messages already buffered behind the last one applied.
-        let step = match absorb(&mut inbox, &mut io, &[]).await {
-            Absorbed::Op(op) => Step::Op(op),
-            Absorbed::Finished => return,
-            Absorbed::Nothing => {
-                // Client frames are handled while the stream waits; a message for the stream
-                // ends the wait (`next_chunk` is cancel-safe: an event is taken only when sent).
-                let next = stream.next_chunk();
-                tokio::pin!(next);
-                'wait: loop {
-                    tokio::select! {
-                        biased;
-                        _ = limits.kill.cancelled() => return,
-                        // The client before the stream: a busy topic must not starve its
-                        // close frame or its pongs.
-                        read = io.read(&mut probe) => {
-                            let n = match read {
+    async move {
+        let mut heard = Instant::now();
+        let mut inbox: Option<Box<Inbox>> = None;
+        // Client messages are small and rare: a few bytes per read keep an idle connection small.
+        let mut probe = [0u8; 16];
+        // Set once the node shuts down: a writer blocked by a peer that stopped reading is
+        // dropped past it (the stream itself ends on shutdown after saying why).
+        let mut drain_deadline = None;
+        loop {
+            // Messages already buffered behind the last one applied.
+            let buffered = if inbox.as_ref().is_none_or(|i| i.pending.is_empty()) {
+                Absorbed::Nothing
+            } else {
+                let absorbing = Box::pin(absorb(&mut inbox, &mut io, &[]));
+                absorbing.await
+            };
+            let step = match buffered {
+                Absorbed::Op(op) => Step::Op(op),
+                Absorbed::Finished => return,
+                Absorbed::Nothing => {
+                    // Client frames are handled while the stream waits; a message for the stream
+                    // ends the wait (`next_chunk` is cancel-safe: an event is taken only when sent).
+                    let next = stream.next_chunk();
+                    tokio::pin!(next);
+                    'wait: loop {
+                        let n = tokio::select! {
+                            biased;
+                            // The client before the stream: a busy topic must not starve its
+                            // close frame or its pongs.
+                            read = io.read(&mut probe) => match read {
                                 Ok(0) | Err(_) => return,
                                 Ok(n) => n,
-                            };
-                            heard = Instant::now();
-                            match absorb(&mut inbox, &mut io, &probe[..n]).await {
-                                Absorbed::Nothing => {}
-                                Absorbed::Op(op) => break 'wait Step::Op(op),
-                                Absorbed::Finished => return,
-                            }
-                        },
-                        chunk = &mut next => break 'wait Step::Send(chunk),
+                            },
+                            chunk = &mut next => break 'wait Step::Send(chunk),
+                        };
+                        heard = Instant::now();
+                        let absorbing = Box::pin(absorb(&mut inbox, &mut io, &probe[..n]));
+                        match absorbing.await {
+                            Absorbed::Nothing => {}
+                            Absorbed::Op(op) => break 'wait Step::Op(op),
+                            Absorbed::Finished => return,
+                        }
                     }
                 }
-            }
-        };
-        let chunk = match step {
-            Step::Op(op) => {
-                if let Err(v) = stream.apply(op) {
-                    close(&mut io, v.code, &v.reason).await;
-                    return;
+            };
+            let chunk = match step {
+                Step::Op(op) => {
+                    if let Err(v) = stream.apply(*op) {
+                        let closing = Box::pin(close(&mut io, v.code, &v.reason));
+                        closing.await;
+                        return;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            Step::Send(chunk) => chunk,
-        };
-        // The stream's heartbeat (a ping) comes at least every `heartbeat`: a peer that
-        // answered none of the last ones is gone.
-        if heard.elapsed() >= limits.dead_after {
-            close(&mut io, GOING_AWAY, "no answer to pings").await;
-            return;
-        }
-        let done = chunk.is_none();
-        let write = async {
-            if let Some(chunk) = chunk {
-                io.write_all(&chunk).await?;
-            }
-            io.flush().await
-        };
-        tokio::select! {
-            biased;
-            _ = limits.kill.cancelled() => return,
-            _ = &mut drained => return,
-            written = write => if written.is_err() {
+                Step::Send(chunk) => chunk,
+            };
+            // The stream's heartbeat (a ping) comes at least every `heartbeat`: a peer that
+            // answered none of the last ones is gone.
+            if heard.elapsed() >= limits.dead_after {
+                let closing = Box::pin(close(&mut io, GOING_AWAY, "no answer to pings"));
+                closing.await;
                 return;
-            },
-        }
-        if done {
-            // The stream's last chunk was a close frame: wait briefly for the client's.
-            let _ = tokio::time::timeout(CLOSE_WAIT, async {
-                while let Ok(n) = io.read(&mut probe).await {
-                    if n == 0
-                        || matches!(inbox.feed(&probe[..n]), Read::Closed(_) | Read::Violated(_))
-                    {
-                        break;
+            }
+            let done = chunk.is_none();
+            let mut write = Box::pin(async {
+                if let Some(chunk) = chunk {
+                    io.write_all(&chunk).await?;
+                }
+                io.flush().await
+            });
+            let written = tokio::select! {
+                biased;
+                // A cut client that stopped reading gets the grace, then the connection ends.
+                grace = std::future::poll_fn(|cx| stream.poll_cut(cx)) => {
+                    let reading = Box::pin(tokio::time::timeout(grace, &mut write));
+                    match reading.await {
+                        Ok(written) => written,
+                        Err(_) => return,
                     }
                 }
-            })
-            .await;
-            let _ = io.shutdown().await;
-            return;
+                _ = limits.shutdown.cancelled() => {
+                    let deadline = *drain_deadline
+                        .get_or_insert_with(|| tokio::time::Instant::now() + limits.drain_grace);
+                    let draining = Box::pin(tokio::time::timeout_at(deadline, &mut write));
+                    match draining.await {
+                        Ok(written) => written,
+                        Err(_) => return,
+                    }
+                }
+                written = &mut write => written,
+            };
+            drop(write);
+            if written.is_err() {
+                return;
+            }
+            if done {
+                // The stream's last chunk was a close frame: wait briefly for the client's.
+                let closing = Box::pin(async {
+                    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                        while let Ok(n) = io.read(&mut probe).await {
+                            if n == 0
+                                || matches!(
+                                    inbox.get_or_insert_with(Box::default).feed(&probe[..n]),
+                                    Read::Closed(_) | Read::Violated(_)
+                                )
+                            {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                    let _ = io.shutdown().await;
+                });
+                closing.await;
+                return;
+            }
         }
     }
 }
@@ -614,14 +662,16 @@ mod tests {
         let (a, b) = frame.split_at(5);
         assert!(matches!(inbox.feed(a), Read::More));
         assert!(
-            matches!(inbox.feed(b), Read::Op(ClientOp::Filter { types, .. }) if types == "order.*")
+            matches!(inbox.feed(b), Read::Op(op) if matches!(&*op, ClientOp::Filter { types, .. } if types == "order.*"))
         );
 
         let mut bytes = client_frame(false, TEXT, br#"{"op":"ack","#);
         bytes.extend(client_frame(true, PING, b"hi"));
         bytes.extend(client_frame(true, CONTINUATION, br#""id":"2AAAAAAE"}"#));
         assert!(matches!(inbox.feed(&bytes), Read::Pong(p) if p == b"hi"));
-        assert!(matches!(inbox.feed(&[]), Read::Op(ClientOp::Ack { id }) if id == "2AAAAAAE"));
+        assert!(
+            matches!(inbox.feed(&[]), Read::Op(op) if matches!(&*op, ClientOp::Ack { id } if id == "2AAAAAAE"))
+        );
         assert!(matches!(inbox.feed(&[]), Read::More));
         assert!(
             inbox.pending.capacity() == 0,
