@@ -993,6 +993,7 @@ async fn read_loop(
     let mut tick = tokio::time::interval(period);
     let mut round = 0u64;
     let linger = reader.settings.linger;
+    let mut errors = ErrorLog::default();
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -1014,7 +1015,7 @@ async fn read_loop(
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(topic = %reader.topic, %error, "topic reader: kafka error");
+                    errors.report(&reader.topic, &error);
                     // Back off so a persistent error does not spin the reader.
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
@@ -1041,9 +1042,45 @@ async fn read_loop(
     tracing::info!(topic = %reader.topic, "topic reader stopped");
 }
 
+/// Warns of a reader's Kafka errors at most every ten seconds: during a broker outage the reader
+/// retries every 100 ms and would otherwise log hundreds of identical lines.
+#[derive(Default)]
+struct ErrorLog {
+    last: Option<std::time::Instant>,
+    suppressed: u64,
+}
+
+impl ErrorLog {
+    fn report(&mut self, topic: &str, error: &impl std::fmt::Display) {
+        let due = self
+            .last
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(10));
+        if due {
+            tracing::warn!(%topic, %error, suppressed = self.suppressed, "topic reader: kafka error");
+            self.last = Some(std::time::Instant::now());
+            self.suppressed = 0;
+        } else {
+            self.suppressed += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reader_errors_are_logged_at_most_every_ten_seconds() {
+        let mut log = ErrorLog::default();
+        for _ in 0..5 {
+            log.report("t", &"broker down");
+        }
+        assert!(log.last.is_some());
+        assert_eq!(
+            log.suppressed, 4,
+            "the first is logged, the next four counted"
+        );
+    }
 
     fn reader(partitions: usize, replay_events: usize, client_buffer: usize) -> Arc<TopicReader> {
         let kafka = KafkaConfig::new("127.0.0.1:1");
