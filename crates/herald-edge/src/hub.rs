@@ -71,6 +71,15 @@ struct Inbox {
     waker: Option<Waker>,
 }
 
+impl Inbox {
+    /// Keeps `cx`'s waker, unless the one held already wakes the same task.
+    fn register(&mut self, cx: &Context<'_>) {
+        if !self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            self.waker = Some(cx.waker().clone());
+        }
+    }
+}
+
 /// What a stream takes from its [`Queue`], most urgent first.
 pub(crate) enum Signal {
     /// The subscription ended ([`SLOW`], [`GONE`] or [`DRAINING`]).
@@ -136,13 +145,7 @@ impl Queue {
         if std::mem::take(&mut inbox.beat) {
             return Poll::Ready(Signal::Beat);
         }
-        if !inbox
-            .waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            inbox.waker = Some(cx.waker().clone());
-        }
+        inbox.register(cx);
         Poll::Pending
     }
 
@@ -153,13 +156,7 @@ impl Queue {
         if inbox.ended == SLOW {
             return Poll::Ready(());
         }
-        if !inbox
-            .waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            inbox.waker = Some(cx.waker().clone());
-        }
+        inbox.register(cx);
         Poll::Pending
     }
 
