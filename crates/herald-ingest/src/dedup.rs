@@ -15,9 +15,10 @@
 //!    with that receipt, `duplicate = true`), or for the claim to be freed or to outlive its
 //!    lease, and claims again.
 //!
-//! The log's records are written by one task per replica that gathers what concurrent publishes
-//! ask for into one record per partition: a batch of a hundred events costs a few records, not
-//! two hundred.
+//! A request's ids are claimed together: one write of their claims, one wait to read them back,
+//! and one write of their receipts, whatever the batch size. The log's records are written by
+//! one task per replica that gathers what concurrent publishes ask for into one record per
+//! partition: a batch of a hundred events costs a few records, not two hundred.
 //!
 //! Limit: a replica that dies between its event and its done record leaves a claim that only
 //! its lease ends; a retry after that writes the event a second time.
@@ -26,7 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use herald_kafka::{Delivered, KafkaConfig, KafkaError, Producer, TailConsumer};
+use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -231,7 +232,9 @@ impl Shared {
 /// The idempotency window: one index per replica, fed by the shared log.
 pub(crate) struct Dedup {
     shared: Arc<Shared>,
-    topic: String,
+    topic: Arc<str>,
+    /// The log's producer (shared with its writer task).
+    producer: Producer,
     /// To the task that writes the log.
     writes: mpsc::UnboundedSender<Write>,
     /// How long a publish may wait for the log or for another claim.
@@ -251,17 +254,22 @@ pub(crate) enum Claim {
 pub(crate) struct OwnerGuard {
     shared: Arc<Shared>,
     writes: mpsc::UnboundedSender<Write>,
-    topic: String,
+    topic: Arc<str>,
     id: u128,
     nonce: u64,
+    /// Nothing is left to write: done is recorded, or the claim never was written or held.
     completed: bool,
+    /// This replica no longer marks the id as its own.
+    released: bool,
 }
 
-/// One item for the log, and who waits for its acknowledgement.
+/// Where the log's writer put one [`Write`]: the offset of its record in each partition.
+type Written = Result<HashMap<i32, i64>, String>;
+
+/// Items for the log, and who waits for their acknowledgement.
 struct Write {
-    id: u128,
-    record: Record,
-    acked: Option<oneshot::Sender<Result<Delivered, String>>>,
+    items: Vec<(u128, Record)>,
+    acked: Option<oneshot::Sender<Written>>,
 }
 
 impl Dedup {
@@ -292,7 +300,7 @@ impl Dedup {
             }),
             ready: Notify::new(),
         });
-        let topic = config.deployment.idempotency_topic();
+        let topic: Arc<str> = Arc::from(config.deployment.idempotency_topic());
         let token = CancellationToken::new();
         let follower = Follower {
             shared: shared.clone(),
@@ -308,10 +316,16 @@ impl Dedup {
             }
         });
         let (writes, queue) = mpsc::unbounded_channel();
-        tokio::spawn(write(shared.clone(), producer, topic.clone(), queue));
+        tokio::spawn(write(
+            shared.clone(),
+            producer.clone(),
+            topic.clone(),
+            queue,
+        ));
         Ok(Self {
             shared,
             topic,
+            producer,
             writes,
             wait: delivery_timeout,
             _follower: token.drop_guard(),
@@ -328,47 +342,181 @@ impl Dedup {
         })
     }
 
-    /// Claims `id` in the Kafka topic `topic`: a duplicate answer, or the duty to produce it.
-    pub(crate) async fn claim(&self, topic: &str, id: &str) -> Result<Claim, IngestError> {
-        let key = format!("{topic}/{id}");
-        let hashed = hash(&key);
+    /// Claims the ids of one request in the Kafka topic `topic` that nobody holds, together:
+    /// each a duplicate answer, the duty to produce it, or `None` when it must wait its turn
+    /// ([`Dedup::claim`]): a repeat in flight here, a claim held elsewhere, a log not read yet.
+    pub(crate) async fn claim_all(
+        &self,
+        topic: &str,
+        ids: &[&str],
+    ) -> Vec<Option<Result<Claim, IngestError>>> {
         let deadline = Instant::now() + self.wait;
+        let mut out: Vec<Option<Result<Claim, IngestError>>> = ids.iter().map(|_| None).collect();
+        let mut owners = Vec::new();
+        {
+            let mut state = self.shared.lock();
+            if state.ready {
+                let now = now_ms();
+                state.index.expire(now);
+                for (i, event_id) in ids.iter().enumerate() {
+                    let id = hash(topic, event_id);
+                    if let Some(receipt) = state.index.done(id) {
+                        out[i] = Some(Ok(Claim::Duplicate(duplicate(event_id, receipt))));
+                    } else if !state.local.contains(&id)
+                        && state.index.claimed_until(id, now).is_none()
+                    {
+                        state.local.insert(id);
+                        owners.push((i, self.owner(id)));
+                    }
+                }
+            }
+        }
+        if owners.is_empty() {
+            return out;
+        }
+        let claims = owners
+            .iter()
+            .map(|(_, o)| (o.id, Record::Claim(o.nonce)))
+            .collect();
+        let taken = match self.write(claims).await {
+            Ok(written) => self.read_back(&written, deadline).await,
+            Err(e) => {
+                for (_, owner) in &mut owners {
+                    owner.completed = true;
+                }
+                Err(self.not_taken(&e))
+            }
+        };
+        match taken {
+            Ok(()) => {
+                let mut state = self.shared.lock();
+                for (i, mut owner) in owners {
+                    if let Some(receipt) = state.index.done(owner.id) {
+                        owner.completed = true;
+                        owner.release(&mut state);
+                        out[i] = Some(Ok(Claim::Duplicate(duplicate(ids[i], receipt))));
+                    } else if state.index.holder(owner.id) == Some(owner.nonce) {
+                        out[i] = Some(Ok(Claim::Owner(owner)));
+                    } else {
+                        // Another replica's claim came first: this one waits for it like any
+                        // repeat.
+                        owner.completed = true;
+                        owner.release(&mut state);
+                    }
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for (i, _) in owners {
+                    out[i] = Some(Err(IngestError::Unavailable(message.clone())));
+                }
+            }
+        }
+        out
+    }
+
+    /// Claims `id` in the Kafka topic `topic` once it is its turn: a duplicate answer, or the
+    /// duty to produce it.
+    pub(crate) async fn claim(&self, topic: &str, id: &str) -> Result<Claim, IngestError> {
+        self.claim_one(hash(topic, id), id, Instant::now() + self.wait)
+            .await
+    }
+
+    /// Claims one id once it is its turn: a duplicate answer, or the duty to produce it.
+    async fn claim_one(
+        &self,
+        id: u128,
+        event_id: &str,
+        deadline: Instant,
+    ) -> Result<Claim, IngestError> {
         loop {
-            if let Some(receipt) = self.wait_for_turn(hashed, id, deadline).await? {
+            if let Some(receipt) = self.wait_for_turn(id, event_id, deadline).await? {
                 return Ok(Claim::Duplicate(receipt));
             }
-            let mut owner = OwnerGuard {
-                shared: self.shared.clone(),
-                writes: self.writes.clone(),
-                topic: self.topic.clone(),
-                id: hashed,
-                nonce: rand::random(),
-                completed: false,
-            };
-            let written = owner
-                .write(Record::Claim(owner.nonce))
+            let mut owner = self.owner(id);
+            let written = self
+                .write(vec![(id, Record::Claim(owner.nonce))])
                 .await
                 .map_err(|e| {
                     owner.completed = true;
-                    IngestError::Unavailable(format!(
-                        "the idempotency log {} did not take the claim, nothing was accepted; retry later ({e})",
-                        self.topic
-                    ))
+                    self.not_taken(&e)
                 })?;
-            self.read_back(written.partition, written.offset, deadline)
-                .await?;
-            let state = self.shared.lock();
-            if let Some(receipt) = state.index.done(hashed) {
-                drop(state);
+            self.read_back(&written, deadline).await?;
+            let mut state = self.shared.lock();
+            if let Some(receipt) = state.index.done(id) {
                 owner.completed = true;
-                return Ok(Claim::Duplicate(duplicate(id, receipt)));
+                owner.release(&mut state);
+                return Ok(Claim::Duplicate(duplicate(event_id, receipt)));
             }
-            if state.index.holder(hashed) == Some(owner.nonce) {
+            if state.index.holder(id) == Some(owner.nonce) {
                 return Ok(Claim::Owner(owner));
             }
             // Another replica's claim came first: wait for it like any repeat.
             owner.completed = true;
+            owner.release(&mut state);
         }
+    }
+
+    /// Records the receipts of the events their owners wrote: at once in this replica's index,
+    /// and in the log in one write that is not waited for. The events are acknowledged, so
+    /// waiting would only delay the answer: a replica that dies before the receipt lands
+    /// leaves claims that their lease ends, as it would while waiting.
+    pub(crate) fn complete_all(&self, done: Vec<(OwnerGuard, (i32, i64))>) {
+        if done.is_empty() {
+            return;
+        }
+        let mut items = Vec::with_capacity(done.len());
+        {
+            let mut state = self.shared.lock();
+            let now = now_ms();
+            for (mut owner, (partition, offset)) in done {
+                let record = Record::Done(partition, offset);
+                state.index.apply(owner.id, record, now);
+                items.push((owner.id, record));
+                owner.completed = true;
+                owner.release(&mut state);
+            }
+        }
+        if self.writes.send(Write { items, acked: None }).is_err() {
+            tracing::warn!(topic = %self.topic, "cannot record idempotency receipts");
+        }
+    }
+
+    /// Waits up to `timeout` for the log's records in flight to be written (shutdown).
+    pub(crate) async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
+        self.producer.flush(timeout).await
+    }
+
+    fn owner(&self, id: u128) -> OwnerGuard {
+        OwnerGuard {
+            shared: self.shared.clone(),
+            writes: self.writes.clone(),
+            topic: self.topic.clone(),
+            id,
+            nonce: rand::random(),
+            completed: false,
+            released: false,
+        }
+    }
+
+    /// Hands `items` to the log's writer and waits for their acknowledgement.
+    async fn write(&self, items: Vec<(u128, Record)>) -> Written {
+        let (acked, ack) = oneshot::channel();
+        self.writes
+            .send(Write {
+                items,
+                acked: Some(acked),
+            })
+            .map_err(|_| "the log's writer stopped".to_owned())?;
+        ack.await
+            .unwrap_or_else(|_| Err("the log's writer stopped".to_owned()))
+    }
+
+    fn not_taken(&self, error: &str) -> IngestError {
+        IngestError::Unavailable(format!(
+            "the idempotency log {} did not take the claim, nothing was accepted; retry later ({error})",
+            self.topic
+        ))
     }
 
     /// Waits until `id` may be claimed here (marking it as claimed locally), or answers with
@@ -419,71 +567,58 @@ impl Dedup {
         }
     }
 
-    /// Waits until the index has applied the log's record at `offset` of `partition`.
+    /// Waits until the index has applied the log's records at `written` (partition → offset).
     async fn read_back(
         &self,
-        partition: i32,
-        offset: i64,
+        written: &HashMap<i32, i64>,
         deadline: Instant,
     ) -> Result<(), IngestError> {
-        let read = {
+        let reads = {
             let mut state = self.shared.lock();
-            if state
-                .applied
-                .get(&partition)
-                .is_some_and(|next| *next > offset)
-            {
-                return Ok(());
+            let mut reads = Vec::new();
+            for (&partition, &offset) in written {
+                if state
+                    .applied
+                    .get(&partition)
+                    .is_some_and(|next| *next > offset)
+                {
+                    continue;
+                }
+                let (tx, rx) = oneshot::channel();
+                state
+                    .read_waiters
+                    .entry(partition)
+                    .or_default()
+                    .entry(offset)
+                    .or_default()
+                    .push(tx);
+                reads.push(rx);
             }
-            let (tx, rx) = oneshot::channel();
-            state
-                .read_waiters
-                .entry(partition)
-                .or_default()
-                .entry(offset)
-                .or_default()
-                .push(tx);
-            rx
+            reads
         };
-        match tokio::time::timeout_at(deadline.into(), read).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(IngestError::Unavailable(format!(
-                "the idempotency log {} was not read back in time; retry later",
-                self.topic
-            ))),
+        for read in reads {
+            if !matches!(
+                tokio::time::timeout_at(deadline.into(), read).await,
+                Ok(Ok(()))
+            ) {
+                return Err(IngestError::Unavailable(format!(
+                    "the idempotency log {} was not read back in time; retry later",
+                    self.topic
+                )));
+            }
         }
+        Ok(())
     }
 }
 
 impl OwnerGuard {
-    /// Hands `record` about this id to the log's writer and waits for its acknowledgement.
-    async fn write(&self, record: Record) -> Result<Delivered, String> {
-        let (acked, ack) = oneshot::channel();
-        self.writes
-            .send(Write {
-                id: self.id,
-                record,
-                acked: Some(acked),
-            })
-            .map_err(|_| "the log's writer stopped".to_owned())?;
-        ack.await
-            .unwrap_or_else(|_| Err("the log's writer stopped".to_owned()))
-    }
-
-    /// Records the receipt in the log (acknowledged) so every replica answers repeats with it.
-    pub(crate) async fn complete(mut self, receipt: &Receipt) {
-        let record = Record::Done(receipt.partition, receipt.offset);
-        match self.write(record).await {
-            Ok(_) => {
-                let mut state = self.shared.lock();
-                state.index.apply(self.id, record, now_ms());
-                state.changed(self.id);
-            }
-            // The event is written and stays accepted; only a repeat after the lease is at risk.
-            Err(error) => tracing::warn!(topic = %self.topic, %error,
-                "cannot record an idempotency receipt; a repeat after the claim's lease writes the event again"),
+    /// Stops marking the id as this replica's and wakes who waits for it.
+    fn release(&mut self, state: &mut State) {
+        if !self.released {
+            self.released = true;
+            state.local.remove(&self.id);
+            state.changed(self.id);
         }
-        self.completed = true;
     }
 }
 
@@ -492,17 +627,17 @@ impl Drop for OwnerGuard {
         if !self.completed {
             // Best effort: if it is lost, the claim still ends with its lease.
             let free = Write {
-                id: self.id,
-                record: Record::Free(self.nonce),
+                items: vec![(self.id, Record::Free(self.nonce))],
                 acked: None,
             };
             if self.writes.send(free).is_err() {
                 tracing::warn!(topic = %self.topic, "cannot free an idempotency claim");
             }
         }
-        let mut state = self.shared.lock();
-        state.local.remove(&self.id);
-        state.changed(self.id);
+        if !self.released {
+            let shared = self.shared.clone();
+            self.release(&mut shared.lock());
+        }
     }
 }
 
@@ -622,42 +757,78 @@ impl Follower {
 }
 
 /// Writes the log: takes every item queued at that moment, one record per partition, each
-/// acknowledgement handed back to the items' publishes.
+/// acknowledgement handed back to the writes that had items in it.
 async fn write(
     shared: Arc<Shared>,
     producer: Producer,
-    topic: String,
+    topic: Arc<str>,
     mut queue: mpsc::UnboundedReceiver<Write>,
 ) {
     while let Some(first) = queue.recv().await {
+        let mut items = first.items.len();
         let mut batch = vec![first];
-        while batch.len() < MAX_ITEMS {
+        while items < MAX_ITEMS {
             match queue.try_recv() {
-                Ok(w) => batch.push(w),
+                Ok(w) => {
+                    items += w.items.len();
+                    batch.push(w);
+                }
                 Err(_) => break,
             }
         }
         let partitions = u128::from(shared.lock().partitions.max(1));
-        let mut groups: HashMap<i32, Vec<Write>> = HashMap::new();
-        for w in batch {
-            groups
-                .entry((w.id % partitions) as i32)
-                .or_default()
-                .push(w);
-        }
-        for (partition, group) in groups {
-            let (producer, topic) = (producer.clone(), topic.clone());
-            tokio::spawn(async move {
-                let items: Vec<(Id, Record)> = group.iter().map(|w| (Id(w.id), w.record)).collect();
-                let written = producer
-                    .send_to(&topic, partition, &encode(&items))
-                    .await
-                    .map_err(|e| e.to_string());
-                for acked in group.into_iter().filter_map(|w| w.acked) {
-                    let _ = acked.send(written.clone());
+        let partition = move |id: u128| (id % partitions) as i32;
+        let mut records: HashMap<i32, Vec<(Id, Record)>> = HashMap::new();
+        // Partitions with items nobody waits for (receipts, frees): only a log line tells of
+        // their failure.
+        let mut unwaited = HashSet::new();
+        for w in &batch {
+            for &(id, record) in &w.items {
+                records
+                    .entry(partition(id))
+                    .or_default()
+                    .push((Id(id), record));
+                if w.acked.is_none() {
+                    unwaited.insert(partition(id));
                 }
-            });
+            }
         }
+        let (producer, topic) = (producer.clone(), topic.clone());
+        tokio::spawn(async move {
+            let sent = futures::future::join_all(records.into_iter().map(|(p, items)| {
+                let producer = &producer;
+                let topic = &topic;
+                async move {
+                    let written = producer.send_to(topic, p, &encode(&items)).await;
+                    (p, written.map(|d| d.offset).map_err(|e| e.to_string()))
+                }
+            }))
+            .await
+            .into_iter()
+            .collect::<HashMap<_, _>>();
+            for (p, sent) in &sent {
+                if let (Err(error), true) = (sent, unwaited.contains(p)) {
+                    tracing::warn!(%topic, partition = p, %error,
+                        "cannot write idempotency receipts or frees; their claims end with their lease");
+                }
+            }
+            for w in batch {
+                let Some(acked) = w.acked else { continue };
+                let mine: Written = w
+                    .items
+                    .iter()
+                    .map(|&(id, _)| {
+                        let p = partition(id);
+                        match sent.get(&p) {
+                            Some(Ok(offset)) => Ok((p, *offset)),
+                            Some(Err(e)) => Err(e.clone()),
+                            None => Err("the log's writer lost a record".to_owned()),
+                        }
+                    })
+                    .collect();
+                let _ = acked.send(mine);
+            }
+        });
     }
 }
 
@@ -665,8 +836,13 @@ fn encode(items: &[(Id, Record)]) -> Vec<u8> {
     serde_json::to_vec(items).unwrap_or_default()
 }
 
-fn hash(key: &str) -> u128 {
-    let digest = Sha256::digest(key.as_bytes());
+/// The log's id of event `id` in the Kafka topic `topic`.
+fn hash(topic: &str, id: &str) -> u128 {
+    let digest = Sha256::new()
+        .chain_update(topic.as_bytes())
+        .chain_update(b"/")
+        .chain_update(id.as_bytes())
+        .finalize();
     let mut first = [0u8; 16];
     first.copy_from_slice(&digest[..16]);
     u128::from_be_bytes(first)
@@ -762,7 +938,7 @@ mod tests {
         let items = vec![
             (Id(u128::MAX), Record::Claim(u64::MAX)),
             (Id(1), Record::Done(3, 42)),
-            (Id(hash("a.b/x")), Record::Free(7)),
+            (Id(hash("a.b", "x")), Record::Free(7)),
         ];
         let bytes = encode(&items);
         assert_eq!(
@@ -773,6 +949,10 @@ mod tests {
             encode(&[(Id(1), Record::Done(3, 42))]),
             br#"[["00000000000000000000000000000001",{"done":[3,42]}]]"#
         );
-        assert_ne!(hash("a.b/x"), hash("a.c/x"));
+        assert_ne!(hash("a.b", "x"), hash("a.c", "x"));
+        assert_eq!(hash("a.b", "x"), {
+            let d = Sha256::digest(b"a.b/x");
+            u128::from_be_bytes(d[..16].try_into().unwrap())
+        });
     }
 }

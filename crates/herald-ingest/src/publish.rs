@@ -1,7 +1,8 @@
 //! The transport-independent publish path: authorize, validate a whole request, then produce
 //! every event and wait for Kafka's acknowledgements.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::catalog::{Schemas, Verdict};
-use crate::dedup::{Claim, Dedup};
+use crate::dedup::{Claim, Dedup, OwnerGuard};
 use crate::metrics::{Metrics, Transport};
 use herald_runtime::trace;
 use tracing::Instrument;
@@ -175,7 +176,11 @@ impl Core {
 
     /// Waits until queued records are delivered (shutdown).
     pub(crate) async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
-        self.producer.get().flush(timeout).await
+        self.producer.get().flush(timeout).await?;
+        match &self.dedup {
+            Some(dedup) => dedup.flush(timeout).await,
+            None => Ok(()),
+        }
     }
 
     /// Counts a request refused before any event was produced.
@@ -397,19 +402,7 @@ impl Core {
             let prepared = self
                 .prepare(team, topic, drafts, &outgoing, batch)
                 .inspect_err(|e| self.reject(transport, e, n))?;
-            if prepared.len() == 1 {
-                let mut results = Vec::with_capacity(1);
-                for p in prepared {
-                    results.push(self.produce(transport, kafka_topic, p).await);
-                }
-                return Ok(results);
-            }
-            Ok(futures::future::join_all(
-                prepared
-                    .into_iter()
-                    .map(|p| self.produce(transport, kafka_topic, p)),
-            )
-            .await)
+            Ok(self.produce(transport, kafka_topic, prepared).await)
         }
         .instrument(span)
         .await
@@ -442,7 +435,10 @@ impl Core {
                     key: (*k).to_owned(),
                     value: v.as_bytes().to_vec(),
                 }));
-            self.produce(transport, kafka_topic, p).await
+            self.produce(transport, kafka_topic, vec![p])
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(IngestError::Internal("no event".into())))
         }
         .instrument(span)
         .await
@@ -465,61 +461,213 @@ impl Core {
         }
     }
 
+    /// Produces a request's events, each with its own outcome. Producer-chosen ids are claimed
+    /// together and every record that may be written is enqueued before any acknowledgement is
+    /// awaited; ids that must wait their turn (held elsewhere, or in flight in another request
+    /// here) go on by themselves, so requests sharing ids never wait on each other.
     async fn produce(
+        &self,
+        transport: Transport,
+        topic: &Arc<str>,
+        prepared: Vec<Prepared>,
+    ) -> Vec<Result<Receipt, IngestError>> {
+        let mut results: Vec<Option<Result<Receipt, IngestError>>> =
+            prepared.iter().map(|_| None).collect();
+        let mut steps: Vec<Step> = prepared.iter().map(|_| Step::Write(None)).collect();
+        if let Some(dedup) = &self.dedup {
+            let mut first_of = HashMap::new();
+            let mut chosen = Vec::new();
+            for (i, p) in prepared.iter().enumerate().filter(|(_, p)| p.producer_id) {
+                match first_of.entry(p.event.id.as_str()) {
+                    Entry::Occupied(first) => steps[i] = Step::Repeat(*first.get()),
+                    Entry::Vacant(slot) => {
+                        slot.insert(i);
+                        chosen.push(i);
+                    }
+                }
+            }
+            if !chosen.is_empty() {
+                let ids: Vec<&str> = chosen
+                    .iter()
+                    .map(|&i| prepared[i].event.id.as_str())
+                    .collect();
+                let claims = dedup.claim_all(topic, &ids).await;
+                for (i, claim) in chosen.into_iter().zip(claims) {
+                    steps[i] = match claim {
+                        None => Step::Wait,
+                        Some(Ok(Claim::Owner(owner))) => Step::Write(Some(owner)),
+                        Some(decided) => {
+                            results[i] = Some(self.settled(transport, decided));
+                            Step::Decided
+                        }
+                    };
+                }
+            }
+        }
+        let (mut now, mut later, mut repeats) = (Vec::new(), Vec::new(), Vec::new());
+        for ((i, p), step) in prepared.into_iter().enumerate().zip(steps) {
+            match step {
+                Step::Write(owner) => now.push((i, p, owner)),
+                Step::Wait => later.push((i, p)),
+                Step::Repeat(first) => repeats.push((i, p.event.id, first)),
+                Step::Decided => {}
+            }
+        }
+        let (written, waited) =
+            tokio::join!(
+                self.write(transport, topic, now),
+                futures::future::join_all(later.into_iter().map(|(i, p)| async move {
+                    (i, self.write_in_turn(transport, topic, p).await)
+                }))
+            );
+        for (i, result) in written.into_iter().chain(waited) {
+            results[i] = Some(result);
+        }
+        // A later copy of an id within the request answers as its first copy did.
+        for (i, id, first) in repeats {
+            results[i] = Some(match &results[first] {
+                Some(Ok(receipt)) => {
+                    self.metrics.accepted(transport, true);
+                    Ok(Receipt {
+                        id,
+                        duplicate: true,
+                        ..receipt.clone()
+                    })
+                }
+                Some(Err(e)) => {
+                    let error = IngestError::Unavailable(format!(
+                        "event id {id} appears earlier in the request, and that copy failed: {e}"
+                    ));
+                    self.metrics.rejected(transport, error.reason(), 1);
+                    Err(error)
+                }
+                None => Err(IngestError::Internal("an event was not decided".into())),
+            });
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| Err(IngestError::Internal("an event was not decided".into())))
+            })
+            .collect()
+    }
+
+    /// Counts and answers a claim that decided the event without writing it.
+    fn settled(
+        &self,
+        transport: Transport,
+        claim: Result<Claim, IngestError>,
+    ) -> Result<Receipt, IngestError> {
+        match claim {
+            Ok(Claim::Duplicate(receipt)) => {
+                self.metrics.accepted(transport, true);
+                Ok(receipt)
+            }
+            Ok(Claim::Owner(_)) => Err(IngestError::Internal("an owned id was not written".into())),
+            Err(e) => {
+                self.metrics.rejected(transport, e.reason(), 1);
+                Err(e)
+            }
+        }
+    }
+
+    /// Waits for an id's turn, then writes its event unless it turned out to be a duplicate.
+    async fn write_in_turn(
         &self,
         transport: Transport,
         topic: &Arc<str>,
         p: Prepared,
     ) -> Result<Receipt, IngestError> {
-        let owner = match &self.dedup {
-            Some(dedup) if p.producer_id => {
-                let claimed = dedup
-                    .claim(topic, &p.event.id)
-                    .await
-                    .inspect_err(|e| self.metrics.rejected(transport, e.reason(), 1))?;
-                match claimed {
-                    Claim::Duplicate(receipt) => {
-                        self.metrics.accepted(transport, true);
-                        return Ok(receipt);
-                    }
-                    Claim::Owner(guard) => Some(guard),
-                }
-            }
-            _ => None,
+        let Some(dedup) = &self.dedup else {
+            return Err(IngestError::Internal("no idempotency window".into()));
         };
-        let started = Instant::now();
-        let result = {
-            let _in_flight = InFlight::enter(&self.metrics);
-            self.producer
-                .get()
-                .send(topic, Some(p.key.as_bytes()), &p.headers, &p.event.data)
+        match dedup.claim(topic, &p.event.id).await {
+            Ok(Claim::Owner(owner)) => self
+                .write(transport, topic, vec![(0, p, Some(owner))])
                 .await
-        };
-        self.metrics
-            .observe_produce(started.elapsed().as_secs_f64());
-        match result {
-            Ok(d) => {
-                let receipt = Receipt {
-                    id: p.event.id,
-                    partition: d.partition,
-                    offset: d.offset,
-                    duplicate: false,
-                };
-                if let Some(owner) = owner {
-                    owner.complete(&receipt).await;
-                }
-                self.metrics.accepted(transport, false);
-                Ok(receipt)
-            }
-            Err(e) => {
-                self.producer.recover_if_fatal();
-                let error = IngestError::from_produce(topic, e);
-                tracing::warn!(%topic, id = %p.event.id, %error, "publish failed");
-                self.metrics.rejected(transport, error.reason(), 1);
-                Err(error)
-            }
+                .pop()
+                .map_or_else(|| Err(IngestError::Internal("no event".into())), |(_, r)| r),
+            decided => self.settled(transport, decided),
         }
     }
+
+    /// Enqueues every record before awaiting any acknowledgement, then records the owned ids'
+    /// receipts in one go; owners whose event failed free their claims.
+    async fn write(
+        &self,
+        transport: Transport,
+        topic: &Arc<str>,
+        events: Vec<(usize, Prepared, Option<OwnerGuard>)>,
+    ) -> Vec<(usize, Result<Receipt, IngestError>)> {
+        if events.is_empty() {
+            return Vec::new();
+        }
+        let producer = self.producer.get();
+        let started = Instant::now();
+        let _in_flight = InFlight::enter(&self.metrics, events.len());
+        let enqueued: Vec<_> = events
+            .into_iter()
+            .map(|(i, p, owner)| {
+                let pending =
+                    producer.enqueue(topic, Some(p.key.as_bytes()), &p.headers, &p.event.data);
+                (i, p.event.id, owner, pending)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(enqueued.len());
+        let mut done = Vec::new();
+        let mut failed = false;
+        for (i, id, owner, pending) in enqueued {
+            let written = match pending {
+                Ok(pending) => pending.acknowledged().await,
+                Err(e) => Err(e),
+            };
+            self.metrics
+                .observe_produce(started.elapsed().as_secs_f64());
+            results.push((
+                i,
+                match written {
+                    Ok(d) => {
+                        if let Some(owner) = owner {
+                            done.push((owner, (d.partition, d.offset)));
+                        }
+                        self.metrics.accepted(transport, false);
+                        Ok(Receipt {
+                            id,
+                            partition: d.partition,
+                            offset: d.offset,
+                            duplicate: false,
+                        })
+                    }
+                    Err(e) => {
+                        failed = true;
+                        let error = IngestError::from_produce(topic, e);
+                        tracing::warn!(%topic, %id, %error, "publish failed");
+                        self.metrics.rejected(transport, error.reason(), 1);
+                        Err(error)
+                    }
+                },
+            ));
+        }
+        if failed {
+            self.producer.recover_if_fatal();
+        }
+        if let Some(dedup) = &self.dedup {
+            dedup.complete_all(done);
+        }
+        results
+    }
+}
+
+/// What becomes of one event of a request once its id is claimed.
+enum Step {
+    /// Write it now (owning its id when it has a producer-chosen one).
+    Write(Option<OwnerGuard>),
+    /// Its id is busy: claim it in turn, then write.
+    Wait,
+    /// A later copy of the id at this index in the same request.
+    Repeat(usize),
+    /// Answered by its claim (a duplicate, or an error).
+    Decided,
 }
 
 /// A UUIDv7 for an event without a producer id. The random part comes from the thread's
@@ -533,19 +681,20 @@ fn generated_id() -> String {
         .to_string()
 }
 
-/// Counts an event as in flight for as long as it lives (also when the caller goes away).
-struct InFlight<'a>(&'a Metrics);
+/// Counts events as in flight for as long as they live (also when the caller goes away).
+struct InFlight<'a>(&'a Metrics, i64);
 
 impl<'a> InFlight<'a> {
-    fn enter(metrics: &'a Metrics) -> Self {
-        metrics.in_flight().inc();
-        Self(metrics)
+    fn enter(metrics: &'a Metrics, events: usize) -> Self {
+        let events = events as i64;
+        metrics.in_flight().inc_by(events);
+        Self(metrics, events)
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight().dec();
+        self.0.in_flight().dec_by(self.1);
     }
 }
 

@@ -883,6 +883,69 @@ async fn a_producer_id_is_written_once_across_replicas_and_restarts() {
     c.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_sharing_ids_in_opposite_order_each_write_every_id_once() {
+    let kafka = kafka_config();
+    let f = Fixture::new();
+    f.create_topics(&kafka).await;
+    let ingest = start(test_config(kafka.clone()), Some(f.view())).await;
+    const IDS: usize = 30;
+    let batch = |ids: Vec<usize>| {
+        let events = ids
+            .into_iter()
+            .map(|n| {
+                let mut e = event("pay", b"{}");
+                e.id = format!("pay-{n}");
+                e
+            })
+            .collect();
+        authed(
+            PublishBatchRequest {
+                team: f.team.clone(),
+                topic: f.topic.clone(),
+                events,
+            },
+            Some(&f.publish_key),
+        )
+    };
+    // Each batch claims its ids together; an id the other batch holds waits for it alone, so
+    // neither waits on the other as a whole (which would fail both once the wait times out).
+    let (mut one, mut two) = (
+        client(ingest.grpc_url()).await,
+        client(ingest.grpc_url()).await,
+    );
+    let (a, b) = tokio::join!(
+        one.publish_batch(batch((0..IDS).collect())),
+        two.publish_batch(batch((0..IDS).rev().chain([0]).collect()))
+    );
+    let results: Vec<_> = [a, b]
+        .into_iter()
+        .flat_map(|r| r.expect("batch").into_inner().results)
+        .collect();
+    assert_eq!(results.len(), 2 * IDS + 1);
+    let mut written = BTreeMap::new();
+    for r in &results {
+        assert_eq!(r.code, 0, "every copy is answered: {}", r.error);
+        let receipt = r.receipt.as_ref().expect("receipt");
+        let entry = written
+            .entry(receipt.id.clone())
+            .or_insert((0, receipt.offset));
+        assert_eq!(
+            entry.1, receipt.offset,
+            "{}: one offset for every copy",
+            receipt.id
+        );
+        if !receipt.duplicate {
+            entry.0 += 1;
+        }
+    }
+    assert_eq!(written.len(), IDS);
+    assert!(written.values().all(|(n, _)| *n == 1), "{written:?}");
+    let records = read_records(&kafka, &f.kafka_topic(), IDS + 1, Duration::from_secs(5)).await;
+    assert_eq!(records.len(), IDS, "one record per id");
+    ingest.stop().await;
+}
+
 /// `{"n":2}` gzip-compressed.
 const GZIP_N2: &[u8] = &[
     0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56, 0xca, 0x53, 0xb2, 0x32,
