@@ -24,6 +24,7 @@
 //! its lease ends; a retry after that writes the event a second time.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -65,7 +66,13 @@ struct Id(u128);
 
 impl Serialize for Id {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{:032x}", self.0))
+        // On the stack: a log record carries hundreds of ids.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 32];
+        for (i, digit) in hex.iter_mut().enumerate() {
+            *digit = HEX[((self.0 >> (124 - 4 * i)) & 0xf) as usize];
+        }
+        s.serialize_str(std::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?)
     }
 }
 
@@ -78,12 +85,36 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+/// Hashes an id by its low 64 bits: ids are SHA-256 output already, as evenly spread as any
+/// hash of them, and the index hashes one per log item.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, id: u128) {
+        self.0 = id as u64;
+    }
+}
+
+/// A map keyed by id.
+type IdMap<V> = HashMap<u128, V, BuildHasherDefault<IdHasher>>;
+
 /// The fold of the log.
 struct Index {
     window_ms: i64,
     lease_ms: i64,
     max_entries: usize,
-    entries: HashMap<u128, Entry>,
+    entries: IdMap<Entry>,
     /// Done ids by time, forgotten after the window.
     done_order: VecDeque<(i64, u128)>,
     /// Claims by time, forgotten after the lease unless done.
@@ -96,7 +127,7 @@ impl Index {
             window_ms: millis(window),
             lease_ms: millis(lease),
             max_entries: max_entries.max(1),
-            entries: HashMap::new(),
+            entries: IdMap::default(),
             done_order: VecDeque::new(),
             claim_order: VecDeque::new(),
         }
@@ -186,9 +217,9 @@ struct State {
     /// Why the log cannot be read, while it cannot.
     problem: Option<String>,
     /// Ids this replica is claiming or producing now: repeats here wait for them.
-    local: HashSet<u128>,
+    local: HashSet<u128, BuildHasherDefault<IdHasher>>,
     /// Publishes waiting for a change of one id (done, freed, released here).
-    id_waiters: HashMap<u128, Vec<oneshot::Sender<()>>>,
+    id_waiters: IdMap<Vec<oneshot::Sender<()>>>,
     /// Publishes waiting to read their claim back: partition → offset → waiters.
     read_waiters: HashMap<i32, BTreeMap<i64, Vec<oneshot::Sender<()>>>>,
     /// Partitions of the log, once it was opened.
@@ -199,6 +230,9 @@ impl State {
     /// Wakes the publishes waiting on `id`. Waking only them keeps ten thousand claims in
     /// flight from waking each other on every record.
     fn changed(&mut self, id: u128) {
+        if self.id_waiters.is_empty() {
+            return;
+        }
         for waiter in self.id_waiters.remove(&id).into_iter().flatten() {
             let _ = waiter.send(());
         }
@@ -293,8 +327,8 @@ impl Dedup {
                 applied: HashMap::new(),
                 ready: false,
                 problem: None,
-                local: HashSet::new(),
-                id_waiters: HashMap::new(),
+                local: HashSet::default(),
+                id_waiters: IdMap::default(),
                 read_waiters: HashMap::new(),
                 partitions: 0,
             }),
