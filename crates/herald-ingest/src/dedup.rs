@@ -29,19 +29,25 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::{IngestConfig, IngestError, Receipt};
 
-/// Most items in one log record (about 70 bytes each).
+/// Most items in one log record (at most 29 bytes each).
 const MAX_ITEMS: usize = 1000;
 
-/// What the log says of one id; a log record carries a list of `(id, item)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The first byte of a log record: the version of its layout.
+const FORMAT: u8 = 1;
+
+/// What the log says of one id.
+///
+/// A log record is [`FORMAT`], then items of: the id (16 bytes, big-endian), a tag byte and
+/// the tag's fields, big-endian: `1` claim (nonce, 8 bytes), `2` done (partition, 4 bytes;
+/// offset, 8 bytes), `3` free (nonce, 8 bytes). Binary, because every replica reads every
+/// item: a 29-byte item decodes in nanoseconds where its JSON took a microsecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Record {
     /// A replica asks for the id (its nonce).
     Claim(u64),
@@ -58,31 +64,6 @@ struct Entry {
     claim: Option<(u64, i64)>,
     /// The receipt: partition, offset, and when it was written.
     done: Option<(i32, i64, i64)>,
-}
-
-/// An id as it is written in the log: 32 hex digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Id(u128);
-
-impl Serialize for Id {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // On the stack: a log record carries hundreds of ids.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = [0u8; 32];
-        for (i, digit) in hex.iter_mut().enumerate() {
-            *digit = HEX[((self.0 >> (124 - 4 * i)) & 0xf) as usize];
-        }
-        s.serialize_str(std::str::from_utf8(&hex).map_err(serde::ser::Error::custom)?)
-    }
-}
-
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let hex = <&str>::deserialize(d)?;
-        u128::from_str_radix(hex, 16)
-            .map(Id)
-            .map_err(serde::de::Error::custom)
-    }
 }
 
 /// Hashes an id by its low 64 bits: ids are SHA-256 output already, as evenly spread as any
@@ -744,13 +725,11 @@ impl Follower {
                     continue;
                 }
             };
-            let parsed = record
-                .payload()
-                .and_then(|value| serde_json::from_slice::<Vec<(Id, Record)>>(value).ok());
+            let parsed = record.payload().and_then(decode);
             {
                 let mut state = self.shared.lock();
                 let at = record.timestamp_ms().unwrap_or_else(now_ms);
-                for (Id(id), r) in parsed.iter().flatten() {
+                for (id, r) in parsed.iter().flatten() {
                     state.index.apply(*id, *r, at);
                     state.changed(*id);
                 }
@@ -812,16 +791,13 @@ async fn write(
         }
         let partitions = u128::from(shared.lock().partitions.max(1));
         let partition = move |id: u128| (id % partitions) as i32;
-        let mut records: HashMap<i32, Vec<(Id, Record)>> = HashMap::new();
+        let mut records: HashMap<i32, Vec<(u128, Record)>> = HashMap::new();
         // Partitions with items nobody waits for (receipts, frees): only a log line tells of
         // their failure.
         let mut unwaited = HashSet::new();
         for w in &batch {
             for &(id, record) in &w.items {
-                records
-                    .entry(partition(id))
-                    .or_default()
-                    .push((Id(id), record));
+                records.entry(partition(id)).or_default().push((id, record));
                 if w.acked.is_none() {
                     unwaited.insert(partition(id));
                 }
@@ -866,8 +842,57 @@ async fn write(
     }
 }
 
-fn encode(items: &[(Id, Record)]) -> Vec<u8> {
-    serde_json::to_vec(items).unwrap_or_default()
+/// One log record of `items` (see [`Record`]).
+fn encode(items: &[(u128, Record)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + items.len() * 29);
+    out.push(FORMAT);
+    for (id, record) in items {
+        out.extend_from_slice(&id.to_be_bytes());
+        match *record {
+            Record::Claim(nonce) => {
+                out.push(1);
+                out.extend_from_slice(&nonce.to_be_bytes());
+            }
+            Record::Done(partition, offset) => {
+                out.push(2);
+                out.extend_from_slice(&partition.to_be_bytes());
+                out.extend_from_slice(&offset.to_be_bytes());
+            }
+            Record::Free(nonce) => {
+                out.push(3);
+                out.extend_from_slice(&nonce.to_be_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// The items of one log record; `None` when it is not one (another format or writer).
+fn decode(bytes: &[u8]) -> Option<Vec<(u128, Record)>> {
+    fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
+        let (head, rest) = bytes.split_first_chunk::<N>()?;
+        *bytes = rest;
+        Some(*head)
+    }
+    let (&FORMAT, mut rest) = bytes.split_first()? else {
+        return None;
+    };
+    let mut items = Vec::with_capacity(rest.len() / 25);
+    while !rest.is_empty() {
+        let id = u128::from_be_bytes(take(&mut rest)?);
+        let [tag] = take(&mut rest)?;
+        let record = match tag {
+            1 => Record::Claim(u64::from_be_bytes(take(&mut rest)?)),
+            2 => Record::Done(
+                i32::from_be_bytes(take(&mut rest)?),
+                i64::from_be_bytes(take(&mut rest)?),
+            ),
+            3 => Record::Free(u64::from_be_bytes(take(&mut rest)?)),
+            _ => return None,
+        };
+        items.push((id, record));
+    }
+    Some(items)
 }
 
 /// The log's id of event `id` in the Kafka topic `topic`.
@@ -970,19 +995,25 @@ mod tests {
     #[test]
     fn records_read_back_as_written() {
         let items = vec![
-            (Id(u128::MAX), Record::Claim(u64::MAX)),
-            (Id(1), Record::Done(3, 42)),
-            (Id(hash("a.b", "x")), Record::Free(7)),
+            (u128::MAX, Record::Claim(u64::MAX)),
+            (1, Record::Done(3, 42)),
+            (hash("a.b", "x"), Record::Free(7)),
+            (0, Record::Done(-1, i64::MIN)),
         ];
-        let bytes = encode(&items);
-        assert_eq!(
-            serde_json::from_slice::<Vec<(Id, Record)>>(&bytes).unwrap(),
-            items
-        );
-        assert_eq!(
-            encode(&[(Id(1), Record::Done(3, 42))]),
-            br#"[["00000000000000000000000000000001",{"done":[3,42]}]]"#
-        );
+        assert_eq!(decode(&encode(&items)), Some(items));
+        let mut done = vec![1];
+        done.extend_from_slice(&1u128.to_be_bytes());
+        done.extend_from_slice(&[2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 42]);
+        assert_eq!(encode(&[(1, Record::Done(3, 42))]), done);
+        assert_eq!(decode(&[FORMAT]), Some(Vec::new()));
+        // Another format, a cut record, an unknown tag, JSON: none is read as items.
+        let mut cut = encode(&[(1, Record::Claim(9))]);
+        cut.pop();
+        let mut unknown = encode(&[(1, Record::Claim(9))]);
+        unknown[17] = 4;
+        for bad in [&[2u8][..], &cut, &unknown, br#"[["01",{"claim":1}]]"#, &[]] {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
         assert_ne!(hash("a.b", "x"), hash("a.c", "x"));
         assert_eq!(hash("a.b", "x"), {
             let d = Sha256::digest(b"a.b/x");
