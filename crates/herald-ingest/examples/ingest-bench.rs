@@ -8,7 +8,10 @@
 //!    batches in flight, same record count and size;
 //! 3. open loop at `--rate`/s for `--secs` s: the bare producer sending single records, each
 //!    awaited (the baseline), then HTTP single-event publishes through ingest. Latency runs from
-//!    each call's *scheduled* start (no coordinated omission).
+//!    each call's *scheduled* start (no coordinated omission);
+//! 4. closed loop, `--clients` callers for `--secs` s, each calling back to back: the bare
+//!    producer sending single records, each awaited (the baseline), then HTTP single-event
+//!    publishes through ingest.
 //!
 //! CPU time comes from `/proc/self/task/*/stat` (utime + stime per thread, the accounting
 //! getrusage(RUSAGE_SELF) sums; `unsafe` is forbidden in this workspace, so no libc call), which
@@ -66,6 +69,8 @@ struct Args {
     schema: bool,
     /// Producer ids on every event (the idempotency window's path).
     ids: bool,
+    /// Concurrent clients of the closed-loop phase (0 skips it).
+    clients: usize,
 }
 
 fn args() -> Args {
@@ -81,11 +86,12 @@ fn args() -> Args {
         rounds: 3,
         schema: false,
         ids: false,
+        clients: 32,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or_else(|| {
-            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N] [--schema 0|1] [--ids 0|1]");
+            eprintln!("usage: ingest-bench [--events N] [--batch N] [--size BYTES] [--concurrency N] [--window N] [--partitions N] [--rate RPS] [--secs S] [--rounds N] [--schema 0|1] [--ids 0|1] [--clients N]");
             std::process::exit(2)
         });
         match pair[0].as_str() {
@@ -100,6 +106,7 @@ fn args() -> Args {
             "--rounds" => a.rounds = value as usize,
             "--schema" => a.schema = value != 0,
             "--ids" => a.ids = value != 0,
+            "--clients" => a.clients = value as usize,
             other => {
                 eprintln!("unknown flag {other}");
                 std::process::exit(2)
@@ -373,6 +380,39 @@ where
     Ok((lat, errors, c, o))
 }
 
+/// `clients` callers each calling `one` back to back for `secs` seconds: completed calls,
+/// sorted latencies, errors, load-generator CPU s, other CPU s.
+async fn closed_loop<F, Fut>(a: &Args, one: F) -> anyhow::Result<OpenLoop>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let cpu0 = cpu_split();
+    let until = tokio::time::Instant::now() + Duration::from_secs(a.secs);
+    let one = &one;
+    let callers = (0..a.clients).map(|_| async move {
+        let mut lat = Vec::new();
+        let mut errors = 0;
+        while tokio::time::Instant::now() < until {
+            let started = Instant::now();
+            if !one().await {
+                errors += 1;
+            }
+            lat.push(started.elapsed());
+        }
+        (lat, errors)
+    });
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for (l, e) in futures::future::join_all(callers).await {
+        lat.extend(l);
+        errors += e;
+    }
+    let (c, o) = cpu_delta(cpu0);
+    lat.sort();
+    Ok((lat, errors, c, o))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
@@ -533,6 +573,7 @@ fn main() -> anyhow::Result<()> {
 
     let (mut batch_ratios, mut batch_rates, mut base_rates) = (Vec::new(), Vec::new(), Vec::new());
     let (mut p99s, mut base_p99s) = (Vec::new(), Vec::new());
+    let mut closed_ratios = Vec::new();
     client_rt.block_on(async {
         let producer = Producer::new(&kafka, Duration::from_secs(30))?;
         let raw: FutureProducer = Producer::settings(&kafka, Duration::from_secs(30))
@@ -632,17 +673,40 @@ fn main() -> anyhow::Result<()> {
             );
             base_p99s.push(bp);
             p99s.push(ip);
+
+            if a.clients > 0 {
+                let base = closed_loop(&a, single(baseline_topic.clone())).await?;
+                let ing = closed_loop(&a, post).await?;
+                let (bn, n) = (base.0.len() as f64, ing.0.len() as f64);
+                println!(
+                    "round {round}: closed loop, {} clients for {}s: bare producer single records {:.0}/s (p50 {:.2} ms, {} errors, CPU {:.0} µs/event whole process) | ingest HTTP single events {:.0}/s = {:.2}x (p50 {:.2} ms, {} errors, CPU {:.0} µs/event service side + {:.0} load generator)",
+                    a.clients,
+                    a.secs,
+                    bn / a.secs as f64,
+                    ms(percentile(&base.0, 0.5)),
+                    base.1,
+                    (base.2 + base.3) * 1e6 / bn.max(1.0),
+                    n / a.secs as f64,
+                    n / bn.max(1.0),
+                    ms(percentile(&ing.0, 0.5)),
+                    ing.1,
+                    ing.3 * 1e6 / n.max(1.0),
+                    ing.2 * 1e6 / n.max(1.0),
+                );
+                closed_ratios.push(n / bn.max(1.0));
+            }
         }
         anyhow::Ok(())
     })?;
     println!(
-        "median of {} rounds: PublishBatch {:.0} events/s vs baseline {:.0} events/s, ratio {:.2}x; HTTP p99 {:.2} ms vs bare producer p99 {:.2} ms; load average at end: {}",
+        "median of {} rounds: PublishBatch {:.0} events/s vs baseline {:.0} events/s, ratio {:.2}x; HTTP p99 {:.2} ms vs bare producer p99 {:.2} ms; HTTP closed loop {:.2}x; load average at end: {}",
         a.rounds,
         median(batch_rates),
         median(base_rates),
         median(batch_ratios),
         median(p99s),
         median(base_p99s),
+        median(closed_ratios),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
