@@ -12,15 +12,17 @@ enum Holder {
     Root,
     Internal,
     /// An API key (by bearer or through an access token minted for it), by id.
-    Key(String),
+    Key(Box<str>),
 }
 
 /// Re-checks one open stream's right to its topic whenever the configuration changes.
 pub(crate) struct Guard {
     config: ConfigHandle,
     holder: Holder,
-    team: String,
-    topic: String,
+    /// The team's name followed by the topic's, in one allocation (one per stream).
+    scope: Box<str>,
+    /// Where the team's name ends in `scope`.
+    team_len: usize,
     /// When the key expires (unix ms); 0 = never. A key's expiry never changes.
     expires_at_ms: i64,
     /// False once the configuration source has gone away (the node is stopping).
@@ -40,13 +42,13 @@ impl Guard {
         let holder = match principal {
             Principal::Root => Holder::Root,
             Principal::Internal => Holder::Internal,
-            Principal::Key(k) => Holder::Key(k.id.clone()),
+            Principal::Key(k) => Holder::Key(k.id.as_str().into()),
         };
         Self {
             config,
             holder,
-            team: team.to_owned(),
-            topic: topic.to_owned(),
+            scope: [team, topic].concat().into(),
+            team_len: team.len(),
             expires_at_ms,
             following: true,
         }
@@ -87,11 +89,12 @@ impl Guard {
 
     /// Why the stream may no longer run, if the latest view refuses it.
     pub fn revoked(&self) -> Option<String> {
+        let (team, topic) = self.scope.split_at(self.team_len);
         let view = self.config.current();
         let principal = match &self.holder {
             Holder::Root => Principal::Root,
             Holder::Internal => Principal::Internal,
-            Holder::Key(id) => match view.keys.get(id) {
+            Holder::Key(id) => match view.keys.get(&**id) {
                 Some(key) => {
                     if let Err(expired) = check_expiry(key, now_ms()) {
                         return Some(expired.to_string());
@@ -101,20 +104,11 @@ impl Guard {
                 None => return Some(format!("the api key {id} was revoked")),
             },
         };
-        if view.topic(&self.team, &self.topic).is_none() {
-            return Some(format!(
-                "the topic {}/{} was deleted",
-                self.team, self.topic
-            ));
+        if view.topic(team, topic).is_none() {
+            return Some(format!("the topic {team}/{topic} was deleted"));
         }
         principal
-            .authorize(
-                &view,
-                Action::Subscribe {
-                    team: &self.team,
-                    topic: &self.topic,
-                },
-            )
+            .authorize(&view, Action::Subscribe { team, topic })
             .err()
             .map(|denied| denied.to_string())
     }

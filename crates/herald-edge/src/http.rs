@@ -44,10 +44,9 @@ pub(crate) struct AppState {
     pub token_ttl: Duration,
     pub retry_ms: u64,
     pub cors: Cors,
-    /// A WebSocket peer silent this long (two heartbeats and a bit) is closed.
-    pub ws_dead_after: Duration,
-    /// How long connections may take to close after shutdown.
-    pub drain_grace: Duration,
+    /// The bounds of the hyper path's WebSockets: a peer silent for two heartbeats and a bit
+    /// is closed, and connections may take the drain grace to close after shutdown.
+    pub ws: ws::Limits,
     /// Upgraded WebSocket connections of the hyper path, waited for on shutdown.
     pub upgraded: tokio_util::task::TaskTracker,
     /// Named consumers' members on this node.
@@ -452,12 +451,7 @@ pub(crate) async fn stream(
             let Ok(upgraded) = on_upgrade.await else {
                 return;
             };
-            let limits = ws::Limits {
-                dead_after: served.ws_dead_after,
-                shutdown: &served.hub.shutdown,
-                drain_grace: served.drain_grace,
-            };
-            ws::serve(TokioIo::new(upgraded), stream, limits).await;
+            ws::serve(TokioIo::new(upgraded), stream, &served.ws).await;
         });
         return Ok(ws_accepted(&accept));
     }
@@ -585,7 +579,7 @@ pub(crate) async fn open_stream(
             let digest = Sha256::digest(token.as_bytes());
             format!("token:{}", URL_SAFE_NO_PAD.encode(&digest[..12])).into()
         }
-        None => format!("key:{label}").into(),
+        None => slot.who().clone(),
     };
     // A pull answer has no room for the notice; the client's next stream gets it.
     let cut = (wire != Wire::Pull)
@@ -702,6 +696,7 @@ pub(crate) fn state(
     consumers: Arc<Consumers>,
 ) -> AppState {
     let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    let shutdown = hub.shutdown.clone();
     AppState {
         hub,
         view,
@@ -718,8 +713,11 @@ pub(crate) fn state(
             .try_into()
             .unwrap_or(u64::MAX),
         cors: Cors::new(&config.cors_origins),
-        ws_dead_after: config.heartbeat() * 2 + Duration::from_secs(5),
-        drain_grace: config.shutdown_grace,
+        ws: ws::Limits {
+            dead_after: config.heartbeat() * 2 + Duration::from_secs(5),
+            shutdown,
+            drain_grace: config.shutdown_grace,
+        },
         upgraded: tokio_util::task::TaskTracker::new(),
         consumers,
     }

@@ -50,6 +50,8 @@ const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 pub(crate) struct Lean {
     pub state: Arc<AppState>,
     pub head_timeout: Duration,
+    /// The bounds of this path's WebSockets (its shutdown and drain grace).
+    pub ws: ws::Limits,
 }
 
 /// The writer of one open stream (SSE or WebSocket), boxed: the connection's task is then
@@ -166,12 +168,7 @@ where
             if !switching.await {
                 return Accepted::Done;
             }
-            let limits = ws::Limits {
-                dead_after: lean.state.ws_dead_after,
-                shutdown,
-                drain_grace,
-            };
-            Accepted::Stream(Box::pin(ws::serve(io, *stream, limits)))
+            Accepted::Stream(Box::pin(ws::serve(io, *stream, &lean.ws)))
         }
         Ok((stream, None)) => {
             let head = stream_head(&cors, !http10);

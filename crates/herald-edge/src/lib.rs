@@ -137,10 +137,7 @@ impl Edge {
         shutdown: CancellationToken,
     ) -> Result<(), EdgeError> {
         let tls = tls::acceptor(&self.tls_cert_file, &self.tls_key_file).await?;
-        let lean = self.lean_http1.then(|| lean::Lean {
-            state: self.state.clone(),
-            head_timeout: self.head_timeout,
-        });
+        let lean = self.lean_http1.then(|| self.lean(&shutdown));
         let serving = server::Serving {
             router,
             lean,
@@ -157,15 +154,25 @@ impl Edge {
     pub fn connections(&self, router: axum::Router, shutdown: CancellationToken) -> Connections {
         Connections(Arc::new(server::Serving {
             router,
-            lean: self.lean_http1.then(|| lean::Lean {
-                state: self.state.clone(),
-                head_timeout: self.head_timeout,
-            }),
+            lean: self.lean_http1.then(|| self.lean(&shutdown)),
             tls: None,
             shutdown,
             drain_grace: self.drain_grace,
             handshake_timeout: self.head_timeout,
         }))
+    }
+
+    /// The lean HTTP/1 stream path of a server stopped by `shutdown`.
+    fn lean(&self, shutdown: &CancellationToken) -> lean::Lean {
+        lean::Lean {
+            state: self.state.clone(),
+            head_timeout: self.head_timeout,
+            ws: ws::Limits {
+                dead_after: self.state.ws.dead_after,
+                shutdown: shutdown.clone(),
+                drain_grace: self.drain_grace,
+            },
+        }
     }
 
     /// The routes (`/v1/streams/...`, `/v1/topics/.../events`, `/v1/replies/...`), to serve alone or next to other services' routes. Cut

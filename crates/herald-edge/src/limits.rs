@@ -22,14 +22,16 @@ struct Shared {
 #[derive(Debug, Default)]
 struct Counts {
     node: usize,
-    keys: HashMap<String, usize>,
+    /// Open streams per key, by the name the key's clients go by (`key:{label}`): every slot
+    /// of the key shares this string rather than allocating its own.
+    keys: HashMap<Arc<str>, usize>,
 }
 
 /// One open stream's share of the limits; released on drop.
 #[derive(Debug)]
 pub(crate) struct StreamSlot {
     limits: Limits,
-    key: String,
+    who: Arc<str>,
 }
 
 impl Limits {
@@ -57,7 +59,12 @@ impl Limits {
                 "this edge node serves its maximum of {max_node} streams: retry later or on another node",
             )));
         }
-        let per_key = counts.keys.entry(key.to_owned()).or_default();
+        let who = format!("key:{key}");
+        let who = match counts.keys.get_key_value(who.as_str()) {
+            Some((shared, _)) => shared.clone(),
+            None => Arc::from(who),
+        };
+        let per_key = counts.keys.entry(who.clone()).or_default();
         if *per_key >= *max_key {
             metrics.limited.inc();
             return Err(EdgeError::TooManyForKey(format!(
@@ -69,8 +76,15 @@ impl Limits {
         metrics.open_streams.inc();
         Ok(StreamSlot {
             limits: self.clone(),
-            key: key.to_owned(),
+            who,
         })
+    }
+}
+
+impl StreamSlot {
+    /// The name the key's clients go by (`key:{label}`), shared by the key's streams.
+    pub fn who(&self) -> &Arc<str> {
+        &self.who
     }
 }
 
@@ -79,10 +93,10 @@ impl Drop for StreamSlot {
         let shared = &self.limits.0;
         let mut counts = shared.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts.node = counts.node.saturating_sub(1);
-        if let Some(n) = counts.keys.get_mut(&self.key) {
+        if let Some(n) = counts.keys.get_mut(&self.who) {
             *n -= 1;
             if *n == 0 {
-                counts.keys.remove(&self.key);
+                counts.keys.remove(&self.who);
             }
         }
         shared.metrics.open_streams.dec();

@@ -372,11 +372,12 @@ fn message_op(opcode: u8, message: &[u8]) -> Read {
     }
 }
 
-/// How a connection's loop is bounded.
-pub(crate) struct Limits<'a> {
+/// How a connection's loop is bounded; one per path that serves WebSockets, shared by its
+/// connections (each holds a reference, not a copy).
+pub(crate) struct Limits {
     /// A peer that sent nothing (not even a pong) for this long is closed.
     pub dead_after: Duration,
-    pub shutdown: &'a CancellationToken,
+    pub shutdown: CancellationToken,
     pub drain_grace: Duration,
 }
 
@@ -444,7 +445,7 @@ where
 pub(crate) fn serve<'a, IO>(
     mut io: IO,
     mut stream: EventStream,
-    limits: Limits<'a>,
+    limits: &'a Limits,
 ) -> impl Future<Output = ()> + 'a
 where
     IO: AsyncRead + AsyncWrite + Unpin + 'a,
