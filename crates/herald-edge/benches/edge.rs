@@ -206,6 +206,20 @@ async fn bare() {
     );
 }
 
+/// The fan-out readers' latencies, all together, and what each kept open (readers that failed
+/// are left out).
+async fn gather<T>(readers: Vec<tokio::task::JoinHandle<(Vec<u64>, T)>>) -> (Vec<u64>, Vec<T>) {
+    let mut lat = Vec::new();
+    let mut kept = Vec::with_capacity(readers.len());
+    for r in readers {
+        if let Ok((l, k)) = r.await {
+            lat.extend(l);
+            kept.push(k);
+        }
+    }
+    (lat, kept)
+}
+
 fn percentiles(v: &mut [u64]) -> (u64, u64, u64) {
     if v.is_empty() {
         return (0, 0, 0);
@@ -959,14 +973,7 @@ async fn fanout(
         tick.tick().await;
         publish(producer, &full, "bench.idle", seq).await;
     }
-    let mut lat = Vec::with_capacity(n * events as usize);
-    let mut kept = Vec::with_capacity(n);
-    for r in readers {
-        if let Ok((l, s)) = r.await {
-            lat.extend(l);
-            kept.push(s);
-        }
-    }
+    let (mut lat, kept) = gather(readers).await;
     let cpu = cpu_ticks(pid) - cpu0;
     let deliveries = lat.len();
     let (p50, p99, max) = percentiles(&mut lat);
@@ -1403,14 +1410,7 @@ async fn inproc() {
         tick.tick().await;
         publish(&producer, &full, "bench.idle", seq).await;
     }
-    let mut lat = Vec::new();
-    let mut kept = Vec::new();
-    for r in readers {
-        if let Ok((l, c)) = r.await {
-            lat.extend(l);
-            kept.push(c);
-        }
-    }
+    let (mut lat, kept) = gather(readers).await;
     let cpu = cpu_ticks(pid) - cpu0;
     let deliveries = lat.len();
     let (p50, p99, max) = percentiles(&mut lat);
