@@ -171,10 +171,10 @@ pub fn replies_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
 /// and drop the receipt before it). [`run_with`] creates it; embedders create it themselves.
 pub fn idempotency_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
     let retention = config.idempotency.window + config.delivery_timeout() * 2;
-    herald_kafka::TopicSpec::new(
-        config.deployment.idempotency_topic(),
-        herald_core::names::internal::DEFAULT_PARTITIONS,
-    )
+    // One partition: every replica reads every partition anyway, so more would only split a
+    // batch's claims and receipts into more records, each a produce, a fetch and a wakeup.
+    // Logs created with more partitions keep working (the follower reads their count).
+    herald_kafka::TopicSpec::new(config.deployment.idempotency_topic(), 1)
     .config("cleanup.policy", "delete")
     .config(
         "retention.ms",

@@ -556,7 +556,7 @@ impl Core {
     fn settled(
         &self,
         transport: Transport,
-        claim: Result<Claim, IngestError>,
+        claim: Result<Claim<'_>, IngestError>,
     ) -> Result<Receipt, IngestError> {
         match claim {
             Ok(Claim::Duplicate(receipt)) => {
@@ -597,7 +597,7 @@ impl Core {
         &self,
         transport: Transport,
         topic: &Arc<str>,
-        events: Vec<(usize, Prepared, Option<OwnerGuard>)>,
+        events: Vec<(usize, Prepared, Option<OwnerGuard<'_>>)>,
     ) -> Vec<(usize, Result<Receipt, IngestError>)> {
         if events.is_empty() {
             return Vec::new();
@@ -659,9 +659,9 @@ impl Core {
 }
 
 /// What becomes of one event of a request once its id is claimed.
-enum Step {
+enum Step<'a> {
     /// Write it now (owning its id when it has a producer-chosen one).
-    Write(Option<OwnerGuard>),
+    Write(Option<OwnerGuard<'a>>),
     /// Its id is busy: claim it in turn, then write.
     Wait,
     /// A later copy of the id at this index in the same request.
