@@ -18,7 +18,8 @@
 //! A request's ids are claimed together: one write of their claims, one wait to read them back,
 //! and one write of their receipts, whatever the batch size. The log's records are written by
 //! one task per replica that gathers what concurrent publishes ask for into one record per
-//! partition: a batch of a hundred events costs a few records, not two hundred.
+//! partition, at most two in flight: a busy replica writes a record or two per round trip,
+//! whatever the number of publishes.
 //!
 //! Limit: a replica that dies between its event and its done record leaves a claim that only
 //! its lease ends; a retry after that writes the event a second time.
@@ -30,13 +31,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use herald_kafka::{KafkaConfig, KafkaError, Producer, TailConsumer};
 use sha2::{Digest, Sha256};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::{IngestConfig, IngestError, Receipt};
 
-/// Most items in one log record (at most 29 bytes each).
-const MAX_ITEMS: usize = 1000;
+/// Most items in one log record: 29 bytes each, so at most 290 KB, within the broker's
+/// default 1 MB batch. One record goes out per round trip, so this bounds the log's rate.
+const MAX_ITEMS: usize = 10_000;
+
+/// Log writes in flight at once: two, so that a claim never waits behind the receipts of the
+/// publish before it, which nobody waits for.
+const WRITES_IN_FLIGHT: usize = 2;
 
 /// The first byte of a log record: the version of its layout.
 const FORMAT: u8 = 1;
@@ -67,7 +73,11 @@ enum Entry {
     /// Held by the claim with this nonce, written at `at` (ms since the epoch).
     Claimed { nonce: u64, at: i64 },
     /// Written at (partition, offset); the receipt was written at `at`.
-    Done { partition: i32, offset: i64, at: i64 },
+    Done {
+        partition: i32,
+        offset: i64,
+        at: i64,
+    },
 }
 
 /// Hashes an id by its low 64 bits: ids are SHA-256 output already, as evenly spread as any
@@ -809,14 +819,21 @@ impl Follower {
 }
 
 /// Writes the log: takes every item queued at that moment, one record per partition, each
-/// acknowledgement handed back to the writes that had items in it.
+/// acknowledgement handed back to the writes that had items in it. At most
+/// [`WRITES_IN_FLIGHT`] writes are in flight, so what queues meanwhile goes out together: an
+/// idle log writes a claim at once, a busy one a record or two per round trip rather than one
+/// per publish (each a produce request the broker handles and a fetch every replica reads).
 async fn write(
     shared: Arc<Shared>,
     producer: Producer,
     topic: Arc<str>,
     mut queue: mpsc::UnboundedReceiver<Write>,
 ) {
+    let turn = Arc::new(Semaphore::new(WRITES_IN_FLIGHT));
     while let Some(first) = queue.recv().await {
+        let Ok(permit) = turn.clone().acquire_owned().await else {
+            return;
+        };
         let mut items = first.items.len();
         let mut batch = vec![first];
         while items < MAX_ITEMS {
@@ -844,6 +861,7 @@ async fn write(
         }
         let (producer, topic) = (producer.clone(), topic.clone());
         tokio::spawn(async move {
+            let _turn = permit;
             let sent = futures::future::join_all(records.into_iter().map(|(p, items)| {
                 let producer = &producer;
                 let topic = &topic;
@@ -1029,7 +1047,11 @@ mod tests {
         assert_eq!(ix.entries.len(), 10);
         assert_eq!(ix.done(14), Some((0, 14)));
         assert_eq!(ix.done(0), None, "the oldest go first");
-        assert_eq!(std::mem::size_of::<Entry>(), 24, "a slot holds a claim or a receipt");
+        assert_eq!(
+            std::mem::size_of::<Entry>(),
+            24,
+            "a slot holds a claim or a receipt"
+        );
     }
 
     #[test]
@@ -1048,7 +1070,11 @@ mod tests {
         assert_eq!(ix.holder(5), Some(5));
         ix.apply(5, Record::Done(0, 5), 1_020);
         ix.expire(1_030);
-        assert_eq!(ix.claim_order.len(), 1, "then the freed one, behind the held one");
+        assert_eq!(
+            ix.claim_order.len(),
+            1,
+            "then the freed one, behind the held one"
+        );
         assert!(!ix.entries.contains_key(&6));
         assert_eq!(ix.holder(7), Some(7));
         assert_eq!(ix.done(5), Some((0, 5)));

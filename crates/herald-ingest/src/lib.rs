@@ -175,11 +175,11 @@ pub fn idempotency_topic(config: &IngestConfig) -> herald_kafka::TopicSpec {
     // batch's claims and receipts into more records, each a produce, a fetch and a wakeup.
     // Logs created with more partitions keep working (the follower reads their count).
     herald_kafka::TopicSpec::new(config.deployment.idempotency_topic(), 1)
-    .config("cleanup.policy", "delete")
-    .config(
-        "retention.ms",
-        dedup::millis(retention).max(1000).to_string(),
-    )
+        .config("cleanup.policy", "delete")
+        .config(
+            "retention.ms",
+            dedup::millis(retention).max(1000).to_string(),
+        )
 }
 
 /// Where the service's view of teams, topics and keys comes from: `static_config` when set,
