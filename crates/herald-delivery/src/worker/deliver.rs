@@ -101,7 +101,7 @@ impl Shared {
                 latency: Duration::ZERO,
                 error: "circuit open: endpoint keeps failing, not sent".to_owned(),
                 excerpt: String::new(),
-                request_excerpt: String::new(),
+                request_excerpt: bytes::Bytes::new(),
                 verdict: Verdict::CircuitOpen,
             });
         }
@@ -164,6 +164,7 @@ impl Shared {
         cloudevent::render(
             route.content_mode,
             payload.headers.iter(),
+            &payload.headers.bytes,
             &payload.data,
             &Sequence {
                 partition: task.source_partition,
@@ -232,7 +233,7 @@ impl Shared {
         );
         match decision {
             Settle::Delivered => {
-                self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
+                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded);
                 Settled::Done(true)
             }
             Settle::Retry {
@@ -242,7 +243,7 @@ impl Shared {
             } if in_process => {
                 task.tier = tier.label;
                 task.due_at_ms = due_ms;
-                self.log_attempt(route, task.clone(), attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome);
                 Settled::RetryAt(Box::new(task))
             }
             Settle::Retry {
@@ -256,7 +257,7 @@ impl Shared {
                         .retries
                         .get_or_create(&vec![("tier", tier.label.clone())])
                         .inc();
-                    self.log_attempt(route, task, attempt, outcome);
+                    self.log_attempt(route, &task, &attempt, outcome);
                 }
                 Settled::Done(ok)
             }
@@ -268,7 +269,7 @@ impl Shared {
                 if disable {
                     self.disable(route, &reason).await;
                 }
-                self.log_attempt(route, task.clone(), attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome);
                 Settled::DeadLettered(self.dead_letter(route, task, payload, &reason).await)
             }
         }
