@@ -523,13 +523,7 @@ impl LoopState<'_> {
                 };
                 lanes::push(shared, &self.consumer, tp.clone(), job);
             } else {
-                spawn_delivery(
-                    shared,
-                    route.clone(),
-                    task,
-                    payload.clone(),
-                    completion.clone(),
-                );
+                shared.start_delivery(route.clone(), task, payload.clone(), completion.clone());
             }
         }
     }
@@ -630,23 +624,7 @@ fn dispatch_task(
         };
         return lanes::push(shared, consumer, tp, job);
     }
-    spawn_delivery(shared, route, task, payload, completion);
-}
-
-fn spawn_delivery(
-    shared: &Arc<Shared>,
-    route: Arc<Route>,
-    task: DeliveryTask,
-    payload: Payload,
-    completion: Arc<Completion>,
-) {
-    let shared = shared.clone();
-    // Boxed: a task stores its future inline and moves it on every stage change, and the
-    // delivery future (with its handoff paths) is kilobytes; a box is one small allocation.
-    tokio::spawn(Box::pin(async move {
-        let ok = shared.deliver(route, task, payload).await;
-        completion.finish(ok);
-    }));
+    shared.start_delivery(route, task, payload, completion);
 }
 
 /// Most records dispatched in one turn of the consumer loop.

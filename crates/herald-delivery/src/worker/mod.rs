@@ -32,6 +32,7 @@ use crate::share::Shares;
 use crate::tracker::Tracker;
 
 pub(crate) use consume::Worker;
+pub(crate) use deliver::Queued;
 pub(crate) use lanes::Lanes;
 
 pub(crate) fn now_ms() -> i64 {
