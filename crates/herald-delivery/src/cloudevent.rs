@@ -76,13 +76,18 @@ pub struct Rendered {
 }
 
 /// Renders an event whose record headers are `record` (Kafka binary mode) and value `data`.
+///
+/// `shared` is the buffer the header values point into, when they do: a value that needs no
+/// percent-encoding is then sent as a slice of it, without a copy (a webhook carries half a dozen
+/// `ce-*` headers, and an allocation and a copy for each showed in profiles).
 pub fn render<'h>(
     mode: ContentMode,
     record: impl Iterator<Item = (&'h [u8], &'h [u8])> + Clone,
+    shared: &Bytes,
     data: &Bytes,
     seq: &Sequence<'_>,
 ) -> Rendered {
-    let mut headers = HeaderMap::with_capacity(12);
+    let mut headers = HeaderMap::with_capacity(16);
     put_sequence(&mut headers, seq);
     let content_type = record
         .clone()
@@ -95,21 +100,23 @@ pub fn render<'h>(
     match mode {
         ContentMode::Binary => {
             for (name, value) in attributes {
-                let mut header = Vec::with_capacity(3 + name.len());
-                header.extend_from_slice(b"ce-");
-                header.extend(name.iter().map(u8::to_ascii_lowercase));
-                let value = percent_encode(value, CE_VALUE).to_string();
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::from_bytes(&header),
-                    HeaderValue::from_str(&value),
-                ) {
-                    headers.insert(n, v);
+                let Some(name) = ce_header_name(name) else {
+                    continue;
+                };
+                let value = if value.iter().any(|b| needs_encoding(*b)) {
+                    HeaderValue::from_str(&percent_encode(value, CE_VALUE).to_string())
+                } else {
+                    HeaderValue::from_maybe_shared(bytes_of(shared, value))
+                };
+                if let Ok(v) = value {
+                    headers.insert(name, v);
                 }
             }
             Rendered {
                 headers,
                 body: data.clone(),
-                content_type: content_type.and_then(|v| HeaderValue::from_bytes(v).ok()),
+                content_type: content_type
+                    .and_then(|v| HeaderValue::from_maybe_shared(bytes_of(shared, v)).ok()),
             }
         }
         ContentMode::Structured => Rendered {
@@ -118,6 +125,49 @@ pub fn render<'h>(
             content_type: Some(HeaderValue::from_static(STRUCTURED)),
         },
     }
+}
+
+/// Whether `CE_VALUE` percent-encodes byte `b`.
+fn needs_encoding(b: u8) -> bool {
+    !(0x20..0x7f).contains(&b) || matches!(b, b' ' | b'"' | b'%')
+}
+
+/// `value` as a slice of `shared` when it lies in it, else a copy.
+fn bytes_of(shared: &Bytes, value: &[u8]) -> Bytes {
+    let within = shared.as_ptr_range();
+    let range = value.as_ptr_range();
+    if !value.is_empty() && within.start <= range.start && range.end <= within.end {
+        shared.slice_ref(value)
+    } else {
+        Bytes::copy_from_slice(value)
+    }
+}
+
+/// The `ce-<attribute>` header of a record's `ce_<attribute>` header: the attributes every event
+/// has are constants (parsed once), others are lowercased and checked.
+fn ce_header_name(attribute: &[u8]) -> Option<HeaderName> {
+    const ID: HeaderName = HeaderName::from_static("ce-id");
+    const TYPE: HeaderName = HeaderName::from_static("ce-type");
+    const SOURCE: HeaderName = HeaderName::from_static("ce-source");
+    const SPECVERSION: HeaderName = HeaderName::from_static("ce-specversion");
+    const TIME: HeaderName = HeaderName::from_static("ce-time");
+    const SUBJECT: HeaderName = HeaderName::from_static("ce-subject");
+    const DATASCHEMA: HeaderName = HeaderName::from_static("ce-dataschema");
+    Some(match attribute {
+        b"id" => ID,
+        b"type" => TYPE,
+        b"source" => SOURCE,
+        b"specversion" => SPECVERSION,
+        b"time" => TIME,
+        b"subject" => SUBJECT,
+        b"dataschema" => DATASCHEMA,
+        other => {
+            let mut header = Vec::with_capacity(3 + other.len());
+            header.extend_from_slice(b"ce-");
+            header.extend(other.iter().map(u8::to_ascii_lowercase));
+            return HeaderName::from_bytes(&header).ok();
+        }
+    })
 }
 
 fn put_sequence(headers: &mut HeaderMap, seq: &Sequence<'_>) {
@@ -135,8 +185,8 @@ fn put_sequence(headers: &mut HeaderMap, seq: &Sequence<'_>) {
             HeaderValue::from(previous),
         );
     }
-    if let Ok(v) = HeaderValue::from_str(seq.cursor)
-        && !seq.cursor.is_empty()
+    if !seq.cursor.is_empty()
+        && let Ok(v) = HeaderValue::from_str(seq.cursor)
     {
         headers.insert(HeaderName::from_static(HEADER_CURSOR), v);
     }
@@ -248,7 +298,13 @@ mod tests {
     #[test]
     fn binary_mode_maps_attributes_to_ce_headers_and_keeps_the_body() {
         let data = Bytes::from_static(br#"{"n":1}"#);
-        let r = render(ContentMode::Binary, record().into_iter(), &data, &seq());
+        let r = render(
+            ContentMode::Binary,
+            record().into_iter(),
+            &Bytes::new(),
+            &data,
+            &seq(),
+        );
         assert_eq!(r.body, data);
         let h = |n: &str| r.headers.get(n).map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(h("ce-id").as_deref(), Some("evt-1"));
@@ -268,9 +324,59 @@ mod tests {
     }
 
     #[test]
+    fn values_in_a_shared_buffer_render_as_copies_do() {
+        // The record's headers in one buffer, as the worker holds them.
+        let mut buf = Vec::new();
+        let mut ends = Vec::new();
+        for (k, v) in record() {
+            buf.extend_from_slice(k);
+            let key_end = buf.len();
+            buf.extend_from_slice(v);
+            ends.push((key_end, buf.len()));
+        }
+        let shared = Bytes::from(buf);
+        let mut start = 0;
+        let pairs: Vec<(&[u8], &[u8])> = ends
+            .iter()
+            .map(|&(key_end, end)| {
+                let pair = (&shared[start..key_end], &shared[key_end..end]);
+                start = end;
+                pair
+            })
+            .collect();
+        let data = Bytes::from_static(br#"{"n":1}"#);
+        let from_shared = render(
+            ContentMode::Binary,
+            pairs.into_iter(),
+            &shared,
+            &data,
+            &seq(),
+        );
+        let copied = render(
+            ContentMode::Binary,
+            record().into_iter(),
+            &Bytes::new(),
+            &data,
+            &seq(),
+        );
+        assert_eq!(from_shared.headers, copied.headers);
+        assert_eq!(from_shared.content_type, copied.content_type);
+        assert_eq!(
+            from_shared.headers.get("ce-subject").unwrap(),
+            "order%207%20%22big%22"
+        );
+    }
+
+    #[test]
     fn structured_mode_carries_the_whole_event_in_the_body() {
         let data = Bytes::from_static(br#"{"n":1}"#);
-        let r = render(ContentMode::Structured, record().into_iter(), &data, &seq());
+        let r = render(
+            ContentMode::Structured,
+            record().into_iter(),
+            &Bytes::new(),
+            &data,
+            &seq(),
+        );
         assert_eq!(r.content_type.unwrap(), STRUCTURED);
         assert!(r.headers.get("ce-id").is_none());
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
@@ -292,6 +398,7 @@ mod tests {
         let r = render(
             ContentMode::Structured,
             text.into_iter(),
+            &Bytes::new(),
             &Bytes::from_static(b"hi \"there\""),
             &seq(),
         );
@@ -305,6 +412,7 @@ mod tests {
         let r = render(
             ContentMode::Structured,
             binary.into_iter(),
+            &Bytes::new(),
             &Bytes::from_static(&[0xff, 0]),
             &seq(),
         );
@@ -318,6 +426,7 @@ mod tests {
         let r = render(
             ContentMode::Structured,
             bad.into_iter(),
+            &Bytes::new(),
             &Bytes::from_static(b"{nope"),
             &seq(),
         );
@@ -333,7 +442,13 @@ mod tests {
             cursor: "",
             ..seq()
         };
-        let r = render(ContentMode::Binary, record().into_iter(), &Bytes::new(), &s);
+        let r = render(
+            ContentMode::Binary,
+            record().into_iter(),
+            &Bytes::new(),
+            &Bytes::new(),
+            &s,
+        );
         assert!(r.headers.get(HEADER_PREVIOUS).is_none());
         assert!(r.headers.get(HEADER_KEY).is_none());
         assert!(r.headers.get(HEADER_CURSOR).is_none());

@@ -1,7 +1,7 @@
 //! Routes (subscriptions as the worker uses them) and per-subscription isolation: a bound on
 //! concurrent requests, a token-bucket rate limit and a circuit breaker.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -14,6 +14,7 @@ use herald_watch::View;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::saved::SavedState;
+use crate::worker::Queued;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::cloudevent::ContentMode;
@@ -223,9 +224,9 @@ enum CircuitState {
 }
 
 /// A delivery's place in an endpoint's queue, given back when dropped.
-pub struct QueuePlace<'a>(&'a Endpoint);
+pub struct QueuePlace(Arc<Endpoint>);
 
-impl Drop for QueuePlace<'_> {
+impl Drop for QueuePlace {
     fn drop(&mut self) {
         self.0.queued.fetch_sub(1, Ordering::AcqRel);
     }
@@ -348,6 +349,60 @@ pub struct Endpoint {
     failing_since_ms: Mutex<Option<i64>>,
     /// Moving average of attempt latency in microseconds: tells a slow endpoint from a busy one.
     latency_us: AtomicU64,
+    /// Deliveries waiting for one of the endpoint's runners, and how many run.
+    runs: Mutex<Runs<Queued>>,
+}
+
+/// An endpoint's delivery runners: tasks (at most the in-flight limit) that each deliver one
+/// job after another from the endpoint's queue, so a delivery costs no task spawn and no wait
+/// on the in-flight semaphore, and a backlog is a queue of jobs rather than of parked tasks.
+struct Runs<J> {
+    queue: VecDeque<J>,
+    runners: usize,
+}
+
+impl<J> Default for Runs<J> {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::new(),
+            runners: 0,
+        }
+    }
+}
+
+impl<J> Runs<J> {
+    /// `job` back when a new runner should start with it, else queued.
+    fn submit(&mut self, job: J, limit: usize) -> Option<J> {
+        if self.runners < limit {
+            self.runners += 1;
+            return Some(job);
+        }
+        self.queue.push_back(job);
+        None
+    }
+
+    /// A runner's next job; `None` (and one runner fewer) when the queue is empty or there are
+    /// more runners than `limit`. At least one runner stays while jobs are queued.
+    fn next(&mut self, limit: usize) -> Option<J> {
+        let job = if self.runners > limit.max(1) {
+            None
+        } else {
+            self.queue.pop_front()
+        };
+        if job.is_none() {
+            self.runners -= 1;
+        }
+        job
+    }
+}
+
+impl<J> std::fmt::Debug for Runs<J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runs")
+            .field("queued", &self.queue.len())
+            .field("runners", &self.runners)
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -361,18 +416,19 @@ impl Endpoint {
             circuit: Mutex::new(Circuit::new(threshold, open_for)),
             failing_since_ms: Mutex::new(None),
             latency_us: AtomicU64::new(0),
+            runs: Mutex::default(),
         }
     }
 
     /// Takes a place in the endpoint's queue unless it is `max_queued` deep and slow (slower
     /// than `slow` on average): a slow endpoint with a deep queue would hold the worker's
     /// record budget and so slow everyone. The place is given back when the guard drops.
-    pub fn enqueue(&self, max_queued: usize, slow: Duration) -> Option<QueuePlace<'_>> {
+    pub fn enqueue(self: &Arc<Self>, max_queued: usize, slow: Duration) -> Option<QueuePlace> {
         if self.queued.fetch_add(1, Ordering::AcqRel) >= max_queued && self.is_slow(slow) {
             self.queued.fetch_sub(1, Ordering::AcqRel);
             return None;
         }
-        Some(QueuePlace(self))
+        Some(QueuePlace(self.clone()))
     }
 
     /// Whether an attempt may be sent now (the circuit breaker's gate).
@@ -385,7 +441,35 @@ impl Endpoint {
 
     /// Waits for a concurrency permit; `None` once the endpoint is gone.
     pub async fn permit(&self) -> Option<OwnedSemaphorePermit> {
-        self.in_flight.clone().acquire_owned().await.ok()
+        // A runner finds a permit free (runners are at most the limit): no waiter to register.
+        match self.in_flight.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => self.in_flight.clone().acquire_owned().await.ok(),
+        }
+    }
+
+    /// Hands `job` to the endpoint's runners: returned when a new runner should start with it
+    /// (fewer runners than the in-flight limit), else queued for a runner that is working.
+    pub fn submit(&self, job: Queued) -> Option<Queued> {
+        let limit = self.in_flight_limit.load(Ordering::Relaxed);
+        self.runs().submit(job, limit)
+    }
+
+    /// The next job for a runner that finished one; `None` when the runner should stop (nothing
+    /// queued, or more runners than a lowered limit).
+    pub fn next_job(&self) -> Option<Queued> {
+        let limit = self.in_flight_limit.load(Ordering::Relaxed);
+        self.runs().next(limit)
+    }
+
+    /// A runner ended without asking for its next job (it panicked): its queue must not be left
+    /// without a runner. Returns the job a new runner should start with, if any.
+    pub fn runner_lost(&self) -> Option<Queued> {
+        self.runs().next(usize::MAX)
+    }
+
+    fn runs(&self) -> std::sync::MutexGuard<'_, Runs<Queued>> {
+        self.runs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records a delivered attempt: whether this closed an open circuit (recovered) and whether
@@ -506,6 +590,28 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runners_start_up_to_the_limit_and_drain_the_queue() {
+        let mut runs = Runs::default();
+        assert_eq!(runs.submit(1, 2), Some(1), "first runner");
+        assert_eq!(runs.submit(2, 2), Some(2), "second runner");
+        assert_eq!(runs.submit(3, 2), None, "queued");
+        assert_eq!(runs.submit(4, 2), None, "queued");
+        assert_eq!(runs.next(2), Some(3));
+        // The limit drops to 1: one runner stops, the other goes on with the queue.
+        assert_eq!(runs.next(1), None);
+        assert_eq!(runs.runners, 1);
+        assert_eq!(runs.next(1), Some(4));
+        assert_eq!(runs.next(1), None);
+        assert_eq!(runs.runners, 0);
+        // A lost runner's queue is taken over whatever the limit.
+        assert_eq!(runs.submit(5, 1), Some(5));
+        assert_eq!(runs.submit(6, 1), None);
+        assert_eq!(runs.next(usize::MAX), Some(6));
+        assert_eq!(runs.next(usize::MAX), None);
+        assert_eq!(runs.runners, 0);
+    }
 
     #[test]
     fn circuit_opens_probes_and_recovers() {

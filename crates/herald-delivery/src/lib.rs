@@ -3,11 +3,13 @@
 //! One consumer group reads the event topics that subscriptions name, the retry tiers
 //! (`herald.retry.<delay>`) and `herald.replay`. Each event is matched against the
 //! subscriptions of the current view and POSTed, signed (Standard Webhooks), to every match as an
-//! independent task; failures become `DeliveryTask`s in the next retry tier, whose partitions stay
-//! paused until their head task is due; exhausted or permanent failures go to `herald.dlq`. Every
-//! attempt is logged to `herald.attempts`. Offsets are committed only up to the lowest record not
-//! yet delivered or durably handed off, so a crash loses nothing and one slow endpoint never holds
-//! up the others (which have their own in-flight bound, rate limit and circuit breaker).
+//! independent delivery (queued at the subscription's endpoint, whose runner tasks send up to its
+//! in-flight bound at a time); failures become `DeliveryTask`s in the next retry tier, whose
+//! partitions stay paused until their head task is due; exhausted or permanent failures go to
+//! `herald.dlq`. Every attempt is logged to `herald.attempts`. Offsets are committed only up to
+//! the lowest record not yet delivered or durably handed off, so a crash loses nothing and one
+//! slow endpoint never holds up the others (which have their own in-flight bound, rate limit and
+//! circuit breaker).
 //!
 //! Subscriptions with `ordering: key` deliver each record key in publish order instead: their
 //! deliveries go through per-key lanes (`ordering`, `worker::lanes`) and a failing head retries

@@ -99,7 +99,7 @@ mod tests {
             latency: Duration::ZERO,
             error: error.to_owned(),
             excerpt: String::new(),
-            request_excerpt: String::new(),
+            request_excerpt: bytes::Bytes::new(),
             verdict,
         }
     }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::FutureExt as _;
 use herald_core::event_type_matches;
 use herald_kafka::{GroupConsumer, KafkaConfig, RebalanceHandler, RecordStream, TopicPartition};
 use herald_proto::v1::DeliveryTask;
@@ -306,18 +307,27 @@ impl Worker {
                     // Partitions may be added to a topic: its shares follow.
                     spawn_partition_counts(consumer.clone(), shared.clone(), subscribed.clone());
                 }
-                (permit, message) = next_message(&mut stream, &budget, &mut interned) => match message {
-                    Ok(m) => loop_ctx.on_message(&shared, m, permit),
-                    Err(error) => {
-                        if let Some(reason) = consumer.fatal_error() {
-                            // The client is unusable: stop rather than stay ready while
-                            // consuming nothing; uncommitted work is redelivered.
-                            tracing::error!(%reason, "kafka consumer failed for good");
-                            return Err(error);
+                (permit, message) = next_message(&mut stream, &budget, &mut interned) => {
+                    let mut next = Some((permit, message));
+                    let mut dispatched = 0;
+                    // Records already fetched go out in one turn: every turn of this select
+                    // polls the shutdown token, the view, the due channel and two timers, which
+                    // cost about as much as dispatching a record. Bounded, so the other
+                    // branches still get their turn.
+                    while let Some((permit, message)) = next.take() {
+                        match message {
+                            Ok(m) => loop_ctx.on_message(&shared, m, permit),
+                            Err(error) => {
+                                consumer_error(&consumer, error)?;
+                                break;
+                            }
                         }
-                        tracing::debug!(%error, "consumer error");
+                        dispatched += 1;
+                        if dispatched < DISPATCH_BATCH {
+                            next = next_message(&mut stream, &budget, &mut interned).now_or_never();
+                        }
                     }
-                },
+                }
             }
         }
 
@@ -513,13 +523,7 @@ impl LoopState<'_> {
                 };
                 lanes::push(shared, &self.consumer, tp.clone(), job);
             } else {
-                spawn_delivery(
-                    shared,
-                    route.clone(),
-                    task,
-                    payload.clone(),
-                    completion.clone(),
-                );
+                shared.start_delivery(route.clone(), task, payload.clone(), completion.clone());
             }
         }
     }
@@ -620,25 +624,25 @@ fn dispatch_task(
         };
         return lanes::push(shared, consumer, tp, job);
     }
-    spawn_delivery(shared, route, task, payload, completion);
+    shared.start_delivery(route, task, payload, completion);
 }
 
-fn spawn_delivery(
-    shared: &Arc<Shared>,
-    route: Arc<Route>,
-    task: DeliveryTask,
-    payload: Payload,
-    completion: Arc<Completion>,
-) {
-    let shared = shared.clone();
-    // Boxed: a task stores its future inline and moves it on every stage change, and the
-    // delivery future (with its handoff paths) is kilobytes; a box is one small allocation.
-    tokio::spawn(Box::pin(async move {
-        let ok = shared.deliver(route, task, payload).await;
-        completion.finish(ok);
-    }));
+/// Most records dispatched in one turn of the consumer loop.
+const DISPATCH_BATCH: usize = 64;
+
+/// A consumer error: the worker stops when the client is unusable for good (rather than stay
+/// ready while consuming nothing; uncommitted work is redelivered), else it goes on.
+fn consumer_error(consumer: &GroupConsumer, error: DeliveryError) -> Result<(), DeliveryError> {
+    if let Some(reason) = consumer.fatal_error() {
+        tracing::error!(%reason, "kafka consumer failed for good");
+        return Err(error);
+    }
+    tracing::debug!(%error, "consumer error");
+    Ok(())
 }
 
+/// The next record with its place in the record budget. Polled without a waker too (to drain
+/// what is already fetched): the loop always polls it again with its own before waiting.
 async fn next_message(
     stream: &mut RecordStream<'_>,
     budget: &Arc<Semaphore>,

@@ -9,12 +9,13 @@ use herald_runtime::trace;
 use tracing::Instrument;
 
 use crate::cloudevent::{self, Rendered, Sequence};
-use crate::endpoint::{Endpoint, Gate, Route};
+use crate::endpoint::{Endpoint, Gate, QueuePlace, Route};
 use crate::http::{Attempt, Outgoing, Target, Verdict};
 use crate::saved::SavedState;
 use crate::settle::{self, Settle};
 use crate::share::Shares;
 
+use super::consume::Completion;
 use super::records::Payload;
 use super::{Shared, now_ms};
 
@@ -38,7 +39,143 @@ impl Settled {
     }
 }
 
+/// A delivery waiting in its endpoint's queue for a runner (see `Endpoint::submit`).
+pub(crate) struct Queued {
+    route: Arc<Route>,
+    task: DeliveryTask,
+    payload: Payload,
+    completion: Arc<Completion>,
+    place: QueuePlace,
+}
+
+/// Keeps an endpoint's queue served when a runner ends by a panic (a bug): another runner
+/// takes over its queue, or the runner count goes down.
+struct RunnerGuard {
+    shared: Arc<Shared>,
+    ep: Arc<Endpoint>,
+    finished: bool,
+}
+
+impl Drop for RunnerGuard {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let Some(job) = self.ep.runner_lost()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(Box::pin(
+                self.shared.clone().run_endpoint(self.ep.clone(), job),
+            ));
+        }
+    }
+}
+
 impl Shared {
+    /// Starts a delivery of `task` to `route`; `completion` learns whether it is done
+    /// (delivered, or durably in a retry tier or the DLQ). The common case, an active
+    /// subscription whose endpoint takes it, queues it for the endpoint's runners; the others
+    /// (disabled, paused, invalid URL, slow and backlogged) take the full path in a task of
+    /// their own.
+    pub(super) fn start_delivery(
+        self: &Arc<Self>,
+        route: Arc<Route>,
+        task: DeliveryTask,
+        payload: Payload,
+        completion: Arc<Completion>,
+    ) {
+        let active = !route.disabled()
+            && !self.locally_disabled(&route.sub.id)
+            && route.target.is_some()
+            && !route.paused();
+        let ep = active.then(|| self.endpoint(&route));
+        let place = ep
+            .as_ref()
+            .and_then(|ep| ep.enqueue(self.settings.max_queued, self.settings.slow_latency));
+        let (Some(ep), Some(place)) = (ep, place) else {
+            let shared = self.clone();
+            // Boxed: a task stores its future inline and moves it on every stage change, and
+            // the delivery future (with its handoff paths) is kilobytes.
+            tokio::spawn(Box::pin(async move {
+                let ok = shared.deliver(route, task, payload).await;
+                completion.finish(ok);
+            }));
+            return;
+        };
+        let job = Queued {
+            route,
+            task,
+            payload,
+            completion,
+            place,
+        };
+        if let Some(first) = ep.submit(job) {
+            tokio::spawn(Box::pin(self.clone().run_endpoint(ep, first)));
+        }
+    }
+
+    /// One runner of an endpoint: delivers `first`, then queued jobs until none is left.
+    async fn run_endpoint(self: Arc<Self>, ep: Arc<Endpoint>, first: Queued) {
+        let mut guard = RunnerGuard {
+            shared: self.clone(),
+            ep: ep.clone(),
+            finished: false,
+        };
+        let mut job = first;
+        loop {
+            self.run_job(&ep, job).await;
+            match ep.next_job() {
+                Some(next) => job = next,
+                None => break,
+            }
+        }
+        guard.finished = true;
+    }
+
+    /// One queued delivery: the attempt, then its settlement (a failure's handoff in a task of
+    /// its own, so the runner goes on with the next delivery meanwhile, as a delivery's
+    /// concurrency permit is given back before its handoff).
+    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued) {
+        let Queued {
+            route,
+            mut task,
+            payload,
+            completion,
+            place,
+        } = job;
+        let result = match route.target.as_ref() {
+            Some(target) => self.attempt(&route, ep, target, &mut task, &payload).await,
+            None => None,
+        };
+        drop(place);
+        match result {
+            Some(attempt) if attempt.verdict == Verdict::Success => {
+                let ok = self
+                    .settle(&route, ep, task, &payload, attempt, false)
+                    .await
+                    .finished();
+                completion.finish(ok);
+            }
+            result => {
+                let (shared, ep) = (self.clone(), ep.clone());
+                tokio::spawn(Box::pin(async move {
+                    let ok = match result {
+                        Some(attempt) => shared
+                            .settle(&route, &ep, task, &payload, attempt, false)
+                            .await
+                            .finished(),
+                        None => {
+                            shared
+                                .dead_letter(&route, task, &payload, "subscription disabled")
+                                .await
+                        }
+                    };
+                    completion.finish(ok);
+                }));
+            }
+        }
+    }
+
     /// Delivers one task to one subscription and hands it off on failure; true once the task
     /// is done (delivered, or durably in a retry tier or the DLQ).
     pub(super) async fn deliver(
@@ -101,7 +238,7 @@ impl Shared {
                 latency: Duration::ZERO,
                 error: "circuit open: endpoint keeps failing, not sent".to_owned(),
                 excerpt: String::new(),
-                request_excerpt: String::new(),
+                request_excerpt: bytes::Bytes::new(),
                 verdict: Verdict::CircuitOpen,
             });
         }
@@ -164,6 +301,7 @@ impl Shared {
         cloudevent::render(
             route.content_mode,
             payload.headers.iter(),
+            &payload.headers.bytes,
             &payload.data,
             &Sequence {
                 partition: task.source_partition,
@@ -232,7 +370,7 @@ impl Shared {
         );
         match decision {
             Settle::Delivered => {
-                self.log_attempt(route, task, attempt, AttemptOutcome::Succeeded);
+                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded);
                 Settled::Done(true)
             }
             Settle::Retry {
@@ -242,7 +380,7 @@ impl Shared {
             } if in_process => {
                 task.tier = tier.label;
                 task.due_at_ms = due_ms;
-                self.log_attempt(route, task.clone(), attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome);
                 Settled::RetryAt(Box::new(task))
             }
             Settle::Retry {
@@ -256,7 +394,7 @@ impl Shared {
                         .retries
                         .get_or_create(&vec![("tier", tier.label.clone())])
                         .inc();
-                    self.log_attempt(route, task, attempt, outcome);
+                    self.log_attempt(route, &task, &attempt, outcome);
                 }
                 Settled::Done(ok)
             }
@@ -268,7 +406,7 @@ impl Shared {
                 if disable {
                     self.disable(route, &reason).await;
                 }
-                self.log_attempt(route, task.clone(), attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome);
                 Settled::DeadLettered(self.dead_letter(route, task, payload, &reason).await)
             }
         }

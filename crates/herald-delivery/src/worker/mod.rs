@@ -1,11 +1,12 @@
 //! The worker: one consumer group over the event topics, the retry tiers and `herald.replay`;
-//! deliveries run as independent tasks bounded per subscription; offsets are committed only up
-//! to the lowest record not yet delivered or durably handed off.
+//! deliveries are independent, run by each endpoint's runner tasks (at most its in-flight
+//! bound); offsets are committed only up to the lowest record not yet delivered or durably handed
+//! off.
 //!
-//! Modules by job: `consume` (the consumer loop, rebalances, commits, due tiers),
-//! `deliver` (one attempt and its settlement), `handoff` (retry tiers and the DLQ), `record`
-//! (attempt records and operational events), `records` (what a consumed record carries),
-//! `lanes` (ordered delivery per key).
+//! Modules by job: `consume` (the consumer loop, rebalances, commits, due tiers), `deliver`
+//! (endpoint runners, one attempt and its settlement), `handoff` (retry tiers and the DLQ),
+//! `record` (attempt records and operational events), `records` (what a consumed record
+//! carries), `lanes` (ordered delivery per key).
 
 mod consume;
 mod deliver;
@@ -32,6 +33,7 @@ use crate::share::Shares;
 use crate::tracker::Tracker;
 
 pub(crate) use consume::Worker;
+pub(crate) use deliver::Queued;
 pub(crate) use lanes::Lanes;
 
 pub(crate) fn now_ms() -> i64 {

@@ -30,12 +30,8 @@ impl Incoming {
                 .or_insert_with(|| Arc::from(m.topic()))
                 .clone(),
         };
-        let mut headers = RecordHeaders::default();
-        for (key, value) in m.headers() {
-            if let Some(value) = value {
-                headers.push(key, value);
-            }
-        }
+        let headers =
+            RecordHeaders::collect(m.headers().filter_map(|(key, value)| Some((key, value?))));
         Self {
             tp: (topic, m.partition()),
             offset: m.offset(),
@@ -46,26 +42,34 @@ impl Incoming {
     }
 }
 
-/// A record's headers in one buffer: two allocations per record instead of two per header.
+/// A record's headers in one buffer: two allocations per record instead of two per header. The
+/// buffer is shared, so a webhook header can carry a value as a slice of it (no copy).
 #[derive(Debug, Default)]
 pub(crate) struct RecordHeaders {
-    pub(super) bytes: Vec<u8>,
+    pub(super) bytes: Bytes,
     /// Per header, where its key and its value end in `bytes` (each starts where the previous
     /// part ended).
     pub(super) ends: Vec<(usize, usize)>,
 }
 
 impl RecordHeaders {
-    pub(super) fn push(&mut self, key: &str, value: &[u8]) {
-        if self.bytes.is_empty() {
-            // Room for a CloudEvent's headers, so the buffer is not regrown.
-            self.bytes.reserve(256);
-            self.ends.reserve(8);
+    fn collect<'a>(headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Self {
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        for (key, value) in headers {
+            if bytes.is_empty() {
+                // Room for a CloudEvent's headers, so the buffer is not regrown.
+                bytes.reserve(256);
+                ends.reserve(8);
+            }
+            bytes.extend_from_slice(key.as_bytes());
+            let key_end = bytes.len();
+            bytes.extend_from_slice(value);
+            ends.push((key_end, bytes.len()));
         }
-        self.bytes.extend_from_slice(key.as_bytes());
-        let key_end = self.bytes.len();
-        self.bytes.extend_from_slice(value);
-        self.ends.push((key_end, self.bytes.len()));
+        Self {
+            bytes: Bytes::from(bytes),
+            ends,
+        }
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + Clone {
@@ -91,11 +95,7 @@ impl RecordHeaders {
     }
 
     pub(super) fn from_records(records: Vec<RecordHeader>) -> Self {
-        let mut headers = Self::default();
-        for h in &records {
-            headers.push(&h.key, &h.value);
-        }
-        headers
+        Self::collect(records.iter().map(|h| (h.key.as_str(), h.value.as_slice())))
     }
 
     pub(super) fn to_records(&self) -> Vec<RecordHeader> {
