@@ -859,20 +859,26 @@ async fn write(
                 }
             }
         }
-        let (producer, topic) = (producer.clone(), topic.clone());
+        // Enqueued here, in the order the writes came, so the log keeps that order (a free
+        // never lands before the claim it frees); only the acknowledgements are awaited apart.
+        let pending: Vec<_> = records
+            .into_iter()
+            .map(|(p, items)| (p, producer.enqueue_to(&topic, p, &encode(&items))))
+            .collect();
+        let topic = topic.clone();
         tokio::spawn(async move {
             let _turn = permit;
-            let sent = futures::future::join_all(records.into_iter().map(|(p, items)| {
-                let producer = &producer;
-                let topic = &topic;
-                async move {
-                    let written = producer.send_to(topic, p, &encode(&items)).await;
+            let sent =
+                futures::future::join_all(pending.into_iter().map(|(p, pending)| async move {
+                    let written = match pending {
+                        Ok(pending) => pending.acknowledged().await,
+                        Err(e) => Err(e),
+                    };
                     (p, written.map(|d| d.offset).map_err(|e| e.to_string()))
-                }
-            }))
-            .await
-            .into_iter()
-            .collect::<HashMap<_, _>>();
+                }))
+                .await
+                .into_iter()
+                .collect::<HashMap<_, _>>();
             for (p, sent) in &sent {
                 if let (Err(error), true) = (sent, unwaited.contains(p)) {
                     tracing::warn!(%topic, partition = p, %error,

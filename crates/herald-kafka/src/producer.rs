@@ -120,6 +120,23 @@ impl Producer {
         }
     }
 
+    /// Enqueues one record to `partition` without waiting, like [`Producer::enqueue`]: records
+    /// enqueued one after another land in that order.
+    pub fn enqueue_to(
+        &self,
+        topic: &str,
+        partition: i32,
+        payload: &[u8],
+    ) -> Result<Pending, KafkaError> {
+        match self
+            .inner
+            .send_result(record(topic, None, &[], Some(payload)).partition(partition))
+        {
+            Ok(f) => Ok(Pending(f)),
+            Err((e, _)) => Err(e.into()),
+        }
+    }
+
     /// Why the producer became unusable for good (`code: reason`), if it did: an idempotent
     /// producer that lost its state refuses every later record until it is recreated.
     pub fn fatal_error(&self) -> Option<String> {
