@@ -7,9 +7,10 @@
 //! This relay sits between the clients and the mock broker and gives its fetches a real
 //! broker's behaviour: it forwards every request, but a fetch with a wait goes to the mock with
 //! none; an empty answer is held until a produce is acknowledged (then the fetch is asked
-//! again) or the client's wait is over. Until a produce, the same fetch again gets the same empty
-//! answer, so an idle consumer's next fetches are answered from the last one without asking the
-//! mock. Responses keep their order on each connection. The mock advertises its own port in
+//! again) or the client's wait is over. Until a produce, the same fetch again (byte for byte but
+//! its correlation id) gets the same empty answer, without asking the mock. librdkafka rotates
+//! the order of a fetch's partitions, so this spares the mock only a reader's repeated fetches
+//! of one partition (or of partitions that happen to repeat their order). Responses keep their order on each connection. The mock advertises its own port in
 //! metadata and coordinator answers, so the relay writes its own port there, and clients keep
 //! coming through it.
 
