@@ -7,10 +7,9 @@
 //! This relay sits between the clients and the mock broker and gives its fetches a real
 //! broker's behaviour: it forwards every request, but a fetch with a wait goes to the mock with
 //! none; an empty answer is held until a produce is acknowledged (then the fetch is asked
-//! again) or the client's wait is over. Until a produce, the same fetch again (byte for byte but
-//! its correlation id) gets the same empty answer, without asking the mock. librdkafka rotates
-//! the order of a fetch's partitions, so this spares the mock only a reader's repeated fetches
-//! of one partition (or of partitions that happen to repeat their order). Responses keep their order on each connection. The mock advertises its own port in
+//! again) or the client's wait is over. Until a produce, the same fetch again (the same
+//! partitions and offsets, in whatever order: librdkafka rotates it) gets the same empty answer
+//! without asking the mock, so an idle consumer's fetches stay in the relay. Responses keep their order on each connection. The mock advertises its own port in
 //! metadata and coordinator answers, so the relay writes its own port there, and clients keep
 //! coming through it.
 
@@ -85,11 +84,11 @@ struct InFlight {
     answered: Option<Vec<u8>>,
 }
 
-/// The last empty answer to a fetch on a connection, with the request it answered (without
-/// its correlation id) and the produce count it was valid for.
+/// The last empty answer to a fetch on a connection, with what that fetch asked
+/// ([`fetch_key`]) and the produce count it was valid for.
 #[derive(Default)]
 struct LastEmpty {
-    request: Vec<u8>,
+    key: Vec<u8>,
     answer: Vec<u8>,
     produced: u64,
 }
@@ -97,13 +96,11 @@ struct LastEmpty {
 impl LastEmpty {
     /// The same answer for `frame` (the same fetch again), with its correlation id, if nothing
     /// was produced since.
-    fn answer(&self, frame: &[u8], produced: u64) -> Option<Vec<u8>> {
-        let (api, rest) = (self.request.get(..4)?, self.request.get(4..)?);
-        if self.produced != produced
-            || self.answer.len() < 4
-            || frame.get(..4)? != api
-            || frame.get(8..)? != rest
-        {
+    fn answer(&self, frame: &[u8], version: i16, produced: u64) -> Option<Vec<u8>> {
+        if self.produced != produced || self.answer.len() < 4 || frame.len() < 8 {
+            return None;
+        }
+        if fetch_key(frame, version)? != self.key {
             return None;
         }
         let mut answer = self.answer.clone();
@@ -111,10 +108,9 @@ impl LastEmpty {
         Some(answer)
     }
 
-    fn remember(&mut self, request: &[u8], answer: &[u8], produced: u64) {
-        self.request.clear();
-        self.request.extend_from_slice(&request[..4]);
-        self.request.extend_from_slice(&request[8..]);
+    fn remember(&mut self, request: &[u8], version: i16, answer: &[u8], produced: u64) {
+        // A request it cannot read leaves an empty key, which no fetch has.
+        self.key = fetch_key(request, version).unwrap_or_default();
         self.answer.clear();
         self.answer.extend_from_slice(answer);
         self.produced = produced;
@@ -185,7 +181,7 @@ async fn requests(
         }
         let cached = fetch
             .as_ref()
-            .and_then(|f| lock(last).answer(&frame, f.produced));
+            .and_then(|f| lock(last).answer(&frame, f.version, f.produced));
         let sent = cached.is_none();
         if answered {
             in_flight
@@ -227,7 +223,7 @@ async fn responses(
         if let Some(fetch) = request.fetch
             && fetch_is_empty(&frame, fetch.version)
         {
-            lock(last).remember(&fetch.request, &frame, fetch.produced);
+            lock(last).remember(&fetch.request, fetch.version, &frame, fetch.produced);
             frame = hold(fetch, frame, &mut side, last, shared).await?;
         }
         write_frame(&mut to, &frame).await?;
@@ -274,7 +270,7 @@ async fn hold(
             return Ok(answer);
         }
         // The write was to another partition: this is the empty answer until the next one.
-        lock(last).remember(&fetch.request, &answer, seen);
+        lock(last).remember(&fetch.request, fetch.version, &answer, seen);
         if Instant::now() >= fetch.until {
             return Ok(answer);
         }
@@ -397,6 +393,47 @@ fn fetch_wait_offset(frame: &[u8], version: i16) -> Option<usize> {
     Some(r.at - 4)
 }
 
+/// What a fetch request asks, whatever the order of its partitions (librdkafka rotates it from
+/// one fetch to the next): the request without its correlation id, its partitions (each with
+/// its topic) sorted. `None` for a request it cannot read, or with topic-level tags.
+fn fetch_key(frame: &[u8], version: i16) -> Option<Vec<u8>> {
+    let mut r = header_end(frame, true)?;
+    // Replica id (before 15), wait, min and max bytes, isolation, session id and epoch.
+    r.take(if version <= 14 { 25 } else { 21 })?;
+    let topics_at = r.at;
+    let mut partitions: Vec<(&[u8], &[u8])> = Vec::new();
+    for _ in 0..r.uvarint()?.saturating_sub(1) {
+        let start = r.at;
+        if version >= 13 {
+            r.take(16)?;
+        } else {
+            let len = r.uvarint()?.saturating_sub(1);
+            r.take(len)?;
+        }
+        let topic = frame.get(start..r.at)?;
+        for _ in 0..r.uvarint()?.saturating_sub(1) {
+            let start = r.at;
+            // Partition, leader epoch, offset, last fetched epoch, log start, max bytes.
+            r.take(32)?;
+            r.tags()?;
+            partitions.push((topic, frame.get(start..r.at)?));
+        }
+        if r.uvarint()? != 0 {
+            return None;
+        }
+    }
+    partitions.sort_unstable();
+    let mut key = Vec::with_capacity(frame.len());
+    key.extend_from_slice(frame.get(..4)?);
+    key.extend_from_slice(frame.get(8..topics_at)?);
+    for (topic, partition) in partitions {
+        key.extend_from_slice(topic);
+        key.extend_from_slice(partition);
+    }
+    key.extend_from_slice(frame.get(r.at..)?);
+    Some(key)
+}
+
 /// Whether a fetch answer (versions 12 to 16) has no records and no error: one to hold. An
 /// answer it cannot read counts as not empty, so it goes to the client as it is.
 fn fetch_is_empty(frame: &[u8], version: i16) -> bool {
@@ -455,8 +492,9 @@ mod tests {
         assert_eq!(&frame[40..44], &9090i32.to_be_bytes());
     }
 
-    /// A fetch request v16 (no replica id) or v12 (with one), client id "c", no tags.
-    fn fetch_request(version: i16, wait: i32) -> Vec<u8> {
+    /// A fetch request v16 (no replica id) or v12 (with one), client id "c", no tags, asking
+    /// for `partitions` (partition, offset) of one topic (named "t" in v12).
+    fn fetch_request(version: i16, wait: i32, partitions: &[(i32, i64)]) -> Vec<u8> {
         let mut f = Vec::new();
         f.extend_from_slice(&FETCH.to_be_bytes());
         f.extend_from_slice(&version.to_be_bytes());
@@ -469,13 +507,37 @@ mod tests {
         }
         f.extend_from_slice(&wait.to_be_bytes());
         f.extend_from_slice(&1i32.to_be_bytes()); // min bytes
+        f.extend_from_slice(&1024i32.to_be_bytes()); // max bytes
+        f.push(1); // read committed
+        f.extend_from_slice(&0i32.to_be_bytes()); // session id
+        f.extend_from_slice(&(-1i32).to_be_bytes()); // session epoch
+        f.push(2); // one topic
+        if version >= 13 {
+            f.extend_from_slice(&[9; 16]);
+        } else {
+            f.extend_from_slice(&[2, b't']);
+        }
+        f.push(u8::try_from(partitions.len() + 1).unwrap());
+        for (partition, offset) in partitions {
+            f.extend_from_slice(&partition.to_be_bytes());
+            f.extend_from_slice(&(-1i32).to_be_bytes());
+            f.extend_from_slice(&offset.to_be_bytes());
+            f.extend_from_slice(&(-1i32).to_be_bytes());
+            f.extend_from_slice(&(-1i64).to_be_bytes());
+            f.extend_from_slice(&1024i32.to_be_bytes());
+            f.push(0);
+        }
+        f.push(0); // topic tags
+        f.push(1); // no forgotten topics
+        f.push(1); // rack id ""
+        f.push(0); // tags
         f
     }
 
     #[test]
     fn finds_the_wait_of_a_fetch_request() {
         for version in [12, 16] {
-            let f = fetch_request(version, 500);
+            let f = fetch_request(version, 500, &[(0, 5)]);
             let at = fetch_wait_offset(&f, version).unwrap();
             assert_eq!(&f[at..at + 4], &500i32.to_be_bytes(), "version {version}");
         }
@@ -507,21 +569,26 @@ mod tests {
 
     #[test]
     fn the_same_fetch_gets_the_last_empty_answer_until_a_write() {
-        let request = fetch_request(16, 0);
+        let request = fetch_request(16, 0, &[(0, 5), (1, 7)]);
         let mut last = LastEmpty::default();
-        assert_eq!(last.answer(&request, 0), None);
-        last.remember(&request, &fetch_answer(0, 0), 3);
-        // The same fetch with another correlation id: the answer carries that id.
-        let mut again = request.clone();
+        assert_eq!(last.answer(&request, 16, 0), None);
+        last.remember(&request, 16, &fetch_answer(0, 0), 3);
+        // The same fetch, its partitions rotated, with another correlation id: the answer
+        // carries that id.
+        let mut again = fetch_request(16, 0, &[(1, 7), (0, 5)]);
         again[4..8].copy_from_slice(&9i32.to_be_bytes());
-        let answer = last.answer(&again, 3).unwrap();
+        let answer = last.answer(&again, 16, 3).unwrap();
         assert_eq!(&answer[..4], &9i32.to_be_bytes());
         assert_eq!(&answer[4..], &fetch_answer(0, 0)[4..]);
-        // A write since, or another fetch: asked of the broker.
-        assert_eq!(last.answer(&again, 4), None);
-        let mut other = request.clone();
-        *other.last_mut().unwrap() = 2;
-        assert_eq!(last.answer(&other, 3), None);
+        // A write since, another offset, another partition: asked of the broker.
+        assert_eq!(last.answer(&again, 16, 4), None);
+        for other in [&[(0, 5), (1, 8)][..], &[(0, 5)], &[(0, 5), (1, 7), (2, 0)]] {
+            assert_eq!(last.answer(&fetch_request(16, 0, other), 16, 3), None);
+        }
+        // Version 12 names its topics.
+        let v12 = fetch_request(12, 0, &[(0, 5)]);
+        last.remember(&v12, 12, &fetch_answer(0, 0), 3);
+        assert!(last.answer(&v12, 12, 3).is_some());
     }
 
     #[test]
