@@ -517,12 +517,10 @@ pub(crate) async fn follow_state(
 }
 
 fn state_consumer(kafka: &KafkaConfig) -> Result<TailConsumer, KafkaError> {
-    // Catching up means reaching every partition's end.
-    TailConsumer::new(
-        kafka.client().tune("fetch.wait.max.ms", "50"),
-        "herald-control-state-reader",
-        true,
-    )
+    // Catching up means reaching every partition's end. librdkafka's fetch wait (500 ms) is
+    // kept: a broker answers a fetch as soon as a record arrives (the embedded one too, through
+    // its relay), so the wait only bounds how often an idle reader asks.
+    TailConsumer::new(kafka.client(), "herald-control-state-reader", true)
 }
 
 async fn follow_once(
@@ -538,7 +536,8 @@ async fn follow_once(
     }
     let consumer = state_consumer(&config.kafka)?;
     let start = *store.applied.borrow();
-    consumer.assign(&config.deployment.control_topic(), &[(0, start)])?;
+    // Asked before the assignment: once the first fetch waits at the broker, a request on the
+    // same connection waits behind it.
     let high = consumer
         .watermarks(
             &config.deployment.control_topic(),
@@ -548,6 +547,7 @@ async fn follow_once(
         .await?
         .first()
         .map_or(0, |(_, high)| *high);
+    consumer.assign(&config.deployment.control_topic(), &[(0, start)])?;
     if high <= start {
         store.mark_ready();
     }

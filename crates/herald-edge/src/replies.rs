@@ -207,8 +207,10 @@ async fn follow(replies: Arc<Replies>, kafka: KafkaConfig, shutdown: Cancellatio
 }
 
 async fn read(replies: &Replies, kafka: &KafkaConfig) -> Result<(), EdgeError> {
-    let client = kafka.client().tune("fetch.wait.max.ms", "100");
-    let consumer = TailConsumer::new(client, "herald-edge-replies", true)?;
+    // librdkafka's fetch wait (500 ms) is kept: a broker answers a fetch as soon as a reply
+    // arrives (the embedded one too, through its relay), so the wait only bounds how often an
+    // idle reader asks.
+    let consumer = TailConsumer::new(kafka.client(), "herald-edge-replies", true)?;
     let topic = replies.topic.as_str();
     let Some(partitions) = consumer.partitions(topic, KAFKA_TIMEOUT).await? else {
         return Err(EdgeError::Unavailable(format!(

@@ -1,6 +1,8 @@
 //! An in-process Kafka for `herald dev`: librdkafka's mock cluster, which speaks the Kafka
 //! protocol on a real loopback port but keeps everything in memory. It does not serve
-//! CreateTopics, so topic creation goes through the mock API behind [`TopicAdmin`].
+//! CreateTopics, so topic creation goes through the mock API behind [`TopicAdmin`]. Clients
+//! reach it through a relay that gives its fetches a real broker's long poll (see
+//! `longpoll.rs`), so a consumer's `fetch.wait.max.ms` costs no latency here either.
 //!
 //! Its consumer groups keep librdkafka's mock defaults (30 s session, 3 s heartbeat), not the
 //! 1.5 s / 250 ms a real broker gets from `deploy/local/kafka` and docs/deploy.md: the rdkafka
@@ -26,11 +28,15 @@ enum Command {
     Stop,
 }
 
+/// How to stop the relay, and its thread.
+type Relay = (tokio::sync::oneshot::Sender<()>, JoinHandle<()>);
+
 /// A running in-memory Kafka cluster; stops when dropped.
 pub struct EmbeddedKafka {
     bootstrap: String,
     commands: mpsc::Sender<Command>,
     thread: Option<JoinHandle<()>>,
+    relay: Option<Relay>,
 }
 
 impl std::fmt::Debug for EmbeddedKafka {
@@ -42,15 +48,15 @@ impl std::fmt::Debug for EmbeddedKafka {
 }
 
 impl EmbeddedKafka {
-    /// Starts a mock cluster with `brokers` brokers. The mock cluster handle is not `Send`, so
-    /// one thread owns it and serves topic creation requests.
-    pub fn start(brokers: i32) -> Result<Self, KafkaError> {
+    /// Starts a mock cluster of one broker (the relay serves one) and its relay. The mock
+    /// cluster handle is not `Send`, so one thread owns it and serves topic creation requests.
+    pub fn start() -> Result<Self, KafkaError> {
         let (commands, inbox) = mpsc::channel::<Command>();
         let (ready_tx, ready_rx) = mpsc::channel::<Result<String, KafkaError>>();
         let thread = std::thread::Builder::new()
             .name("herald-embedded-kafka".into())
             .spawn(move || {
-                let cluster = match MockCluster::new(brokers) {
+                let cluster = match MockCluster::new(1) {
                     Ok(c) => c,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e.into()));
@@ -83,14 +89,20 @@ impl EmbeddedKafka {
                 }
             })
             .map_err(|e| KafkaError::Task(e.to_string()))?;
-        let bootstrap = ready_rx
+        let broker = ready_rx
             .recv()
             .map_err(|_| KafkaError::Task("embedded kafka thread exited during start".into()))??;
-        Ok(Self {
-            bootstrap,
+        // Whole before the relay starts, so that a failed start stops the cluster (on drop).
+        let mut kafka = Self {
+            bootstrap: String::new(),
             commands,
             thread: Some(thread),
-        })
+            relay: None,
+        };
+        let (bootstrap, relay) = start_relay(&broker)?;
+        kafka.bootstrap = bootstrap;
+        kafka.relay = Some(relay);
+        Ok(kafka)
     }
 
     /// The cluster's bootstrap address (`127.0.0.1:<port>`).
@@ -112,8 +124,49 @@ impl EmbeddedKafka {
     }
 }
 
+/// Starts the long-poll relay to the mock broker at `broker` on a thread of its own; returns
+/// its address and how to stop it.
+fn start_relay(broker: &str) -> Result<(String, Relay), KafkaError> {
+    let task = |e: std::io::Error| KafkaError::Task(format!("embedded kafka relay: {e}"));
+    let broker: std::net::SocketAddr = broker
+        .parse()
+        .map_err(|e| KafkaError::Task(format!("embedded kafka address {broker:?}: {e}")))?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(task)?;
+    listener.set_nonblocking(true).map_err(task)?;
+    let address = listener.local_addr().map_err(task)?.to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(task)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("herald-embedded-relay".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(error) => {
+                        tracing::error!(%error, "embedded kafka relay cannot listen");
+                        return;
+                    }
+                };
+                tokio::select! {
+                    () = crate::longpoll::serve(listener, broker) => {}
+                    _ = stopped => {}
+                }
+            });
+            // Dropping the runtime here closes every relayed connection.
+        })
+        .map_err(task)?;
+    Ok((address, (stop, thread)))
+}
+
 impl Drop for EmbeddedKafka {
     fn drop(&mut self) {
+        if let Some((stop, thread)) = self.relay.take() {
+            let _ = stop.send(());
+            let _ = thread.join();
+        }
         let _ = self.commands.send(Command::Stop);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -202,7 +255,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn serves_produce_consume_and_commits() {
-        let kafka = EmbeddedKafka::start(1).unwrap();
+        let kafka = EmbeddedKafka::start().unwrap();
         let admin = kafka.admin().unwrap();
         admin
             .create_topic(&TopicSpec::new("demo.orders", 2))
@@ -254,9 +307,50 @@ mod tests {
         );
     }
 
+    /// librdkafka's mock broker alone would answer this fetch after its whole wait (5 s).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_fetch_is_answered_when_a_record_arrives() {
+        let kafka = EmbeddedKafka::start().unwrap();
+        let admin = kafka.admin().unwrap();
+        admin
+            .create_topic(&TopicSpec::new("demo.wait", 1))
+            .await
+            .unwrap();
+        let config = kafka.config();
+        let producer = Producer::new(&config, Duration::from_secs(10)).unwrap();
+        producer.send("demo.wait", None, &[], b"a").await.unwrap();
+        let tail = TailConsumer::new(
+            config.client().tune("fetch.wait.max.ms", "5000"),
+            "wait",
+            false,
+        )
+        .unwrap();
+        tail.assign("demo.wait", &[(0, 0)]).unwrap();
+        let first = tokio::time::timeout(Duration::from_secs(20), tail.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.payload(), Some(&b"a"[..]));
+        drop(first);
+        // The next fetch is now waiting at the broker.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sent = Instant::now();
+        producer.send("demo.wait", None, &[], b"b").await.unwrap();
+        let second = tokio::time::timeout(Duration::from_secs(20), tail.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(second.payload(), Some(&b"b"[..]));
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            sent.elapsed()
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn readers_scan_to_the_end_and_tail_from_offsets() {
-        let kafka = EmbeddedKafka::start(1).unwrap();
+        let kafka = EmbeddedKafka::start().unwrap();
         let admin = kafka.admin().unwrap();
         admin
             .create_topic(&TopicSpec::new("demo.log", 1))

@@ -12,6 +12,7 @@ mod embedded;
 mod error;
 mod group;
 mod headers;
+mod longpoll;
 mod lookup;
 mod producer;
 mod reader;

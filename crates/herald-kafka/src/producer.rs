@@ -1,13 +1,80 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use herald_core::Header;
-use rdkafka::ClientContext;
-use rdkafka::producer::{
-    BaseRecord, DeliveryFuture, DeliveryResult, FutureProducer, FutureRecord, Producer as _,
-    ProducerContext, ThreadedProducer,
-};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer as _, ProducerContext};
+use rdkafka::{ClientContext, Message as _};
+use tokio::sync::oneshot;
 
 use crate::{ClientSettings, KafkaConfig, KafkaError, owned_headers};
+
+/// How long the polling thread of an idle producer sleeps in librdkafka between checks of its
+/// stop flag. It wakes at once for a delivery report, so this bounds only how long a dropped
+/// producer's client lives on (it is destroyed on that thread, off the async runtime).
+///
+/// The extra 100 µs keeps the thread asleep: the rdkafka crate's `poll` passes librdkafka the
+/// time left in whole milliseconds, rounded down, and then polls without waiting until its own
+/// deadline. With a whole number of milliseconds that is a spin of up to 1 ms per call (the
+/// crate's `ThreadedProducer` polls every 100 ms, so each of its threads spun ~1 % of a core);
+/// with the 100 µs left over it spins at most that long, once per second.
+const POLL_PERIOD: Duration = Duration::from_micros(1_000_100);
+
+/// A librdkafka producer whose delivery reports are served by a thread of its own, which stops
+/// (and destroys the client) once the last clone is dropped.
+struct Polled<C: ProducerContext + 'static> {
+    producer: Arc<BaseProducer<C>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl<C: ProducerContext + 'static> Polled<C> {
+    fn new(producer: BaseProducer<C>) -> Result<Self, KafkaError> {
+        let producer = Arc::new(producer);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (p, s) = (producer.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("herald-produce".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    p.poll(POLL_PERIOD);
+                }
+            })
+            .map_err(|e| KafkaError::Task(format!("starting the producer's thread: {e}")))?;
+        Ok(Self { producer, stop })
+    }
+}
+
+impl<C: ProducerContext + 'static> Drop for Polled<C> {
+    fn drop(&mut self) {
+        // Not joined: the thread notices within `POLL_PERIOD`, and waiting here would block
+        // the dropping (possibly async) thread that long.
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The acknowledgement of one record, handed from the polling thread to its sender.
+type Ack = oneshot::Sender<Result<Delivered, KafkaError>>;
+
+/// Completes each record's [`Ack`].
+struct AckContext;
+
+impl ClientContext for AckContext {}
+
+impl ProducerContext for AckContext {
+    type DeliveryOpaque = Box<Ack>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, ack: Box<Ack>) {
+        let result = match result {
+            Ok(m) => Ok(Delivered {
+                partition: m.partition(),
+                offset: m.offset(),
+            }),
+            Err((e, _)) => Err(e.clone().into()),
+        };
+        // The sender may have stopped waiting (its request was cancelled).
+        let _ = ack.send(result);
+    }
+}
 
 /// Where a record was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +88,7 @@ pub struct Delivered {
 /// An idempotent, acks=all producer. Cheap to clone; clones share one librdkafka client.
 #[derive(Clone)]
 pub struct Producer {
-    inner: FutureProducer,
-    queue_timeout: Duration,
+    inner: Arc<Polled<AckContext>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -36,10 +102,9 @@ impl Producer {
     /// cluster before its send fails (so callers can answer "unavailable" instead of hanging).
     pub fn new(config: &KafkaConfig, delivery_timeout: Duration) -> Result<Self, KafkaError> {
         let c = Self::settings(config, delivery_timeout).build();
-        let inner: FutureProducer = c.create()?;
+        let inner = Polled::new(c.create_with_context(AckContext)?)?;
         Ok(Self {
-            inner,
-            queue_timeout: Duration::ZERO,
+            inner: Arc::new(inner),
         })
     }
 
@@ -92,12 +157,24 @@ impl Producer {
         self.produce(record(topic, Some(key), &[], None)).await
     }
 
-    async fn produce(&self, record: FutureRecord<'_, [u8], [u8]>) -> Result<Delivered, KafkaError> {
-        match self.inner.send(record, self.queue_timeout).await {
-            Ok(d) => Ok(Delivered {
-                partition: d.partition,
-                offset: d.offset,
-            }),
+    async fn produce(&self, record: BaseRecord<'_, [u8], [u8]>) -> Result<Delivered, KafkaError> {
+        self.start(record)?.acknowledged().await
+    }
+
+    /// Enqueues `record`, whose acknowledgement comes through the returned [`Pending`].
+    fn start(&self, record: BaseRecord<'_, [u8], [u8]>) -> Result<Pending, KafkaError> {
+        let (ack, pending) = oneshot::channel();
+        let record = BaseRecord {
+            topic: record.topic,
+            partition: record.partition,
+            payload: record.payload,
+            key: record.key,
+            timestamp: record.timestamp,
+            headers: record.headers,
+            delivery_opaque: Box::new(ack),
+        };
+        match self.inner.producer.send(record) {
+            Ok(()) => Ok(Pending(pending)),
             Err((e, _)) => Err(e.into()),
         }
     }
@@ -111,13 +188,7 @@ impl Producer {
         headers: &[Header],
         payload: &[u8],
     ) -> Result<Pending, KafkaError> {
-        match self
-            .inner
-            .send_result(record(topic, key, headers, Some(payload)))
-        {
-            Ok(f) => Ok(Pending(f)),
-            Err((e, _)) => Err(e.into()),
-        }
+        self.start(record(topic, key, headers, Some(payload)))
     }
 
     /// Enqueues one record to `partition` without waiting, like [`Producer::enqueue`]: records
@@ -141,6 +212,7 @@ impl Producer {
     /// producer that lost its state refuses every later record until it is recreated.
     pub fn fatal_error(&self) -> Option<String> {
         self.inner
+            .producer
             .client()
             .fatal_error()
             .map(|(code, reason)| format!("{code:?}: {reason}"))
@@ -149,20 +221,21 @@ impl Producer {
     /// Waits up to `timeout` for queued records to be delivered (used at shutdown).
     pub async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.flush(timeout))
+        tokio::task::spawn_blocking(move || inner.producer.flush(timeout))
             .await
             .map_err(|e| KafkaError::Task(e.to_string()))?
             .map_err(KafkaError::from)
     }
 }
 
+/// A record without its acknowledgement yet ([`Producer::start`] adds it).
 fn record<'a>(
     topic: &'a str,
     key: Option<&'a [u8]>,
     headers: &[Header],
     payload: Option<&'a [u8]>,
-) -> FutureRecord<'a, [u8], [u8]> {
-    let mut record = FutureRecord::<[u8], [u8]>::to(topic);
+) -> BaseRecord<'a, [u8], [u8]> {
+    let mut record = BaseRecord::<[u8], [u8]>::to(topic);
     if !headers.is_empty() {
         record = record.headers(owned_headers(headers));
     }
@@ -176,7 +249,7 @@ fn record<'a>(
 }
 
 /// A record enqueued by [`Producer::enqueue`], not yet acknowledged.
-pub struct Pending(DeliveryFuture);
+pub struct Pending(oneshot::Receiver<Result<Delivered, KafkaError>>);
 
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -187,14 +260,7 @@ impl std::fmt::Debug for Pending {
 impl Pending {
     /// Waits for the cluster's acknowledgement.
     pub async fn acknowledged(self) -> Result<Delivered, KafkaError> {
-        match self.0.await {
-            Ok(Ok(d)) => Ok(Delivered {
-                partition: d.partition,
-                offset: d.offset,
-            }),
-            Ok(Err((e, _))) => Err(e.into()),
-            Err(_) => Err(KafkaError::ProducerGone),
-        }
+        self.0.await.unwrap_or(Err(KafkaError::ProducerGone))
     }
 }
 
@@ -220,7 +286,7 @@ impl ProducerContext for LogContext {
 /// clone; clones share one librdkafka client.
 #[derive(Clone)]
 pub struct LogProducer {
-    inner: ThreadedProducer<LogContext>,
+    inner: Arc<Polled<LogContext>>,
 }
 
 impl std::fmt::Debug for LogProducer {
@@ -241,21 +307,23 @@ impl LogProducer {
             // Only failures are acted on: a report per written record is work for nothing.
             .require("delivery.report.only.error", "true")
             .build();
-        let inner = c.create_with_context(LogContext {
+        let inner = Polled::new(c.create_with_context(LogContext {
             on_failure: Box::new(on_failure),
-        })?;
-        Ok(Self { inner })
+        })?)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Enqueues one record; fails at once when the local queue is full, never blocks.
     pub fn send(&self, topic: &str, key: &str, value: &[u8]) -> Result<(), KafkaError> {
         let record = BaseRecord::to(topic).key(key).payload(value);
-        self.inner.send(record).map_err(|(e, _)| e.into())
+        self.inner.producer.send(record).map_err(|(e, _)| e.into())
     }
 
     /// Waits up to `timeout` for queued records to be written (used at shutdown).
     pub async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
         let inner = self.inner.clone();
-        crate::lookup::blocking(move || Ok(inner.flush(timeout)?)).await
+        crate::lookup::blocking(move || Ok(inner.producer.flush(timeout)?)).await
     }
 }

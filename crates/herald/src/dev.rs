@@ -137,7 +137,7 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
                 (None, kafka, Arc::new(admin))
             }
             None => {
-                let cluster = EmbeddedKafka::start(1).context("starting the embedded kafka")?;
+                let cluster = EmbeddedKafka::start().context("starting the embedded kafka")?;
                 let mut kafka = cluster.config();
                 kafka
                     .properties

@@ -1743,7 +1743,7 @@ async fn concurrent_conflicting_writes_on_one_replica() {
 /// router of its own, the in-process config handle instead of a Watch stream.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builds_on_the_embedded_broker_with_an_in_process_config_handle() {
-    let kafka = herald_kafka::EmbeddedKafka::start(1).expect("embedded kafka");
+    let kafka = herald_kafka::EmbeddedKafka::start().expect("embedded kafka");
     let mut config = test_config();
     config.kafka = kafka.config();
     let admin: std::sync::Arc<dyn TopicAdmin> = std::sync::Arc::new(kafka.admin().unwrap());
