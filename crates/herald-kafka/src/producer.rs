@@ -199,13 +199,7 @@ impl Producer {
         partition: i32,
         payload: &[u8],
     ) -> Result<Pending, KafkaError> {
-        match self
-            .inner
-            .send_result(record(topic, None, &[], Some(payload)).partition(partition))
-        {
-            Ok(f) => Ok(Pending(f)),
-            Err((e, _)) => Err(e.into()),
-        }
+        self.start(record(topic, None, &[], Some(payload)).partition(partition))
     }
 
     /// Why the producer became unusable for good (`code: reason`), if it did: an idempotent
