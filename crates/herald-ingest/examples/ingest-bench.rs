@@ -26,6 +26,9 @@
 //! (a claim and a receipt in `<deployment>.idempotency` per event) on both the gRPC and the
 //! HTTP path.
 //!
+//! `BENCH_KAFKA_PROPERTIES=linger.ms=2,...` sets librdkafka properties on both sides, for tuning
+//! experiments.
+//!
 //! ```text
 //! deploy/local/kafka start
 //! cargo run --release -p herald-ingest --example ingest-bench
@@ -477,7 +480,17 @@ fn main() -> anyhow::Result<()> {
     let a = args();
     let bootstrap =
         std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:19092".into());
-    let kafka = KafkaConfig::new(&bootstrap);
+    let mut kafka = KafkaConfig::new(&bootstrap);
+    // librdkafka properties for both sides (`BENCH_KAFKA_PROPERTIES=linger.ms=0,...`): tuning
+    // experiments measure the baseline and ingest with the same settings.
+    if let Ok(props) = std::env::var("BENCH_KAFKA_PROPERTIES") {
+        for pair in props.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("BENCH_KAFKA_PROPERTIES: {pair:?} is not key=value")
+            })?;
+            kafka.properties.insert(k.to_owned(), v.to_owned());
+        }
+    }
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ingest-rt")

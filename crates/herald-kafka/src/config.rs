@@ -49,6 +49,11 @@ impl KafkaConfig {
                 // publishes and readers stall for that long. 1 s bounds the lag at a few
                 // connection attempts per second per broker while it is down.
                 ("reconnect.backoff.max.ms", "1000".to_owned()),
+                // Herald's requests are small and latency-bound (a publish waits for its
+                // produce, a webhook for its fetch): Nagle would hold a request's last segment
+                // until the previous one is acknowledged. At 200 publishes/s this took
+                // publish -> webhook p50 from 1.74 to 1.54 ms and p99 from 18.6 to 11.0 ms.
+                ("socket.nagle.disable", "true".to_owned()),
             ],
             required: Vec::new(),
         }

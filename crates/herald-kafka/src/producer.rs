@@ -113,7 +113,11 @@ impl Producer {
         config
             .client()
             .tune("max.in.flight.requests.per.connection", "5")
-            .tune("linger.ms", "2")
+            // No fixed wait: librdkafka still batches whatever queues while a connection's
+            // five requests are in flight, so batches form by themselves under load, while
+            // a linger adds its whole wait to every call at low rates (2 ms: publish p50
+            // 3.3 ms at 200/s, against 1.1 ms with 0; docs/benchmarks.md, low rates).
+            .tune("linger.ms", "0")
             .tune("compression.type", "lz4")
             .tune("queue.buffering.max.kbytes", "262144")
             // What "accepted" means: on every in-sync replica, exactly once per send.
@@ -319,5 +323,23 @@ impl LogProducer {
     pub async fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
         let inner = self.inner.clone();
         crate::lookup::blocking(move || Ok(inner.producer.flush(timeout)?)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producers_send_at_once_unless_the_operator_asks_for_a_linger() {
+        let mut config = KafkaConfig::new("broker:9092");
+        let c = Producer::settings(&config, Duration::from_secs(5)).build();
+        assert_eq!(c.get("linger.ms"), Some("0"));
+        assert_eq!(c.get("socket.nagle.disable"), Some("true"));
+        config
+            .properties
+            .insert("linger.ms".to_owned(), "5".to_owned());
+        let c = Producer::settings(&config, Duration::from_secs(5)).build();
+        assert_eq!(c.get("linger.ms"), Some("5"));
     }
 }
