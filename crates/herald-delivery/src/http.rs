@@ -120,6 +120,9 @@ pub struct Target {
     pub redacted: String,
     uri: Uri,
     authorization: Option<HeaderValue>,
+    /// The `Host` of an HTTP/1 request, as hyper-util would render it per request (the URL
+    /// leaves a default port out, so this is the URI's authority).
+    host: Option<HeaderValue>,
 }
 
 impl Target {
@@ -143,12 +146,16 @@ impl Target {
             value.set_sensitive(true);
             Some(value)
         };
-        let uri = bare.as_str().parse().ok()?;
+        let uri: Uri = bare.as_str().parse().ok()?;
+        let host = uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok());
         Some(Self {
             url,
             redacted: bare.into(),
             uri,
             authorization,
+            host,
         })
     }
 }
@@ -225,6 +232,7 @@ pub struct WebhookClient {
     request_timeout: Duration,
     allow_private: bool,
     four_xx_permanent: bool,
+    http2: bool,
 }
 
 impl WebhookClient {
@@ -262,6 +270,7 @@ impl WebhookClient {
             request_timeout: options.request_timeout,
             allow_private: options.allow_private,
             four_xx_permanent: options.four_xx_permanent,
+            http2: options.http2,
         })
     }
 
@@ -303,6 +312,14 @@ impl WebhookClient {
             }
         }
         headers.insert(http::header::USER_AGENT, USER_AGENT);
+        // hyper-util formats `Host` into a new string per HTTP/1 request when the request has
+        // none; the target's is made once. An HTTP/2 request carries the authority instead
+        // (only a client offering h2 can end up on one).
+        if !self.http2
+            && let Some(v) = &out.target.host
+        {
+            headers.insert(http::header::HOST, v.clone());
+        }
         if let Some(v) = &out.target.authorization {
             headers.insert(http::header::AUTHORIZATION, v.clone());
         }
@@ -591,6 +608,17 @@ mod tests {
         );
         assert_eq!(t.url.as_str(), "http://us%40er:p%3Ass@example.com:8080/h");
         assert_eq!(t.redacted, "http://example.com:8080/h");
+        // `Host` as hyper-util renders it: no credentials, a default port left out.
+        for (url, host) in [
+            ("http://us:pw@example.com:8080/h", "example.com:8080"),
+            ("https://example.com:443/h", "example.com"),
+            ("http://example.com:80/h", "example.com"),
+            ("https://example.com:80/h", "example.com:80"),
+            ("http://[::1]:9000/h", "[::1]:9000"),
+        ] {
+            let t = Target::parse(url).unwrap();
+            assert_eq!(t.host.unwrap(), host, "{url}");
+        }
         for bad in [
             "ftp://example.com/",
             "mailto:a@example.com",

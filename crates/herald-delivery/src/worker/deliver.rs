@@ -227,7 +227,7 @@ impl Shared {
         task: &mut DeliveryTask,
         payload: &Payload,
     ) -> Option<Attempt> {
-        let gate = ep.gate(Instant::now());
+        let gate = ep.gate();
         if task.first_attempt_at_ms == 0 {
             task.first_attempt_at_ms = now_ms();
         }
@@ -243,8 +243,10 @@ impl Shared {
             });
         }
         let _permit = ep.permit().await?;
-        let share = self.shares.share(&route.sub.topics);
-        ep.pace(Shares::scaled(route.sub.rate_limit, share)).await;
+        if route.sub.rate_limit > 0 {
+            let share = self.shares.share(&route.sub.topics);
+            ep.pace(Shares::scaled(route.sub.rate_limit, share)).await;
+        }
         if self.locally_disabled(&route.sub.id) {
             return None;
         }
