@@ -167,6 +167,8 @@ pub struct Outgoing<'a> {
     pub target: &'a Target,
     /// `webhook-id` (the event id).
     pub id: &'a str,
+    /// `webhook-timestamp`: unix seconds, signed with the body.
+    pub timestamp: i64,
     /// Signs `{id}.{timestamp}.{body}`.
     pub signer: &'a herald_core::Signer,
     /// The event's body (signed as sent), media type (JSON when unknown) and its `ce-*` and
@@ -297,10 +299,7 @@ impl WebhookClient {
             content_type,
         } = out.event;
         let sent = request_excerpt(&body);
-        let timestamp = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
+        let timestamp = out.timestamp;
         let signature = out.signer.sign(out.id, timestamp, &body);
         // The event's headers are the request's; a custom header goes in only where the event
         // has none of that name (the event's own headers win).
@@ -673,6 +672,7 @@ mod tests {
             .send(Outgoing {
                 target: &target,
                 id: "e1",
+                timestamp: 1_700_000_000,
                 signer: &herald_core::Signer::new(vec![]),
                 event: Rendered {
                     headers: HeaderMap::new(),
@@ -714,6 +714,7 @@ mod tests {
                 .send(Outgoing {
                     target: &target,
                     id: "e1",
+                    timestamp: 1_700_000_000,
                     signer: &signer,
                     event: Rendered {
                         headers: HeaderMap::new(),

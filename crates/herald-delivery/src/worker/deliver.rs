@@ -227,11 +227,10 @@ impl Shared {
         task: &mut DeliveryTask,
         payload: &Payload,
     ) -> Option<Attempt> {
-        let gate = ep.gate();
-        if task.first_attempt_at_ms == 0 {
-            task.first_attempt_at_ms = now_ms();
-        }
-        if gate == Gate::Reject {
+        if ep.gate() == Gate::Reject {
+            if task.first_attempt_at_ms == 0 {
+                task.first_attempt_at_ms = now_ms();
+            }
             task.attempt += 1;
             return Some(Attempt {
                 status: 0,
@@ -250,9 +249,13 @@ impl Shared {
         if self.locally_disabled(&route.sub.id) {
             return None;
         }
-        let incoming = payload.header("traceparent");
+        // One clock read for the first attempt's time and the signed `webhook-timestamp`.
+        let now = now_ms();
+        if task.first_attempt_at_ms == 0 {
+            task.first_attempt_at_ms = now;
+        }
+        let incoming = payload.traceparent();
         let (span, outgoing) = attempt_span(route, task, incoming);
-        // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
         let event = self.render(route, task, payload);
         // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
         let attempt = Box::pin(
@@ -260,6 +263,7 @@ impl Shared {
                 .send(Outgoing {
                     target,
                     id: &task.event_id,
+                    timestamp: now.div_euclid(1000),
                     signer: &route.signer,
                     event,
                     traceparent: outgoing.as_deref().or(incoming),
@@ -330,6 +334,8 @@ impl Shared {
     ) -> Settled {
         task.last_status = attempt.status as i32;
         task.last_error = attempt.error.clone();
+        // The attempt's end: when its retry is due from, and its record's time.
+        let now = now_ms();
         match attempt.verdict {
             Verdict::Success => {
                 let (recovered, was_failing) = ep.on_success();
@@ -367,12 +373,12 @@ impl Shared {
             &attempt,
             task.attempt,
             &self.settings.schedule,
-            now_ms(),
+            now,
             rand::random::<f64>(),
         );
         match decision {
             Settle::Delivered => {
-                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded);
+                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded, now);
                 Settled::Done(true)
             }
             Settle::Retry {
@@ -382,7 +388,7 @@ impl Shared {
             } if in_process => {
                 task.tier = tier.label;
                 task.due_at_ms = due_ms;
-                self.log_attempt(route, &task, &attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome, now);
                 Settled::RetryAt(Box::new(task))
             }
             Settle::Retry {
@@ -396,7 +402,7 @@ impl Shared {
                         .retries
                         .get_or_create(&vec![("tier", tier.label.clone())])
                         .inc();
-                    self.log_attempt(route, &task, &attempt, outcome);
+                    self.log_attempt(route, &task, &attempt, outcome, now);
                 }
                 Settled::Done(ok)
             }
@@ -408,7 +414,7 @@ impl Shared {
                 if disable {
                     self.disable(route, &reason).await;
                 }
-                self.log_attempt(route, &task, &attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome, now);
                 Settled::DeadLettered(self.dead_letter(route, task, payload, &reason).await)
             }
         }
