@@ -6,6 +6,7 @@
 //! decompression, its retry and timeout services), and they cost about a quarter of the worker's
 //! CPU per event.
 
+use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -19,6 +20,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use percent_encoding::percent_decode_str;
+use tokio::time::Sleep;
 use url::{Host, Url};
 
 use crate::DeliveryError;
@@ -278,7 +280,11 @@ impl WebhookClient {
 
     /// Sends one signed webhook and classifies the answer. Never fails: every problem is an
     /// [`Attempt`] with a verdict.
-    pub async fn send(&self, out: Outgoing<'_>) -> Attempt {
+    ///
+    /// `timer` is reset to the attempt's deadline. An endpoint runner passes the same timer for
+    /// each of its attempts: a timer made and dropped per webhook cost a registration and a
+    /// removal under the timer wheel's lock each time.
+    pub async fn send(&self, out: Outgoing<'_>, mut timer: Pin<&mut Sleep>) -> Attempt {
         let started = Instant::now();
         let failed = |error: String, verdict: Verdict| Attempt {
             status: 0,
@@ -342,15 +348,13 @@ impl WebhookClient {
         *request.uri_mut() = out.target.uri.clone();
         *request.headers_mut() = headers;
         // One deadline for the whole attempt: connect, request, response head and excerpt.
-        // One timer for both phases (each timer costs a runtime handle lookup and a wheel entry).
-        let timer = tokio::time::sleep_until(tokio::time::Instant::from_std(
+        timer.as_mut().reset(tokio::time::Instant::from_std(
             started + self.request_timeout,
         ));
-        tokio::pin!(timer);
         let sent_request = tokio::select! {
             biased;
             r = self.client.request(request) => Ok(r),
-            () = &mut timer => Err(()),
+            () = timer.as_mut() => Err(()),
         };
         let response = match sent_request {
             Ok(Ok(r)) => r,
@@ -386,7 +390,7 @@ impl WebhookClient {
             let frame = tokio::select! {
                 biased;
                 f = body.frame() => f,
-                () = &mut timer => None,
+                () = timer.as_mut() => None,
             };
             match frame {
                 Some(Ok(frame)) => {
@@ -669,19 +673,22 @@ mod tests {
         .unwrap();
         let target = Target::parse(&format!("https://localhost:{port}/hook")).unwrap();
         let a = c
-            .send(Outgoing {
-                target: &target,
-                id: "e1",
-                timestamp: 1_700_000_000,
-                signer: &herald_core::Signer::new(vec![]),
-                event: Rendered {
-                    headers: HeaderMap::new(),
-                    body: Bytes::from_static(b"{}"),
-                    content_type: None,
+            .send(
+                Outgoing {
+                    target: &target,
+                    id: "e1",
+                    timestamp: 1_700_000_000,
+                    signer: &herald_core::Signer::new(vec![]),
+                    event: Rendered {
+                        headers: HeaderMap::new(),
+                        body: Bytes::from_static(b"{}"),
+                        content_type: None,
+                    },
+                    traceparent: None,
+                    headers: &HeaderMap::new(),
                 },
-                traceparent: None,
-                headers: &HeaderMap::new(),
-            })
+                std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+            )
             .await;
         assert_eq!(a.status, 0);
         assert_eq!(a.verdict, Verdict::Retry { retry_after: None });
@@ -711,19 +718,22 @@ mod tests {
         ] {
             let target = Target::parse(url).unwrap();
             let a = c
-                .send(Outgoing {
-                    target: &target,
-                    id: "e1",
-                    timestamp: 1_700_000_000,
-                    signer: &signer,
-                    event: Rendered {
-                        headers: HeaderMap::new(),
-                        body: Bytes::from_static(b"{}"),
-                        content_type: None,
+                .send(
+                    Outgoing {
+                        target: &target,
+                        id: "e1",
+                        timestamp: 1_700_000_000,
+                        signer: &signer,
+                        event: Rendered {
+                            headers: HeaderMap::new(),
+                            body: Bytes::from_static(b"{}"),
+                            content_type: None,
+                        },
+                        traceparent: None,
+                        headers: &headers,
                     },
-                    traceparent: None,
-                    headers: &headers,
-                })
+                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+                )
                 .await;
             assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);
             assert!(a.error.contains("refused"), "{}", a.error);

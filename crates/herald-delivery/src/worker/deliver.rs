@@ -1,11 +1,13 @@
 //! One delivery: gate, pace, attempt, and the settlement of its outcome.
 
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use herald_core::cursor::Cursor;
 use herald_proto::v1::{AttemptOutcome, DeliveryTask};
 use herald_runtime::trace;
+use tokio::time::Sleep;
 use tracing::Instrument;
 
 use crate::cloudevent::{self, Rendered, Sequence};
@@ -122,8 +124,10 @@ impl Shared {
             finished: false,
         };
         let mut job = first;
+        // One deadline timer for all of this runner's attempts (see `WebhookClient::send`).
+        let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
         loop {
-            self.run_job(&ep, job).await;
+            self.run_job(&ep, job, timer.as_mut()).await;
             match ep.next_job() {
                 Some(next) => job = next,
                 None => break,
@@ -135,7 +139,7 @@ impl Shared {
     /// One queued delivery: the attempt, then its settlement (a failure's handoff in a task of
     /// its own, so the runner goes on with the next delivery meanwhile, as a delivery's
     /// concurrency permit is given back before its handoff).
-    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued) {
+    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued, timer: Pin<&mut Sleep>) {
         let Queued {
             route,
             mut task,
@@ -144,7 +148,10 @@ impl Shared {
             place,
         } = job;
         let result = match route.target.as_ref() {
-            Some(target) => self.attempt(&route, ep, target, &mut task, &payload).await,
+            Some(target) => {
+                self.attempt(&route, ep, target, &mut task, &payload, timer)
+                    .await
+            }
             None => None,
         };
         drop(place);
@@ -204,7 +211,10 @@ impl Shared {
         let Some(place) = ep.enqueue(self.settings.max_queued, self.settings.slow_latency) else {
             return self.defer(task, payload, "backlogged").await;
         };
-        let result = self.attempt(&route, &ep, target, &mut task, payload).await;
+        let timer = pin!(tokio::time::sleep(Duration::ZERO));
+        let result = self
+            .attempt(&route, &ep, target, &mut task, payload, timer)
+            .await;
         drop(place);
         match result {
             Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt, false))
@@ -217,8 +227,8 @@ impl Shared {
         }
     }
 
-    /// Makes one attempt (or short-circuits it); `None` when the subscription was disabled
-    /// while the delivery waited.
+    /// Makes one attempt (or short-circuits it), with `timer` for its deadline; `None` when the
+    /// subscription was disabled while the delivery waited.
     pub(super) async fn attempt(
         &self,
         route: &Route,
@@ -226,6 +236,7 @@ impl Shared {
         target: &Target,
         task: &mut DeliveryTask,
         payload: &Payload,
+        timer: Pin<&mut Sleep>,
     ) -> Option<Attempt> {
         if ep.gate() == Gate::Reject {
             if task.first_attempt_at_ms == 0 {
@@ -257,10 +268,12 @@ impl Shared {
         let incoming = payload.traceparent();
         let (span, outgoing) = attempt_span(route, task, incoming);
         let event = self.render(route, task, payload);
-        // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
-        let attempt = Box::pin(
-            self.client
-                .send(Outgoing {
+        // Not boxed: a runner's future holds it once for all of its attempts (boxing cost an
+        // allocation and a copy of the future per webhook); the spawned paths box theirs.
+        let attempt = self
+            .client
+            .send(
+                Outgoing {
                     target,
                     id: &task.event_id,
                     timestamp: now.div_euclid(1000),
@@ -268,10 +281,11 @@ impl Shared {
                     event,
                     traceparent: outgoing.as_deref().or(incoming),
                     headers: &route.headers,
-                })
-                .instrument(span.clone()),
-        )
-        .await;
+                },
+                timer,
+            )
+            .instrument(span.clone())
+            .await;
         if !span.is_disabled() {
             span.record("http.response.status_code", attempt.status);
             span.record("outcome", attempt.verdict.label());
