@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use herald_core::cursor::TopicTag;
@@ -38,6 +38,12 @@ pub struct Route {
     pub hold: bool,
     /// The payload filter, parsed once per subscription version (None = every event).
     pub filter: Option<Filter>,
+    /// The subscription's endpoint, once a delivery looked it up: endpoints are never removed
+    /// from the worker's map, so this saves a locked map lookup (and a copy of the id) per
+    /// delivery.
+    pub(crate) endpoint: OnceLock<Arc<Endpoint>>,
+    /// The `Shares` generation this route last set its endpoint's in-flight limit at (0: never).
+    pub(crate) limit_generation: AtomicU64,
 }
 
 impl std::fmt::Debug for Route {
@@ -129,6 +135,8 @@ impl Route {
             hold: sub.on_dead_letter == "hold",
             filter,
             sub,
+            endpoint: OnceLock::new(),
+            limit_generation: AtomicU64::new(0),
         }
     }
 
@@ -431,12 +439,14 @@ impl Endpoint {
         Some(QueuePlace(self.clone()))
     }
 
-    /// Whether an attempt may be sent now (the circuit breaker's gate).
-    pub fn gate(&self, now: Instant) -> Gate {
-        self.circuit
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .gate(now)
+    /// Whether an attempt may be sent now (the circuit breaker's gate). The clock is read only
+    /// when the circuit is not closed, the rare case.
+    pub fn gate(&self) -> Gate {
+        let mut circuit = self.circuit.lock().unwrap_or_else(|e| e.into_inner());
+        match circuit.state {
+            CircuitState::Closed { .. } => Gate::Pass,
+            _ => circuit.gate(Instant::now()),
+        }
     }
 
     /// Waits for a concurrency permit; `None` once the endpoint is gone.

@@ -6,6 +6,7 @@
 //! decompression, its retry and timeout services), and they cost about a quarter of the worker's
 //! CPU per event.
 
+use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -19,6 +20,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use percent_encoding::percent_decode_str;
+use tokio::time::Sleep;
 use url::{Host, Url};
 
 use crate::DeliveryError;
@@ -120,6 +122,9 @@ pub struct Target {
     pub redacted: String,
     uri: Uri,
     authorization: Option<HeaderValue>,
+    /// The `Host` of an HTTP/1 request, as hyper-util would render it per request (the URL
+    /// leaves a default port out, so this is the URI's authority).
+    host: Option<HeaderValue>,
 }
 
 impl Target {
@@ -143,12 +148,16 @@ impl Target {
             value.set_sensitive(true);
             Some(value)
         };
-        let uri = bare.as_str().parse().ok()?;
+        let uri: Uri = bare.as_str().parse().ok()?;
+        let host = uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok());
         Some(Self {
             url,
             redacted: bare.into(),
             uri,
             authorization,
+            host,
         })
     }
 }
@@ -160,6 +169,8 @@ pub struct Outgoing<'a> {
     pub target: &'a Target,
     /// `webhook-id` (the event id).
     pub id: &'a str,
+    /// `webhook-timestamp`: unix seconds, signed with the body.
+    pub timestamp: i64,
     /// Signs `{id}.{timestamp}.{body}`.
     pub signer: &'a herald_core::Signer,
     /// The event's body (signed as sent), media type (JSON when unknown) and its `ce-*` and
@@ -225,6 +236,7 @@ pub struct WebhookClient {
     request_timeout: Duration,
     allow_private: bool,
     four_xx_permanent: bool,
+    http2: bool,
 }
 
 impl WebhookClient {
@@ -262,12 +274,17 @@ impl WebhookClient {
             request_timeout: options.request_timeout,
             allow_private: options.allow_private,
             four_xx_permanent: options.four_xx_permanent,
+            http2: options.http2,
         })
     }
 
     /// Sends one signed webhook and classifies the answer. Never fails: every problem is an
     /// [`Attempt`] with a verdict.
-    pub async fn send(&self, out: Outgoing<'_>) -> Attempt {
+    ///
+    /// `timer` is reset to the attempt's deadline. An endpoint runner passes the same timer for
+    /// each of its attempts: a timer made and dropped per webhook cost a registration and a
+    /// removal under the timer wheel's lock each time.
+    pub async fn send(&self, out: Outgoing<'_>, mut timer: Pin<&mut Sleep>) -> Attempt {
         let started = Instant::now();
         let failed = |error: String, verdict: Verdict| Attempt {
             status: 0,
@@ -288,10 +305,7 @@ impl WebhookClient {
             content_type,
         } = out.event;
         let sent = request_excerpt(&body);
-        let timestamp = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
+        let timestamp = out.timestamp;
         let signature = out.signer.sign(out.id, timestamp, &body);
         // The event's headers are the request's; a custom header goes in only where the event
         // has none of that name (the event's own headers win).
@@ -303,6 +317,14 @@ impl WebhookClient {
             }
         }
         headers.insert(http::header::USER_AGENT, USER_AGENT);
+        // hyper-util formats `Host` into a new string per HTTP/1 request when the request has
+        // none; the target's is made once. An HTTP/2 request carries the authority instead
+        // (only a client offering h2 can end up on one).
+        if !self.http2
+            && let Some(v) = &out.target.host
+        {
+            headers.insert(http::header::HOST, v.clone());
+        }
         if let Some(v) = &out.target.authorization {
             headers.insert(http::header::AUTHORIZATION, v.clone());
         }
@@ -326,15 +348,13 @@ impl WebhookClient {
         *request.uri_mut() = out.target.uri.clone();
         *request.headers_mut() = headers;
         // One deadline for the whole attempt: connect, request, response head and excerpt.
-        // One timer for both phases (each timer costs a runtime handle lookup and a wheel entry).
-        let timer = tokio::time::sleep_until(tokio::time::Instant::from_std(
+        timer.as_mut().reset(tokio::time::Instant::from_std(
             started + self.request_timeout,
         ));
-        tokio::pin!(timer);
         let sent_request = tokio::select! {
             biased;
             r = self.client.request(request) => Ok(r),
-            () = &mut timer => Err(()),
+            () = timer.as_mut() => Err(()),
         };
         let response = match sent_request {
             Ok(Ok(r)) => r,
@@ -370,7 +390,7 @@ impl WebhookClient {
             let frame = tokio::select! {
                 biased;
                 f = body.frame() => f,
-                () = &mut timer => None,
+                () = timer.as_mut() => None,
             };
             match frame {
                 Some(Ok(frame)) => {
@@ -591,6 +611,17 @@ mod tests {
         );
         assert_eq!(t.url.as_str(), "http://us%40er:p%3Ass@example.com:8080/h");
         assert_eq!(t.redacted, "http://example.com:8080/h");
+        // `Host` as hyper-util renders it: no credentials, a default port left out.
+        for (url, host) in [
+            ("http://us:pw@example.com:8080/h", "example.com:8080"),
+            ("https://example.com:443/h", "example.com"),
+            ("http://example.com:80/h", "example.com"),
+            ("https://example.com:80/h", "example.com:80"),
+            ("http://[::1]:9000/h", "[::1]:9000"),
+        ] {
+            let t = Target::parse(url).unwrap();
+            assert_eq!(t.host.unwrap(), host, "{url}");
+        }
         for bad in [
             "ftp://example.com/",
             "mailto:a@example.com",
@@ -642,18 +673,22 @@ mod tests {
         .unwrap();
         let target = Target::parse(&format!("https://localhost:{port}/hook")).unwrap();
         let a = c
-            .send(Outgoing {
-                target: &target,
-                id: "e1",
-                signer: &herald_core::Signer::new(vec![]),
-                event: Rendered {
-                    headers: HeaderMap::new(),
-                    body: Bytes::from_static(b"{}"),
-                    content_type: None,
+            .send(
+                Outgoing {
+                    target: &target,
+                    id: "e1",
+                    timestamp: 1_700_000_000,
+                    signer: &herald_core::Signer::new(vec![]),
+                    event: Rendered {
+                        headers: HeaderMap::new(),
+                        body: Bytes::from_static(b"{}"),
+                        content_type: None,
+                    },
+                    traceparent: None,
+                    headers: &HeaderMap::new(),
                 },
-                traceparent: None,
-                headers: &HeaderMap::new(),
-            })
+                std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+            )
             .await;
         assert_eq!(a.status, 0);
         assert_eq!(a.verdict, Verdict::Retry { retry_after: None });
@@ -683,18 +718,22 @@ mod tests {
         ] {
             let target = Target::parse(url).unwrap();
             let a = c
-                .send(Outgoing {
-                    target: &target,
-                    id: "e1",
-                    signer: &signer,
-                    event: Rendered {
-                        headers: HeaderMap::new(),
-                        body: Bytes::from_static(b"{}"),
-                        content_type: None,
+                .send(
+                    Outgoing {
+                        target: &target,
+                        id: "e1",
+                        timestamp: 1_700_000_000,
+                        signer: &signer,
+                        event: Rendered {
+                            headers: HeaderMap::new(),
+                            body: Bytes::from_static(b"{}"),
+                            content_type: None,
+                        },
+                        traceparent: None,
+                        headers: &headers,
                     },
-                    traceparent: None,
-                    headers: &headers,
-                })
+                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+                )
                 .await;
             assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);
             assert!(a.error.contains("refused"), "{}", a.error);

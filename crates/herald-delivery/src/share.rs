@@ -10,6 +10,7 @@
 //! delivers its retries and replays at one partition's share.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use herald_kafka::TopicPartition;
@@ -21,12 +22,35 @@ struct Inner {
 }
 
 /// This worker's partitions and every event topic's partition count.
-#[derive(Debug, Default)]
-pub(crate) struct Shares(Mutex<Inner>);
+#[derive(Debug)]
+pub(crate) struct Shares {
+    inner: Mutex<Inner>,
+    /// Bumped by every change, so a caller can keep what it derived from a share (an endpoint's
+    /// in-flight limit) until the assignment or a partition count changes, instead of
+    /// recomputing it for every delivery. Starts at 1: 0 is free for "never derived".
+    generation: AtomicU64,
+}
+
+impl Default for Shares {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            generation: AtomicU64::new(1),
+        }
+    }
+}
 
 impl Shares {
+    /// Locks for a change, which the generation counts.
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::Release);
+        inner
+    }
+
+    /// The current generation (changes with every assignment or partition count change).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The group assigned `partitions` to this worker.
@@ -59,7 +83,7 @@ impl Shares {
     /// This worker's share (0 to 1] of a subscription on `topics`; 1 while a topic's partition
     /// count is not known yet.
     pub fn share(&self, topics: &[String]) -> f64 {
-        let inner = self.lock();
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let (mut owned, mut total) = (0, 0);
         for topic in topics {
             let Some(n) = inner.totals.get(topic).copied().filter(|n| *n > 0) else {

@@ -504,7 +504,8 @@ impl LoopState<'_> {
             let task = DeliveryTask {
                 subscription_id: route.sub.id.clone(),
                 team: route.sub.team.clone(),
-                source_topic: tp.0.to_string(),
+                // Not `to_string`: an `Arc<str>` has no fast path and goes through `fmt`.
+                source_topic: String::from(&*tp.0),
                 source_partition: tp.1,
                 source_offset: offset,
                 event_id,

@@ -1,11 +1,13 @@
 //! One delivery: gate, pace, attempt, and the settlement of its outcome.
 
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use herald_core::cursor::Cursor;
 use herald_proto::v1::{AttemptOutcome, DeliveryTask};
 use herald_runtime::trace;
+use tokio::time::Sleep;
 use tracing::Instrument;
 
 use crate::cloudevent::{self, Rendered, Sequence};
@@ -122,8 +124,10 @@ impl Shared {
             finished: false,
         };
         let mut job = first;
+        // One deadline timer for all of this runner's attempts (see `WebhookClient::send`).
+        let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
         loop {
-            self.run_job(&ep, job).await;
+            self.run_job(&ep, job, timer.as_mut()).await;
             match ep.next_job() {
                 Some(next) => job = next,
                 None => break,
@@ -135,7 +139,7 @@ impl Shared {
     /// One queued delivery: the attempt, then its settlement (a failure's handoff in a task of
     /// its own, so the runner goes on with the next delivery meanwhile, as a delivery's
     /// concurrency permit is given back before its handoff).
-    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued) {
+    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued, timer: Pin<&mut Sleep>) {
         let Queued {
             route,
             mut task,
@@ -144,7 +148,10 @@ impl Shared {
             place,
         } = job;
         let result = match route.target.as_ref() {
-            Some(target) => self.attempt(&route, ep, target, &mut task, &payload).await,
+            Some(target) => {
+                self.attempt(&route, ep, target, &mut task, &payload, timer)
+                    .await
+            }
             None => None,
         };
         drop(place);
@@ -204,7 +211,10 @@ impl Shared {
         let Some(place) = ep.enqueue(self.settings.max_queued, self.settings.slow_latency) else {
             return self.defer(task, payload, "backlogged").await;
         };
-        let result = self.attempt(&route, &ep, target, &mut task, payload).await;
+        let timer = pin!(tokio::time::sleep(Duration::ZERO));
+        let result = self
+            .attempt(&route, &ep, target, &mut task, payload, timer)
+            .await;
         drop(place);
         match result {
             Some(attempt) => Box::pin(self.settle(&route, &ep, task, payload, attempt, false))
@@ -217,8 +227,8 @@ impl Shared {
         }
     }
 
-    /// Makes one attempt (or short-circuits it); `None` when the subscription was disabled
-    /// while the delivery waited.
+    /// Makes one attempt (or short-circuits it), with `timer` for its deadline; `None` when the
+    /// subscription was disabled while the delivery waited.
     pub(super) async fn attempt(
         &self,
         route: &Route,
@@ -226,12 +236,12 @@ impl Shared {
         target: &Target,
         task: &mut DeliveryTask,
         payload: &Payload,
+        timer: Pin<&mut Sleep>,
     ) -> Option<Attempt> {
-        let gate = ep.gate(Instant::now());
-        if task.first_attempt_at_ms == 0 {
-            task.first_attempt_at_ms = now_ms();
-        }
-        if gate == Gate::Reject {
+        if ep.gate() == Gate::Reject {
+            if task.first_attempt_at_ms == 0 {
+                task.first_attempt_at_ms = now_ms();
+            }
             task.attempt += 1;
             return Some(Attempt {
                 status: 0,
@@ -243,29 +253,39 @@ impl Shared {
             });
         }
         let _permit = ep.permit().await?;
-        let share = self.shares.share(&route.sub.topics);
-        ep.pace(Shares::scaled(route.sub.rate_limit, share)).await;
+        if route.sub.rate_limit > 0 {
+            let share = self.shares.share(&route.sub.topics);
+            ep.pace(Shares::scaled(route.sub.rate_limit, share)).await;
+        }
         if self.locally_disabled(&route.sub.id) {
             return None;
         }
-        let incoming = payload.header("traceparent");
+        // One clock read for the first attempt's time and the signed `webhook-timestamp`.
+        let now = now_ms();
+        if task.first_attempt_at_ms == 0 {
+            task.first_attempt_at_ms = now;
+        }
+        let incoming = payload.traceparent();
         let (span, outgoing) = attempt_span(route, task, incoming);
-        // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
         let event = self.render(route, task, payload);
-        // Boxed: the HTTP future is large, and spawning a delivery would otherwise copy it.
-        let attempt = Box::pin(
-            self.client
-                .send(Outgoing {
+        // Not boxed: a runner's future holds it once for all of its attempts (boxing cost an
+        // allocation and a copy of the future per webhook); the spawned paths box theirs.
+        let attempt = self
+            .client
+            .send(
+                Outgoing {
                     target,
                     id: &task.event_id,
+                    timestamp: now.div_euclid(1000),
                     signer: &route.signer,
                     event,
                     traceparent: outgoing.as_deref().or(incoming),
                     headers: &route.headers,
-                })
-                .instrument(span.clone()),
-        )
-        .await;
+                },
+                timer,
+            )
+            .instrument(span.clone())
+            .await;
         if !span.is_disabled() {
             span.record("http.response.status_code", attempt.status);
             span.record("outcome", attempt.verdict.label());
@@ -328,6 +348,8 @@ impl Shared {
     ) -> Settled {
         task.last_status = attempt.status as i32;
         task.last_error = attempt.error.clone();
+        // The attempt's end: when its retry is due from, and its record's time.
+        let now = now_ms();
         match attempt.verdict {
             Verdict::Success => {
                 let (recovered, was_failing) = ep.on_success();
@@ -365,12 +387,12 @@ impl Shared {
             &attempt,
             task.attempt,
             &self.settings.schedule,
-            now_ms(),
+            now,
             rand::random::<f64>(),
         );
         match decision {
             Settle::Delivered => {
-                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded);
+                self.log_attempt(route, &task, &attempt, AttemptOutcome::Succeeded, now);
                 Settled::Done(true)
             }
             Settle::Retry {
@@ -380,7 +402,7 @@ impl Shared {
             } if in_process => {
                 task.tier = tier.label;
                 task.due_at_ms = due_ms;
-                self.log_attempt(route, &task, &attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome, now);
                 Settled::RetryAt(Box::new(task))
             }
             Settle::Retry {
@@ -394,7 +416,7 @@ impl Shared {
                         .retries
                         .get_or_create(&vec![("tier", tier.label.clone())])
                         .inc();
-                    self.log_attempt(route, &task, &attempt, outcome);
+                    self.log_attempt(route, &task, &attempt, outcome, now);
                 }
                 Settled::Done(ok)
             }
@@ -406,7 +428,7 @@ impl Shared {
                 if disable {
                     self.disable(route, &reason).await;
                 }
-                self.log_attempt(route, &task, &attempt, outcome);
+                self.log_attempt(route, &task, &attempt, outcome, now);
                 Settled::DeadLettered(self.dead_letter(route, task, payload, &reason).await)
             }
         }

@@ -231,7 +231,14 @@ async fn deliver(
             let ep = shared.endpoint(&route);
             let mut task = job.task.clone();
             let Some(attempt) = shared
-                .attempt(&route, &ep, target, &mut task, &job.payload)
+                .attempt(
+                    &route,
+                    &ep,
+                    target,
+                    &mut task,
+                    &job.payload,
+                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+                )
                 .await
             else {
                 return Outcome::DeadLettered(

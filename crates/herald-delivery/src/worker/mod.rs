@@ -17,6 +17,7 @@ mod record;
 mod records;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
@@ -79,19 +80,30 @@ impl Shared {
     }
 
     fn endpoint(&self, route: &Route) -> Arc<Endpoint> {
-        let cap = match route.sub.max_in_flight {
-            0 => self.settings.max_in_flight,
-            n => n,
-        };
-        // The subscription's cap is shared by the workers; at least one request each.
-        let share = self.shares.share(&route.sub.topics);
-        let limit = (Shares::scaled(cap, share).ceil() as usize).max(1);
+        let ep = route.endpoint.get_or_init(|| self.endpoint_of(route));
+        // The in-flight limit follows this worker's share, which changes only with the
+        // assignment: recomputed when the share's generation moved, not per delivery.
+        let generation = self.shares.generation();
+        if route.limit_generation.swap(generation, Ordering::AcqRel) != generation {
+            let cap = match route.sub.max_in_flight {
+                0 => self.settings.max_in_flight,
+                n => n,
+            };
+            // The subscription's cap is shared by the workers; at least one request each.
+            let share = self.shares.share(&route.sub.topics);
+            ep.set_limit((Shares::scaled(cap, share).ceil() as usize).max(1));
+        }
+        ep.clone()
+    }
+
+    /// The endpoint of `route`'s subscription from the map, made on first use (with the state an
+    /// earlier worker saved). Its limit is set by the caller.
+    fn endpoint_of(&self, route: &Route) -> Arc<Endpoint> {
         let mut eps = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        let ep = eps
-            .entry(route.sub.id.clone())
+        eps.entry(route.sub.id.clone())
             .or_insert_with(|| {
                 let ep = Endpoint::new(
-                    limit,
+                    1,
                     self.settings.circuit_threshold,
                     self.settings.circuit_open_for,
                 );
@@ -107,9 +119,7 @@ impl Shared {
                 }
                 Arc::new(ep)
             })
-            .clone();
-        ep.set_limit(limit);
-        ep
+            .clone()
     }
 
     fn locally_disabled(&self, id: &str) -> bool {

@@ -8,16 +8,17 @@ use prost::encoding::{self, WireType};
 use crate::endpoint::Route;
 use crate::http::{Attempt, excerpt_text};
 
-use super::{Shared, now_ms};
+use super::Shared;
 
 impl Shared {
-    /// Writes the attempt record of `task`'s attempt `a`.
+    /// Writes the attempt record of `task`'s attempt `a`, settled at `at_ms`.
     pub(super) fn log_attempt(
         &self,
         route: &Route,
         task: &DeliveryTask,
         a: &Attempt,
         outcome: AttemptOutcome,
+        at_ms: i64,
     ) {
         let label = match outcome {
             AttemptOutcome::Succeeded => "succeeded",
@@ -32,7 +33,7 @@ impl Shared {
             Some(t) => t.redacted.as_str(),
             None => route.sub.url.as_str(),
         };
-        let record = encode_attempt(task, a, outcome, url, now_ms());
+        let record = encode_attempt(task, a, outcome, url, at_ms);
         self.attempts.write(&task.subscription_id, &record);
     }
 

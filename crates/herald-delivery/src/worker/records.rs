@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use herald_core::envelope::TRACEPARENT_HEADER;
 use herald_kafka::RecordRef;
 use herald_proto::v1::{DeliveryTask, RecordHeader};
 use prost::Message as _;
@@ -50,12 +51,18 @@ pub(crate) struct RecordHeaders {
     /// Per header, where its key and its value end in `bytes` (each starts where the previous
     /// part ended).
     pub(super) ends: Vec<(usize, usize)>,
+    /// The header carrying the W3C `traceparent` (every attempt reads it), found while the
+    /// headers are copied anyway.
+    traceparent: Option<usize>,
 }
 
 impl RecordHeaders {
     fn collect<'a>(headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Self {
-        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        let (mut bytes, mut ends, mut traceparent) = (Vec::new(), Vec::new(), None);
         for (key, value) in headers {
+            if traceparent.is_none() && key.eq_ignore_ascii_case(TRACEPARENT_HEADER) {
+                traceparent = Some(ends.len());
+            }
             if bytes.is_empty() {
                 // Room for a CloudEvent's headers, so the buffer is not regrown.
                 bytes.reserve(256);
@@ -69,6 +76,7 @@ impl RecordHeaders {
         Self {
             bytes: Bytes::from(bytes),
             ends,
+            traceparent,
         }
     }
 
@@ -127,8 +135,10 @@ impl Payload {
         }
     }
 
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.text(name, true)
+    /// The record's `traceparent`, when it has one that is text.
+    pub(super) fn traceparent(&self) -> Option<&str> {
+        let (value_start, value_end) = self.headers.ends[self.headers.traceparent?];
+        std::str::from_utf8(&self.headers.bytes[value_start..value_end]).ok()
     }
 
     /// The full task record.
@@ -137,5 +147,34 @@ impl Payload {
         full.headers = self.headers.to_records();
         full.data = self.data.to_vec();
         full.encode_to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(headers: &[(&str, &[u8])]) -> Payload {
+        Payload {
+            headers: Arc::new(RecordHeaders::collect(headers.iter().copied())),
+            data: Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn the_first_traceparent_of_any_case_is_found_when_it_is_text() {
+        let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let p = payload(&[
+            ("ce_id", b"e1"),
+            ("TraceParent", tp.as_bytes()),
+            ("traceparent", b"00-other"),
+        ]);
+        assert_eq!(p.traceparent(), Some(tp));
+        assert_eq!(p.headers.text("ce_id", false), Some("e1"));
+        assert_eq!(payload(&[("ce_id", b"e1")]).traceparent(), None);
+        assert_eq!(
+            payload(&[("traceparent", &[0xff, 0xfe])]).traceparent(),
+            None
+        );
     }
 }
