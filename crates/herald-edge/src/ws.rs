@@ -14,6 +14,7 @@
 //! connection. The handshake is checked by the HTTP path that received it (`lean` or `http`).
 
 use std::future::Future;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
@@ -26,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::EdgeError;
+use crate::send::{self, Parts};
 use crate::stream::EventStream;
 
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -514,12 +516,22 @@ where
                 return;
             }
             let done = chunk.is_none();
-            let mut write = Box::pin(async {
-                if let Some(chunk) = chunk {
-                    io.write_all(&chunk).await?;
+            let mut parts: Parts = [
+                chunk.unwrap_or_default(),
+                Bytes::new(),
+                Bytes::new(),
+                Bytes::new(),
+            ];
+            if !done {
+                // Most chunks go out at once (see `send`).
+                match send::send_now(&mut io, &mut parts).await {
+                    Poll::Ready(Ok(())) => continue,
+                    Poll::Ready(Err(_)) => return,
+                    Poll::Pending => {}
                 }
-                io.flush().await
-            });
+            }
+            // Boxed: a blocked write is rare, and an idle connection keeps no room for it.
+            let mut write = Box::pin(send::send_all(&mut io, &mut parts));
             let written = tokio::select! {
                 biased;
                 // A cut client that stopped reading gets the grace, then the connection ends.
