@@ -440,7 +440,7 @@ impl<'a> SseWriter<'a> {
             // dropped past it (the stream itself ends on shutdown after saying why).
             let mut drain_deadline = None;
             loop {
-                let chunk = {
+                let mut chunk = {
                     let next = stream.next_chunk();
                     tokio::pin!(next);
                     loop {
@@ -456,21 +456,27 @@ impl<'a> SseWriter<'a> {
                     }
                 };
                 let done = chunk.is_none();
-                let mut parts = match chunk {
-                    Some(chunk) => frame(pending.take(), chunk, self.chunked),
-                    None => Parts::default(),
+                // Most chunks go out at once (see `send`); the parts are made inside the poll,
+                // so this future keeps no room for them.
+                let sent = std::future::poll_fn(|cx| {
+                    Poll::Ready(match chunk.take() {
+                        Some(chunk) => {
+                            send::try_send(&mut io, cx, frame(pending.take(), chunk, self.chunked))
+                        }
+                        None => Ok(None),
+                    })
+                })
+                .await;
+                let left = match sent {
+                    Ok(None) if !done => continue,
+                    Ok(left) => left,
+                    Err(_) => return,
                 };
-                if !done {
-                    // Most chunks go out at once (see `send`).
-                    match send::send_now(&mut io, &mut parts).await {
-                        Poll::Ready(Ok(())) => continue,
-                        Poll::Ready(Err(_)) => return,
-                        Poll::Pending => {}
-                    }
-                }
                 // Boxed: a blocked write is rare, and an idle stream's writer keeps no room for it.
                 let mut write = Box::pin(async {
-                    send::send_all(&mut io, &mut parts).await?;
+                    if let Some(mut parts) = left {
+                        send::send_all(&mut io, &mut parts).await?;
+                    }
                     if done {
                         if self.chunked {
                             io.write_all(b"0\r\n\r\n").await?;

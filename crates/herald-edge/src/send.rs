@@ -1,9 +1,9 @@
 //! Writing a stream's chunks to its connection, shared by the SSE and WebSocket writers.
 //!
 //! A fan-out wakes every stream of the topic and each writes one small chunk to a socket that
-//! almost always has room. So a writer first tries to send the chunk at once ([`poll_send`],
-//! polled once in the writer's own task) and only when the connection does not take it all
-//! builds the boxed write that also watches for a cut and for shutdown: that one allocates and
+//! almost always has room. So a writer first tries to send the chunk at once ([`try_send`], in
+//! its own task's poll) and only when the connection does not take it all builds the boxed
+//! write that also watches for a cut and for shutdown: that one allocates and
 //! registers with the node's shutdown token (one lock shared by every stream), which the
 //! common case does not need.
 //!
@@ -76,13 +76,20 @@ where
     Pin::new(io).poll_flush(cx)
 }
 
-/// [`poll_send`] once, without waiting: `Pending` when the connection did not take it all (what
-/// is left stays in `parts`).
-pub(crate) async fn send_now<IO>(io: &mut IO, parts: &mut Parts) -> Poll<std::io::Result<()>>
+/// Sends `parts` if the connection takes them all now, without waiting; otherwise returns
+/// what is left, boxed (a writer's future is then not sized for a rare blocked write).
+pub(crate) fn try_send<IO>(
+    io: &mut IO,
+    cx: &mut Context<'_>,
+    mut parts: Parts,
+) -> std::io::Result<Option<Box<Parts>>>
 where
     IO: AsyncWrite + Unpin,
 {
-    std::future::poll_fn(|cx| Poll::Ready(poll_send(io, cx, parts))).await
+    match poll_send(io, cx, &mut parts) {
+        Poll::Ready(result) => result.map(|()| None),
+        Poll::Pending => Ok(Some(Box::new(parts))),
+    }
 }
 
 /// [`poll_send`] until everything is written and flushed.
@@ -120,13 +127,16 @@ mod tests {
     #[tokio::test]
     async fn a_full_connection_keeps_the_rest() {
         let (mut a, mut b) = tokio::io::duplex(8);
-        let mut parts = [
+        let parts = [
             Bytes::from_static(b"0123"),
             Bytes::from_static(b"4567"),
             Bytes::from_static(b"89"),
             Bytes::new(),
         ];
-        assert!(send_now(&mut a, &mut parts).await.is_pending());
+        let left = std::future::poll_fn(|cx| Poll::Ready(try_send(&mut a, cx, parts.clone())))
+            .await
+            .expect("send");
+        let mut parts = *left.expect("the pipe is full");
         let left: usize = parts.iter().map(Bytes::len).sum();
         assert_eq!(left, 2, "the pipe took 8 bytes");
         let reading = tokio::spawn(async move {

@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::EdgeError;
-use crate::send::{self, Parts};
+use crate::send;
 use crate::stream::EventStream;
 
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -497,7 +497,7 @@ where
                     }
                 }
             };
-            let chunk = match step {
+            let mut chunk = match step {
                 Step::Op(op) => {
                     if let Err(v) = stream.apply(*op) {
                         let closing = Box::pin(close(&mut io, v.code, &v.reason));
@@ -516,22 +516,31 @@ where
                 return;
             }
             let done = chunk.is_none();
-            let mut parts: Parts = [
-                chunk.unwrap_or_default(),
-                Bytes::new(),
-                Bytes::new(),
-                Bytes::new(),
-            ];
-            if !done {
-                // Most chunks go out at once (see `send`).
-                match send::send_now(&mut io, &mut parts).await {
-                    Poll::Ready(Ok(())) => continue,
-                    Poll::Ready(Err(_)) => return,
-                    Poll::Pending => {}
-                }
-            }
+            // Most chunks go out at once (see `send`); the parts are made inside the poll, so
+            // this future keeps no room for them.
+            let sent = std::future::poll_fn(|cx| {
+                Poll::Ready(match chunk.take() {
+                    Some(chunk) => send::try_send(
+                        &mut io,
+                        cx,
+                        [chunk, Bytes::new(), Bytes::new(), Bytes::new()],
+                    ),
+                    None => Ok(None),
+                })
+            })
+            .await;
+            let left = match sent {
+                Ok(None) if !done => continue,
+                Ok(left) => left,
+                Err(_) => return,
+            };
             // Boxed: a blocked write is rare, and an idle connection keeps no room for it.
-            let mut write = Box::pin(send::send_all(&mut io, &mut parts));
+            let mut write = Box::pin(async {
+                if let Some(mut parts) = left {
+                    send::send_all(&mut io, &mut parts).await?;
+                }
+                io.flush().await
+            });
             let written = tokio::select! {
                 biased;
                 // A cut client that stopped reading gets the grace, then the connection ends.
