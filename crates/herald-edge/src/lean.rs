@@ -33,6 +33,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::{self, AppState, STREAM_HEADERS};
+use crate::send::{self, Parts};
 use crate::stream::EventStream;
 use crate::wire::Wire;
 use crate::{EdgeError, ws};
@@ -439,7 +440,7 @@ impl<'a> SseWriter<'a> {
             // dropped past it (the stream itself ends on shutdown after saying why).
             let mut drain_deadline = None;
             loop {
-                let chunk = {
+                let mut chunk = {
                     let next = stream.next_chunk();
                     tokio::pin!(next);
                     loop {
@@ -455,10 +456,26 @@ impl<'a> SseWriter<'a> {
                     }
                 };
                 let done = chunk.is_none();
-                // Boxed: writing is transient, and an idle stream's writer keeps no room for it.
+                // Most chunks go out at once (see `send`); the parts are made inside the poll,
+                // so this future keeps no room for them.
+                let sent = std::future::poll_fn(|cx| {
+                    Poll::Ready(match chunk.take() {
+                        Some(chunk) => {
+                            send::try_send(&mut io, cx, frame(pending.take(), chunk, self.chunked))
+                        }
+                        None => Ok(None),
+                    })
+                })
+                .await;
+                let left = match sent {
+                    Ok(None) if !done => continue,
+                    Ok(left) => left,
+                    Err(_) => return,
+                };
+                // Boxed: a blocked write is rare, and an idle stream's writer keeps no room for it.
                 let mut write = Box::pin(async {
-                    if let Some(chunk) = chunk {
-                        write_chunk(&mut io, pending.take(), &chunk, self.chunked).await?;
+                    if let Some(mut parts) = left {
+                        send::send_all(&mut io, &mut parts).await?;
                     }
                     if done {
                         if self.chunked {
@@ -496,39 +513,17 @@ impl<'a> SseWriter<'a> {
     }
 }
 
-/// Writes `prefix` (the answer head, once) and one body chunk in one vectored write where the
-/// connection takes it whole: the chunk is not copied to add its framing.
-async fn write_chunk<IO>(
-    io: &mut IO,
-    prefix: Option<Bytes>,
-    chunk: &[u8],
-    chunked: bool,
-) -> std::io::Result<()>
-where
-    IO: AsyncWrite + Unpin,
-{
-    let prefix = prefix.unwrap_or_default();
-    let size = if chunked {
-        format!("{:x}\r\n", chunk.len())
+/// The answer head (once) and one body chunk with its HTTP/1.1 framing, as one write.
+fn frame(head: Option<Bytes>, chunk: Bytes, chunked: bool) -> Parts {
+    let (size, trailer) = if chunked {
+        (
+            Bytes::from(format!("{:x}\r\n", chunk.len())),
+            Bytes::from_static(b"\r\n"),
+        )
     } else {
-        String::new()
+        (Bytes::new(), Bytes::new())
     };
-    let trailer: &[u8] = if chunked { b"\r\n" } else { b"" };
-    let mut parts = [
-        IoSlice::new(&prefix),
-        IoSlice::new(size.as_bytes()),
-        IoSlice::new(chunk),
-        IoSlice::new(trailer),
-    ];
-    let mut rest = &mut parts[..];
-    while !rest.is_empty() {
-        let n = io.write_vectored(rest).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut rest, n);
-    }
-    Ok(())
+    send::coalesce([head.unwrap_or_default(), size, chunk, trailer])
 }
 
 /// A connection whose first bytes were already read: they are read again first.

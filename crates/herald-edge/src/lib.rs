@@ -27,6 +27,7 @@ mod openapi;
 mod payload_filter;
 mod pull;
 mod replies;
+mod send;
 mod server;
 mod sse;
 mod stream;

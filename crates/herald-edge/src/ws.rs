@@ -14,6 +14,7 @@
 //! connection. The handshake is checked by the HTTP path that received it (`lean` or `http`).
 
 use std::future::Future;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
@@ -26,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::EdgeError;
+use crate::send;
 use crate::stream::EventStream;
 
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -495,7 +497,7 @@ where
                     }
                 }
             };
-            let chunk = match step {
+            let mut chunk = match step {
                 Step::Op(op) => {
                     if let Err(v) = stream.apply(*op) {
                         let closing = Box::pin(close(&mut io, v.code, &v.reason));
@@ -514,9 +516,28 @@ where
                 return;
             }
             let done = chunk.is_none();
+            // Most chunks go out at once (see `send`); the parts are made inside the poll, so
+            // this future keeps no room for them.
+            let sent = std::future::poll_fn(|cx| {
+                Poll::Ready(match chunk.take() {
+                    Some(chunk) => send::try_send(
+                        &mut io,
+                        cx,
+                        [chunk, Bytes::new(), Bytes::new(), Bytes::new()],
+                    ),
+                    None => Ok(None),
+                })
+            })
+            .await;
+            let left = match sent {
+                Ok(None) if !done => continue,
+                Ok(left) => left,
+                Err(_) => return,
+            };
+            // Boxed: a blocked write is rare, and an idle connection keeps no room for it.
             let mut write = Box::pin(async {
-                if let Some(chunk) = chunk {
-                    io.write_all(&chunk).await?;
+                if let Some(mut parts) = left {
+                    send::send_all(&mut io, &mut parts).await?;
                 }
                 io.flush().await
             });
