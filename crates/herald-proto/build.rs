@@ -1,7 +1,9 @@
 //! Compiles proto/herald/v1 with protox (pure Rust), so no system `protoc` is needed.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    // Read at run time, not baked in with `env!`: a build script compiled in one checkout and
+    // reused from a shared target directory must still read this checkout's protos.
+    let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     let files = [
         root.join("herald/v1/publish.proto"),
         root.join("herald/v1/control.proto"),

@@ -394,7 +394,8 @@ async fn resume_exactly_after_drop_and_restart_with_catch_up_reads() {
 async fn slow_client_is_cut_without_affecting_a_fast_one() {
     let fx = Fixture::new(1, &[]).await;
     let mut config = fx.config();
-    config.client_buffer = 64;
+    let buffer = 64;
+    config.client_buffer = buffer;
     config.slow_client_grace = Duration::from_secs(60);
     let edge = RunningEdge::start(config, fx.handle.clone(), None).await;
     let c = client();
@@ -416,17 +417,30 @@ async fn slow_client_is_cut_without_affecting_a_fast_one() {
 
     let payload = "x".repeat(32 * 1024);
     let total = 600;
+    // The publisher stays at most half a buffer ahead of the fast client, so a busy machine
+    // that starves the fast reader for a while slows the test instead of cutting that client.
+    let (progress, mut received) = tokio::sync::watch::channel(0usize);
     let fast_reader = tokio::spawn(async move {
         let mut n = 0;
         while n < total {
             match fast.next_event(WAIT).await {
-                Some(SseItem::Event { .. }) => n += 1,
+                Some(SseItem::Event { ty, .. }) if ty == "big.event" => n += 1,
                 _ => break,
             }
+            progress.send_replace(n);
         }
         n
     });
+    let ahead = buffer / 2;
     for n in 0..total {
+        let waited = tokio::time::timeout(WAIT, received.wait_for(|got| got + ahead >= n))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        assert!(
+            waited,
+            "the fast client stalled at {} of {n}",
+            *received.borrow()
+        );
         fx.publish("big.event", &format!("b{n}"), &payload).await;
     }
     assert_eq!(
