@@ -440,7 +440,7 @@ impl<'a> SseWriter<'a> {
             // dropped past it (the stream itself ends on shutdown after saying why).
             let mut drain_deadline = None;
             loop {
-                let mut chunk = {
+                let chunk = {
                     let next = stream.next_chunk();
                     tokio::pin!(next);
                     loop {
@@ -456,15 +456,10 @@ impl<'a> SseWriter<'a> {
                     }
                 };
                 let done = chunk.is_none();
-                // Most chunks go out at once (see `send`); the parts are made inside the poll,
-                // so this future keeps no room for them.
-                let sent = std::future::poll_fn(|cx| {
-                    Poll::Ready(match chunk.take() {
-                        Some(chunk) => {
-                            send::try_send(&mut io, cx, frame(pending.take(), chunk, self.chunked))
-                        }
-                        None => Ok(None),
-                    })
+                // Most chunks go out at once (see `send::now`).
+                let chunked = self.chunked;
+                let sent = send::now(&mut io, chunk, |chunk| {
+                    frame(pending.take(), chunk, chunked)
                 })
                 .await;
                 let left = match sent {

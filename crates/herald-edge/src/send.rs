@@ -92,6 +92,27 @@ where
     }
 }
 
+/// Sends the parts `make` builds from `chunk` if the connection takes them all now (see
+/// [`try_send`]); nothing without a chunk. Ready at its first poll. The parts are made inside
+/// the poll, so a writer's future keeps no room for them; a plain function rather than an async
+/// fn, which would hold its by-value arguments twice.
+pub(crate) fn now<'a, IO>(
+    io: &'a mut IO,
+    mut chunk: Option<Bytes>,
+    make: impl FnOnce(Bytes) -> Parts + 'a,
+) -> impl Future<Output = std::io::Result<Option<Box<Parts>>>> + 'a
+where
+    IO: AsyncWrite + Unpin,
+{
+    let mut make = Some(make);
+    std::future::poll_fn(move |cx| {
+        Poll::Ready(match (chunk.take(), make.take()) {
+            (Some(chunk), Some(make)) => try_send(io, cx, make(chunk)),
+            _ => Ok(None),
+        })
+    })
+}
+
 /// [`poll_send`] until everything is written and flushed.
 pub(crate) async fn send_all<IO>(io: &mut IO, parts: &mut Parts) -> std::io::Result<()>
 where

@@ -14,7 +14,6 @@
 //! connection. The handshake is checked by the HTTP path that received it (`lean` or `http`).
 
 use std::future::Future;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
@@ -497,7 +496,7 @@ where
                     }
                 }
             };
-            let mut chunk = match step {
+            let chunk = match step {
                 Step::Op(op) => {
                     if let Err(v) = stream.apply(*op) {
                         let closing = Box::pin(close(&mut io, v.code, &v.reason));
@@ -516,17 +515,9 @@ where
                 return;
             }
             let done = chunk.is_none();
-            // Most chunks go out at once (see `send`); the parts are made inside the poll, so
-            // this future keeps no room for them.
-            let sent = std::future::poll_fn(|cx| {
-                Poll::Ready(match chunk.take() {
-                    Some(chunk) => send::try_send(
-                        &mut io,
-                        cx,
-                        [chunk, Bytes::new(), Bytes::new(), Bytes::new()],
-                    ),
-                    None => Ok(None),
-                })
+            // Most chunks go out at once (see `send::now`).
+            let sent = send::now(&mut io, chunk, |chunk| {
+                [chunk, Bytes::new(), Bytes::new(), Bytes::new()]
             })
             .await;
             let left = match sent {
