@@ -24,11 +24,45 @@ use super::payload_filter::filter_view;
 use super::records::{Incoming, Payload};
 use super::{Shared, now_ms};
 
-/// Tasks of a paused tier partition, waiting in offset order for their due time.
+/// Tasks of a tier partition, waiting in offset order for their due time.
 #[derive(Debug, Default)]
 struct WaitQueue {
     items: VecDeque<(i64, DeliveryTask)>,
+    /// The bytes of the tasks' event data.
+    bytes: usize,
     generation: u64,
+    /// Whether the partition is paused because the queue is full.
+    paused: bool,
+}
+
+/// Most tasks, and bytes of their data, a wait queue holds before its partition is paused.
+/// The partition is not paused at the first task that is not due: librdkafka drops what it
+/// prefetched for a paused partition and fetches it again on resume, and the dropped fetches
+/// stay in the group's one queue ahead of the event topics' records until they reach its head,
+/// so pausing at every head delayed every subscription behind the retries of failing ones.
+const WAIT_TASKS: usize = 1024;
+const WAIT_BYTES: usize = 8 << 20;
+
+impl WaitQueue {
+    fn push(&mut self, offset: i64, task: DeliveryTask) {
+        self.bytes += task.data.len();
+        self.items.push_back((offset, task));
+    }
+
+    fn pop(&mut self) -> Option<(i64, DeliveryTask)> {
+        let item = self.items.pop_front()?;
+        self.bytes -= item.1.data.len();
+        Some(item)
+    }
+
+    fn full(&self) -> bool {
+        self.items.len() >= WAIT_TASKS || self.bytes >= WAIT_BYTES
+    }
+
+    /// At most half full: a paused partition is fetched again from here.
+    fn roomy(&self) -> bool {
+        self.items.len() <= WAIT_TASKS / 2 && self.bytes <= WAIT_BYTES / 2
+    }
 }
 
 type Waiting = Arc<Mutex<HashMap<Tp, WaitQueue>>>;
@@ -428,7 +462,11 @@ impl LoopState<'_> {
             if let Some(q) = waiting.get_mut(&tp) {
                 // Behind a waiting head everything waits, even tasks to skip: finishing a later
                 // offset first would let the commit pass the head.
-                q.items.push_back((offset, task));
+                q.push(offset, task);
+                if !q.paused && q.full() {
+                    let _ = self.consumer.pause(&tp.0, tp.1);
+                    q.paused = true;
+                }
                 return;
             }
             if shared.route(&task.subscription_id).is_none() {
@@ -437,14 +475,13 @@ impl LoopState<'_> {
                 return skip(shared, &tp, offset);
             }
             if task.due_at_ms > now_ms() {
-                let _ = self.consumer.pause(&tp.0, tp.1);
                 let generation = self.generation.fetch_add(1, Ordering::Relaxed);
                 self.schedule(&tp, task.due_at_ms, generation);
                 let mut q = WaitQueue {
                     generation,
                     ..WaitQueue::default()
                 };
-                q.items.push_back((offset, task));
+                q.push(offset, task);
                 waiting.insert(tp, q);
                 return;
             }
@@ -539,8 +576,8 @@ impl LoopState<'_> {
         });
     }
 
-    /// A paused tier partition's head came due: deliver every due task, then wait for the next
-    /// or resume the partition.
+    /// A tier partition's head came due: deliver every due task, then wait for the next; a
+    /// partition paused for a full queue is fetched again once the queue is half empty.
     fn on_due(&mut self, shared: &Arc<Shared>, tp: Tp, generation: u64) {
         let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         let Some(q) = waiting.get_mut(&tp).filter(|q| q.generation == generation) else {
@@ -553,10 +590,14 @@ impl LoopState<'_> {
             .front()
             .is_some_and(|(_, t)| t.due_at_ms <= now || shared.route(&t.subscription_id).is_none())
         {
-            let Some((offset, task)) = q.items.pop_front() else {
+            let Some((offset, task)) = q.pop() else {
                 break;
             };
             dispatch_task(shared, &self.consumer, tp.clone(), offset, task, None);
+        }
+        if q.paused && q.roomy() {
+            let _ = self.consumer.resume(&tp.0, tp.1);
+            q.paused = false;
         }
         match q.items.front() {
             Some((_, head)) => {
@@ -567,7 +608,6 @@ impl LoopState<'_> {
             }
             None => {
                 waiting.remove(&tp);
-                let _ = self.consumer.resume(&tp.0, tp.1);
             }
         }
     }
