@@ -103,6 +103,7 @@ impl ClientSettings<'_> {
 
     /// The finished configuration.
     pub fn build(self) -> ClientConfig {
+        crate::malloc::tune();
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.config.bootstrap_servers)
             .set("client.id", &self.config.client_id)

@@ -14,6 +14,7 @@ mod group;
 mod headers;
 mod longpoll;
 mod lookup;
+mod malloc;
 mod producer;
 mod reader;
 mod record;

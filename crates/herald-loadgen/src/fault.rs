@@ -24,7 +24,12 @@ pub const SCENARIOS: &[&str] = &[
     "leader-kill",
     "broker-rolling",
     "controller-kill",
+    "steady",
 ];
+
+/// Scenarios run only when named: `steady` injects nothing, the undisturbed load on which
+/// the whole system's CPU per event is measured (`tests/fault/sample-cpu`).
+const OPT_IN_SCENARIOS: &[&str] = &["steady"];
 
 /// Scenarios that need a replicated cluster (`--kafka-nodes 3`); skipped on one broker.
 const CLUSTER_SCENARIOS: &[&str] = &["leader-kill", "broker-rolling", "controller-kill"];
@@ -128,7 +133,13 @@ async fn suite(
     let chosen: Vec<&str> = SCENARIOS
         .iter()
         .copied()
-        .filter(|s| opts.only.is_empty() || opts.only.iter().any(|o| o == s))
+        .filter(|s| {
+            if opts.only.is_empty() {
+                !OPT_IN_SCENARIOS.contains(s)
+            } else {
+                opts.only.iter().any(|o| o == s)
+            }
+        })
         .filter(|s| stack.kafka_nodes() >= 3 || !CLUSTER_SCENARIOS.contains(s))
         .collect();
     let mut results = Vec::new();
@@ -410,6 +421,7 @@ async fn inject(
             }
             notes.push(format!("{rounds} rounds, {probes} malformed requests"));
         }
+        "steady" => tokio::time::sleep_until(window_end.into()).await,
         "leader-kill" => {
             // The busiest partition is as good as any: the load spreads over all of them.
             let kafka_topic = format!("{}.{topic}", harness.team());

@@ -115,7 +115,7 @@ struct FaultArgs {
     minutes: u64,
     /// Only these scenarios (repeat): delivery-sigkill, rolling-restart, broker-outage,
     /// receiver-faults, rebalance, edge-restart, malformed-input; with `--kafka-nodes 3` also
-    /// leader-kill, broker-rolling, controller-kill.
+    /// leader-kill, broker-rolling, controller-kill; and `steady` (no fault, only when named).
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     /// Port of the suite's own Kafka broker (never the shared one).

@@ -778,6 +778,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_wait_queue_is_full_at_either_bound_and_roomy_again_at_half() {
+        let task = |bytes: usize| DeliveryTask {
+            data: vec![0u8; bytes],
+            ..DeliveryTask::default()
+        };
+        // Many small tasks: the task bound.
+        let mut q = WaitQueue::default();
+        for offset in 0..WAIT_TASKS as i64 - 1 {
+            q.push(offset, task(1));
+        }
+        assert!(!q.full());
+        q.push(WAIT_TASKS as i64, task(1));
+        assert!(q.full() && !q.roomy());
+        while q.items.len() > WAIT_TASKS / 2 + 1 {
+            q.pop();
+        }
+        assert!(!q.roomy());
+        assert_eq!(
+            q.pop().map(|(offset, _)| offset),
+            Some(WAIT_TASKS as i64 / 2 - 1)
+        );
+        assert!(q.roomy());
+        assert_eq!(q.bytes, WAIT_TASKS / 2);
+        // A few large events: the byte bound, counted down as they leave in offset order.
+        let mut q = WaitQueue::default();
+        q.push(7, task(WAIT_BYTES / 2));
+        assert!(!q.full() && q.roomy());
+        q.push(8, task(WAIT_BYTES / 2));
+        assert!(q.full() && !q.roomy());
+        assert_eq!(q.pop().map(|(offset, _)| offset), Some(7));
+        assert!(!q.full() && q.roomy());
+        assert_eq!(q.bytes, WAIT_BYTES / 2);
+    }
+
+    #[test]
     fn previous_matches_are_per_partition_or_per_key_and_never_ahead() {
         let mut last = LastMatched::default();
         let tp: Tp = (Arc::from("acme.orders"), 0);
