@@ -18,7 +18,7 @@ use crate::worker::Queued;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::cloudevent::ContentMode;
-use crate::http::Target;
+use crate::http::{Connections, Target};
 
 /// A subscription prepared for delivery: parsed URL, signer and headers.
 pub struct Route {
@@ -359,6 +359,8 @@ pub struct Endpoint {
     latency_us: AtomicU64,
     /// Deliveries waiting for one of the endpoint's runners, and how many run.
     runs: Mutex<Runs<Queued>>,
+    /// Idle HTTP/1 connections to the endpoint.
+    pub connections: Connections,
 }
 
 /// An endpoint's delivery runners: tasks (at most the in-flight limit) that each deliver one
@@ -425,6 +427,7 @@ impl Endpoint {
             failing_since_ms: Mutex::new(None),
             latency_us: AtomicU64::new(0),
             runs: Mutex::default(),
+            connections: Connections::default(),
         }
     }
 

@@ -1,12 +1,15 @@
 //! One webhook request: build, sign, send, and classify what came back.
 //!
-//! The client is hyper-util's pooled client with Herald's own connector settings (the SSRF guard
-//! in its resolver, native TLS for https), driven directly rather than through reqwest: a
-//! webhook needs none of reqwest's per-request layers (redirects, proxies, cookies,
-//! decompression, its retry and timeout services), and they cost about a quarter of the worker's
-//! CPU per event.
+//! Connections are made by Herald's own connector (the SSRF guard in its resolver, native TLS for
+//! https) and driven through hyper directly, not through reqwest: a webhook needs none of
+//! reqwest's per-request layers (redirects, proxies, cookies, decompression, its retry and
+//! timeout services), and they cost about a quarter of the worker's CPU per event. HTTP/1
+//! connections belong to their endpoint ([`Connections`]) and an endpoint runner keeps one across
+//! its attempts, which skips a pool checkout and return per webhook; a client that offers HTTP/2
+//! uses hyper-util's pool, which multiplexes an endpoint's webhooks over one h2 connection.
 
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -14,13 +17,15 @@ use bytes::Bytes;
 use herald_core::signing::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Body as _;
+use hyper::body::{Body as _, Incoming};
+use hyper::client::conn::http1;
 use hyper_tls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use percent_encoding::percent_decode_str;
 use tokio::time::Sleep;
+use tower_service::Service as _;
 use url::{Host, Url};
 
 use crate::DeliveryError;
@@ -29,6 +34,9 @@ use herald_runtime::ssrf::{self, GuardedResolver, RefusedTarget};
 
 /// Most bytes of a response body kept for the attempt log.
 pub const EXCERPT_LIMIT: usize = 1024;
+
+/// How long an endpoint's idle connection is kept (as hyper-util's pool did).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 // Parsed once, not per request.
 const WEBHOOK_ID: HeaderName = HeaderName::from_static(HEADER_ID);
@@ -121,6 +129,10 @@ pub struct Target {
     /// The URL without credentials and fragment, for attempt records and operational events.
     pub redacted: String,
     uri: Uri,
+    /// The request target of an HTTP/1 request: path and query (origin form).
+    path: Uri,
+    /// Scheme and authority: which connections can carry this target's requests.
+    origin: Arc<str>,
     authorization: Option<HeaderValue>,
     /// The `Host` of an HTTP/1 request, as hyper-util would render it per request (the URL
     /// leaves a default port out, so this is the URI's authority).
@@ -149,13 +161,18 @@ impl Target {
             Some(value)
         };
         let uri: Uri = bare.as_str().parse().ok()?;
-        let host = uri
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok());
+        let authority = uri.authority()?;
+        let host = HeaderValue::from_str(authority.as_str()).ok();
+        let origin = format!("{}://{authority}", url.scheme()).into();
+        let path = uri
+            .path_and_query()
+            .map_or_else(|| Uri::from_static("/"), |p| Uri::from(p.clone()));
         Some(Self {
             url,
             redacted: bare.into(),
             uri,
+            path,
+            origin,
             authorization,
             host,
         })
@@ -228,15 +245,104 @@ pub fn read_roots(path: &str) -> Result<Vec<hyper_tls::native_tls::Certificate>,
     Ok(roots)
 }
 
-/// A pooled, keep-alive HTTP client with the SSRF guard in its resolver and no redirects (a
-/// redirect is just a 3xx answer here).
+/// An open HTTP/1 connection and the origin it was made to.
+struct Conn {
+    origin: Arc<str>,
+    sender: http1::SendRequest<Full<Bytes>>,
+}
+
+/// An endpoint's idle HTTP/1 connections, most recently used last.
+#[derive(Default)]
+pub struct Connections {
+    idle: Mutex<Vec<(Conn, Instant)>>,
+}
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connections")
+            .field("idle", &self.lock().len())
+            .finish()
+    }
+}
+
+impl Connections {
+    /// A holder for the connections of one or more attempts; what it holds comes back here
+    /// when it drops.
+    pub fn hold(&self) -> Held<'_> {
+        Held {
+            home: self,
+            conn: None,
+        }
+    }
+
+    /// Closes the connections idle for longer than `idle_for`; returns how many stay open.
+    pub fn expire(&self, idle_for: Duration) -> usize {
+        let mut idle = self.lock();
+        idle.retain(|(conn, since)| since.elapsed() < idle_for && !conn.sender.is_closed());
+        idle.len()
+    }
+
+    /// The most recently used open connection to `origin`.
+    fn take(&self, origin: &str) -> Option<Conn> {
+        let mut idle = self.lock();
+        while let Some(at) = idle.iter().rposition(|(c, _)| &*c.origin == origin) {
+            let (conn, _) = idle.swap_remove(at);
+            if !conn.sender.is_closed() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Conn, Instant)>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The connection an attempt (or an endpoint runner, across its attempts) holds; it goes back
+/// to its endpoint's idle set when this drops.
+pub struct Held<'a> {
+    home: &'a Connections,
+    conn: Option<Conn>,
+}
+
+impl Held<'_> {
+    /// The held connection if it goes to `origin`, else an idle one of the endpoint's.
+    fn take(&mut self, origin: &str) -> Option<Conn> {
+        match self.conn.take() {
+            Some(conn) if &*conn.origin == origin && !conn.sender.is_closed() => Some(conn),
+            Some(other) => {
+                self.home.lock().push((other, Instant::now()));
+                self.home.take(origin)
+            }
+            None => self.home.take(origin),
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take()
+            && !conn.sender.is_closed()
+        {
+            self.home.lock().push((conn, Instant::now()));
+        }
+    }
+}
+
+/// Why a request got no response: the text for the attempt log, and its verdict.
+type Failure = (String, Verdict);
+
+/// A keep-alive HTTP client with the SSRF guard in its resolver and no redirects (a redirect is
+/// just a 3xx answer here).
 #[derive(Debug, Clone)]
 pub struct WebhookClient {
-    client: Client<Connector, Full<Bytes>>,
+    connector: Connector,
+    /// The pool, for a client that offers HTTP/2.
+    pooled: Option<Client<Connector, Full<Bytes>>>,
     request_timeout: Duration,
     allow_private: bool,
     four_xx_permanent: bool,
-    http2: bool,
 }
 
 impl WebhookClient {
@@ -263,28 +369,36 @@ impl WebhookClient {
             .build()
             .map_err(|e| DeliveryError::Config(format!("tls: {e}")))?;
         let connector = HttpsConnector::from((http, tls.into()));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(connector);
+        let pooled = options.http2.then(|| {
+            Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(IDLE_TIMEOUT)
+                .pool_max_idle_per_host(256)
+                .pool_timer(TokioTimer::new())
+                .timer(TokioTimer::new())
+                .build(connector.clone())
+        });
         Ok(Self {
-            client,
+            connector,
+            pooled,
             request_timeout: options.request_timeout,
             allow_private: options.allow_private,
             four_xx_permanent: options.four_xx_permanent,
-            http2: options.http2,
         })
     }
 
     /// Sends one signed webhook and classifies the answer. Never fails: every problem is an
     /// [`Attempt`] with a verdict.
     ///
-    /// `timer` is reset to the attempt's deadline. An endpoint runner passes the same timer for
-    /// each of its attempts: a timer made and dropped per webhook cost a registration and a
-    /// removal under the timer wheel's lock each time.
-    pub async fn send(&self, out: Outgoing<'_>, mut timer: Pin<&mut Sleep>) -> Attempt {
+    /// `timer` is reset to the attempt's deadline, and the request goes over `conn`'s connection
+    /// (made when it holds none to the target). An endpoint runner passes the same timer and
+    /// holder for each of its attempts: a timer made and dropped per webhook cost a registration
+    /// and a removal under the timer wheel's lock each time, a pool a checkout and a return.
+    pub async fn send(
+        &self,
+        out: Outgoing<'_>,
+        mut timer: Pin<&mut Sleep>,
+        conn: &mut Held<'_>,
+    ) -> Attempt {
         let started = Instant::now();
         let failed = |error: String, verdict: Verdict| Attempt {
             status: 0,
@@ -318,9 +432,9 @@ impl WebhookClient {
         }
         headers.insert(http::header::USER_AGENT, USER_AGENT);
         // hyper-util formats `Host` into a new string per HTTP/1 request when the request has
-        // none; the target's is made once. An HTTP/2 request carries the authority instead
-        // (only a client offering h2 can end up on one).
-        if !self.http2
+        // none, and hyper sends none of its own; the target's is made once. An HTTP/2 request
+        // carries the authority instead (only a client offering h2 can end up on one).
+        if self.pooled.is_none()
             && let Some(v) = &out.target.host
         {
             headers.insert(http::header::HOST, v.clone());
@@ -345,7 +459,6 @@ impl WebhookClient {
         }
         let mut request = http::Request::new(Full::new(body));
         *request.method_mut() = Method::POST;
-        *request.uri_mut() = out.target.uri.clone();
         *request.headers_mut() = headers;
         // One deadline for the whole attempt: connect, request, response head and excerpt.
         timer.as_mut().reset(tokio::time::Instant::from_std(
@@ -353,13 +466,12 @@ impl WebhookClient {
         ));
         let sent_request = tokio::select! {
             biased;
-            r = self.client.request(request) => Ok(r),
+            r = self.request(request, out.target, conn) => Ok(r),
             () = timer.as_mut() => Err(()),
         };
         let response = match sent_request {
             Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
-                let (error, verdict) = describe_error(&e);
+            Ok(Err((error, verdict))) => {
                 return Attempt {
                     request_excerpt: sent,
                     ..failed(error, verdict)
@@ -417,6 +529,71 @@ impl WebhookClient {
         }
     }
 
+    /// Sends `request` to `target` and waits for the response head.
+    async fn request(
+        &self,
+        mut request: http::Request<Full<Bytes>>,
+        target: &Target,
+        held: &mut Held<'_>,
+    ) -> Result<http::Response<Incoming>, Failure> {
+        if let Some(pool) = &self.pooled {
+            *request.uri_mut() = target.uri.clone();
+            return pool
+                .request(request)
+                .await
+                .map_err(|e| describe(if e.is_connect() { CONNECT } else { REQUEST }, &e));
+        }
+        *request.uri_mut() = target.path.clone();
+        // An idle connection may have been closed by the server since its last request; a
+        // request it refused unsent goes once more, over a new connection (as the pool does).
+        while let Some(mut conn) = held.take(&target.origin) {
+            if conn.sender.ready().await.is_err() {
+                continue;
+            }
+            match conn.sender.try_send_request(request).await {
+                Ok(response) => {
+                    held.conn = Some(conn);
+                    return Ok(response);
+                }
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) => request = unsent,
+                    None => return Err(describe(REQUEST, e.error())),
+                },
+            }
+        }
+        let mut conn = self.connect(target).await?;
+        let response = conn
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| describe(REQUEST, &e))?;
+        held.conn = Some(conn);
+        Ok(response)
+    }
+
+    /// A new HTTP/1 connection to `target` (through the SSRF-guarded resolver, TLS for https).
+    async fn connect(&self, target: &Target) -> Result<Conn, Failure> {
+        let io = self
+            .connector
+            .clone()
+            .call(target.uri.clone())
+            .await
+            .map_err(|e| describe(CONNECT, &*e))?;
+        let (sender, connection) = http1::handshake(io)
+            .await
+            .map_err(|e| describe(CONNECT, &e))?;
+        // The connection's task ends when the server closes it or the last sender is dropped.
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "webhook connection ended");
+            }
+        });
+        Ok(Conn {
+            origin: target.origin.clone(),
+            sender,
+        })
+    }
+
     fn check_literal(&self, url: &Url) -> Result<(), RefusedTarget> {
         let ip = match url.host() {
             Some(Host::Ipv4(v4)) => v4.into(),
@@ -438,21 +615,21 @@ impl WebhookClient {
     }
 }
 
-fn describe_error(e: &hyper_util::client::legacy::Error) -> (String, Verdict) {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+const CONNECT: &str = "connect error";
+const REQUEST: &str = "request error";
+
+/// An error's text with its causes (`kind: error: cause: ...`); a target the SSRF guard refused
+/// is permanent, anything else may work later.
+fn describe(kind: &str, e: &(dyn std::error::Error + 'static)) -> Failure {
+    let mut source = Some(e);
     while let Some(s) = source {
         if let Some(refused) = s.downcast_ref::<RefusedTarget>() {
             return (refused.to_string(), Verdict::Permanent);
         }
         source = s.source();
     }
-    let kind = if e.is_connect() {
-        "connect error"
-    } else {
-        "request error"
-    };
     let mut text = format!("{kind}: {e}");
-    let mut source = std::error::Error::source(e);
+    let mut source = e.source();
     while let Some(s) = source {
         text.push_str(": ");
         text.push_str(&s.to_string());
@@ -493,14 +670,14 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// Timeouts, private targets allowed or not, 4xx transient, HTTP/2 offered, system roots.
+    /// Timeouts, private targets allowed or not, 4xx transient, HTTP/1 only, system roots.
     fn options(request: Duration, connect: Duration, allow_private: bool) -> ClientOptions {
         ClientOptions {
             request_timeout: request,
             connect_timeout: connect,
             allow_private,
             four_xx_permanent: false,
-            http2: true,
+            http2: false,
             extra_roots: Vec::new(),
         }
     }
@@ -653,46 +830,42 @@ mod tests {
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
+        // One connection attempt per client: HTTP/1 only, and HTTP/2 offered (the pool).
         let server = tokio::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            match acceptor.accept(tcp).await {
-                // Only a client that trusted the certificate gets here; read what it sent.
-                Ok(mut tls) => {
+            let mut received = 0;
+            for _ in 0..2 {
+                let (tcp, _) = listener.accept().await.unwrap();
+                // Only a client that trusted the certificate gets past the handshake.
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
                     let mut buf = Vec::new();
                     let _ = tls.read_to_end(&mut buf).await;
-                    buf.len()
+                    received += buf.len();
                 }
-                Err(_) => 0,
             }
+            received
         });
-        let c = WebhookClient::new(&options(
-            Duration::from_secs(5),
-            Duration::from_secs(5),
-            true,
-        ))
-        .unwrap();
         let target = Target::parse(&format!("https://localhost:{port}/hook")).unwrap();
-        let a = c
-            .send(
-                Outgoing {
-                    target: &target,
-                    id: "e1",
-                    timestamp: 1_700_000_000,
-                    signer: &herald_core::Signer::new(vec![]),
-                    event: Rendered {
-                        headers: HeaderMap::new(),
-                        body: Bytes::from_static(b"{}"),
-                        content_type: None,
-                    },
-                    traceparent: None,
-                    headers: &HeaderMap::new(),
-                },
-                std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
-            )
-            .await;
-        assert_eq!(a.status, 0);
-        assert_eq!(a.verdict, Verdict::Retry { retry_after: None });
-        assert!(a.error.contains("certificate"), "{}", a.error);
+        for http2 in [false, true] {
+            let c = WebhookClient::new(&ClientOptions {
+                http2,
+                ..options(Duration::from_secs(5), Duration::from_secs(5), true)
+            })
+            .unwrap();
+            let a = c
+                .send(
+                    outgoing(&target, "e1", &herald_core::Signer::new(vec![])),
+                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+                    &mut Connections::default().hold(),
+                )
+                .await;
+            assert_eq!(a.status, 0);
+            assert_eq!(a.verdict, Verdict::Retry { retry_after: None });
+            assert!(
+                a.error.contains("certificate"),
+                "http2 {http2}: {}",
+                a.error
+            );
+        }
         assert_eq!(
             server.await.unwrap(),
             0,
@@ -700,43 +873,168 @@ mod tests {
         );
     }
 
+    /// A webhook with an empty JSON body and no custom headers.
+    fn outgoing<'a>(
+        target: &'a Target,
+        id: &'a str,
+        signer: &'a herald_core::Signer,
+    ) -> Outgoing<'a> {
+        static NO_HEADERS: std::sync::LazyLock<HeaderMap> =
+            std::sync::LazyLock::new(HeaderMap::new);
+        Outgoing {
+            target,
+            id,
+            timestamp: 1_700_000_000,
+            signer,
+            event: Rendered {
+                headers: HeaderMap::new(),
+                body: Bytes::from_static(b"{}"),
+                content_type: None,
+            },
+            traceparent: None,
+            headers: &NO_HEADERS,
+        }
+    }
+
+    /// A raw HTTP/1.1 server answering 200 to every request. It reports each request's head
+    /// with the number of the connection it came on, and closes a connection (without saying
+    /// so) after `per_connection` requests.
+    async fn counting_server(
+        per_connection: usize,
+    ) -> (u16, tokio::sync::mpsc::UnboundedReceiver<(usize, String)>) {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            for n in 1.. {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut tcp = BufReader::new(tcp);
+                    for _ in 0..per_connection {
+                        let mut head = String::new();
+                        loop {
+                            let mut line = String::new();
+                            if tcp.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                            head.push_str(&line);
+                        }
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |v| v.trim().parse().unwrap());
+                        let mut body = vec![0; length];
+                        tcp.read_exact(&mut body).await.unwrap();
+                        let _ = tx.send((n, head));
+                        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                        tcp.get_mut().write_all(ok).await.unwrap();
+                    }
+                });
+            }
+        });
+        (port, rx)
+    }
+
+    /// An endpoint's webhooks share a kept-alive connection, carry the origin-form target and
+    /// `Host`, and a connection the server closed while idle is replaced without a failure.
     #[tokio::test]
-    async fn literal_internal_targets_are_refused_without_a_request() {
+    async fn connections_are_kept_and_replaced_when_closed() {
         let c = WebhookClient::new(&options(
-            Duration::from_secs(1),
-            Duration::from_secs(1),
-            false,
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+            true,
         ))
         .unwrap();
         let signer = herald_core::Signer::new(vec![]);
-        let headers = HeaderMap::new();
-        for url in [
-            "http://127.0.0.1:1/x",
-            "http://[::ffff:127.0.0.1]:1/",
-            "http://169.254.169.254/latest",
-            "http://localhost:1/",
-        ] {
-            let target = Target::parse(url).unwrap();
+        let (port, mut heads) = counting_server(usize::MAX).await;
+        let target = Target::parse(&format!("http://127.0.0.1:{port}/in?x=1")).unwrap();
+        let conns = Connections::default();
+        let mut timer = std::pin::pin!(tokio::time::sleep(Duration::ZERO));
+        {
+            let mut held = conns.hold();
+            for id in ["a", "b"] {
+                let a = c
+                    .send(outgoing(&target, id, &signer), timer.as_mut(), &mut held)
+                    .await;
+                assert_eq!(a.verdict, Verdict::Success, "{}", a.error);
+            }
+        }
+        // Back in the endpoint's idle set, and taken from there by the next holder.
+        let a = c
+            .send(
+                outgoing(&target, "c", &signer),
+                timer.as_mut(),
+                &mut conns.hold(),
+            )
+            .await;
+        assert_eq!(a.verdict, Verdict::Success, "{}", a.error);
+        for _ in 0..3 {
+            let (connection, head) = heads.recv().await.unwrap();
+            assert_eq!(connection, 1, "one connection for all: {head}");
+            assert!(head.starts_with("POST /in?x=1 HTTP/1.1\r\n"), "{head}");
+            assert!(
+                head.contains(&format!("host: 127.0.0.1:{port}\r\n")),
+                "{head}"
+            );
+        }
+        assert_eq!(conns.expire(IDLE_TIMEOUT), 1);
+        assert_eq!(
+            conns.expire(Duration::ZERO),
+            0,
+            "an expired connection is closed"
+        );
+
+        // One request per connection, then closed: every later webhook finds its connection
+        // gone, and goes over a new one.
+        let (port, mut heads) = counting_server(1).await;
+        let target = Target::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let mut held = conns.hold();
+        for (n, id) in ["a", "b", "c"].into_iter().enumerate() {
             let a = c
-                .send(
-                    Outgoing {
-                        target: &target,
-                        id: "e1",
-                        timestamp: 1_700_000_000,
-                        signer: &signer,
-                        event: Rendered {
-                            headers: HeaderMap::new(),
-                            body: Bytes::from_static(b"{}"),
-                            content_type: None,
-                        },
-                        traceparent: None,
-                        headers: &headers,
-                    },
-                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
-                )
+                .send(outgoing(&target, id, &signer), timer.as_mut(), &mut held)
                 .await;
-            assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);
-            assert!(a.error.contains("refused"), "{}", a.error);
+            assert_eq!(a.verdict, Verdict::Success, "{}", a.error);
+            let (connection, _) = heads.recv().await.unwrap();
+            assert_eq!(connection, n + 1);
+            // Let the client see the close before the next webhook (the race the retry covers
+            // is timing-dependent; this makes the closed connection certain).
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Refused before anything is sent: literal internal addresses, and names that resolve to
+    /// one (through either client).
+    #[tokio::test]
+    async fn internal_targets_are_refused_without_a_request() {
+        let signer = herald_core::Signer::new(vec![]);
+        for http2 in [false, true] {
+            let c = WebhookClient::new(&ClientOptions {
+                http2,
+                ..options(Duration::from_secs(1), Duration::from_secs(1), false)
+            })
+            .unwrap();
+            for url in [
+                "http://127.0.0.1:1/x",
+                "http://[::ffff:127.0.0.1]:1/",
+                "http://169.254.169.254/latest",
+                "http://localhost:1/",
+            ] {
+                let target = Target::parse(url).unwrap();
+                let a = c
+                    .send(
+                        outgoing(&target, "e1", &signer),
+                        std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+                        &mut Connections::default().hold(),
+                    )
+                    .await;
+                assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);
+                assert!(a.error.contains("refused"), "{}", a.error);
+            }
         }
     }
 }

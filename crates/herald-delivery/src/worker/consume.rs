@@ -337,6 +337,7 @@ impl Worker {
                     }
                 }
                 _ = lag_tick.tick() => {
+                    shared.close_idle_connections();
                     spawn_lag_update(consumer.clone(), shared.clone());
                     // Partitions may be added to a topic: its shares follow.
                     spawn_partition_counts(consumer.clone(), shared.clone(), subscribed.clone());

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::cloudevent::{self, Rendered, Sequence};
 use crate::endpoint::{Endpoint, Gate, QueuePlace, Route};
-use crate::http::{Attempt, Outgoing, Target, Verdict};
+use crate::http::{Attempt, Held, Outgoing, Target, Verdict};
 use crate::saved::SavedState;
 use crate::settle::{self, Settle};
 use crate::share::Shares;
@@ -124,10 +124,12 @@ impl Shared {
             finished: false,
         };
         let mut job = first;
-        // One deadline timer for all of this runner's attempts (see `WebhookClient::send`).
+        // One deadline timer and one connection for all of this runner's attempts (see
+        // `WebhookClient::send`); the connection goes back to the endpoint when the runner ends.
         let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
+        let mut conn = ep.connections.hold();
         loop {
-            self.run_job(&ep, job, timer.as_mut()).await;
+            self.run_job(&ep, job, timer.as_mut(), &mut conn).await;
             match ep.next_job() {
                 Some(next) => job = next,
                 None => break,
@@ -139,7 +141,13 @@ impl Shared {
     /// One queued delivery: the attempt, then its settlement (a failure's handoff in a task of
     /// its own, so the runner goes on with the next delivery meanwhile, as a delivery's
     /// concurrency permit is given back before its handoff).
-    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued, timer: Pin<&mut Sleep>) {
+    async fn run_job(
+        self: &Arc<Self>,
+        ep: &Arc<Endpoint>,
+        job: Queued,
+        timer: Pin<&mut Sleep>,
+        conn: &mut Held<'_>,
+    ) {
         let Queued {
             route,
             mut task,
@@ -149,7 +157,7 @@ impl Shared {
         } = job;
         let result = match route.target.as_ref() {
             Some(target) => {
-                self.attempt(&route, ep, target, &mut task, &payload, timer)
+                self.attempt(&route, ep, target, &mut task, &payload, timer, conn)
                     .await
             }
             None => None,
@@ -213,7 +221,15 @@ impl Shared {
         };
         let timer = pin!(tokio::time::sleep(Duration::ZERO));
         let result = self
-            .attempt(&route, &ep, target, &mut task, payload, timer)
+            .attempt(
+                &route,
+                &ep,
+                target,
+                &mut task,
+                payload,
+                timer,
+                &mut ep.connections.hold(),
+            )
             .await;
         drop(place);
         match result {
@@ -227,8 +243,9 @@ impl Shared {
         }
     }
 
-    /// Makes one attempt (or short-circuits it), with `timer` for its deadline; `None` when the
-    /// subscription was disabled while the delivery waited.
+    /// Makes one attempt (or short-circuits it), with `timer` for its deadline, over `conn`'s
+    /// connection; `None` when the subscription was disabled while the delivery waited.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn attempt(
         &self,
         route: &Route,
@@ -237,6 +254,7 @@ impl Shared {
         task: &mut DeliveryTask,
         payload: &Payload,
         timer: Pin<&mut Sleep>,
+        conn: &mut Held<'_>,
     ) -> Option<Attempt> {
         if ep.gate() == Gate::Reject {
             if task.first_attempt_at_ms == 0 {
@@ -283,6 +301,7 @@ impl Shared {
                     headers: &route.headers,
                 },
                 timer,
+                conn,
             )
             .instrument(span.clone())
             .await;

@@ -238,6 +238,7 @@ async fn deliver(
                     &mut task,
                     &job.payload,
                     std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
+                    &mut ep.connections.hold(),
                 )
                 .await
             else {

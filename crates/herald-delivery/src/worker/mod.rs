@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use crate::SubscriptionControl;
 use crate::config::Settings;
 use crate::endpoint::{Endpoint, Route, Routes};
-use crate::http::WebhookClient;
+use crate::http::{IDLE_TIMEOUT, WebhookClient};
 use crate::metrics::Metrics;
 use crate::saved::SavedState;
 use crate::share::Shares;
@@ -120,6 +120,20 @@ impl Shared {
                 Arc::new(ep)
             })
             .clone()
+    }
+
+    /// Closes the endpoints' connections idle for longer than [`IDLE_TIMEOUT`].
+    fn close_idle_connections(&self) {
+        let endpoints: Vec<Arc<Endpoint>> = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for ep in endpoints {
+            ep.connections.expire(IDLE_TIMEOUT);
+        }
     }
 
     fn locally_disabled(&self, id: &str) -> bool {
