@@ -266,12 +266,12 @@ impl std::fmt::Debug for Connections {
 }
 
 impl Connections {
-    /// A holder for the connections of one or more attempts; what it holds comes back here
-    /// when it drops.
-    pub fn hold(&self) -> Held<'_> {
-        Held {
+    /// A line for one or more attempts; the connection it holds comes back here when it drops.
+    pub fn line(&self) -> Line<'_> {
+        Line {
             home: self,
             conn: None,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
         }
     }
 
@@ -282,8 +282,14 @@ impl Connections {
         idle.len()
     }
 
-    /// The most recently used open connection to `origin`.
-    fn take(&self, origin: &str) -> Option<Conn> {
+    /// `held` if it goes to `origin`, else the most recently used open connection to `origin`
+    /// (a `held` to another origin joins the idle set).
+    fn take(&self, held: &mut Option<Conn>, origin: &str) -> Option<Conn> {
+        match held.take() {
+            Some(conn) if &*conn.origin == origin && !conn.sender.is_closed() => return Some(conn),
+            Some(other) if !other.sender.is_closed() => self.lock().push((other, Instant::now())),
+            _ => {}
+        }
         let mut idle = self.lock();
         while let Some(at) = idle.iter().rposition(|(c, _)| &*c.origin == origin) {
             let (conn, _) = idle.swap_remove(at);
@@ -299,28 +305,16 @@ impl Connections {
     }
 }
 
-/// The connection an attempt (or an endpoint runner, across its attempts) holds; it goes back
-/// to its endpoint's idle set when this drops.
-pub struct Held<'a> {
+/// What an attempt (or an endpoint runner, across its attempts) goes out on: the connection it
+/// holds, back to its endpoint's idle set when this drops, and its deadline timer (a timer made
+/// and dropped per webhook cost a registration and a removal under the timer wheel's lock).
+pub struct Line<'a> {
     home: &'a Connections,
     conn: Option<Conn>,
+    timer: Pin<Box<Sleep>>,
 }
 
-impl Held<'_> {
-    /// The held connection if it goes to `origin`, else an idle one of the endpoint's.
-    fn take(&mut self, origin: &str) -> Option<Conn> {
-        match self.conn.take() {
-            Some(conn) if &*conn.origin == origin && !conn.sender.is_closed() => Some(conn),
-            Some(other) => {
-                self.home.lock().push((other, Instant::now()));
-                self.home.take(origin)
-            }
-            None => self.home.take(origin),
-        }
-    }
-}
-
-impl Drop for Held<'_> {
+impl Drop for Line<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take()
             && !conn.sender.is_closed()
@@ -389,16 +383,10 @@ impl WebhookClient {
     /// Sends one signed webhook and classifies the answer. Never fails: every problem is an
     /// [`Attempt`] with a verdict.
     ///
-    /// `timer` is reset to the attempt's deadline, and the request goes over `conn`'s connection
-    /// (made when it holds none to the target). An endpoint runner passes the same timer and
-    /// holder for each of its attempts: a timer made and dropped per webhook cost a registration
-    /// and a removal under the timer wheel's lock each time, a pool a checkout and a return.
-    pub async fn send(
-        &self,
-        out: Outgoing<'_>,
-        mut timer: Pin<&mut Sleep>,
-        conn: &mut Held<'_>,
-    ) -> Attempt {
+    /// The request goes over `line`'s connection (made when it holds none to the target), with
+    /// `line`'s timer reset to the attempt's deadline. An endpoint runner passes the same line
+    /// for each of its attempts, which saves a pool checkout and return per webhook.
+    pub async fn send(&self, out: Outgoing<'_>, line: &mut Line<'_>) -> Attempt {
         let started = Instant::now();
         let failed = |error: String, verdict: Verdict| Attempt {
             status: 0,
@@ -461,12 +449,13 @@ impl WebhookClient {
         *request.method_mut() = Method::POST;
         *request.headers_mut() = headers;
         // One deadline for the whole attempt: connect, request, response head and excerpt.
+        let mut timer = line.timer.as_mut();
         timer.as_mut().reset(tokio::time::Instant::from_std(
             started + self.request_timeout,
         ));
         let sent_request = tokio::select! {
             biased;
-            r = self.request(request, out.target, conn) => Ok(r),
+            r = self.request(request, out.target, &mut line.conn, line.home) => Ok(r),
             () = timer.as_mut() => Err(()),
         };
         let response = match sent_request {
@@ -529,12 +518,14 @@ impl WebhookClient {
         }
     }
 
-    /// Sends `request` to `target` and waits for the response head.
+    /// Sends `request` to `target` over `held` (else an idle connection of `home`, else a new
+    /// one, which `held` then keeps) and waits for the response head.
     async fn request(
         &self,
         mut request: http::Request<Full<Bytes>>,
         target: &Target,
-        held: &mut Held<'_>,
+        held: &mut Option<Conn>,
+        home: &Connections,
     ) -> Result<http::Response<Incoming>, Failure> {
         if let Some(pool) = &self.pooled {
             *request.uri_mut() = target.uri.clone();
@@ -546,13 +537,13 @@ impl WebhookClient {
         *request.uri_mut() = target.path.clone();
         // An idle connection may have been closed by the server since its last request; a
         // request it refused unsent goes once more, over a new connection (as the pool does).
-        while let Some(mut conn) = held.take(&target.origin) {
+        while let Some(mut conn) = home.take(held, &target.origin) {
             if conn.sender.ready().await.is_err() {
                 continue;
             }
             match conn.sender.try_send_request(request).await {
                 Ok(response) => {
-                    held.conn = Some(conn);
+                    *held = Some(conn);
                     return Ok(response);
                 }
                 Err(mut e) => match e.take_message() {
@@ -567,7 +558,7 @@ impl WebhookClient {
             .send_request(request)
             .await
             .map_err(|e| describe(REQUEST, &e))?;
-        held.conn = Some(conn);
+        *held = Some(conn);
         Ok(response)
     }
 
@@ -854,8 +845,7 @@ mod tests {
             let a = c
                 .send(
                     outgoing(&target, "e1", &herald_core::Signer::new(vec![])),
-                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
-                    &mut Connections::default().hold(),
+                    &mut Connections::default().line(),
                 )
                 .await;
             assert_eq!(a.status, 0);
@@ -954,23 +944,16 @@ mod tests {
         let (port, mut heads) = counting_server(usize::MAX).await;
         let target = Target::parse(&format!("http://127.0.0.1:{port}/in?x=1")).unwrap();
         let conns = Connections::default();
-        let mut timer = std::pin::pin!(tokio::time::sleep(Duration::ZERO));
         {
-            let mut held = conns.hold();
+            let mut line = conns.line();
             for id in ["a", "b"] {
-                let a = c
-                    .send(outgoing(&target, id, &signer), timer.as_mut(), &mut held)
-                    .await;
+                let a = c.send(outgoing(&target, id, &signer), &mut line).await;
                 assert_eq!(a.verdict, Verdict::Success, "{}", a.error);
             }
         }
-        // Back in the endpoint's idle set, and taken from there by the next holder.
+        // Back in the endpoint's idle set, and taken from there by the next line.
         let a = c
-            .send(
-                outgoing(&target, "c", &signer),
-                timer.as_mut(),
-                &mut conns.hold(),
-            )
+            .send(outgoing(&target, "c", &signer), &mut conns.line())
             .await;
         assert_eq!(a.verdict, Verdict::Success, "{}", a.error);
         for _ in 0..3 {
@@ -993,11 +976,9 @@ mod tests {
         // gone, and goes over a new one.
         let (port, mut heads) = counting_server(1).await;
         let target = Target::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        let mut held = conns.hold();
+        let mut line = conns.line();
         for (n, id) in ["a", "b", "c"].into_iter().enumerate() {
-            let a = c
-                .send(outgoing(&target, id, &signer), timer.as_mut(), &mut held)
-                .await;
+            let a = c.send(outgoing(&target, id, &signer), &mut line).await;
             assert_eq!(a.verdict, Verdict::Success, "{}", a.error);
             let (connection, _) = heads.recv().await.unwrap();
             assert_eq!(connection, n + 1);
@@ -1028,8 +1009,7 @@ mod tests {
                 let a = c
                     .send(
                         outgoing(&target, "e1", &signer),
-                        std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
-                        &mut Connections::default().hold(),
+                        &mut Connections::default().line(),
                     )
                     .await;
                 assert_eq!(a.verdict, Verdict::Permanent, "{url}: {}", a.error);

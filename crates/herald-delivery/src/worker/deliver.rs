@@ -1,18 +1,16 @@
 //! One delivery: gate, pace, attempt, and the settlement of its outcome.
 
-use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use herald_core::cursor::Cursor;
 use herald_proto::v1::{AttemptOutcome, DeliveryTask};
 use herald_runtime::trace;
-use tokio::time::Sleep;
 use tracing::Instrument;
 
 use crate::cloudevent::{self, Rendered, Sequence};
 use crate::endpoint::{Endpoint, Gate, QueuePlace, Route};
-use crate::http::{Attempt, Held, Outgoing, Target, Verdict};
+use crate::http::{Attempt, Line, Outgoing, Target, Verdict};
 use crate::saved::SavedState;
 use crate::settle::{self, Settle};
 use crate::share::Shares;
@@ -124,12 +122,11 @@ impl Shared {
             finished: false,
         };
         let mut job = first;
-        // One deadline timer and one connection for all of this runner's attempts (see
+        // One line (connection and deadline timer) for all of this runner's attempts (see
         // `WebhookClient::send`); the connection goes back to the endpoint when the runner ends.
-        let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
-        let mut conn = ep.connections.hold();
+        let mut line = ep.connections.line();
         loop {
-            self.run_job(&ep, job, timer.as_mut(), &mut conn).await;
+            self.run_job(&ep, job, &mut line).await;
             match ep.next_job() {
                 Some(next) => job = next,
                 None => break,
@@ -141,13 +138,7 @@ impl Shared {
     /// One queued delivery: the attempt, then its settlement (a failure's handoff in a task of
     /// its own, so the runner goes on with the next delivery meanwhile, as a delivery's
     /// concurrency permit is given back before its handoff).
-    async fn run_job(
-        self: &Arc<Self>,
-        ep: &Arc<Endpoint>,
-        job: Queued,
-        timer: Pin<&mut Sleep>,
-        conn: &mut Held<'_>,
-    ) {
+    async fn run_job(self: &Arc<Self>, ep: &Arc<Endpoint>, job: Queued, line: &mut Line<'_>) {
         let Queued {
             route,
             mut task,
@@ -157,7 +148,7 @@ impl Shared {
         } = job;
         let result = match route.target.as_ref() {
             Some(target) => {
-                self.attempt(&route, ep, target, &mut task, &payload, timer, conn)
+                self.attempt(&route, ep, target, &mut task, &payload, line)
                     .await
             }
             None => None,
@@ -219,7 +210,6 @@ impl Shared {
         let Some(place) = ep.enqueue(self.settings.max_queued, self.settings.slow_latency) else {
             return self.defer(task, payload, "backlogged").await;
         };
-        let timer = pin!(tokio::time::sleep(Duration::ZERO));
         let result = self
             .attempt(
                 &route,
@@ -227,8 +217,7 @@ impl Shared {
                 target,
                 &mut task,
                 payload,
-                timer,
-                &mut ep.connections.hold(),
+                &mut ep.connections.line(),
             )
             .await;
         drop(place);
@@ -243,9 +232,8 @@ impl Shared {
         }
     }
 
-    /// Makes one attempt (or short-circuits it), with `timer` for its deadline, over `conn`'s
-    /// connection; `None` when the subscription was disabled while the delivery waited.
-    #[allow(clippy::too_many_arguments)]
+    /// Makes one attempt (or short-circuits it) on `line`; `None` when the subscription was
+    /// disabled while the delivery waited.
     pub(super) async fn attempt(
         &self,
         route: &Route,
@@ -253,8 +241,7 @@ impl Shared {
         target: &Target,
         task: &mut DeliveryTask,
         payload: &Payload,
-        timer: Pin<&mut Sleep>,
-        conn: &mut Held<'_>,
+        line: &mut Line<'_>,
     ) -> Option<Attempt> {
         if ep.gate() == Gate::Reject {
             if task.first_attempt_at_ms == 0 {
@@ -300,8 +287,7 @@ impl Shared {
                     traceparent: outgoing.as_deref().or(incoming),
                     headers: &route.headers,
                 },
-                timer,
-                conn,
+                line,
             )
             .instrument(span.clone())
             .await;

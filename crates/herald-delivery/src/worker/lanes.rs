@@ -237,8 +237,7 @@ async fn deliver(
                     target,
                     &mut task,
                     &job.payload,
-                    std::pin::pin!(tokio::time::sleep(Duration::ZERO)),
-                    &mut ep.connections.hold(),
+                    &mut ep.connections.line(),
                 )
                 .await
             else {
