@@ -11,7 +11,9 @@
 //!    each call's *scheduled* start (no coordinated omission);
 //! 4. closed loop, `--clients` callers for `--secs` s, each calling back to back: the bare
 //!    producer sending single records, each awaited (the baseline), then HTTP single-event
-//!    publishes through ingest.
+//!    publishes through ingest (over bare HTTP/1.1 keep-alive connections, see [`Http1Pool`]);
+//!    then the same callers against a bare hyper server that answers 202 without Kafka, the
+//!    floor of what any HTTP publish path can reach on this machine.
 //!
 //! CPU time comes from `/proc/self/task/*/stat` (utime + stime per thread, the accounting
 //! getrusage(RUSAGE_SELF) sums; `unsafe` is forbidden in this workspace, so no libc call), which
@@ -476,6 +478,99 @@ fn enforce_catalog(
     view
 }
 
+/// The HTTP load generator's client: HTTP/1.1 keep-alive connections to ingest, one per
+/// caller at a time, with nothing per request beyond hyper's own work (reqwest's URL parse,
+/// header map and keyed pool cost the load generator, which shares the two cores with ingest
+/// and the broker, about as much CPU per call as the whole bare producer).
+#[derive(Clone)]
+struct Http1Pool {
+    addr: std::net::SocketAddr,
+    idle: Arc<std::sync::Mutex<Vec<SendRequest>>>,
+}
+
+type SendRequest = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
+
+impl Http1Pool {
+    fn new(addr: std::net::SocketAddr) -> Self {
+        Self {
+            addr,
+            idle: Arc::default(),
+        }
+    }
+
+    /// Sends one request on an idle connection (or a new one) and reads the whole answer:
+    /// `true` for a 202.
+    fn post(
+        &self,
+        req: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+    ) -> impl std::future::Future<Output = bool> + Send + 'static {
+        let pool = self.clone();
+        async move {
+            let idle = pool.idle.lock().expect("pool lock").pop();
+            let mut conn = match idle {
+                Some(c) => c,
+                None => match pool.connect().await {
+                    Ok(c) => c,
+                    Err(_) => return false,
+                },
+            };
+            // A connection is ready again only once its last answer was read to the end.
+            if conn.ready().await.is_err() {
+                return false;
+            }
+            let Ok(answer) = conn.send_request(req).await else {
+                return false;
+            };
+            let accepted = answer.status() == 202;
+            let read = http_body_util::BodyExt::collect(answer.into_body())
+                .await
+                .is_ok();
+            pool.idle.lock().expect("pool lock").push(conn);
+            accepted && read
+        }
+    }
+
+    async fn connect(&self) -> anyhow::Result<SendRequest> {
+        let tcp = tokio::net::TcpStream::connect(self.addr).await?;
+        tcp.set_nodelay(true)?;
+        let (send, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await?;
+        tokio::spawn(conn);
+        Ok(send)
+    }
+}
+
+/// The HTTP floor: a bare hyper HTTP/1.1 server that reads each request's body and answers 202
+/// with a receipt-sized body, without Kafka. Ingest's HTTP closed loop cannot beat it on this
+/// machine, whatever its Kafka path costs.
+async fn bare_http_server(listener: tokio::net::TcpListener) {
+    let answer = bytes::Bytes::from_static(
+        br#"{"id":"00000000-0000-0000-0000-000000000000","partition":0,"offset":0,"duplicate":false}"#,
+    );
+    while let Ok((tcp, _)) = listener.accept().await {
+        let _ = tcp.set_nodelay(true);
+        let answer = answer.clone();
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let answer = answer.clone();
+                async move {
+                    http_body_util::BodyExt::collect(req.into_body()).await?;
+                    let mut response = hyper::Response::new(http_body_util::Full::new(answer));
+                    *response.status_mut() = hyper::StatusCode::ACCEPTED;
+                    response.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("application/json"),
+                    );
+                    Ok::<_, hyper::Error>(response)
+                }
+            });
+        tokio::spawn(
+            hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service),
+        );
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let a = args();
     let bootstrap =
@@ -567,7 +662,7 @@ fn main() -> anyhow::Result<()> {
     let (publisher, handle) = ConfigPublisher::new();
     publisher.publish(view);
     let shutdown = Shutdown::new(Duration::from_secs(10));
-    let (grpc_addr, http_addr, server) = server_rt.block_on(async {
+    let (grpc_addr, http_addr, floor_addr, server) = server_rt.block_on(async {
         let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
         let (g, h, ad) = (bind().await?, bind().await?, bind().await?);
         let addrs = (g.local_addr()?, h.local_addr()?);
@@ -581,7 +676,10 @@ fn main() -> anyhow::Result<()> {
             },
             shutdown.clone(),
         ));
-        anyhow::Ok((addrs.0, addrs.1, task))
+        let floor = bind().await?;
+        let floor_addr = floor.local_addr()?;
+        tokio::spawn(bare_http_server(floor));
+        anyhow::Ok((addrs.0, addrs.1, floor_addr, task))
     })?;
 
     let (mut batch_ratios, mut batch_rates, mut base_rates) = (Vec::new(), Vec::new(), Vec::new());
@@ -600,31 +698,39 @@ fn main() -> anyhow::Result<()> {
             .connect()
             .await?;
         let client = PublisherClient::new(channel);
-        let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+        let http = Http1Pool::new(http_addr);
         let (team, name) = http_topic.split_once('.').unwrap_or_default();
-        let url = format!("http://{http_addr}/v1/topics/{team}/{name}/events");
+        let path: hyper::Uri = format!("/v1/topics/{team}/{name}/events").parse()?;
+        let host = hyper::header::HeaderValue::from_str(&http_addr.to_string())?;
+        let authorization = hyper::header::HeaderValue::from_str(&format!("Bearer {ROOT_KEY}"))?;
         let data = String::from_utf8(payload(a.schema, a.size.saturating_sub(40).max(16), 0))?;
         let run = uuid::Uuid::new_v4().simple().to_string();
         let sent = std::sync::atomic::AtomicUsize::new(0);
-        let post = || {
-            let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let plain = bytes::Bytes::from(format!("{{\"type\":\"bench.tick\",\"data\":{data}}}"));
+        let request = || {
             let body = if a.ids {
-                format!("{{\"type\":\"bench.tick\",\"id\":\"{run}-{n}\",\"data\":{data}}}")
+                let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                bytes::Bytes::from(format!(
+                    "{{\"type\":\"bench.tick\",\"id\":\"{run}-{n}\",\"data\":{data}}}"
+                ))
             } else {
-                format!("{{\"type\":\"bench.tick\",\"data\":{data}}}")
+                plain.clone()
             };
-            let req = http
-                .post(&url)
-                .header("authorization", format!("Bearer {ROOT_KEY}"))
-                .header("content-type", "application/json")
-                .body(body);
-            async move {
-                match req.send().await {
-                    Ok(r) => r.status() == 202 && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                }
-            }
+            let mut req = hyper::Request::post(path.clone())
+                .body(http_body_util::Full::new(body))
+                .expect("a request from valid parts");
+            let h = req.headers_mut();
+            h.insert(hyper::header::HOST, host.clone());
+            h.insert(hyper::header::AUTHORIZATION, authorization.clone());
+            h.insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            req
         };
+        let post = || http.post(request());
+        let floor = Http1Pool::new(floor_addr);
+        let bare_http = || floor.post(request());
         let single = |topic: String| {
             let raw = raw.clone();
             let data = payload(a.schema, a.size, 0);
@@ -647,6 +753,7 @@ fn main() -> anyhow::Result<()> {
         grpc_batch(&client, &ingest_topic, &Args { events: a.batch, ..a.clone() }).await?;
         for _ in 0..50 {
             anyhow::ensure!(post().await, "http warm-up failed");
+            anyhow::ensure!(bare_http().await, "bare http warm-up failed");
         }
 
         for round in 1..=a.rounds {
@@ -707,6 +814,19 @@ fn main() -> anyhow::Result<()> {
                     ing.2 * 1e6 / n.max(1.0),
                 );
                 closed_ratios.push(n / bn.max(1.0));
+                let bare = closed_loop(&a, bare_http).await?;
+                let f = bare.0.len() as f64;
+                println!(
+                    "round {round}: closed loop floor, {} clients for {}s: bare hyper server answering 202 without Kafka {:.0}/s = {:.2}x the bare producer (p50 {:.2} ms, {} errors, CPU {:.0} µs/call server side + {:.0} load generator)",
+                    a.clients,
+                    a.secs,
+                    f / a.secs as f64,
+                    f / bn.max(1.0),
+                    ms(percentile(&bare.0, 0.5)),
+                    bare.1,
+                    bare.3 * 1e6 / f.max(1.0),
+                    bare.2 * 1e6 / f.max(1.0),
+                );
             }
         }
         anyhow::Ok(())

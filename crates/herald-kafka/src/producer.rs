@@ -112,11 +112,17 @@ impl Producer {
     pub fn settings(config: &KafkaConfig, delivery_timeout: Duration) -> ClientSettings<'_> {
         config
             .client()
-            .tune("max.in.flight.requests.per.connection", "5")
-            // No fixed wait: librdkafka still batches whatever queues while a connection's
-            // five requests are in flight, so batches form by themselves under load, while
-            // a linger adds its whole wait to every call at low rates (2 ms: publish p50
-            // 3.3 ms at 200/s, against 1.1 ms with 0; docs/benchmarks.md, low rates).
+            // Batches form by themselves: whatever queues while a connection's request is in
+            // flight goes out together in the next. With five in flight, concurrent single
+            // publishes arriving one by one each went out alone (a ProduceRequest of one or
+            // two records, ~40 µs of librdkafka's broker thread apiece): 32 HTTP clients got
+            // 12k events/s at 76 µs of ingest CPU each, against 16-26k/s at 35-51 µs with one
+            // (docs/bench-ingest.md). A request still carries up to `message.max.bytes`, so
+            // one per round trip bounds a connection at ~1 MB per RTT; raise it for links
+            // with long round trips.
+            .tune("max.in.flight.requests.per.connection", "1")
+            // No fixed wait: a linger adds its whole wait to every call at low rates (2 ms:
+            // publish p50 3.3 ms at 200/s, against 1.1 ms with 0; docs/benchmarks.md).
             .tune("linger.ms", "0")
             .tune("compression.type", "lz4")
             .tune("queue.buffering.max.kbytes", "262144")
