@@ -116,8 +116,8 @@ impl Producer {
             // flight goes out together in the next. With five in flight, concurrent single
             // publishes arriving one by one each went out alone (a ProduceRequest of one or
             // two records, ~40 µs of librdkafka's broker thread apiece): 32 HTTP clients got
-            // 12k events/s at 76 µs of ingest CPU each, against 16-26k/s at 35-51 µs with one
-            // (docs/bench-ingest.md). A request still carries up to `message.max.bytes`, so
+            // 16-18k events/s at 54-57 µs of ingest CPU each, against 22-26k/s at 35-40 µs
+            // with one (docs/bench-ingest.md). A request still carries up to `message.max.bytes`, so
             // one per round trip bounds a connection at ~1 MB per RTT; raise it for links
             // with long round trips.
             .tune("max.in.flight.requests.per.connection", "1")
