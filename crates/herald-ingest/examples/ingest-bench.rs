@@ -13,7 +13,9 @@
 //!    producer sending single records, each awaited (the baseline), then HTTP single-event
 //!    publishes through ingest (over bare HTTP/1.1 keep-alive connections, see [`Http1Pool`]);
 //!    then the same callers against a bare hyper server that answers 202 without Kafka, the
-//!    floor of what any HTTP publish path can reach on this machine.
+//!    floor of what any HTTP publish path can reach on this machine, and against one that
+//!    writes each body with a bare producer before answering (HTTP plus Kafka, nothing of
+//!    Herald's), which splits ingest's gap to the baseline into HTTP's share and Herald's.
 //!
 //! CPU time comes from `/proc/self/task/*/stat` (utime + stime per thread, the accounting
 //! getrusage(RUSAGE_SELF) sums; `unsafe` is forbidden in this workspace, so no libc call), which
@@ -540,30 +542,59 @@ impl Http1Pool {
     }
 }
 
-/// The HTTP floor: a bare hyper HTTP/1.1 server that reads each request's body and answers 202
-/// with a receipt-sized body, without Kafka. Ingest's HTTP closed loop cannot beat it on this
-/// machine, whatever its Kafka path costs.
-async fn bare_http_server(listener: tokio::net::TcpListener) {
+/// The HTTP floors: a bare hyper HTTP/1.1 server that reads each request's body and answers 202
+/// with a receipt-sized body. Without a producer it never touches Kafka: ingest's HTTP closed loop
+/// cannot beat it on this machine, whatever its Kafka path costs. With one, it writes each body as
+/// a record with the baseline's headers and key and answers once the record is acknowledged: an
+/// HTTP publish path with nothing of Herald's (no authorization, parsing, validation, span or
+/// metrics), so ingest against it is Herald's own cost and it against the bare producer is HTTP's.
+async fn bare_http_server(
+    listener: tokio::net::TcpListener,
+    producer: Option<(FutureProducer, Arc<str>)>,
+) {
     let answer = bytes::Bytes::from_static(
         br#"{"id":"00000000-0000-0000-0000-000000000000","partition":0,"offset":0,"duplicate":false}"#,
     );
     while let Ok((tcp, _)) = listener.accept().await {
         let _ = tcp.set_nodelay(true);
-        let answer = answer.clone();
-        let service =
-            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let answer = answer.clone();
+        let (answer, producer) = (answer.clone(), producer.clone());
+        let service = hyper::service::service_fn(
+            move |req: hyper::Request<hyper::body::Incoming>| {
+                let (mut answer, producer) = (answer.clone(), producer.clone());
                 async move {
-                    http_body_util::BodyExt::collect(req.into_body()).await?;
+                    let body = http_body_util::BodyExt::collect(req.into_body())
+                        .await?
+                        .to_bytes();
+                    let mut status = hyper::StatusCode::ACCEPTED;
+                    if let Some((raw, topic)) = &producer {
+                        let (id, headers) = baseline_record_headers();
+                        let record = FutureRecord::to(topic)
+                            .key(id.as_bytes())
+                            .payload(&body[..])
+                            .headers(headers);
+                        match raw.send_result(record) {
+                            Ok(f) => match f.await {
+                                Ok(Ok(d)) => {
+                                    answer = bytes::Bytes::from(format!(
+                                        r#"{{"id":"{id}","partition":{},"offset":{},"duplicate":false}}"#,
+                                        d.partition, d.offset
+                                    ));
+                                }
+                                _ => status = hyper::StatusCode::SERVICE_UNAVAILABLE,
+                            },
+                            Err(_) => status = hyper::StatusCode::SERVICE_UNAVAILABLE,
+                        }
+                    }
                     let mut response = hyper::Response::new(http_body_util::Full::new(answer));
-                    *response.status_mut() = hyper::StatusCode::ACCEPTED;
+                    *response.status_mut() = status;
                     response.headers_mut().insert(
                         hyper::header::CONTENT_TYPE,
                         hyper::header::HeaderValue::from_static("application/json"),
                     );
                     Ok::<_, hyper::Error>(response)
                 }
-            });
+            },
+        );
         tokio::spawn(
             hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(tcp), service),
@@ -598,15 +629,17 @@ fn main() -> anyhow::Result<()> {
         .build()?;
 
     let team = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
-    let (baseline_topic, ingest_topic, http_topic) = (
+    let (baseline_topic, ingest_topic, http_topic, floor_topic) = (
         format!("{team}.baseline"),
         format!("{team}.ingest"),
         format!("{team}.http"),
+        format!("{team}.floor"),
     );
     let topics = [
         baseline_topic.clone(),
         ingest_topic.clone(),
         http_topic.clone(),
+        floor_topic.clone(),
     ];
     client_rt.block_on(async {
         let admin = KafkaAdmin::new(&kafka, 1)?;
@@ -662,25 +695,33 @@ fn main() -> anyhow::Result<()> {
     let (publisher, handle) = ConfigPublisher::new();
     publisher.publish(view);
     let shutdown = Shutdown::new(Duration::from_secs(10));
-    let (grpc_addr, http_addr, floor_addr, server) = server_rt.block_on(async {
-        let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
-        let (g, h, ad) = (bind().await?, bind().await?, bind().await?);
-        let addrs = (g.local_addr()?, h.local_addr()?);
-        let task = tokio::spawn(herald_ingest::run_with(
-            config,
-            handle,
-            herald_ingest::Listeners {
-                grpc: g,
-                http: h,
-                admin: ad,
-            },
-            shutdown.clone(),
-        ));
-        let floor = bind().await?;
-        let floor_addr = floor.local_addr()?;
-        tokio::spawn(bare_http_server(floor));
-        anyhow::Ok((addrs.0, addrs.1, floor_addr, task))
-    })?;
+    let (grpc_addr, http_addr, floor_addr, kafka_floor_addr, server) =
+        server_rt.block_on(async {
+            let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
+            let (g, h, ad) = (bind().await?, bind().await?, bind().await?);
+            let addrs = (g.local_addr()?, h.local_addr()?);
+            let task = tokio::spawn(herald_ingest::run_with(
+                config,
+                handle,
+                herald_ingest::Listeners {
+                    grpc: g,
+                    http: h,
+                    admin: ad,
+                },
+                shutdown.clone(),
+            ));
+            let (floor, kafka_floor) = (bind().await?, bind().await?);
+            let (floor_addr, kafka_floor_addr) = (floor.local_addr()?, kafka_floor.local_addr()?);
+            tokio::spawn(bare_http_server(floor, None));
+            let raw: FutureProducer = Producer::settings(&kafka, Duration::from_secs(30))
+                .build()
+                .create()?;
+            tokio::spawn(bare_http_server(
+                kafka_floor,
+                Some((raw, Arc::from(floor_topic.as_str()))),
+            ));
+            anyhow::Ok((addrs.0, addrs.1, floor_addr, kafka_floor_addr, task))
+        })?;
 
     let (mut batch_ratios, mut batch_rates, mut base_rates) = (Vec::new(), Vec::new(), Vec::new());
     let (mut p99s, mut base_p99s) = (Vec::new(), Vec::new());
@@ -731,6 +772,8 @@ fn main() -> anyhow::Result<()> {
         let post = || http.post(request());
         let floor = Http1Pool::new(floor_addr);
         let bare_http = || floor.post(request());
+        let kafka_floor = Http1Pool::new(kafka_floor_addr);
+        let bare_http_kafka = || kafka_floor.post(request());
         let single = |topic: String| {
             let raw = raw.clone();
             let data = payload(a.schema, a.size, 0);
@@ -754,6 +797,10 @@ fn main() -> anyhow::Result<()> {
         for _ in 0..50 {
             anyhow::ensure!(post().await, "http warm-up failed");
             anyhow::ensure!(bare_http().await, "bare http warm-up failed");
+            anyhow::ensure!(
+                bare_http_kafka().await,
+                "bare http to kafka warm-up failed"
+            );
         }
 
         for round in 1..=a.rounds {
@@ -822,6 +869,20 @@ fn main() -> anyhow::Result<()> {
                     a.secs,
                     f / a.secs as f64,
                     f / bn.max(1.0),
+                    ms(percentile(&bare.0, 0.5)),
+                    bare.1,
+                    bare.3 * 1e6 / f.max(1.0),
+                    bare.2 * 1e6 / f.max(1.0),
+                );
+                let bare = closed_loop(&a, bare_http_kafka).await?;
+                let f = bare.0.len() as f64;
+                println!(
+                    "round {round}: closed loop kafka floor, {} clients for {}s: bare hyper server producing each body with the bare producer {:.0}/s = {:.2}x the bare producer; ingest HTTP = {:.2}x this floor (p50 {:.2} ms, {} errors, CPU {:.0} µs/event server side + {:.0} load generator)",
+                    a.clients,
+                    a.secs,
+                    f / a.secs as f64,
+                    f / bn.max(1.0),
+                    n / f.max(1.0),
                     ms(percentile(&bare.0, 0.5)),
                     bare.1,
                     bare.3 * 1e6 / f.max(1.0),

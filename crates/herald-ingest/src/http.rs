@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -62,8 +62,16 @@ pub(crate) fn error_response(core: &Core, e: &IngestError) -> Response {
     response
 }
 
-fn receipt_json(r: &Receipt) -> Value {
-    json!({ "id": r.id, "partition": r.partition, "offset": r.offset, "duplicate": r.duplicate })
+/// One event's outcome in a batch's answer.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Outcome<'a> {
+    Accepted(&'a Receipt),
+    Refused {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// Publishes one event or a batch; answers once Kafka acknowledged.
@@ -90,9 +98,11 @@ fn receipt_json(r: &Receipt) -> Value {
 pub(crate) async fn publish(
     State(core): State<Arc<Core>>,
     Path((team, topic)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
+    // Taken apart rather than extracted: axum's `HeaderMap` extractor clones every header.
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let text = |name| {
         headers
             .get(name)
@@ -132,22 +142,22 @@ pub(crate) async fn publish(
     };
     if !batch {
         return match results.into_iter().next() {
-            Some(Ok(r)) => (StatusCode::ACCEPTED, axum::Json(receipt_json(&r))).into_response(),
+            Some(Ok(r)) => (StatusCode::ACCEPTED, axum::Json(r)).into_response(),
             Some(Err(e)) => error_response(&core, &e),
             None => error_response(&core, &IngestError::Internal("no outcome".into())),
         };
     }
     let failed = results.iter().filter(|r| r.is_err()).count();
     let total = results.len();
-    let json_results: Vec<Value> = results
+    let json_results: Vec<Outcome<'_>> = results
         .iter()
         .map(|r| match r {
-            Ok(r) => receipt_json(r),
-            Err(e) => json!({
-                "status": e.http_status().as_u16(),
-                "code": herald_runtime::error_code(e.http_status()),
-                "message": e.to_string(),
-            }),
+            Ok(r) => Outcome::Accepted(r),
+            Err(e) => Outcome::Refused {
+                status: e.http_status().as_u16(),
+                code: herald_runtime::error_code(e.http_status()),
+                message: e.to_string(),
+            },
         })
         .collect();
     if failed == 0 {
@@ -302,7 +312,47 @@ pub(crate) fn parse_body(
     }
 }
 
-type Fields = HashMap<String, Box<RawValue>>;
+/// A JSON object's members, borrowed from the body: a name is copied only when it has escapes,
+/// and a value never here (the plain form's `data` is copied once, into the event).
+type Fields<'a> = HashMap<Name<'a>, &'a RawValue>;
+
+/// A member's name, borrowed from the body unless it has escapes.
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Name<'a>(Cow<'a, str>);
+
+impl std::borrow::Borrow<str> for Name<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
 
 fn parse_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, IngestError> {
     serde_json::from_slice(body).map_err(|e| {
@@ -585,7 +635,7 @@ fn structured(mut fields: Fields) -> Result<Draft, IngestError> {
                 )));
             }
         };
-        extensions.insert(name, text);
+        extensions.insert(name.0.into_owned(), text);
     }
     check_required(&d, false)?;
     set_extensions(&mut d, extensions);
@@ -627,6 +677,17 @@ mod tests {
         assert!(m.starts_with("events[1]: ") && m.contains("'type'"), "{m}");
         let m = invalid(parse_body(None, b"{nope"));
         assert!(m.contains("invalid JSON"), "{m}");
+        // Member names are read in place unless escaped; escaped ones mean the same.
+        let (d, _) = parse_body(None, br#"{"t\u0079pe":"x","data":1}"#).unwrap();
+        assert_eq!(d[0].ty.as_deref(), Some("x"));
+        let m = invalid(parse_body(None, br#"{"type":"x","col\u006fur":1}"#));
+        assert!(m.contains("'colour'"), "{m}");
+        let (d, _) = parse_body(
+            Some("application/cloudevents+json"),
+            br#"{"specversion":"1.0","id":"e","source":"/s","type":"t","t\u0065nant":"a"}"#,
+        )
+        .unwrap();
+        assert_eq!(d[0].extensions.get("tenant").map(String::as_str), Some("a"));
     }
 
     #[test]
