@@ -254,6 +254,18 @@ type Throughput = (Duration, usize, f64, f64);
 /// Open-loop phase result: sorted latencies, errors, load-generator CPU s, other CPU s.
 type OpenLoop = (Vec<Duration>, usize, f64, f64);
 
+/// A floor's closed loop in figures: p50, errors, and CPU per `unit` on each side.
+fn floor_figures(r: &OpenLoop, unit: &str) -> String {
+    let calls = r.0.len().max(1) as f64;
+    format!(
+        "p50 {:.2} ms, {} errors, CPU {:.0} µs/{unit} server side + {:.0} load generator",
+        ms(percentile(&r.0, 0.5)),
+        r.1,
+        r.3 * 1e6 / calls,
+        r.2 * 1e6 / calls,
+    )
+}
+
 fn cpu_delta(before: (f64, f64)) -> (f64, f64) {
     let after = cpu_split();
     (after.0 - before.0, after.1 - before.1)
@@ -864,29 +876,23 @@ fn main() -> anyhow::Result<()> {
                 let bare = closed_loop(&a, bare_http).await?;
                 let f = bare.0.len() as f64;
                 println!(
-                    "round {round}: closed loop floor, {} clients for {}s: bare hyper server answering 202 without Kafka {:.0}/s = {:.2}x the bare producer (p50 {:.2} ms, {} errors, CPU {:.0} µs/call server side + {:.0} load generator)",
+                    "round {round}: closed loop floor, {} clients for {}s: bare hyper server answering 202 without Kafka {:.0}/s = {:.2}x the bare producer ({})",
                     a.clients,
                     a.secs,
                     f / a.secs as f64,
                     f / bn.max(1.0),
-                    ms(percentile(&bare.0, 0.5)),
-                    bare.1,
-                    bare.3 * 1e6 / f.max(1.0),
-                    bare.2 * 1e6 / f.max(1.0),
+                    floor_figures(&bare, "call"),
                 );
                 let bare = closed_loop(&a, bare_http_kafka).await?;
                 let f = bare.0.len() as f64;
                 println!(
-                    "round {round}: closed loop kafka floor, {} clients for {}s: bare hyper server producing each body with the bare producer {:.0}/s = {:.2}x the bare producer; ingest HTTP = {:.2}x this floor (p50 {:.2} ms, {} errors, CPU {:.0} µs/event server side + {:.0} load generator)",
+                    "round {round}: closed loop kafka floor, {} clients for {}s: bare hyper server producing each body with the bare producer {:.0}/s = {:.2}x the bare producer; ingest HTTP = {:.2}x this floor ({})",
                     a.clients,
                     a.secs,
                     f / a.secs as f64,
                     f / bn.max(1.0),
                     n / f.max(1.0),
-                    ms(percentile(&bare.0, 0.5)),
-                    bare.1,
-                    bare.3 * 1e6 / f.max(1.0),
-                    bare.2 * 1e6 / f.max(1.0),
+                    floor_figures(&bare, "event"),
                 );
             }
         }
