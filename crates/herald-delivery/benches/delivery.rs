@@ -2,6 +2,9 @@
 //! in the same run, publish-to-webhook latency at a fixed rate, retry lateness, peak RSS with a
 //! backlog and CPU time per event. The worker and the baseline run as child processes so their
 //! CPU time and RSS are measured alone (from /proc), apart from the sink and the load generator.
+//! A second baseline, the wire floor, is the bare loop sending Herald's header set with fixed
+//! values: the same bytes on the wire, so Herald's own share of the gap shows apart from what
+//! the sink spends reading a Standard Webhooks + CloudEvents request.
 //!
 //! `KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 cargo bench -p herald-delivery --bench delivery`
 //! (`BENCH_EVENTS` sets the backlog, default 200000; `BENCH_SKIP_THROUGHPUT` /
@@ -22,6 +25,7 @@ use herald_core::{Event, Secret};
 use herald_kafka::{GroupConsumer, KafkaAdmin, KafkaConfig, Producer, TopicAdmin, TopicSpec};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rdkafka::Message;
@@ -180,44 +184,31 @@ async fn https_phase(dir: &std::path::Path, admin: &KafkaAdmin, producer: &Produ
     let url = format!("https://localhost:{port}/ok");
     let mut runs = Vec::new();
     for (name, http2) in [("HTTP/2", true), ("HTTP/1.1", false)] {
-        sink.count.store(0, Ordering::Relaxed);
         let extra = format!("http2 = {http2}\ntls_ca_file = \"{}\"\n", cert.display());
-        let mut worker = herald_child(
+        let worker = herald_child(
             dir,
             if http2 { "https-h2" } else { "https-h1" },
             &[(unique("sub"), topic.clone(), url.clone(), "")],
             "\"5s\"",
             &extra,
         );
-        runs.push(drained(&sink, &mut worker, n, &format!("https {name}")).await);
+        runs.push(drained(&sink, worker, n, &format!("https {name}")).await);
     }
     println!(
         "https: HTTP/2 {:.2}x HTTP/1.1 in webhooks/s, {:.2}x its CPU per event",
-        runs[0].0 / runs[1].0,
-        runs[0].1 / runs[1].1
+        runs[0].steady / runs[1].steady,
+        runs[0].cpu_us / runs[1].cpu_us
     );
 }
 
-/// Waits until `worker` delivered the `n`-event backlog to `sink`, stops it and prints its
-/// webhooks/s after the first webhook, CPU per event and peak RSS; returns the first two.
-async fn drained(
-    sink: &Sink,
-    worker: &mut std::process::Child,
-    n: usize,
-    label: &str,
-) -> (f64, f64) {
-    let (time, first) = wait_count_from(sink, n as u64, Duration::from_secs(900))
-        .await
-        .unwrap_or_else(|| panic!("{label}: backlog drained"));
-    let (cpu, rss) = proc_usage(worker.id());
-    let _ = worker.kill();
-    let _ = worker.wait();
-    let rate = n as f64 / (time - first).as_secs_f64();
-    let cpu_us = cpu / n as f64 * 1e6;
+/// [`drain`], printed as one line after `label`.
+async fn drained(sink: &Sink, worker: std::process::Child, n: usize, label: &str) -> Drained {
+    let d = drain(sink, n, worker, label).await;
     println!(
-        "{label}: {rate:.0}/s after the first webhook, cpu {cpu_us:.1} µs/event, peak rss {rss:.0} MiB"
+        "{label}: {:.0}/s after the first webhook, cpu {:.1} µs/event, peak rss {:.0} MiB",
+        d.steady, d.cpu_us, d.rss
     );
-    (rate, cpu_us)
+    d
 }
 
 /// Ordered against unordered delivery of one backlog keyed by 1,000 distinct keys, each
@@ -238,20 +229,19 @@ async fn ordered_phase(
     publish_backlog(producer, &topic, n, 1000).await;
     let mut runs = Vec::new();
     for (name, sub_extra) in [("unordered", ""), ("ordered", "ordering = \"key\"\n")] {
-        sink.count.store(0, Ordering::Relaxed);
-        let mut worker = herald_child(
+        let worker = herald_child(
             dir,
             &format!("keyed-{name}"),
             &[(unique("sub"), topic.clone(), url.to_owned(), sub_extra)],
             "\"5s\"",
             "",
         );
-        runs.push(drained(sink, &mut worker, n, &format!("keyed {name}")).await);
+        runs.push(drained(sink, worker, n, &format!("keyed {name}")).await);
     }
     println!(
         "ordered (1000 keys): {:.2}x unordered webhooks/s, {:.2}x its CPU per event",
-        runs[1].0 / runs[0].0,
-        runs[1].1 / runs[0].1
+        runs[1].steady / runs[0].steady,
+        runs[1].cpu_us / runs[0].cpu_us
     );
 }
 
@@ -345,9 +335,62 @@ async fn wait_count_from(sink: &Sink, n: u64, timeout: Duration) -> Option<(Dura
     Some((start.elapsed(), first.unwrap_or_default()))
 }
 
+/// The headers a Herald webhook of the throughput phase carries besides `content-type`, `host`
+/// and `content-length`, with values of the same lengths: what the wire floor sends.
+const HERALD_HEADERS: [(&str, &str); 12] = [
+    ("herald-sequence", "8"),
+    ("herald-partition", "5"),
+    ("herald-previous-sequence", "7"),
+    ("herald-key", "01a24ef0-1056-71c6-84fe-6a66a3004bea"),
+    ("ce-specversion", "1.0"),
+    ("ce-id", "01a24ef0-1056-71c6-84fe-6a66a3004bea"),
+    ("ce-source", "/bench"),
+    ("ce-type", "bench.event"),
+    ("user-agent", "Herald-Webhooks/0.1.0"),
+    ("webhook-id", "01a24ef0-1056-71c6-84fe-6a66a3004bea"),
+    ("webhook-timestamp", "1796620686"),
+    (
+        "webhook-signature",
+        "v1,XKX5W54D8ySLGhZHvqG4ARI9HRHTfIu+coM8nRHgpls=",
+    ),
+];
+
+/// How a child process drained the backlog.
+struct Drained {
+    /// Webhooks per second, from the child's start to the last webhook.
+    rate: f64,
+    /// Webhooks per second after the first one.
+    steady: f64,
+    /// Until the first webhook (process start, group join, first fetch).
+    first: Duration,
+    cpu_us: f64,
+    rss: f64,
+}
+
+/// Waits until `child` has delivered `events` webhooks to the sink (counted from 0), then stops
+/// it.
+async fn drain(sink: &Sink, events: usize, mut child: std::process::Child, label: &str) -> Drained {
+    sink.count.store(0, Ordering::Relaxed);
+    let (time, first) = wait_count_from(sink, events as u64, Duration::from_secs(900))
+        .await
+        .unwrap_or_else(|| panic!("{label}: backlog drained"));
+    let (cpu, rss) = proc_usage(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    Drained {
+        rate: events as f64 / time.as_secs_f64(),
+        steady: events as f64 / (time - first).as_secs_f64(),
+        first,
+        cpu_us: cpu / events as f64 * 1e6,
+        rss,
+    }
+}
+
 /// The baseline, run in a child process: a bare consumer and a keep-alive hyper client POSTing
-/// every record with 64 in flight; no signing, no tracking, no commits.
-async fn baseline_child(topic: String, url: String) {
+/// every record with 64 in flight; no signing, no tracking, no commits. With `wire`, each
+/// request also carries [`HERALD_HEADERS`] (fixed values): the same bytes on the wire as
+/// Herald's webhooks, so the sink's share of the cost is the same, and nothing else of Herald's.
+async fn baseline_child(topic: String, url: String, wire: bool) {
     let kafka = KafkaConfig::new(bootstrap());
     let consumer: StreamConsumer =
         GroupConsumer::settings(kafka.client(), &unique("baseline"), "earliest")
@@ -360,17 +403,32 @@ async fn baseline_child(topic: String, url: String) {
         .build_http::<Full<Bytes>>();
     let limit = Arc::new(tokio::sync::Semaphore::new(64));
     let uri: hyper::Uri = url.parse().unwrap();
+    // Made once, as Herald makes its header names once: the floor pays for the bytes only.
+    let extra: Arc<Vec<(HeaderName, HeaderValue)>> = Arc::new(if wire {
+        HERALD_HEADERS
+            .iter()
+            .map(|&(n, v)| (HeaderName::from_static(n), HeaderValue::from_static(v)))
+            .collect()
+    } else {
+        Vec::new()
+    });
     loop {
         let m = consumer.recv().await.unwrap();
         let body = Bytes::copy_from_slice(m.payload().unwrap_or_default());
         let permit = limit.clone().acquire_owned().await.unwrap();
         let client = client.clone();
         let uri = uri.clone();
+        let extra = extra.clone();
         tokio::spawn(async move {
-            let req = Request::post(uri)
+            let mut req = Request::post(uri)
                 .header("content-type", "application/json")
                 .body(Full::new(body))
                 .unwrap();
+            let headers = req.headers_mut();
+            headers.reserve(extra.len());
+            for (name, value) in extra.iter() {
+                headers.insert(name.clone(), value.clone());
+            }
             if let Ok(r) = client.request(req).await {
                 let _ = r.into_body().collect().await;
             }
@@ -428,7 +486,8 @@ fn percentile(v: &mut [i64], p: f64) -> i64 {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--baseline-child") {
-        baseline_child(args[2].clone(), args[3].clone()).await;
+        let wire = args.get(4).map(String::as_str) == Some("--wire");
+        baseline_child(args[2].clone(), args[3].clone(), wire).await;
         return;
     }
     if args.iter().any(|a| a == "--list" || a == "--test") {
@@ -461,49 +520,56 @@ async fn main() {
             t.elapsed().as_secs_f64()
         );
 
-        sink.count.store(0, Ordering::Relaxed);
-        let mut base = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--baseline-child", &topic, &ok_url])
-            .spawn()
-            .unwrap();
-        let (base_time, base_first) =
-            wait_count_from(&sink, events as u64, Duration::from_secs(600))
-                .await
-                .expect("baseline drained");
-        let (base_cpu, base_rss) = proc_usage(base.id());
-        let _ = base.kill();
-        let _ = base.wait();
-        let base_rate = events as f64 / base_time.as_secs_f64();
-        let base_steady = events as f64 / (base_time - base_first).as_secs_f64();
+        let bare = |wire: bool| {
+            let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+            child.args(["--baseline-child", &topic, &ok_url]);
+            if wire {
+                child.arg("--wire");
+            }
+            child.spawn().unwrap()
+        };
+        let base = drain(&sink, events, bare(false), "baseline").await;
         println!(
-            "baseline: {base_rate:.0}/s, cpu {:.1} µs/event, peak rss {base_rss:.0} MiB, first webhook after {:.1}s ({base_steady:.0}/s after it)",
-            base_cpu / events as f64 * 1e6,
-            base_first.as_secs_f64()
+            "baseline: {:.0}/s, cpu {:.1} µs/event, peak rss {:.0} MiB, first webhook after {:.1}s ({:.0}/s after it)",
+            base.rate,
+            base.cpu_us,
+            base.rss,
+            base.first.as_secs_f64(),
+            base.steady
+        );
+        let floor = drain(&sink, events, bare(true), "wire floor").await;
+        println!(
+            "wire floor (the baseline sending Herald's headers): {:.0}/s ({:.2}x baseline), cpu {:.1} µs/event ({:.2}x baseline)",
+            floor.rate,
+            floor.rate / base.rate,
+            floor.cpu_us,
+            floor.cpu_us / base.cpu_us
         );
 
-        sink.count.store(0, Ordering::Relaxed);
-        let mut herald = herald_child(
-            &dir,
-            "throughput",
-            &[(unique("sub"), topic.clone(), ok_url.clone(), "")],
-            "\"5s\"",
-            "",
-        );
-        let (herald_time, herald_first) =
-            wait_count_from(&sink, events as u64, Duration::from_secs(900))
-                .await
-                .expect("herald drained");
-        let (h_cpu, h_rss) = proc_usage(herald.id());
-        let _ = herald.kill();
-        let _ = herald.wait();
-        let h_rate = events as f64 / herald_time.as_secs_f64();
-        let h_steady = events as f64 / (herald_time - herald_first).as_secs_f64();
+        let herald = drain(
+            &sink,
+            events,
+            herald_child(
+                &dir,
+                "throughput",
+                &[(unique("sub"), topic.clone(), ok_url.clone(), "")],
+                "\"5s\"",
+                "",
+            ),
+            "herald",
+        )
+        .await;
         println!(
-            "herald:   {h_rate:.0}/s ({:.2}x baseline), cpu {:.1} µs/event, peak rss {h_rss:.0} MiB (backlog {events}), first webhook after {:.1}s ({h_steady:.0}/s after it, {:.2}x)",
-            h_rate / base_rate,
-            h_cpu / events as f64 * 1e6,
-            herald_first.as_secs_f64(),
-            h_steady / base_steady
+            "herald:   {:.0}/s ({:.2}x baseline), cpu {:.1} µs/event, peak rss {:.0} MiB (backlog {events}), first webhook after {:.1}s ({:.0}/s after it, {:.2}x); against the wire floor {:.2}x the webhooks/s, {:.2}x the cpu",
+            herald.rate,
+            herald.rate / base.rate,
+            herald.cpu_us,
+            herald.rss,
+            herald.first.as_secs_f64(),
+            herald.steady,
+            herald.steady / base.steady,
+            herald.rate / floor.rate,
+            herald.cpu_us / floor.cpu_us
         );
     }
 
