@@ -158,12 +158,15 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> Result<DeliveryWorker, DeliveryError> {
     let settings = config::Settings::from_config(config)?;
-    for spec in internal_topics(config)? {
-        match deps.admin.create_topic(&spec).await {
-            Ok(()) | Err(KafkaError::TopicExists(_)) => {}
-            Err(e) => return Err(e.into()),
+    // Concurrently: each creation waits for the controller, and a new deployment has several.
+    let specs = internal_topics(config)?;
+    futures::future::try_join_all(specs.iter().map(|spec| async {
+        match deps.admin.create_topic(spec).await {
+            Ok(()) | Err(KafkaError::TopicExists(_)) => Ok(()),
+            Err(e) => Err(e),
         }
-    }
+    }))
+    .await?;
     let producer = Producer::new(&config.kafka, Duration::from_secs(30))?;
     let client = http::WebhookClient::new(&settings.client)?;
     let metrics = metrics::Metrics::register(registry);

@@ -247,21 +247,13 @@ impl Worker {
             }
         }
         let shared = self.shared.clone();
-        // Before the first record: circuits and failure clocks of the previous workers.
+        // Circuits and failure clocks of the previous workers, read while the group is joined
+        // (each takes a few broker round trips) and in place before the first record is read.
         let kafka = self.kafka.clone();
         let topic = shared.settings.topics.endpoint_state.clone();
         let reader = shared.settings.deployment.reader_group("delivery-state");
-        match tokio::task::spawn_blocking(move || crate::saved::load(&kafka, &topic, &reader)).await
-        {
-            Ok(Ok(saved)) => {
-                tracing::info!(subscriptions = saved.len(), "endpoint state loaded");
-                *shared.saved.lock().unwrap_or_else(|e| e.into_inner()) = saved;
-            }
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "cannot load the endpoint state; starting fresh")
-            }
-            Err(error) => tracing::warn!(%error, "endpoint state loader failed; starting fresh"),
-        }
+        let loading =
+            tokio::task::spawn_blocking(move || crate::saved::load(&kafka, &topic, &reader));
         let waiting: Waiting = Arc::default();
         let rebalancer = Arc::new(Rebalancer {
             tracker: shared.tracker.clone(),
@@ -291,6 +283,16 @@ impl Worker {
             .collect();
         let mut subscribed: Vec<String> = Vec::new();
         self.refresh(&consumer, &task_topics, &mut subscribed)?;
+        match loading.await {
+            Ok(Ok(saved)) => {
+                tracing::info!(subscriptions = saved.len(), "endpoint state loaded");
+                *shared.saved.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot load the endpoint state; starting fresh")
+            }
+            Err(error) => tracing::warn!(%error, "endpoint state loader failed; starting fresh"),
+        }
         self.ready.set_ready(true);
 
         let budget = Arc::new(Semaphore::new(shared.settings.max_pending));
