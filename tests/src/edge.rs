@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use herald_core::Event;
 use herald_edge::{Cursor, EdgeConfig, TopicTag};
-use herald_kafka::{Delivered, KafkaAdmin, Producer, TopicSpec};
+use herald_kafka::{Delivered, KafkaAdmin, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{ApiKey, Entity, Grant, Scope, Team, Topic, entity};
 use herald_runtime::Shutdown;
 use herald_watch::{ConfigHandle, ConfigPublisher, View, hash_key};

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use herald_ingest::IngestConfig;
-use herald_kafka::{KafkaAdmin, KafkaConfig, TopicSpec};
+use herald_kafka::{KafkaAdmin, KafkaConfig, TopicAdmin, TopicSpec};
 use herald_proto::v1::{ApiKey, Entity, Scope, Team, Topic, entity};
 use herald_runtime::Shutdown;
 use herald_watch::{ConfigPublisher, View, hash_key};

@@ -160,13 +160,7 @@ pub async fn start(
     let settings = config::Settings::from_config(config)?;
     // Concurrently: each creation waits for the controller, and a new deployment has several.
     let specs = internal_topics(config)?;
-    futures::future::try_join_all(specs.iter().map(|spec| async {
-        match deps.admin.create_topic(spec).await {
-            Ok(()) | Err(KafkaError::TopicExists(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }))
-    .await?;
+    futures::future::try_join_all(specs.iter().map(|spec| deps.admin.ensure_topic(spec))).await?;
     let producer = Producer::new(&config.kafka, Duration::from_secs(30))?;
     let client = http::WebhookClient::new(&settings.client)?;
     let metrics = metrics::Metrics::register(registry);

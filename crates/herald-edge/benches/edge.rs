@@ -30,7 +30,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use herald_core::Event;
 use herald_edge::EdgeConfig;
-use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec};
+use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::{Entity, Team, Topic, entity};
 use herald_watch::{ConfigPublisher, View};
 use rdkafka::consumer::{Consumer, StreamConsumer};

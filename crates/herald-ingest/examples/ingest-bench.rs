@@ -45,7 +45,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use herald_core::Event;
 use herald_ingest::{IngestConfig, StaticConfig};
-use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicSpec};
+use herald_kafka::{KafkaAdmin, KafkaConfig, Producer, TopicAdmin, TopicSpec};
 use herald_proto::v1::publisher_client::PublisherClient;
 use herald_proto::v1::{Event as ProtoEvent, PublishBatchRequest};
 use herald_runtime::Shutdown;
@@ -919,7 +919,7 @@ fn main() -> anyhow::Result<()> {
     client_rt.block_on(async {
         let admin = KafkaAdmin::new(&kafka, 1)?;
         for t in &topics {
-            let _ = herald_kafka::TopicAdmin::delete_topic(&admin, t).await;
+            let _ = admin.delete_topic(t).await;
         }
         anyhow::Ok(())
     })?;

@@ -80,6 +80,7 @@ mod reply;
 use std::sync::Arc;
 use std::time::Duration;
 
+use herald_kafka::TopicAdmin as _;
 use herald_proto::v1::publisher_server::PublisherServer;
 use herald_runtime::prometheus_client::registry::Registry;
 use herald_runtime::{BindError, Health, Shutdown, serve_admin};

@@ -61,6 +61,13 @@ pub trait TopicAdmin: Send + Sync {
     async fn delete_topic(&self, name: &str) -> Result<(), KafkaError>;
     /// Offsets of every partition; a missing topic is `UnknownTopic`.
     async fn describe_topic(&self, name: &str) -> Result<Vec<PartitionOffsets>, KafkaError>;
+    /// Creates the topic unless it exists already.
+    async fn ensure_topic(&self, spec: &TopicSpec) -> Result<(), KafkaError> {
+        match self.create_topic(spec).await {
+            Ok(()) | Err(KafkaError::TopicExists(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// Topic administration against a real cluster.
@@ -146,14 +153,6 @@ impl KafkaAdmin {
                 topic = name,
                 "created topic not yet in the cluster's metadata"
             );
-        }
-    }
-
-    /// Creates the topic unless it exists already.
-    pub async fn ensure_topic(&self, spec: &TopicSpec) -> Result<(), KafkaError> {
-        match self.create_topic(spec).await {
-            Ok(()) | Err(KafkaError::TopicExists(_)) => Ok(()),
-            Err(e) => Err(e),
         }
     }
 }

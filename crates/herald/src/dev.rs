@@ -209,20 +209,14 @@ async fn serve(args: DevArgs) -> anyhow::Result<()> {
         ..IngestConfig::default()
     };
     // Request-reply works out of the box: its topic, kept for `reply_ttl`.
-    match admin
-        .create_topic(&herald_ingest::replies_topic(&ingest_config))
+    admin
+        .ensure_topic(&herald_ingest::replies_topic(&ingest_config))
         .await
-    {
-        Ok(()) | Err(herald_kafka::KafkaError::TopicExists(_)) => {}
-        Err(e) => return Err(e).context("creating the replies topic"),
-    }
-    match admin
-        .create_topic(&herald_ingest::idempotency_topic(&ingest_config))
+        .context("creating the replies topic")?;
+    admin
+        .ensure_topic(&herald_ingest::idempotency_topic(&ingest_config))
         .await
-    {
-        Ok(()) | Err(herald_kafka::KafkaError::TopicExists(_)) => {}
-        Err(e) => return Err(e).context("creating the idempotency log"),
-    }
+        .context("creating the idempotency log")?;
     let ingest = Ingest::new(&ingest_config, view.clone(), &mut registry)?;
     let edge_config = EdgeConfig {
         kafka: kafka.clone(),

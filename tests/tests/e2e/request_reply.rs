@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use herald_core::reply;
+use herald_kafka::TopicAdmin as _;
 use herald_tests::ingest::{Fixture, read_records, start, test_config};
 use herald_tests::kafka_config;
 use serde_json::{Value, json};

@@ -54,10 +54,10 @@ impl Shared {
             if !known.contains(&topic) {
                 match self
                     .admin
-                    .create_topic(&TopicSpec::new(topic.clone(), 1))
+                    .ensure_topic(&TopicSpec::new(topic.clone(), 1))
                     .await
                 {
-                    Ok(()) | Err(herald_kafka::KafkaError::TopicExists(_)) => {
+                    Ok(()) => {
                         known.insert(topic.clone());
                     }
                     Err(error) => {
